@@ -1,0 +1,113 @@
+import type { PolicyInput } from '../policy.ts';
+
+const PORT_BACK = 'Porting your number back is free.';
+
+/**
+ * Default policy: telecom port-out (MNP). 10–20% of port-outs are recoverable within 60–90
+ * days. Nobody is contacted in the first 30 days (they are still happy with the new
+ * operator); touch 1 answers the reason they left, touch 2 makes a concrete offer.
+ */
+export const telecomPortOut: PolicyInput = {
+  id: 'telecom-port-out',
+  version: '1',
+  description: 'Telecom port-out (MNP): two SMS-first touches in days 30–45 and 60–90.',
+  brand: 'Winback Mobile',
+  currency: 'EUR',
+  churnKinds: ['port_out', 'cancellation', 'lapse'],
+  horizonDays: 120,
+  quietDays: 30,
+  conversionWindowDays: 90,
+  touches: [
+    { dayFrom: 30, dayTo: 45, angle: 'fix', onlyIfNotReturned: true },
+    { dayFrom: 60, dayTo: 90, angle: 'offer', onlyIfNotReturned: true },
+  ],
+  sendWindow: { start: '10:00', end: '19:00', weekdays: [1, 2, 3, 4, 5, 6] },
+  frequencyCap: { maxMessages: 1, perHours: 168, maxPerJourney: 2 },
+  channels: ['sms', 'email', 'push'],
+  eligibility: { maxPriorChurns: 2, excludeAfterWinback: true, minMonthlyRevenue: 5 },
+  tiers: [
+    { name: 'high', minMonthlyRevenue: 60, minTenureMonths: 24 },
+    { name: 'mid', minMonthlyRevenue: 25, minTenureMonths: 0 },
+    { name: 'standard', minMonthlyRevenue: 0, minTenureMonths: 0 },
+  ],
+  holdout: { percent: 10, salt: 'telecom-port-out/1' },
+  variants: [
+    { id: 'A', weight: 1 },
+    { id: 'B', weight: 1 },
+  ],
+  smsFooter: 'Reply STOP to opt out.',
+  offers: [
+    {
+      id: 'fix-coverage',
+      angle: 'fix',
+      exitReasons: ['coverage'],
+      text: `{brand}: since you left we have switched on new masts near you, so coverage in your area is better than it was. ${PORT_BACK}`,
+      subject: 'Coverage in your area has improved',
+      cost: 0,
+    },
+    {
+      id: 'fix-price',
+      angle: 'fix',
+      exitReasons: ['price'],
+      text: `{brand}: our plans have changed since you left, and a SIM-only plan sized to your usage now costs less than you paid us. ${PORT_BACK}`,
+      subject: 'A plan sized to your usage costs less now',
+      cost: 0,
+    },
+    {
+      id: 'fix-support',
+      angle: 'fix',
+      exitReasons: ['support'],
+      text: `{brand}: you told us our support let you down. Returning customers now get a named advisor and a call back within 2 hours. ${PORT_BACK}`,
+      subject: 'A named advisor, a call back within 2 hours',
+      cost: 0,
+    },
+    {
+      id: 'fix-tariff',
+      angle: 'fix',
+      exitReasons: ['tariff_complexity'],
+      text: `{brand}: we have cut our range to three plain plans, with no add-ons and no surprises on the bill. ${PORT_BACK}`,
+      subject: 'Three plain plans, no surprises',
+      cost: 0,
+    },
+    {
+      id: 'fix-moved',
+      angle: 'fix',
+      exitReasons: ['moved'],
+      text: `{brand}: settled in at your new address? Check our coverage there in one tap, and if it is good, come back. ${PORT_BACK}`,
+      subject: 'Check our coverage at your new address',
+      cost: 0,
+    },
+    {
+      id: 'fix-listen',
+      angle: 'fix',
+      exitReasons: ['other', 'unknown'],
+      text: `{brand}: we would like to know what went wrong. Reply to this message and a real person from our team will call you back. ${PORT_BACK}`,
+      subject: 'Tell us what went wrong',
+      cost: 0,
+    },
+    {
+      id: 'offer-profile-high',
+      angle: 'offer',
+      tiers: ['high'],
+      text: '{brand}: for a long-standing customer, a tariff built for your profile: first month free, port back free, and a priority line to our team.',
+      subject: 'A tariff built for you, first month free',
+      cost: 40,
+    },
+    {
+      id: 'offer-profile',
+      angle: 'offer',
+      variants: ['A'],
+      text: '{brand}: a tariff built for your profile: first month free, and port back free.',
+      subject: 'A tariff built for you, first month free',
+      cost: 20,
+    },
+    {
+      id: 'offer-usage',
+      angle: 'offer',
+      variants: ['B'],
+      text: '{brand}: we have put together a plan that fits how you use your phone. Your first month is on us, and your number moves back free.',
+      subject: 'A plan that fits how you use your phone',
+      cost: 20,
+    },
+  ],
+};

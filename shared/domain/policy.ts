@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { Channel, ChurnKind, ExitReason } from './vocabulary.ts';
+import { ValidationError } from './errors.ts';
+import { toFieldIssues } from './events.ts';
+
+const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:mm (00:00–24:00)');
+
+/** ISO weekday numbers: 1 = Monday … 7 = Sunday. */
+const Weekday = z.number().int().min(1).max(7);
+
+const TouchRule = z.object({
+  /** First day (counted in whole days since the churn) the touch may be sent on. */
+  dayFrom: z.number().int().nonnegative(),
+  /** Last day, inclusive. */
+  dayTo: z.number().int().nonnegative(),
+  /** The argument the message makes; consecutive touches must make different ones. */
+  angle: z.string().min(1).max(64),
+  /** Send only while the customer has not returned (touch 2 of the port-out preset). */
+  onlyIfNotReturned: z.boolean().default(true),
+});
+
+const Offer = z.object({
+  id: z.string().min(1).max(64),
+  angle: z.string().min(1).max(64),
+  /** Exit reasons this offer answers; absent = any. */
+  exitReasons: z.array(ExitReason).min(1).optional(),
+  /** Value tiers it is for; absent = any. */
+  tiers: z.array(z.string()).min(1).optional(),
+  /** A/B variants it is for; absent = any. */
+  variants: z.array(z.string()).min(1).optional(),
+  /** Message text; `{brand}` is replaced. Concrete and honest: never a bare percentage. */
+  text: z
+    .string()
+    .min(1)
+    .max(600)
+    .refine((text) => !/\d\s*%|\bper\s*cent\b|\bpercent\b/i.test(text), 'must not offer a bare percentage discount'),
+  /** E-mail subject. */
+  subject: z.string().min(1).max(150),
+  /** What the offer costs the operator if taken up, in the policy currency. */
+  cost: z.number().nonnegative().default(0),
+});
+
+export const PolicySchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be lowercase letters, digits and dashes'),
+    version: z.string().min(1).max(32),
+    description: z.string().max(500).default(''),
+    /** Brand name used in messages. */
+    brand: z.string().min(1).max(40),
+    currency: z.string().length(3).default('EUR'),
+    churnKinds: z.array(ChurnKind).min(1),
+    /** Nothing is sent after this day. */
+    horizonDays: z.number().int().positive().max(730),
+    /** No contact at all before this day. */
+    quietDays: z.number().int().nonnegative(),
+    /** A return counts as a win-back if it happens within this many days of the churn. */
+    conversionWindowDays: z.number().int().positive(),
+    touches: z.array(TouchRule).min(1).max(10),
+    /** Local send window in the customer's time zone, [start, end). */
+    sendWindow: z.object({
+      start: ClockTime,
+      end: ClockTime,
+      weekdays: z.array(Weekday).min(1).default([1, 2, 3, 4, 5, 6]),
+    }),
+    frequencyCap: z.object({
+      /** At most `maxMessages` messages to one customer in any `perHours` hours. */
+      maxMessages: z.number().int().positive(),
+      perHours: z.number().int().positive(),
+      /** At most this many messages in one journey. */
+      maxPerJourney: z.number().int().positive(),
+    }),
+    /** Channels in order of preference; only those with consent and a contact are used. */
+    channels: z.array(Channel).min(1),
+    eligibility: z.object({
+      /** `priorChurns` at or above this excludes the customer: repeat churners are loss-making. */
+      maxPriorChurns: z.number().int().positive().default(2),
+      /** Exclude a customer who was won back by this engine before and churned again. */
+      excludeAfterWinback: z.boolean().default(true),
+      /** Value floor: below this monthly revenue the customer is not worth a touch. */
+      minMonthlyRevenue: z.number().nonnegative().default(0),
+    }),
+    /** Value tiers, first match wins; the last must match everyone (zero thresholds). */
+    tiers: z
+      .array(
+        z.object({
+          name: z.string().min(1).max(32),
+          minMonthlyRevenue: z.number().nonnegative().default(0),
+          minTenureMonths: z.number().int().nonnegative().default(0),
+        }),
+      )
+      .min(1),
+    /** Control group: this share of eligible customers gets the same plan, recorded, never sent. */
+    holdout: z.object({ percent: z.number().min(0).max(50), salt: z.string().min(1) }),
+    variants: z.array(z.object({ id: z.string().min(1).max(16), weight: z.number().positive() })).min(1),
+    /** Appended to every SMS. */
+    smsFooter: z.string().max(60).default('Reply STOP to opt out.'),
+    offers: z.array(Offer).min(1),
+  })
+  .superRefine((policy, ctx) => {
+    const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (policy.sendWindow.start >= policy.sendWindow.end) issue(['sendWindow', 'end'], 'must be after sendWindow.start');
+    if (policy.conversionWindowDays > policy.horizonDays) issue(['conversionWindowDays'], 'must not exceed horizonDays');
+    policy.touches.forEach((touch, i) => {
+      if (touch.dayFrom < policy.quietDays) issue(['touches', i, 'dayFrom'], `must be at least quietDays (${policy.quietDays})`);
+      if (touch.dayTo < touch.dayFrom) issue(['touches', i, 'dayTo'], 'must not be before dayFrom');
+      if (touch.dayTo > policy.horizonDays) issue(['touches', i, 'dayTo'], `must not exceed horizonDays (${policy.horizonDays})`);
+      const previous = policy.touches[i - 1];
+      if (previous && touch.dayFrom <= previous.dayTo) issue(['touches', i, 'dayFrom'], 'must be after the previous touch window');
+      if (previous && touch.angle === previous.angle) issue(['touches', i, 'angle'], 'must differ from the previous touch');
+    });
+    const lastTier = policy.tiers.at(-1);
+    if (lastTier && (lastTier.minMonthlyRevenue > 0 || lastTier.minTenureMonths > 0)) {
+      issue(['tiers', policy.tiers.length - 1], 'the last tier must match everyone (zero thresholds)');
+    }
+    // Every touch must have an offer for every exit reason, tier and variant it can meet.
+    policy.touches.forEach((touch, i) => {
+      for (const exitReason of ExitReason.options)
+        for (const tier of policy.tiers)
+          for (const variant of policy.variants)
+            if (!findOffer(policy, { angle: touch.angle, exitReason, tier: tier.name, variant: variant.id })) {
+              issue(['touches', i, 'angle'], `no offer for angle "${touch.angle}", exit reason "${exitReason}", tier "${tier.name}", variant "${variant.id}"`);
+              return;
+            }
+    });
+  });
+
+export type Policy = z.output<typeof PolicySchema>;
+export type PolicyInput = z.input<typeof PolicySchema>;
+export type Offer = Policy['offers'][number];
+export type TouchRule = Policy['touches'][number];
+
+export interface OfferContext {
+  angle: string;
+  exitReason: string;
+  tier: string;
+  variant: string;
+}
+
+/** The first offer, in policy order, that fits the touch's angle, exit reason, tier and variant. */
+export function findOffer(policy: Pick<Policy, 'offers'>, context: OfferContext): Offer | undefined {
+  return policy.offers.find(
+    (offer) =>
+      offer.angle === context.angle &&
+      (!offer.exitReasons || offer.exitReasons.includes(context.exitReason as ExitReason)) &&
+      (!offer.tiers || offer.tiers.includes(context.tier)) &&
+      (!offer.variants || offer.variants.includes(context.variant)),
+  );
+}
+
+/** Validates a policy document; a bad one fails with every field at fault named. */
+export function parsePolicy(input: unknown): Policy {
+  const result = PolicySchema.safeParse(input);
+  if (!result.success) throw new ValidationError('invalid policy', toFieldIssues(result.error));
+  return result.data;
+}

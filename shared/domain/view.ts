@@ -1,0 +1,75 @@
+import type { CustomerRecord, DecisionEntry, JourneyStatus, TouchStatus } from './customer.ts';
+import type { Channel } from './vocabulary.ts';
+
+/** `GET /v1/customers/{id}`: the journey as an operator needs to see it; no contact details. */
+export interface CustomerView {
+  customerId: string;
+  status: JourneyStatus | 'no_journey';
+  channels: Partial<Record<Channel, { reachable: boolean; consent: boolean }>>;
+  journey?: {
+    journeyId: string;
+    status: JourneyStatus;
+    policy: string;
+    churnKind: string;
+    exitReason: string;
+    churnedAt: string;
+    segment: string;
+    arm: string;
+    variant: string;
+    ineligibleReasons: string[];
+    returnedAt?: string;
+    touches: Array<{ touchId: string; index: number; angle: string; channel: Channel; dueAt: string; status: TouchStatus; reason?: string; sentAt?: string; engagement: Record<string, string> }>;
+  };
+  /** Earlier journeys, most recent first, summarized. */
+  pastJourneys: Array<{ journeyId: string; status: JourneyStatus; churnedAt: string; returnedAt?: string }>;
+  history: DecisionEntry[];
+}
+
+export function toCustomerView(record: CustomerRecord): CustomerView {
+  const latest = record.journeys.at(-1);
+  const profile = record.profile;
+  return {
+    customerId: record.customerId,
+    status: latest?.status ?? 'no_journey',
+    channels: profile
+      ? {
+          sms: { reachable: profile.contacts.phone !== undefined, consent: profile.consents.sms },
+          email: { reachable: profile.contacts.email !== undefined, consent: profile.consents.email },
+          push: { reachable: profile.contacts.pushToken !== undefined, consent: profile.consents.push },
+        }
+      : {},
+    ...(latest
+      ? {
+          journey: {
+            journeyId: latest.journeyId,
+            status: latest.status,
+            policy: `${latest.policyId}@${latest.policyVersion}`,
+            churnKind: latest.churnKind,
+            exitReason: latest.exitReason,
+            churnedAt: latest.churnedAt,
+            segment: latest.segment.key,
+            arm: latest.arm,
+            variant: latest.variant,
+            ineligibleReasons: latest.ineligibleReasons,
+            ...(latest.returnedAt ? { returnedAt: latest.returnedAt } : {}),
+            touches: latest.touches.map((t) => ({
+              touchId: t.touchId,
+              index: t.index,
+              angle: t.angle,
+              channel: t.channel,
+              dueAt: t.dueAt,
+              status: t.status,
+              ...(t.reason ? { reason: t.reason } : {}),
+              ...(t.sentAt ? { sentAt: t.sentAt } : {}),
+              engagement: t.engagement,
+            })),
+          },
+        }
+      : {}),
+    pastJourneys: record.journeys
+      .slice(0, -1)
+      .reverse()
+      .map((j) => ({ journeyId: j.journeyId, status: j.status, churnedAt: j.churnedAt, ...(j.returnedAt ? { returnedAt: j.returnedAt } : {}) })),
+    history: record.history,
+  };
+}

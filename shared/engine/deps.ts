@@ -1,0 +1,21 @@
+import type { PolicyRegistry } from '#shared/domain/policy-registry';
+import type { Clock } from '#shared/ports/clock';
+import type { CustomerStore } from '#shared/ports/customer-store';
+import type { EngineLogger } from '#shared/ports/logger';
+import type { MessageChannels } from '#shared/ports/message-channel';
+import type { TouchScheduler } from '#shared/ports/touch-scheduler';
+
+/** Everything the use cases need from the world, wired once per process (cold start). */
+export interface EngineDeps {
+  store: CustomerStore;
+  scheduler: TouchScheduler;
+  channels: MessageChannels;
+  clock: Clock;
+  policies: PolicyRegistry;
+  logger: EngineLogger;
+  /** Key for pseudonymous customer ids kept after erasure and in KPI output. */
+  idHashKey: string;
+}
+
+/** A record can be changed by two requests at once; the loser re-reads and tries again. */
+export const MAX_CONCURRENT_RETRIES = 8;

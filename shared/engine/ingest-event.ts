@@ -1,0 +1,84 @@
+import { applyEvent, emptyRecord } from '#shared/domain/customer';
+import { ConcurrentUpdateError, DuplicateEventError, type FieldIssue } from '#shared/domain/errors';
+import { parseEvent, type WinbackEvent } from '#shared/domain/events';
+import { MAX_CONCURRENT_RETRIES, type EngineDeps } from './deps.ts';
+import { cancelTimers } from './timers.ts';
+
+export type IngestStatus = 'accepted' | 'duplicate';
+
+export interface IngestResult {
+  eventId: string;
+  status: IngestStatus;
+}
+
+/**
+ * Ingest one validated event.
+ *
+ * Primary course:
+ *  1. A replay (event id already recorded) answers `duplicate` and changes nothing.
+ *  2. Load the customer record and apply the event (pure domain rules).
+ *  3. Create the timers the change needs, before saving: they are idempotent by name, so a
+ *     retry recreates nothing, and a timer whose save then failed only fires into a no-op.
+ *  4. Save the record with the event receipt, atomically and conditionally.
+ *  5. Cancel the timers the change made obsolete. Best effort: should a cancel fail, the
+ *     sender re-checks at fire time and skips.
+ * A concurrent change to the same customer makes step 4 fail; steps 2–4 then run again.
+ */
+export async function ingestEvent(deps: EngineDeps, event: WinbackEvent): Promise<IngestResult> {
+  const duplicate: IngestResult = { eventId: event.eventId, status: 'duplicate' };
+  if (await deps.store.hasEvent(event.eventId)) return duplicate;
+  for (let attempt = 1; ; attempt++) {
+    const current = (await deps.store.get(event.customerId)) ?? emptyRecord(event.customerId);
+    const { record, effects } = applyEvent(current, event, deps.clock.now(), deps.policies);
+    await Promise.all(effects.schedule.map((timer) => deps.scheduler.schedule(timer)));
+    try {
+      await deps.store.save(record, { eventId: event.eventId, type: event.type, receivedAt: new Date(deps.clock.now()).toISOString() });
+    } catch (error) {
+      if (error instanceof DuplicateEventError) return duplicate;
+      if (error instanceof ConcurrentUpdateError && attempt < MAX_CONCURRENT_RETRIES) continue;
+      throw error;
+    }
+    await cancelTimers(deps, effects.cancel);
+    deps.logger.info('event ingested', { eventId: event.eventId, type: event.type, scheduled: effects.schedule.length, cancelled: effects.cancel.length });
+    return { eventId: event.eventId, status: 'accepted' };
+  }
+}
+
+export type BatchItemResult =
+  | { index: number; eventId?: string; status: IngestStatus }
+  | { index: number; eventId?: string; status: 'rejected'; errors: FieldIssue[] };
+
+/** How many customers of one batch are processed at once; events of one customer stay in order. */
+const BATCH_CONCURRENCY = 16;
+
+/**
+ * Ingest a batch: every item is validated on its own, so one invalid event never loses the
+ * valid ones. Events of the same customer are applied in batch order; different customers
+ * are processed side by side.
+ */
+export async function ingestBatch(deps: EngineDeps, items: readonly unknown[]): Promise<BatchItemResult[]> {
+  const results: BatchItemResult[] = new Array(items.length);
+  const byCustomer = new Map<string, Array<{ index: number; event: WinbackEvent }>>();
+  items.forEach((item, index) => {
+    const parsed = parseEvent(item);
+    if (!parsed.ok) {
+      const eventId = typeof (item as { eventId?: unknown })?.eventId === 'string' ? (item as { eventId: string }).eventId : undefined;
+      results[index] = { index, ...(eventId ? { eventId } : {}), status: 'rejected', errors: parsed.issues };
+      return;
+    }
+    const queue = byCustomer.get(parsed.event.customerId) ?? [];
+    queue.push({ index, event: parsed.event });
+    byCustomer.set(parsed.event.customerId, queue);
+  });
+  const queues = [...byCustomer.values()];
+  const worker = async () => {
+    for (let queue = queues.shift(); queue; queue = queues.shift()) {
+      for (const { index, event } of queue) {
+        const result = await ingestEvent(deps, event);
+        results[index] = { index, eventId: result.eventId, status: result.status };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, queues.length) }, worker));
+  return results;
+}

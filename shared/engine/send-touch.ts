@@ -1,0 +1,103 @@
+import { applySendOutcome, decideSend, type CustomerRecord, type SendOutcome, type TouchDue } from '#shared/domain/customer';
+import { ConcurrentUpdateError } from '#shared/domain/errors';
+import { ChannelError } from '#shared/ports/message-channel';
+import { MAX_CONCURRENT_RETRIES, type EngineDeps } from './deps.ts';
+
+export interface SendTouchResult {
+  outcome: 'sent' | 'withheld' | 'deferred' | 'skipped' | 'failed' | 'ignored';
+  reason?: string;
+}
+
+/**
+ * Re-reads the record and applies `outcome` to the touch until the save wins: the outcome is
+ * a fact (a message went out) that must be recorded whatever else changed meanwhile.
+ */
+async function record(deps: EngineDeps, customerId: string, touchId: string, outcome: SendOutcome, from?: CustomerRecord): Promise<void> {
+  let current = from;
+  for (let attempt = 1; ; attempt++) {
+    current ??= await deps.store.get(customerId);
+    if (!current) return;
+    const { record: next, effects } = applySendOutcome(current, touchId, outcome, deps.clock.now());
+    await Promise.all(effects.schedule.map((timer) => deps.scheduler.schedule(timer)));
+    try {
+      await deps.store.save(next);
+      return;
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_CONCURRENT_RETRIES) throw error;
+      current = undefined;
+    }
+  }
+}
+
+/**
+ * Send a touch whose timer fired.
+ *
+ * Primary course:
+ *  1. Re-check everything (returned? consent? send window? frequency cap? control group?).
+ *  2. Claim the touch (planned → sending) with a conditional save, so a second delivery of
+ *     the same timer finds it claimed and does nothing: one timer, at most one message.
+ *  3. Send through the channel, then record it as sent.
+ * Alternatives: skip with a reason; defer to the next send window with a new timer; withhold
+ * (control group: recorded as if sent, never sent). A retryable channel failure releases the
+ * claim and rethrows, so the scheduler retries and, past its retries, dead-letters the timer.
+ */
+export async function sendTouch(deps: EngineDeps, due: TouchDue): Promise<SendTouchResult> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await deps.store.get(due.customerId);
+    if (!current) return { outcome: 'ignored', reason: 'unknown_customer' };
+    const decision = decideSend(current, due, deps.clock.now(), deps.policies);
+    const log = { touchId: due.touchId, decision: decision.kind, ...('reason' in decision ? { reason: decision.reason } : {}) };
+    try {
+      switch (decision.kind) {
+        case 'ignore':
+          deps.logger.info('touch timer ignored', log);
+          return { outcome: 'ignored', reason: decision.reason };
+        case 'skip':
+          await record(deps, due.customerId, due.touchId, { kind: 'skipped', reason: decision.reason }, current);
+          deps.logger.info('touch skipped', log);
+          return { outcome: 'skipped', reason: decision.reason };
+        case 'defer':
+          await record(deps, due.customerId, due.touchId, { kind: 'deferred', dueAtMs: decision.dueAtMs, reason: decision.reason }, current);
+          deps.logger.info('touch deferred', log);
+          return { outcome: 'deferred', reason: decision.reason };
+        case 'withhold':
+          await record(deps, due.customerId, due.touchId, { kind: 'withheld', channel: decision.channel }, current);
+          deps.logger.info('touch withheld (control group)', log);
+          return { outcome: 'withheld', reason: 'control_group' };
+        case 'send': {
+          const claimed = applySendOutcome(current, due.touchId, { kind: 'claimed', channel: decision.message.channel }, deps.clock.now()).record;
+          await deps.store.save(claimed);
+          claimed.version += 1;
+          return await deliver(deps, due, decision.message, claimed);
+        }
+      }
+    } catch (error) {
+      // Lost a race for the record before the claim: decide again on fresh data.
+      if (error instanceof ConcurrentUpdateError && attempt < MAX_CONCURRENT_RETRIES) continue;
+      throw error;
+    }
+  }
+}
+
+async function deliver(deps: EngineDeps, due: TouchDue, message: Parameters<NonNullable<EngineDeps['channels']['sms']>['send']>[0], claimed: CustomerRecord): Promise<SendTouchResult> {
+  const channel = deps.channels[message.channel];
+  const log = { touchId: due.touchId, channel: message.channel };
+  if (!channel) {
+    await record(deps, due.customerId, due.touchId, { kind: 'failed', error: `no_adapter_for_${message.channel}` }, claimed);
+    deps.logger.error('no adapter for channel', log);
+    return { outcome: 'failed', reason: `no_adapter_for_${message.channel}` };
+  }
+  try {
+    const receipt = await channel.send(message);
+    await record(deps, due.customerId, due.touchId, { kind: 'sent', channel: message.channel, messageId: receipt.messageId, ...(receipt.cost !== undefined ? { cost: receipt.cost } : {}) }, claimed);
+    deps.logger.info('touch sent', { ...log, messageId: receipt.messageId });
+    return { outcome: 'sent' };
+  } catch (error) {
+    const retryable = !(error instanceof ChannelError) || error.retryable;
+    const reason = error instanceof Error ? error.message : String(error);
+    await record(deps, due.customerId, due.touchId, retryable ? { kind: 'released', error: reason } : { kind: 'failed', error: reason }, claimed);
+    deps.logger.warn('touch send failed', { ...log, retryable, error: reason });
+    if (retryable) throw error;
+    return { outcome: 'failed', reason };
+  }
+}

@@ -1,0 +1,33 @@
+import type { CustomerRecord } from '#shared/domain/customer';
+import type { ErasedJourney } from '#shared/domain/erasure';
+
+/** What is kept of a processed event: enough to answer a replay, nothing personal. */
+export interface EventReceipt {
+  eventId: string;
+  type: string;
+  receivedAt: string;
+}
+
+/**
+ * Durable home of customer records and processed event ids.
+ *
+ * Every write is conditional: `save` refuses a record whose version moved since it was read
+ * (`ConcurrentUpdateError`), and refuses an event id already recorded (`DuplicateEventError`),
+ * atomically with the record, so an event is applied exactly once.
+ */
+export interface CustomerStore {
+  get(customerId: string): Promise<CustomerRecord | undefined>;
+  hasEvent(eventId: string): Promise<boolean>;
+  /**
+   * Saves `record` if the stored version is still `record.version` (0 = not stored yet), storing
+   * it with version + 1, together with the event receipt if one is given.
+   * @throws ConcurrentUpdateError when the stored version moved
+   * @throws DuplicateEventError when the receipt's event id is already recorded
+   */
+  save(record: CustomerRecord, receipt?: EventReceipt): Promise<void>;
+  /**
+   * Deletes the customer's record and keeps only pseudonymous journey facts, atomically; the
+   * record must still be at `expectedVersion`.
+   */
+  erase(customerId: string, expectedVersion: number, facts: ErasedJourney[]): Promise<void>;
+}
