@@ -1,11 +1,11 @@
 /**
- * The structured logger the engine writes to (Powertools Logger in Lambda). Callers pass ids
- * and reasons only; phone numbers, e-mail addresses and names never go into a log line.
+ * The structured logger the engine writes to: Powertools Logger fits it as is. Callers pass
+ * ids and reasons only; phone numbers, e-mail addresses and names never go into a log line.
  */
 export interface EngineLogger {
-  info(message: string, attributes?: Record<string, unknown>): void;
-  warn(message: string, attributes?: Record<string, unknown>): void;
-  error(message: string, attributes?: Record<string, unknown>): void;
+  info(message: string, ...attributes: Array<Record<string, unknown>>): void;
+  warn(message: string, ...attributes: Array<Record<string, unknown>>): void;
+  error(message: string, ...attributes: Array<Record<string, unknown>>): void;
 }
 
 export const silentLogger: EngineLogger = { info() {}, warn() {}, error() {} };

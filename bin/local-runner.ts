@@ -1,0 +1,172 @@
+import { appendFileSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import { parsePolicy, type Policy } from '#shared/domain/policy';
+import { PolicyRegistry } from '#shared/domain/policy-registry';
+import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
+import { ValidationError } from '#shared/domain/errors';
+import { toFieldIssues } from '#shared/domain/events';
+import type { EngineDeps } from '#shared/engine/deps';
+import { sendTouch } from '#shared/engine/send-touch';
+import { createRouter, MAX_BODY_BYTES } from '#shared/http/router';
+import { v1Routes } from '#shared/http/v1-routes';
+import { apiKeyAuthorizer } from '#shared/http/api-key';
+import type { HttpRequest, Route } from '#shared/http/http-types';
+import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
+import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
+import { localDynamoClient, startDynamoDbLocal } from '#shared/adapters/local/dynamodb-local';
+import { LocalTimers } from '#shared/adapters/local/local-timers';
+import { OutboxChannel } from '#shared/adapters/local/outbox-channel';
+import { VirtualClock } from '#shared/adapters/local/virtual-clock';
+
+/** Settings of the local runner (DESIGN.md, "Local runner"), read from the environment. */
+export const LocalConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  WINBACK_API_KEY: z.string().min(8, 'must be at least 8 characters').default('local-dev-key'),
+  WINBACK_START_TIME: z.iso.datetime({ offset: true }).optional(),
+  WINBACK_DATA_DIR: z.string().min(1).default('.winback'),
+  /** Optional JSON policy file replacing the embedded default. */
+  WINBACK_POLICY_FILE: z.string().min(1).optional(),
+  WINBACK_ID_HASH_KEY: z.string().min(16).default('winback-local-id-hash-key'),
+  /** Port of DynamoDB Local; any free port when absent. */
+  WINBACK_DYNAMODB_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+});
+export type LocalConfig = z.output<typeof LocalConfigSchema>;
+
+export function readLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
+  const result = LocalConfigSchema.safeParse(env);
+  if (!result.success) throw new ValidationError('invalid local runner settings', toFieldIssues(result.error));
+  return result.data;
+}
+
+export const TABLE_NAME = 'winback';
+
+function loadPolicies(file: string | undefined): Policy[] {
+  return [parsePolicy(file ? JSON.parse(readFileSync(file, 'utf8')) : telecomPortOut)];
+}
+
+const ClockRequest = z.union([
+  z.strictObject({ advanceDays: z.number().positive().max(3650) }),
+  z.strictObject({ advanceTo: z.iso.datetime({ offset: true }) }),
+]);
+
+/** Reads a request body, refusing to buffer more than the API accepts. */
+async function readBody(request: IncomingMessage): Promise<string | { tooLarge: true }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return { tooLarge: true };
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface LocalRunner {
+  url: string;
+  apiKey: string;
+  clock: VirtualClock;
+  close(): Promise<void>;
+}
+
+/**
+ * The local runner: the same engine and the same v1 routes as in AWS, with DynamoDB Local as
+ * the store (through the same DynamoDB adapter), a virtual clock, durable local timers and an
+ * outbox instead of SNS and SES. Adds `/local/*` routes, behind the API key like the rest.
+ */
+export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner> {
+  const logger = new Logger({ serviceName: 'winback-local' });
+  const dataDir = config.WINBACK_DATA_DIR;
+  const policies = new PolicyRegistry(loadPolicies(config.WINBACK_POLICY_FILE));
+  const dynamo = await startDynamoDbLocal({ dbPath: join(dataDir, 'dynamodb'), ...(config.WINBACK_DYNAMODB_PORT ? { port: config.WINBACK_DYNAMODB_PORT } : {}) });
+  const client = localDynamoClient(dynamo.endpoint);
+  await ensureTable(client, TABLE_NAME);
+
+  const clock = new VirtualClock(join(dataDir, 'clock.json'), config.WINBACK_START_TIME ? Date.parse(config.WINBACK_START_TIME) : Date.now());
+  const timers = new LocalTimers(join(dataDir, 'timers.jsonl'));
+  const outbox = new OutboxChannel(join(dataDir, 'outbox.jsonl'), clock);
+  const deps: EngineDeps = {
+    store: new DynamoDbCustomerStore({ client: createDocumentClient(client), tableName: TABLE_NAME }),
+    scheduler: timers,
+    channels: { sms: outbox, email: outbox, push: outbox },
+    clock,
+    policies,
+    logger,
+    idHashKey: config.WINBACK_ID_HASH_KEY,
+  };
+
+  // One clock move at a time: two overlapping advances would fire timers out of order.
+  let clockQueue: Promise<unknown> = Promise.resolve();
+  const advance = (targetMs: number) => {
+    const run = clockQueue.then(async () => {
+      if (targetMs < clock.now()) throw new ValidationError('the clock only moves forward', [{ path: 'advanceTo', code: 'too_small', message: `must not be before ${new Date(clock.now()).toISOString()}` }]);
+      const fired = await timers.fireDue(targetMs, async (timer) => {
+        clock.set(Math.max(clock.now(), Date.parse(timer.dueAt)));
+        try {
+          await sendTouch(deps, timer.payload);
+        } catch (error) {
+          // What Scheduler would put in its dead-letter queue after its retries.
+          appendFileSync(join(dataDir, 'dead-letters.jsonl'), `${JSON.stringify({ timer, error: String(error), at: new Date(clock.now()).toISOString() })}\n`);
+          logger.error('touch timer failed; dead-lettered', { timerName: timer.name, error: String(error) });
+        }
+      });
+      clock.set(targetMs);
+      return { now: new Date(clock.now()).toISOString(), fired };
+    });
+    clockQueue = run.catch(() => undefined);
+    return run;
+  };
+
+  const localRoutes: Route[] = [
+    {
+      method: 'POST',
+      path: '/local/clock',
+      handler: async ({ json }) => {
+        const parsed = ClockRequest.safeParse(json);
+        if (!parsed.success) throw new ValidationError('send {"advanceDays": n} or {"advanceTo": "<ISO>"}', toFieldIssues(parsed.error));
+        const target = 'advanceDays' in parsed.data ? clock.now() + Math.round(parsed.data.advanceDays * 86_400_000) : Date.parse(parsed.data.advanceTo);
+        return { status: 200, body: await advance(target) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/local/outbox',
+      handler: async () => ({ status: 200, body: { messages: outbox.list() } }),
+    },
+  ];
+
+  const handle = createRouter({ routes: [...v1Routes(deps), ...localRoutes], authorize: apiKeyAuthorizer(config.WINBACK_API_KEY), logger });
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const body = await readBody(req);
+      const request: HttpRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v])),
+        ...(typeof body === 'string' ? { body } : { bodyTooLarge: true }),
+      };
+      const response = await handle(request);
+      res.writeHead(response.statusCode, response.headers).end(response.body);
+    })().catch((error: unknown) => {
+      logger.error('local server failure', { error: String(error) });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"code":"internal_error","message":"internal error","details":[]}}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(config.PORT, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    apiKey: config.WINBACK_API_KEY,
+    clock,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      client.destroy();
+      await dynamo.stop();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { localIso, type OutboundMessage } from '#shared/domain/customer';
+import type { Clock } from '#shared/ports/clock';
+import type { MessageChannel, SendReceipt } from '#shared/ports/message-channel';
+
+/** One message as the local runner's outbox shows it (`GET /local/outbox`). */
+export interface OutboxMessage {
+  channel: string;
+  to: string;
+  customerId: string;
+  touchId: string;
+  text: string;
+  subject?: string;
+  /** When it was sent, ISO 8601 with the customer's local offset. */
+  sentAt: string;
+  variant: string;
+}
+
+/**
+ * Stands in for SNS and SES locally: every message is kept in order and appended to
+ * `outbox.jsonl`, so an operator can read what would have gone out, and a restart keeps it.
+ */
+export class OutboxChannel implements MessageChannel {
+  private readonly messages: OutboxMessage[] = [];
+
+  constructor(
+    private readonly file: string,
+    private readonly clock: Clock,
+  ) {
+    mkdirSync(dirname(file), { recursive: true });
+    if (existsSync(file)) {
+      for (const line of readFileSync(file, 'utf8').split('\n')) if (line.trim()) this.messages.push(JSON.parse(line) as OutboxMessage);
+    }
+  }
+
+  async send(message: OutboundMessage): Promise<SendReceipt> {
+    const entry: OutboxMessage = {
+      channel: message.channel,
+      to: message.to,
+      customerId: message.customerId,
+      touchId: message.touchId,
+      text: message.text,
+      ...(message.subject !== undefined ? { subject: message.subject } : {}),
+      sentAt: localIso(this.clock.now(), message.timezone),
+      variant: message.variant,
+    };
+    appendFileSync(this.file, `${JSON.stringify(entry)}\n`);
+    this.messages.push(entry);
+    return { messageId: `local-${this.messages.length}` };
+  }
+
+  list(): readonly OutboxMessage[] {
+    return this.messages;
+  }
+}

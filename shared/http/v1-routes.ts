@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { ValidationError } from '#shared/domain/errors';
+import { MAX_BATCH_EVENTS, parseEvent, toFieldIssues } from '#shared/domain/events';
+import type { EngineDeps } from '#shared/engine/deps';
+import { ingestBatch, ingestEvent } from '#shared/engine/ingest-event';
+import { eraseCustomer, viewCustomer } from '#shared/engine/customer-admin';
+import type { Route } from './http-types.ts';
+
+const CustomerIdParam = z.string().min(1).max(128).regex(/^[^\p{Cc}\p{Cs}]+$/u, 'must not contain control characters');
+
+const BatchEnvelope = z.object({
+  events: z.array(z.unknown()).min(1, 'must hold at least one event').max(MAX_BATCH_EVENTS, `must hold at most ${MAX_BATCH_EVENTS} events`),
+});
+
+function customerId(params: Record<string, string>): string {
+  const result = CustomerIdParam.safeParse(params.customerId);
+  if (!result.success) throw new ValidationError('invalid customer id', toFieldIssues(result.error).map((i) => ({ ...i, path: 'customerId' })));
+  return result.data;
+}
+
+/** The public v1 API (DESIGN.md): the same routes in Lambda and in the local runner. */
+export function v1Routes(deps: EngineDeps): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/healthz',
+      handler: async () => ({ status: 200, body: { status: 'ok' } }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/events',
+      handler: async ({ json }) => {
+        if (json !== null && typeof json === 'object' && !Array.isArray(json) && 'events' in json) {
+          const batch = BatchEnvelope.safeParse(json);
+          if (!batch.success) throw new ValidationError('invalid batch', toFieldIssues(batch.error));
+          const results = await ingestBatch(deps, batch.data.events);
+          const count = (status: string) => results.filter((r) => r.status === status).length;
+          return { status: 200, body: { accepted: count('accepted'), duplicate: count('duplicate'), rejected: count('rejected'), results } };
+        }
+        const parsed = parseEvent(json);
+        if (!parsed.ok) throw new ValidationError('invalid event', parsed.issues);
+        const result = await ingestEvent(deps, parsed.event);
+        return { status: result.status === 'accepted' ? 202 : 200, body: result };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/customers/{customerId}',
+      handler: async ({ params }) => ({ status: 200, body: await viewCustomer(deps, customerId(params)) }),
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/customers/{customerId}',
+      handler: async ({ params }) => {
+        const id = customerId(params);
+        const { erased } = await eraseCustomer(deps, id);
+        return { status: 200, body: { customerId: id, status: erased ? 'erased' : 'not_found_nothing_to_erase' } };
+      },
+    },
+  ];
+}

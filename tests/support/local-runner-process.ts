@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+export interface RunnerProcess {
+  url: string;
+  apiKey: string;
+  /** Calls the runner with the API key (unless `apiKey: null`). */
+  call(method: string, path: string, body?: unknown, options?: { apiKey?: string | null }): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the local runner exactly as `npm start` does (tsx bin/local.ts) in a child process,
+ * on a free port, and waits for its "listening on" line.
+ */
+export async function startRunnerProcess(env: Record<string, string>): Promise<RunnerProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
+    env: { ...process.env, PORT: '0', POWERTOOLS_LOG_LEVEL: 'WARN', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`runner did not start in 60 s:\n${output}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      output += d.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`runner exited with ${code}:\n${output}`));
+    });
+  });
+  const apiKey = env.WINBACK_API_KEY ?? 'local-dev-key';
+  return {
+    url,
+    apiKey,
+    async call(method, path, body, options = {}) {
+      const key = options.apiKey === undefined ? apiKey : options.apiKey;
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...(key === null ? {} : { 'x-api-key': key }) },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
