@@ -1,14 +1,18 @@
-import type { CustomerRecord, DecisionEntry, JourneyStatus, TouchStatus } from './customer.ts';
-import type { Channel } from './vocabulary.ts';
+import type { CustomerRecord, DecisionEntry, Journey, JourneyStatus, TouchStatus } from './customer.ts';
+import type { PolicyRegistry } from './policy-registry.ts';
+import { DAY_MS, type Channel } from './vocabulary.ts';
+
+/** As stored, plus `ended`: an active journey whose horizon has passed without a return. */
+export type ViewStatus = JourneyStatus | 'ended';
 
 /** `GET /v1/customers/{id}`: the journey as an operator needs to see it; no contact details. */
 export interface CustomerView {
   customerId: string;
-  status: JourneyStatus | 'no_journey';
+  status: ViewStatus | 'no_journey';
   channels: Partial<Record<Channel, { reachable: boolean; consent: boolean }>>;
   journey?: {
     journeyId: string;
-    status: JourneyStatus;
+    status: ViewStatus;
     policy: string;
     churnKind: string;
     exitReason: string;
@@ -21,16 +25,23 @@ export interface CustomerView {
     touches: Array<{ touchId: string; index: number; angle: string; channel: Channel; dueAt: string; status: TouchStatus; reason?: string; sentAt?: string; engagement: Record<string, string> }>;
   };
   /** Earlier journeys, most recent first, summarized. */
-  pastJourneys: Array<{ journeyId: string; status: JourneyStatus; churnedAt: string; returnedAt?: string }>;
+  pastJourneys: Array<{ journeyId: string; status: ViewStatus; churnedAt: string; returnedAt?: string }>;
   history: DecisionEntry[];
 }
 
-export function toCustomerView(record: CustomerRecord): CustomerView {
+function statusAt(journey: Journey, nowMs: number, policies: PolicyRegistry): ViewStatus {
+  if (journey.status !== 'active') return journey.status;
+  const { horizonDays } = policies.get(journey.policyId, journey.policyVersion);
+  return nowMs >= Date.parse(journey.churnedAt) + (horizonDays + 1) * DAY_MS ? 'ended' : 'active';
+}
+
+export function toCustomerView(record: CustomerRecord, nowMs: number, policies: PolicyRegistry): CustomerView {
   const latest = record.journeys.at(-1);
   const profile = record.profile;
+  const status = latest ? statusAt(latest, nowMs, policies) : 'no_journey';
   return {
     customerId: record.customerId,
-    status: latest?.status ?? 'no_journey',
+    status,
     channels: profile
       ? {
           sms: { reachable: profile.contacts.phone !== undefined, consent: profile.consents.sms },
@@ -42,7 +53,7 @@ export function toCustomerView(record: CustomerRecord): CustomerView {
       ? {
           journey: {
             journeyId: latest.journeyId,
-            status: latest.status,
+            status: statusAt(latest, nowMs, policies),
             policy: `${latest.policyId}@${latest.policyVersion}`,
             churnKind: latest.churnKind,
             exitReason: latest.exitReason,
@@ -69,7 +80,7 @@ export function toCustomerView(record: CustomerRecord): CustomerView {
     pastJourneys: record.journeys
       .slice(0, -1)
       .reverse()
-      .map((j) => ({ journeyId: j.journeyId, status: j.status, churnedAt: j.churnedAt, ...(j.returnedAt ? { returnedAt: j.returnedAt } : {}) })),
+      .map((j) => ({ journeyId: j.journeyId, status: statusAt(j, nowMs, policies), churnedAt: j.churnedAt, ...(j.returnedAt ? { returnedAt: j.returnedAt } : {}) })),
     history: record.history,
   };
 }

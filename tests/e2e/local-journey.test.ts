@@ -133,7 +133,9 @@ describe('local runner, end to end over HTTP', () => {
 
     // Assess
     expect((await runner.call('GET', '/local/outbox')).body).toEqual(before.body);
-    expect((await runner.call('GET', `/v1/customers/${stays}`)).body.journey.touches.map((t: { status: string }) => t.status)).toEqual(['sent', 'sent']);
+    const view = (await runner.call('GET', `/v1/customers/${stays}`)).body;
+    expect(view.journey.touches.map((t: { status: string }) => t.status)).toEqual(['sent', 'sent']);
+    expect(view.status).toBe('ended');
     expect((await runner.call('POST', '/v1/events', churn(stays, 'churn-stays'))).body.status).toBe('duplicate');
     expect((await runner.call('POST', '/local/clock', { advanceDays: 1 })).body.now).toBe('2026-05-16T08:00:00.000Z');
   });
