@@ -401,6 +401,7 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
   if (journey.status !== 'active') return { kind: 'skip', reason: 'customer_returned' };
   if (rule.onlyIfNotReturned && record.lastReturnedAt && ms(record.lastReturnedAt) >= ms(journey.churnedAt)) return { kind: 'skip', reason: 'customer_returned' };
   const churnedAtMs = ms(journey.churnedAt);
+  const touchWindowStart = churnedAtMs + rule.dayFrom * DAY_MS;
   const touchWindowEnd = Math.min(churnedAtMs + (rule.dayTo + 1) * DAY_MS, churnedAtMs + (policy.horizonDays + 1) * DAY_MS);
   if (nowMs >= touchWindowEnd) return { kind: 'skip', reason: 'touch_window_passed' };
 
@@ -412,9 +413,11 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
 
   const seed = unitHash('defer', record.customerId, touch.touchId, String(touch.deferrals));
   const deferUntil = (fromMs: number, reason: string): SendDecision => {
-    const dueAtMs = nextSendInstant(Math.max(fromMs, nowMs + MIN_LEAD_MS), touchWindowEnd, profile.timezone, policy.sendWindow, seed);
+    const dueAtMs = nextSendInstant(Math.max(fromMs, nowMs + MIN_LEAD_MS, touchWindowStart), touchWindowEnd, profile.timezone, policy.sendWindow, seed);
     return dueAtMs === undefined ? { kind: 'skip', reason: `${reason}_until_window_end` } : { kind: 'defer', dueAtMs, reason };
   };
+  // A timer fired early (a mis-formatted schedule, a clock skew) must not break the quiet days.
+  if (nowMs < touchWindowStart) return deferUntil(touchWindowStart, 'before_touch_window');
   if (!isInsideSendWindow(nowMs, profile.timezone, policy.sendWindow)) return deferUntil(nowMs, 'outside_send_window');
 
   const capWindowMs = policy.frequencyCap.perHours * 3_600_000;

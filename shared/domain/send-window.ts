@@ -34,13 +34,21 @@ function windowOnDate(date: DateTime, zone: string, window: SendWindow): Span[] 
     window.end === '24:00'
       ? DateTime.fromObject(day, { zone }).plus({ days: 1 }).startOf('day')
       : DateTime.fromObject({ ...day, ...clockParts(window.end) }, { zone });
-  // Same UTC offset at both ends: no clock change inside, so the window is one exact span.
-  if (start.offset === end.offset) return start < end ? [[start.toMillis(), end.toMillis()]] : [];
-  // A clock change falls inside the window: walk the day a minute at a time, keeping the
-  // minutes whose wall time is inside. Rare (a few days a year, only in some zones).
+  const midnight = DateTime.fromObject(day, { zone }).startOf('day');
+  const nextMidnight = DateTime.fromObject(day, { zone }).plus({ days: 1 }).startOf('day');
+  // No clock change on this date, and both ends are wall times that exist: the window is one
+  // exact span. (Comparing only the ends' offsets is not enough: luxon moves a time the clocks
+  // skip forward and picks one pass of a repeated time, so a window inside a skipped hour would
+  // become an hour outside the window, and a window inside a repeated hour would lose a pass.)
+  const shows = (instant: DateTime, time: string) => instant.toFormat('HH:mm') === time;
+  if (midnight.offset === nextMidnight.offset && start.offset === end.offset && shows(start, window.start) && (window.end === '24:00' || shows(end, window.end))) {
+    return start < end ? [[start.toMillis(), end.toMillis()]] : [];
+  }
+  // A clock change falls on this date: walk the day a minute at a time, keeping the minutes
+  // whose wall time is inside. Rare (a few days a year, only in some zones).
   const spans: Span[] = [];
-  const dayStart = DateTime.fromObject(day, { zone }).startOf('day').toMillis();
-  const dayEnd = DateTime.fromObject(day, { zone }).plus({ days: 1 }).startOf('day').toMillis();
+  const dayStart = midnight.toMillis();
+  const dayEnd = nextMidnight.toMillis();
   let runStart: number | undefined;
   for (let t = dayStart; t < dayEnd; t += MINUTE_MS) {
     const inside = isInsideSendWindow(t, zone, window);

@@ -1,6 +1,6 @@
 import { applySendOutcome, decideSend, type CustomerRecord, type SendOutcome, type TouchDue } from '#shared/domain/customer';
 import { ConcurrentUpdateError } from '#shared/domain/errors';
-import { ChannelError } from '#shared/ports/message-channel';
+import { ChannelError, type SendReceipt } from '#shared/ports/message-channel';
 import { MAX_CONCURRENT_RETRIES, type EngineDeps } from './deps.ts';
 
 export interface SendTouchResult {
@@ -87,11 +87,9 @@ async function deliver(deps: EngineDeps, due: TouchDue, message: Parameters<NonN
     deps.logger.error('no adapter for channel', log);
     return { outcome: 'failed', reason: `no_adapter_for_${message.channel}` };
   }
+  let receipt: SendReceipt;
   try {
-    const receipt = await channel.send(message);
-    await record(deps, due.customerId, due.touchId, { kind: 'sent', channel: message.channel, messageId: receipt.messageId, ...(receipt.cost !== undefined ? { cost: receipt.cost } : {}) }, claimed);
-    deps.logger.info('touch sent', { ...log, messageId: receipt.messageId });
-    return { outcome: 'sent' };
+    receipt = await channel.send(message);
   } catch (error) {
     const retryable = !(error instanceof ChannelError) || error.retryable;
     const reason = error instanceof Error ? error.message : String(error);
@@ -100,4 +98,9 @@ async function deliver(deps: EngineDeps, due: TouchDue, message: Parameters<NonN
     if (retryable) throw error;
     return { outcome: 'failed', reason };
   }
+  // Outside the try above: the message is out, so failing to record it must not release the
+  // claim (a retry would send it again). The error propagates with the touch left "sending".
+  await record(deps, due.customerId, due.touchId, { kind: 'sent', channel: message.channel, messageId: receipt.messageId, ...(receipt.cost !== undefined ? { cost: receipt.cost } : {}) }, claimed);
+  deps.logger.info('touch sent', { ...log, messageId: receipt.messageId });
+  return { outcome: 'sent' };
 }
