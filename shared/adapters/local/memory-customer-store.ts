@@ -1,0 +1,71 @@
+import type { CustomerRecord } from '#shared/domain/customer';
+import type { ErasedJourney } from '#shared/domain/erasure';
+import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
+import type { CustomerStore, EventReceipt } from '#shared/ports/customer-store';
+
+/**
+ * A `CustomerStore` held in process memory, for unit tests and the local runner's fast tests.
+ *
+ * It keeps the port's contract to the letter, so a use case that passes against it behaves the
+ * same against DynamoDB:
+ * - `save` is conditional on the version the caller read (`ConcurrentUpdateError` otherwise) and
+ *   on the event receipt being new (`DuplicateEventError`). When both fail, the duplicate wins:
+ *   a replay is a success that changes nothing, and the caller must not retry it as a conflict.
+ * - Records are deep-copied on the way in and out (`structuredClone`), like a round trip through
+ *   a real database: a caller mutating what it read or saved cannot change what is stored.
+ * - `erase` drops the record but keeps the event receipts (so a replay of an old event after
+ *   erasure stays a duplicate and cannot bring the personal data back) and the pseudonymous
+ *   journey facts, readable through `erasedFacts`.
+ *
+ * Every method is synchronous inside: in one Node.js process, each call is atomic.
+ */
+export class InMemoryCustomerStore implements CustomerStore {
+  private readonly records = new Map<string, CustomerRecord>();
+  private readonly receipts = new Map<string, EventReceipt>();
+  /** Erased journey facts by journey id: erasing the same journey twice keeps one copy. */
+  private readonly facts = new Map<string, ErasedJourney>();
+
+  async get(customerId: string): Promise<CustomerRecord | undefined> {
+    const stored = this.records.get(customerId);
+    return stored ? structuredClone(stored) : undefined;
+  }
+
+  async hasEvent(eventId: string): Promise<boolean> {
+    return this.receipts.has(eventId);
+  }
+
+  async save(record: CustomerRecord, receipt?: EventReceipt): Promise<void> {
+    if (receipt && this.receipts.has(receipt.eventId)) throw new DuplicateEventError(`event ${receipt.eventId} was already recorded`);
+    const storedVersion = this.records.get(record.customerId)?.version ?? 0;
+    if (storedVersion !== record.version) {
+      throw new ConcurrentUpdateError(`customer ${record.customerId} is at version ${storedVersion}, not ${record.version}`);
+    }
+    this.records.set(record.customerId, { ...structuredClone(record), version: record.version + 1 });
+    if (receipt) this.receipts.set(receipt.eventId, structuredClone(receipt));
+  }
+
+  async erase(customerId: string, expectedVersion: number, facts: ErasedJourney[]): Promise<void> {
+    const storedVersion = this.records.get(customerId)?.version ?? 0;
+    if (storedVersion !== expectedVersion) {
+      throw new ConcurrentUpdateError(`customer ${customerId} is at version ${storedVersion}, not ${expectedVersion}`);
+    }
+    this.records.delete(customerId);
+    for (const fact of facts) this.facts.set(fact.journeyId, structuredClone(fact));
+  }
+
+  /** The pseudonymous journey facts kept by erasures, by journey id (copies: reading cannot change them). */
+  get erasedFacts(): ReadonlyMap<string, ErasedJourney> {
+    return structuredClone(this.facts);
+  }
+
+  /** The receipt of a processed event (a copy), for assertions on what a replay is answered with. */
+  receipt(eventId: string): EventReceipt | undefined {
+    const receipt = this.receipts.get(eventId);
+    return receipt ? structuredClone(receipt) : undefined;
+  }
+
+  /** Ids of every customer with a stored record. */
+  customerIds(): string[] {
+    return [...this.records.keys()];
+  }
+}

@@ -1,0 +1,166 @@
+import { InMemoryCustomerStore } from '#shared/adapters/local/memory-customer-store';
+import type { OutboundMessage, TimerSpec } from '#shared/domain/customer';
+import { parsePolicy, type Policy } from '#shared/domain/policy';
+import { PolicyRegistry } from '#shared/domain/policy-registry';
+import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
+import { assign, type Arm } from '#shared/domain/targeting';
+import { DAY_MS } from '#shared/domain/vocabulary';
+import { sendTouch, type SendTouchResult } from '#shared/engine/send-touch';
+import type { EngineDeps } from '#shared/engine/deps';
+import type { Clock } from '#shared/ports/clock';
+import { silentLogger } from '#shared/ports/logger';
+import { ChannelError, type MessageChannel, type SendReceipt } from '#shared/ports/message-channel';
+import type { TouchScheduler } from '#shared/ports/touch-scheduler';
+
+/**
+ * In-memory fakes of the engine's ports, for use-case tests: they record what the engine asked
+ * for, so tests assess outcomes (timers, messages, stored records) instead of spying on calls.
+ */
+
+/** A clock the test sets; `now()` never moves on its own. */
+export class FakeClock implements Clock {
+  private current: number;
+
+  constructor(start: number | string = '2026-01-05T09:00:00Z') {
+    this.current = typeof start === 'string' ? Date.parse(start) : start;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  set(instant: number | string): void {
+    this.current = typeof instant === 'string' ? Date.parse(instant) : instant;
+  }
+
+  advance(ms: number): void {
+    this.current += ms;
+  }
+
+  advanceDays(days: number): void {
+    this.current += days * DAY_MS;
+  }
+}
+
+/**
+ * A `TouchScheduler` holding timers by name, with EventBridge Scheduler's semantics: creating a
+ * name that exists changes nothing, cancelling a missing name succeeds.
+ */
+export class FakeScheduler implements TouchScheduler {
+  readonly timers = new Map<string, TimerSpec>();
+  /** Every `schedule` call, in order, including the idempotent no-ops. */
+  readonly scheduleCalls: TimerSpec[] = [];
+  /** Every `cancel` call, in order. */
+  readonly cancelCalls: string[] = [];
+  private cancelFailures = 0;
+
+  async schedule(timer: TimerSpec): Promise<void> {
+    this.scheduleCalls.push(structuredClone(timer));
+    if (!this.timers.has(timer.name)) this.timers.set(timer.name, structuredClone(timer));
+  }
+
+  async cancel(name: string): Promise<void> {
+    this.cancelCalls.push(name);
+    if (this.cancelFailures > 0) {
+      this.cancelFailures -= 1;
+      throw new Error('scheduler unavailable');
+    }
+    this.timers.delete(name);
+  }
+
+  /** Makes the next `count` cancels fail (the engine treats cancels as best effort). */
+  failNextCancels(count: number): void {
+    this.cancelFailures = count;
+  }
+
+  /** Timers due at or before `untilMs`, earliest first (ties by name, so runs are reproducible). */
+  due(untilMs: number): TimerSpec[] {
+    return [...this.timers.values()]
+      .filter((timer) => Date.parse(timer.dueAt) <= untilMs)
+      .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt) || a.name.localeCompare(b.name));
+  }
+}
+
+/** A `MessageChannel` that records what it sends, and can be told to fail. */
+export class FakeChannel implements MessageChannel {
+  readonly sent: OutboundMessage[] = [];
+  private failures: Array<{ retryable: boolean; message: string }> = [];
+
+  constructor(
+    private readonly cost?: number,
+    private readonly prefix = 'msg',
+  ) {}
+
+  async send(message: OutboundMessage): Promise<SendReceipt> {
+    const failure = this.failures.shift();
+    if (failure) throw new ChannelError(failure.message, failure.retryable);
+    this.sent.push(structuredClone(message));
+    return { messageId: `${this.prefix}-${this.sent.length}`, ...(this.cost !== undefined ? { cost: this.cost } : {}) };
+  }
+
+  /** Makes the next `count` sends throw a `ChannelError`. */
+  failNext(count: number, retryable: boolean, message = retryable ? 'throttled' : 'invalid_destination'): void {
+    for (let i = 0; i < count; i++) this.failures.push({ retryable, message });
+  }
+}
+
+export const defaultPolicies = (): PolicyRegistry => new PolicyRegistry([parsePolicy(telecomPortOut)]);
+
+/** `EngineDeps` whose ports are the fakes above, typed so tests can reach into them. */
+export interface TestDeps extends EngineDeps {
+  store: InMemoryCustomerStore;
+  scheduler: FakeScheduler;
+  clock: FakeClock;
+  channels: { sms: FakeChannel; email: FakeChannel; push: FakeChannel };
+}
+
+/** Fresh fakes with the default telecom port-out policy; any part can be replaced. */
+export function makeDeps(overrides: Partial<TestDeps> = {}): TestDeps {
+  return {
+    store: new InMemoryCustomerStore(),
+    scheduler: new FakeScheduler(),
+    channels: { sms: new FakeChannel(0.05, 'sms'), email: new FakeChannel(0.001, 'email'), push: new FakeChannel(0, 'push') },
+    clock: new FakeClock(),
+    policies: defaultPolicies(),
+    logger: silentLogger,
+    idHashKey: 'test-hash-key',
+    ...overrides,
+  };
+}
+
+export interface FiredTimer {
+  timer: TimerSpec;
+  result: SendTouchResult;
+}
+
+/**
+ * Fires every timer due by `untilMs`, in due order, like EventBridge Scheduler would: the clock
+ * is set to the timer's due time, `sendTouch` runs, and the timer is deleted once it succeeded
+ * (`ActionAfterCompletion: DELETE`). Timers created while firing (deferrals) fire too if they
+ * are due by `untilMs`. An error from `sendTouch` propagates and leaves the timer in place, as
+ * the scheduler would retry it. Finally the clock is set to `untilMs`.
+ */
+export async function runUntil(deps: EngineDeps & { clock: FakeClock }, scheduler: FakeScheduler, untilMs: number): Promise<FiredTimer[]> {
+  const fired: FiredTimer[] = [];
+  for (let next = scheduler.due(untilMs)[0]; next; next = scheduler.due(untilMs)[0]) {
+    // Never move the clock back: a timer created in the past fires "now".
+    deps.clock.set(Math.max(deps.clock.now(), Date.parse(next.dueAt)));
+    const result = await sendTouch(deps, next.payload);
+    scheduler.timers.delete(next.name);
+    fired.push({ timer: next, result });
+  }
+  deps.clock.set(Math.max(deps.clock.now(), untilMs));
+  return fired;
+}
+
+/**
+ * The first id `${prefix}-0`, `${prefix}-1`, … that the policy's deterministic holdout puts in
+ * `arm`, so a test can state "a control-group customer" without hard-coding a hash outcome.
+ */
+export function customerIdIn(arm: Arm, policy: Pick<Policy, 'holdout' | 'variants'> = parsePolicy(telecomPortOut), prefix = 'cust'): string {
+  for (let i = 0; i < 10_000; i++) {
+    const id = `${prefix}-${i}`;
+    if (assign(id, policy).arm === arm) return id;
+  }
+  throw new Error(`no customer id in the ${arm} arm among 10,000`);
+}
