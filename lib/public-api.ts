@@ -1,0 +1,94 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat, ApiKeySourceType, AuthorizationType, EndpointType, LambdaIntegration, LogGroupLogDestination, MethodLoggingLevel, Period, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { WinbackFunction } from './winback-function.ts';
+
+export interface PublicApiProps {
+  /** `apiKey`: API keys with a usage plan; `iam`: SigV4-signed requests. */
+  readonly auth: 'apiKey' | 'iam';
+  readonly environment: Record<string, string>;
+  readonly policyDefine: Record<string, string>;
+}
+
+/**
+ * The public v1 API: API Gateway (REST) in front of one ingest function that serves every
+ * route with the same router as the local runner.
+ *
+ * Authentication, justified: upstream systems are servers (an MNP gateway, a billing system),
+ * usually outside AWS, so the default is an API key per upstream system with a usage plan —
+ * revocable per system, with its own throttle and quota — checked by API Gateway before any
+ * code runs. Upstream systems inside AWS can use IAM (SigV4) instead (`apiAuth: "iam"`).
+ */
+export class PublicApi extends Construct {
+  readonly api: RestApi;
+  readonly handler: WinbackFunction;
+
+  constructor(scope: Construct, id: string, props: PublicApiProps) {
+    super(scope, id);
+    this.handler = new WinbackFunction(this, 'Handler', {
+      lambda: 'api',
+      description: 'Winback public API v1: events in, customer view, erasure.',
+      define: props.policyDefine,
+      environment: props.environment,
+    });
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS });
+    this.api = new RestApi(this, 'Api', {
+      restApiName: `${Stack.of(this).stackName}-api`,
+      description: 'Winback public API (v1)',
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      apiKeySourceType: ApiKeySourceType.HEADER,
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: 'api',
+        tracingEnabled: true,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        // Request and response bodies carry phone numbers and e-mail addresses: never logged.
+        dataTraceEnabled: false,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields({
+          caller: false,
+          httpMethod: true,
+          ip: false,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: false,
+        }),
+      },
+      defaultMethodOptions:
+        props.auth === 'iam' ? { authorizationType: AuthorizationType.IAM } : { apiKeyRequired: true, authorizationType: AuthorizationType.NONE },
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason: "API Gateway's account-level logging role; the AWS managed policy is the documented one and only writes logs.",
+    });
+
+    const integration = new LambdaIntegration(this.handler);
+    this.api.root.addResource('healthz').addMethod('GET', integration);
+    const v1 = this.api.root.addResource('v1');
+    v1.addResource('events').addMethod('POST', integration);
+    const customer = v1.addResource('customers').addResource('{customerId}');
+    customer.addMethod('GET', integration);
+    customer.addMethod('DELETE', integration);
+
+    if (props.auth === 'apiKey') {
+      const plan = this.api.addUsagePlan('UpstreamPlan', {
+        description: 'Upstream systems posting churn events. Add one API key per system.',
+        throttle: { rateLimit: 200, burstLimit: 400 },
+        quota: { limit: 5_000_000, period: Period.DAY },
+        apiStages: [{ stage: this.api.deploymentStage }],
+      });
+      plan.addApiKey(this.api.addApiKey('UpstreamKey', { description: 'First upstream system; rotate or add more in the console or with the CLI.' }));
+      Validations.of(this.api).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'Every method requires an API key with a usage plan (the chosen scheme for server-to-server upstream systems); IAM is available with apiAuth "iam".' });
+      Validations.of(this.api).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Callers are servers, not end users: API keys (or IAM) rather than a Cognito user pool.' });
+    } else {
+      Validations.of(this.api).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Callers are servers authenticated with IAM (SigV4), not end users of a Cognito user pool.' });
+    }
+    Validations.of(this.api).acknowledge({ id: 'AwsSolutions-APIG2', reason: 'The handler validates every request with zod and names every invalid field; a gateway validator would answer with less.' });
+    Validations.of(this.api).acknowledge({ id: 'AwsSolutions-APIG3', reason: 'WAF is left to the operator (it costs per web ACL); the usage plan throttles each key.' });
+  }
+}

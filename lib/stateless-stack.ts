@@ -1,0 +1,63 @@
+import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { EngagementFeedback } from './engagement-feedback.ts';
+import { Operations } from './operations.ts';
+import { PublicApi } from './public-api.ts';
+import type { Settings } from './settings.ts';
+import { TouchDelivery } from './touch-delivery.ts';
+
+export interface WinbackStatelessStackProps extends StackProps {
+  /** From the stateful stack. */
+  readonly table: ITable;
+  readonly lakeBucket: IBucket;
+  readonly settings: Settings;
+}
+
+/**
+ * Compute: the API, the engine functions, touch scheduling, messaging and alarms. Holds no data
+ * of its own, so it can be redeployed or replaced freely.
+ */
+export class WinbackStatelessStack extends Stack {
+  readonly delivery: TouchDelivery;
+  readonly publicApi: PublicApi;
+  readonly feedback: EngagementFeedback;
+  readonly operations: Operations;
+
+  constructor(scope: Construct, id: string, props: WinbackStatelessStackProps) {
+    super(scope, id, props);
+    // Operator policies, validated at synth, inlined into every engine bundle.
+    const policyDefine: Record<string, string> = props.settings.policies.length > 0 ? { WINBACK_BUNDLED_POLICIES: JSON.stringify(JSON.stringify(props.settings.policies)) } : {};
+
+    const keysSecret = new Secret(this, 'Keys', {
+      description: 'Winback master key: pseudonymous customer ids and unsubscribe-link signatures are derived from it.',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(keysSecret).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'Rotating it would break pseudonymous ids (KPI joins) and every unsubscribe link already sent.' });
+
+    const messagingKey = new Key(this, 'MessagingKey', { enableKeyRotation: true, description: 'Encrypts the SES events and alarm topics.' });
+
+    this.delivery = new TouchDelivery(this, 'Delivery', { table: props.table, keysSecret, messagingKey, settings: props.settings, policyDefine });
+    this.publicApi = new PublicApi(this, 'PublicApi', { auth: props.settings.apiAuth, environment: this.delivery.timerEnvironment, policyDefine });
+    this.delivery.grantEngine(this.publicApi.handler, { table: props.table, keysSecret });
+    // Base of the RFC 8058 one-click unsubscribe link in every e-mail.
+    this.delivery.sendFunction.addEnvironment('UNSUBSCRIBE_BASE_URL', this.publicApi.api.urlForPath('/v1/unsubscribe'));
+
+    this.feedback = new EngagementFeedback(this, 'Feedback', { sesEventsTopic: this.delivery.sesEventsTopic, environment: this.delivery.timerEnvironment, policyDefine });
+    this.delivery.grantEngine(this.feedback.handler, { table: props.table, keysSecret });
+
+    this.operations = new Operations(this, 'Operations', {
+      messagingKey,
+      alarmEmail: props.settings.alarmEmail,
+      functions: { Api: this.publicApi.handler, SendTouch: this.delivery.sendFunction, Engagement: this.feedback.handler },
+      deadLetterQueues: { Timer: this.delivery.timerDeadLetters, Send: this.delivery.sendDeadLetters, Engagement: this.feedback.deadLetters },
+      api: this.publicApi.api,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.publicApi.api.url });
+    new CfnOutput(this, 'ScheduleGroup', { value: this.delivery.scheduleGroupName });
+  }
+}

@@ -1,0 +1,158 @@
+import { ArnFormat, Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { ConfigurationSet, ConfigurationSetEventDestination, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Settings } from './settings.ts';
+import { WinbackFunction } from './winback-function.ts';
+
+export interface TouchDeliveryProps {
+  /** The journeys table (read and written by the send function). */
+  readonly table: ITable;
+  /** The deployment's master key secret (pseudonymous ids, unsubscribe links). */
+  readonly keysSecret: ISecret;
+  /** Encrypts the SES events topic. */
+  readonly messagingKey: IKey;
+  readonly settings: Settings;
+  /** esbuild `define` for the operator's policies. */
+  readonly policyDefine: Record<string, string>;
+}
+
+/**
+ * Sending touches: one EventBridge Scheduler one-shot schedule per touch (created at run time
+ * by the engine, in this group), the role Scheduler uses to invoke the send function and
+ * nothing else, the send function with its SNS and SES rights, the SES configuration set whose
+ * events flow back through a topic, and the dead-letter queues of both hops.
+ */
+export class TouchDelivery extends Construct {
+  readonly scheduleGroup: ScheduleGroup;
+  readonly scheduleGroupName: string;
+  /** Scheduler assumes this role to invoke `sendFunction`; it can do nothing else. */
+  readonly schedulerRole: Role;
+  readonly sendFunction: WinbackFunction;
+  /** Schedules Scheduler could not deliver to the send function after its retries. */
+  readonly timerDeadLetters: Queue;
+  /** Send invocations that failed after Lambda's async retries (e.g. SNS throttled all along). */
+  readonly sendDeadLetters: Queue;
+  readonly configurationSet: ConfigurationSet;
+  /** SES delivery, bounce, complaint, open and click events. */
+  readonly sesEventsTopic: Topic;
+  /** The environment every engine function needs to create and cancel touch timers. */
+  readonly timerEnvironment: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: TouchDeliveryProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    const queue = (name: string) =>
+      new Queue(this, name, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    this.timerDeadLetters = queue('TimerDeadLetters');
+    this.sendDeadLetters = queue('SendDeadLetters');
+    for (const dlq of [this.timerDeadLetters, this.sendDeadLetters]) {
+      Validations.of(dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue; an operator replays it.' });
+    }
+
+    this.scheduleGroupName = `${stack.stackName}-touches`;
+    this.scheduleGroup = new ScheduleGroup(this, 'Touches', { scheduleGroupName: this.scheduleGroupName });
+
+    this.configurationSet = new ConfigurationSet(this, 'Email', { configurationSetName: `${stack.stackName}-email` });
+    this.sesEventsTopic = new Topic(this, 'SesEvents', { masterKey: props.messagingKey, enforceSSL: true });
+    new ConfigurationSetEventDestination(this, 'SesEventsDestination', {
+      configurationSet: this.configurationSet,
+      destination: EventDestination.snsTopic(this.sesEventsTopic),
+      events: [EmailSendingEvent.DELIVERY, EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.OPEN, EmailSendingEvent.CLICK],
+    });
+    props.messagingKey.grantEncryptDecrypt(new ServicePrincipal('ses.amazonaws.com'));
+
+    // A fixed name lets the other functions know the send function's ARN without a reference,
+    // which would close a dependency cycle (send → API URL → API function → send).
+    const sendFunctionName = `${stack.stackName}-send-touch`;
+    const sendFunctionArn = stack.formatArn({ service: 'lambda', resource: 'function', resourceName: sendFunctionName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+
+    this.schedulerRole = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+      description: 'EventBridge Scheduler invokes the Winback send-touch function with this role, and nothing else.',
+    });
+    this.timerEnvironment = {
+      TABLE_NAME: props.table.tableName,
+      SCHEDULE_GROUP_NAME: this.scheduleGroupName,
+      SEND_TOUCH_FUNCTION_ARN: sendFunctionArn,
+      SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
+      TIMER_DLQ_ARN: this.timerDeadLetters.queueArn,
+      KEYS_SECRET_ARN: props.keysSecret.secretArn,
+    };
+
+    this.sendFunction = new WinbackFunction(this, 'Send', {
+      lambda: 'send-touch',
+      functionName: sendFunctionName,
+      description: 'Sends one due touch after re-checking return, consent, send window and frequency cap.',
+      define: props.policyDefine,
+      deadLetterQueue: this.sendDeadLetters,
+      retryAttempts: 2,
+      environment: {
+        ...this.timerEnvironment,
+        SES_FROM_ADDRESS: props.settings.sesFromAddress,
+        SES_CONFIGURATION_SET: this.configurationSet.configurationSetName,
+        SMS_TYPE: 'Promotional',
+        SMS_SENDER_ID: props.settings.smsSenderId ?? '',
+        SMS_ORIGINATION_NUMBER: props.settings.smsOriginationNumber ?? '',
+      },
+    });
+    // Scheduler may invoke exactly this function (not its versions or aliases: no `:*`), and
+    // send what it cannot deliver to its dead-letter queue.
+    this.schedulerRole.addToPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.sendFunction.functionArn] }));
+    this.timerDeadLetters.grantSendMessages(this.schedulerRole);
+
+    this.grantEngine(this.sendFunction, props);
+    // The schedule group must exist before any function can put timers in it.
+    this.sendFunction.node.addDependency(this.scheduleGroup);
+    this.sendFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sns:Publish'],
+        // SMS is published to a phone number, not a topic: SNS has no resource to scope to.
+        resources: ['*'],
+        conditions: { Bool: { 'aws:SecureTransport': 'true' } },
+      }),
+    );
+    this.sendFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [
+          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: props.settings.sesIdentity ?? props.settings.sesFromAddress.split('@')[1]! }),
+          stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.configurationSet.configurationSetName }),
+        ],
+      }),
+    );
+    // The Resource::* finding this adds (sns:Publish) is acknowledged, with its reason, in WinbackFunction.
+  }
+
+  /**
+   * Lets an engine function create and delete this deployment's touch timers (passing only the
+   * scheduler role), and read and write the table and the keys secret.
+   */
+  grantEngine(grantee: WinbackFunction, props: Pick<TouchDeliveryProps, 'table' | 'keysSecret'>): void {
+    grantee.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
+        // Pseudo parameters, not the stack's env, so the ARN (and the acknowledgement below) reads
+        // the same whether or not the app is bound to an account and region.
+        resources: [`arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule/${this.scheduleGroupName}/*`],
+      }),
+    );
+    this.schedulerRole.grantPassRole(grantee.grantPrincipal);
+    props.table.grantReadWriteData(grantee);
+    props.keysSecret.grantRead(grantee);
+    Validations.of(grantee).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${this.scheduleGroupName}/*]`,
+      reason: "Timer names are per touch, made at run time; the wildcard is bounded to this deployment's schedule group.",
+    });
+  }
+}

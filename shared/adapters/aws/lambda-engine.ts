@@ -1,0 +1,71 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { deriveKey } from '#shared/domain/keys';
+import { signUnsubscribeToken } from '#shared/domain/unsubscribe';
+import { systemClock } from '#shared/ports/clock';
+import type { MessageChannels } from '#shared/ports/message-channel';
+import type { EngineDeps } from '#shared/engine/deps';
+import { bundledPolicies } from './bundled-policies.ts';
+import { createSchedulerClient, createSesClient, createSnsClient } from './clients.ts';
+import { createDocumentClient, DynamoDbCustomerStore } from './dynamodb-customer-store.ts';
+import { EventBridgeTouchScheduler } from './eventbridge-touch-scheduler.ts';
+import { optionalEnv, requireEnv } from './environment.ts';
+import { SesEmailChannel } from './ses-email-channel.ts';
+import { SnsSmsChannel } from './sns-sms-channel.ts';
+
+export interface LambdaEngine {
+  deps: EngineDeps;
+  logger: Logger;
+}
+
+/**
+ * The composition root of every engine Lambda: reads its settings from the environment once
+ * (a missing one fails the cold start, naming it), creates one SDK client per service, and
+ * wires the same engine the local runner runs, with the AWS adapters.
+ *
+ * `channels: 'send'` also wires SNS and SES (only the send-touch function sends messages).
+ */
+export async function loadLambdaEngine(options: { channels: 'none' | 'send' }): Promise<LambdaEngine> {
+  const logger = new Logger();
+  const secrets = new SecretsManagerClient({});
+  const secret = await secrets.send(new GetSecretValueCommand({ SecretId: requireEnv('KEYS_SECRET_ARN') }));
+  secrets.destroy();
+  if (!secret.SecretString) throw new Error('the keys secret has no string value');
+  const masterKey = secret.SecretString;
+
+  const channels: MessageChannels = {};
+  if (options.channels === 'send') {
+    const unsubscribeKey = deriveKey(masterKey, 'unsubscribe-link');
+    const unsubscribeBase = requireEnv('UNSUBSCRIBE_BASE_URL');
+    channels.sms = new SnsSmsChannel({
+      client: createSnsClient(),
+      smsType: optionalEnv('SMS_TYPE') === 'Transactional' ? 'Transactional' : 'Promotional',
+      ...(optionalEnv('SMS_SENDER_ID') ? { senderId: requireEnv('SMS_SENDER_ID') } : {}),
+      ...(optionalEnv('SMS_ORIGINATION_NUMBER') ? { originationNumber: requireEnv('SMS_ORIGINATION_NUMBER') } : {}),
+    });
+    channels.email = new SesEmailChannel({
+      client: createSesClient(),
+      fromAddress: requireEnv('SES_FROM_ADDRESS'),
+      configurationSetName: requireEnv('SES_CONFIGURATION_SET'),
+      unsubscribeUrl: (message) => `${unsubscribeBase}?token=${encodeURIComponent(signUnsubscribeToken({ customerId: message.customerId, channel: 'email' }, unsubscribeKey))}`,
+    });
+  }
+
+  const deps: EngineDeps = {
+    store: new DynamoDbCustomerStore({ client: createDocumentClient(new DynamoDBClient({})), tableName: requireEnv('TABLE_NAME') }),
+    scheduler: new EventBridgeTouchScheduler({
+      client: createSchedulerClient(),
+      groupName: requireEnv('SCHEDULE_GROUP_NAME'),
+      targetArn: requireEnv('SEND_TOUCH_FUNCTION_ARN'),
+      roleArn: requireEnv('SCHEDULER_ROLE_ARN'),
+      deadLetterArn: requireEnv('TIMER_DLQ_ARN'),
+    }),
+    channels,
+    clock: systemClock,
+    policies: bundledPolicies(),
+    logger,
+    idHashKey: deriveKey(masterKey, 'customer-id-hash'),
+  };
+  return { deps, logger };
+}

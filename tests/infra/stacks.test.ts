@@ -1,0 +1,179 @@
+import { readFileSync } from 'node:fs';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildWinback } from '#lib/winback-app';
+import { SettingsError } from '#lib/settings';
+
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
+
+function synth(winback: Record<string, unknown> = {}) {
+  const app = new App({ context: { ...cdkJson.context, winback: { ...(cdkJson.context.winback as object), ...winback } } });
+  const stacks = buildWinback(app);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  // cdk-nag findings without a written acknowledgement make synth throw.
+  app.synth();
+  return { data: Template.fromStack(stacks.stateful), engine: Template.fromStack(stacks.stateless), stacks };
+}
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resourcesOf = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+/** Every statement of every inline policy attached to the role with this logical id. */
+function statementsOfRole(template: Template, roleLogicalId: string): Statement[] {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleLogicalId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+function logicalId(template: Template, type: string, props: Record<string, unknown>): string {
+  const found = Object.keys(template.findResources(type, { Properties: props }));
+  expect(found, `${type} ${JSON.stringify(props)}`).toHaveLength(1);
+  return found[0]!;
+}
+
+describe('Winback CDK app (API key mode, the default)', () => {
+  let data: Template;
+  let engine: Template;
+  beforeAll(() => ({ data, engine } = synth()));
+
+  it('keeps data in a retained, on-demand table with PITR and TTL, and a locked-down lake bucket', () => {
+    data.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    });
+    data.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        BucketEncryption: Match.anyValue(),
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'athena-results', Prefix: 'athena-results/', ExpirationInDays: 30 })]) },
+      }),
+    });
+    // TLS only, on both buckets.
+    const denies = Object.values(data.findResources('AWS::S3::BucketPolicy')).map((p) => JSON.stringify(p.Properties.PolicyDocument));
+    expect(denies).toHaveLength(2);
+    for (const doc of denies) expect(doc).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it('lets the Scheduler role invoke the send function and nothing else', () => {
+    const roleId = logicalId(engine, 'AWS::IAM::Role', { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] }) });
+    const sendFunctionId = logicalId(engine, 'AWS::Lambda::Function', { Handler: 'index.handler', Description: Match.stringLikeRegexp('Sends one due touch') });
+    const statements = statementsOfRole(engine, roleId);
+    const invoke = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+    expect(invoke).toHaveLength(1);
+    expect(resourcesOf(invoke[0]!)).toEqual([{ 'Fn::GetAtt': [sendFunctionId, 'Arn'] }]);
+    // Besides invoking, only dead-lettering what it could not deliver.
+    for (const s of statements) expect(actionsOf(s).every((a) => a === 'lambda:InvokeFunction' || a.startsWith('sqs:'))).toBe(true);
+  });
+
+  it('lets functions pass only the Scheduler role, and create timers only in their schedule group', () => {
+    const roleId = logicalId(engine, 'AWS::IAM::Role', { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] }) });
+    const all = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    const passRole = all.filter((s) => actionsOf(s).includes('iam:PassRole'));
+    expect(passRole.length).toBeGreaterThanOrEqual(3); // API, send, engagement
+    for (const s of passRole) expect(resourcesOf(s)).toEqual([{ 'Fn::GetAtt': [roleId, 'Arn'] }]);
+    const scheduler = all.filter((s) => actionsOf(s).some((a) => a.startsWith('scheduler:')));
+    for (const s of scheduler) {
+      expect(actionsOf(s).sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']);
+      expect(JSON.stringify(s.Resource)).toContain(':schedule/WinbackEngine-touches/*');
+    }
+  });
+
+  it('has no wildcard resource except where the service has no resource to scope to', () => {
+    const all = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    const wildcard = all.filter((s) => resourcesOf(s).includes('*'));
+    // X-Ray tracing calls and SMS publishing to phone numbers: each acknowledged with its reason in lib/.
+    for (const s of wildcard) expect(actionsOf(s).every((a) => ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'sns:Publish'].includes(a)), JSON.stringify(s)).toBe(true);
+  });
+
+  it('runs every function on Node.js 24, arm64, traced, with the engine settings in its environment', () => {
+    const functions = Object.values(engine.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+      expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
+        expect.arrayContaining(['TABLE_NAME', 'SCHEDULE_GROUP_NAME', 'SEND_TOUCH_FUNCTION_ARN', 'SCHEDULER_ROLE_ARN', 'TIMER_DLQ_ARN', 'KEYS_SECRET_ARN']),
+      );
+    }
+    engine.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('Sends one due touch'),
+      FunctionName: 'WinbackEngine-send-touch',
+      DeadLetterConfig: { TargetArn: Match.anyValue() },
+      Environment: { Variables: Match.objectLike({ SES_FROM_ADDRESS: 'winback@example.com', SES_CONFIGURATION_SET: Match.anyValue(), UNSUBSCRIBE_BASE_URL: Match.anyValue(), SMS_TYPE: 'Promotional' }) },
+    });
+    // The API function builds the send function's ARN from its fixed name.
+    engine.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('public API'),
+      Environment: { Variables: Match.objectLike({ SEND_TOUCH_FUNCTION_ARN: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':function:WinbackEngine-send-touch$')])] } }) },
+    });
+  });
+
+  it('has a dead-letter queue on every hop, each with an alarm, and alarms on errors and API 5xx', () => {
+    engine.resourceCountIs('AWS::SQS::Queue', 3);
+    const alarms = Object.values(engine.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    expect(alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(3);
+    expect(alarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(3);
+    expect(alarms.filter((a) => a.MetricName === '5XXError')).toHaveLength(1);
+    for (const alarm of alarms) expect(alarm.AlarmActions).toHaveLength(1);
+    engine.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+    engine.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', RedrivePolicy: { deadLetterTargetArn: Match.anyValue() } });
+  });
+
+  it('has the schedule group, the SES configuration set with its events topic, and encrypted topics', () => {
+    engine.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'WinbackEngine-touches' });
+    engine.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: Match.objectLike({ Enabled: true, MatchingEventTypes: Match.arrayWith(['delivery', 'bounce', 'complaint', 'open', 'click']), SnsDestination: Match.anyValue() }),
+    });
+    for (const topic of Object.values(engine.findResources('AWS::SNS::Topic'))) expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+  });
+
+  it('requires an API key on every route', () => {
+    const methods = Object.values(engine.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
+    expect(methods.map((m) => m.HttpMethod).sort()).toEqual(['DELETE', 'GET', 'GET', 'POST']);
+    for (const method of methods) expect(method).toMatchObject({ ApiKeyRequired: true });
+    engine.resourceCountIs('AWS::ApiGateway::UsagePlan', 1);
+    engine.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: [Match.objectLike({ DataTraceEnabled: false })] });
+  });
+});
+
+describe('Winback CDK app, operator settings', () => {
+  it('requires SigV4 (IAM) on every route in IAM mode, and still passes cdk-nag', () => {
+    const { engine } = synth({ apiAuth: 'iam' });
+    const methods = Object.values(engine.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
+    expect(methods).toHaveLength(4);
+    for (const method of methods) expect(method.AuthorizationType).toBe('AWS_IAM');
+    engine.resourceCountIs('AWS::ApiGateway::UsagePlan', 0);
+  });
+
+  it('passes the SMS sender id and alarm e-mail through', () => {
+    const { engine } = synth({ smsSenderId: 'Winback', alarmEmail: 'ops@example.com' });
+    engine.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SMS_SENDER_ID: 'Winback' }) } });
+    engine.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+
+  it('refuses bad or missing settings, naming each one', () => {
+    const attempt = (winback: unknown) => () => buildWinback(new App({ context: { winback } }));
+    expect(attempt({ sesFromAddress: 'not-an-address', apiAuth: 'password', smsSenderId: 'way-too-long-sender' })).toThrow(SettingsError);
+    try {
+      attempt({ sesFromAddress: 'not-an-address', apiAuth: 'password', smsSenderId: 'way-too-long-sender' })();
+    } catch (error) {
+      expect((error as Error).message).toMatch(/sesFromAddress/);
+      expect((error as Error).message).toMatch(/apiAuth/);
+      expect((error as Error).message).toMatch(/smsSenderId/);
+    }
+    expect(attempt(undefined)).toThrow(/Winback settings missing/);
+    expect(attempt({ sesFromAddress: 'a@b.co', policyFile: 'tests/fixtures/no-such-policy.json' })).toThrow(/policy file/);
+  });
+});
