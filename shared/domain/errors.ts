@@ -14,8 +14,9 @@ export abstract class DomainError extends Error {
   constructor(
     message: string,
     readonly details: FieldIssue[] = [],
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = new.target.name;
   }
 }

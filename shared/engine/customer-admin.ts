@@ -8,7 +8,7 @@ import { cancelTimers } from './timers.ts';
 /** The customer's journey, touches and decision log. */
 export async function viewCustomer(deps: EngineDeps, customerId: string): Promise<CustomerView> {
   const record = await deps.store.get(customerId);
-  if (!record) throw new NotFoundError(`no customer ${customerId}`);
+  if (!record) throw new NotFoundError('no customer with this id');
   return toCustomerView(record, deps.clock.now(), deps.policies);
 }
 

@@ -26,8 +26,13 @@ export interface CustomerStore {
    */
   save(record: CustomerRecord, receipt?: EventReceipt): Promise<void>;
   /**
-   * Deletes the customer's record and keeps only pseudonymous journey facts, atomically; the
-   * record must still be at `expectedVersion`.
+   * Deletes the customer's record (if still at `expectedVersion`) and keeps only pseudonymous
+   * journey facts, in one transaction when they fit (up to 99 journeys); beyond that the facts
+   * are written first (idempotent puts) and the record deleted after, conditionally, so a failure
+   * in between leaves the record in place and a retry completes it.
+   * Event receipts stay (they hold no personal data), so a replayed churn cannot bring an erased
+   * customer back; they expire after the store's retention (400 days by default), after which a
+   * replay would be applied again.
    */
   erase(customerId: string, expectedVersion: number, facts: ErasedJourney[]): Promise<void>;
 }

@@ -127,7 +127,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
       if (!reasons) throw error;
       // A replay wins over a concurrent change: the caller answers "duplicate" and stops.
       if (reasons[0] === 'ConditionalCheckFailed') {
-        throw withCause(new DuplicateEventError(`event ${receipt.eventId} was already processed`), error);
+        throw new DuplicateEventError(`event ${receipt.eventId} was already processed`, [], { cause: error });
       }
       if (reasons[1] === 'ConditionalCheckFailed' || reasons.includes('TransactionConflict')) throw staleVersion(record.version, error);
       throw error;
@@ -224,10 +224,5 @@ function cancellationReasons(error: unknown): Array<string | undefined> | undefi
 
 // The message names no customer: customer ids are often phone numbers, and errors get logged.
 function staleVersion(expectedVersion: number, cause: unknown): ConcurrentUpdateError {
-  return withCause(new ConcurrentUpdateError(`the customer record is no longer at version ${expectedVersion}`), cause);
-}
-
-// DomainError's constructor takes no ErrorOptions; keep the SDK error for debugging anyway.
-function withCause<E extends Error>(error: E, cause: unknown): E {
-  return Object.assign(error, { cause });
+  return new ConcurrentUpdateError(`the customer record is no longer at version ${expectedVersion}`, [], { cause });
 }

@@ -70,8 +70,8 @@ describe('viewCustomer', () => {
 
 describe('eraseCustomer', () => {
   it('removes the record, cancels pending timers and keeps only pseudonymous facts', async () => {
-    // Prepare
-    await ingestEvent(deps, churnEvent({ customerId: CUSTOMER }));
+    // Prepare: an upstream system that builds event ids from the phone number.
+    await ingestEvent(deps, churnEvent({ customerId: CUSTOMER, eventId: `churn-${PHONE}` }));
     await runUntil(deps, deps.scheduler, day(50));
     const [sent, pending] = await touchesOf(deps, CUSTOMER);
     deps.clock.set(day(51));
@@ -90,6 +90,7 @@ describe('eraseCustomer', () => {
     expect(facts).toHaveLength(1);
     expect(facts[0]).toMatchObject({
       customerHash: pseudonymize(CUSTOMER, deps.idHashKey),
+      churnEventHash: pseudonymize(`churn-${PHONE}`, deps.idHashKey),
       erasedAt: iso(day(51)),
       status: 'active',
       exitReason: 'coverage',
