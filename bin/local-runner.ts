@@ -20,6 +20,9 @@ import { localDynamoClient, startDynamoDbLocal } from '#shared/adapters/local/dy
 import { LocalTimers } from '#shared/adapters/local/local-timers';
 import { OutboxChannel } from '#shared/adapters/local/outbox-channel';
 import { VirtualClock } from '#shared/adapters/local/virtual-clock';
+import { FileObjectStore } from '#shared/adapters/local/file-object-store';
+import { encodeParquet } from '#shared/adapters/parquet';
+import { NightlyRequest, runNightlyJob } from '#shared/engine/nightly-job';
 
 /** Settings of the local runner (DESIGN.md, "Local runner"), read from the environment. */
 export const LocalConfigSchema = z.object({
@@ -30,6 +33,8 @@ export const LocalConfigSchema = z.object({
   /** Optional JSON policy file replacing the embedded default. */
   WINBACK_POLICY_FILE: z.string().min(1).optional(),
   WINBACK_ID_HASH_KEY: z.string().min(16).default('winback-local-id-hash-key'),
+  /** What acquiring a new customer costs, for the KPIs' cost comparison (policy currency). */
+  WINBACK_COST_PER_ACQUISITION: z.coerce.number().positive().default(150),
   /** Port of DynamoDB Local; any free port when absent. */
   WINBACK_DYNAMODB_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
@@ -87,6 +92,8 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
   const clock = new VirtualClock(join(dataDir, 'clock.json'), config.WINBACK_START_TIME ? Date.parse(config.WINBACK_START_TIME) : Date.now());
   const timers = new LocalTimers(join(dataDir, 'timers.jsonl'));
   const outbox = new OutboxChannel(join(dataDir, 'outbox.jsonl'), clock);
+  // The lake, laid out as in S3, so `npm run query` (DuckDB) reads what Athena would.
+  const lake = new FileObjectStore(join(dataDir, 'lake'));
   const deps: EngineDeps = {
     store: new DynamoDbCustomerStore({ client: createDocumentClient(client), tableName: TABLE_NAME }),
     scheduler: timers,
@@ -134,6 +141,19 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
       method: 'GET',
       path: '/local/outbox',
       handler: async () => ({ status: 200, body: { messages: outbox.list() } }),
+    },
+    {
+      method: 'POST',
+      path: '/local/jobs/nightly',
+      handler: async ({ json }) => {
+        const parsed = NightlyRequest.safeParse(json);
+        if (!parsed.success) throw new ValidationError('send {"date": "YYYY-MM-DD"}', toFieldIssues(parsed.error));
+        const summary = await runNightlyJob(
+          { store: deps.store, lake, encode: encodeParquet, policies, clock, logger, idHashKey: config.WINBACK_ID_HASH_KEY, costPerAcquisition: config.WINBACK_COST_PER_ACQUISITION, scanSegments: 2 },
+          parsed.data.date,
+        );
+        return { status: 200, body: summary };
+      },
     },
   ];
 

@@ -8,6 +8,9 @@ export interface EventReceipt {
   receivedAt: string;
 }
 
+/** One stored item met by a scan: a customer record, or a journey kept after erasure. */
+export type StoredJourneys = { kind: 'customer'; record: CustomerRecord } | { kind: 'erased'; journey: ErasedJourney };
+
 /**
  * Durable home of customer records and processed event ids.
  *
@@ -35,4 +38,10 @@ export interface CustomerStore {
    * replay would be applied again.
    */
   erase(customerId: string, expectedVersion: number, facts: ErasedJourney[]): Promise<void>;
+  /**
+   * Streams every customer record and erased journey in one of `totalSegments` disjoint parts
+   * (DynamoDB parallel scan), page by page: a caller never holds more than a page, and parts can
+   * be read side by side or by separate processes.
+   */
+  scan(segment: number, totalSegments: number): AsyncIterable<StoredJourneys>;
 }

@@ -10,4 +10,6 @@ export interface ObjectStore {
   get(key: string): Promise<Uint8Array | undefined>;
   /** Keys under a prefix, in key order. */
   list(prefix: string): Promise<string[]>;
+  /** Deletes the objects; a missing key is not an error. */
+  delete(keys: readonly string[]): Promise<void>;
 }

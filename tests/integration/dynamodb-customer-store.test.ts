@@ -373,3 +373,46 @@ describe('DynamoDbCustomerStore on DynamoDB Local', () => {
     });
   });
 });
+
+describe('DynamoDbCustomerStore.scan on DynamoDB Local', () => {
+  const client: DynamoDBClient = localDynamoClient(inject('dynamodbEndpoint'));
+  const documentClient = createDocumentClient(client);
+  const tableName = newId('winback-scan-it');
+  let store: DynamoDbCustomerStore;
+
+  beforeAll(async () => {
+    await ensureTable(client, tableName);
+    store = new DynamoDbCustomerStore({ client: documentClient, tableName });
+  });
+  afterAll(async () => {
+    await client.send(new DeleteTableCommand({ TableName: tableName }));
+  });
+
+  it('streams every customer and erased journey exactly once across parallel segments, and no receipts', async () => {
+    // Prepare: 40 customers saved with receipts, 3 of them erased.
+    const ids = Array.from({ length: 40 }, (_, i) => `scan-customer-${i}`);
+    for (const id of ids) await store.save(churnedRecord(id), receiptFor(newId('scan-event')));
+    for (const id of ids.slice(0, 3)) {
+      const record = (await store.get(id))!;
+      await store.erase(id, record.version, erasedFacts(record, HASH_KEY, NOW_MS));
+    }
+
+    // Act
+    const segments = await Promise.all(
+      [0, 1, 2, 3].map(async (segment) => {
+        const items = [];
+        for await (const item of store.scan(segment, 4)) items.push(item);
+        return items;
+      }),
+    );
+
+    // Assess
+    const all = segments.flat();
+    const customers = all.flatMap((item) => (item.kind === 'customer' ? [item.record.customerId] : []));
+    const erased = all.flatMap((item) => (item.kind === 'erased' ? [item.journey.customerHash] : []));
+    expect(customers.sort()).toEqual(ids.slice(3).sort());
+    expect(erased.sort()).toEqual(ids.slice(0, 3).map((id) => pseudonymize(id, HASH_KEY)).sort());
+    expect(all.find((item) => item.kind === 'customer')!.record.version).toBe(1);
+    expect(segments.filter((items) => items.length > 0).length).toBeGreaterThan(1);
+  });
+});

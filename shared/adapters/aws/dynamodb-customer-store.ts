@@ -4,6 +4,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateScan,
   TransactWriteCommand,
   type DeleteCommandInput,
   type PutCommandInput,
@@ -11,7 +12,7 @@ import {
 import type { CustomerRecord } from '#shared/domain/customer';
 import type { ErasedJourney } from '#shared/domain/erasure';
 import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
-import type { CustomerStore, EventReceipt } from '#shared/ports/customer-store';
+import type { CustomerStore, EventReceipt, StoredJourneys } from '#shared/ports/customer-store';
 
 /** Options of {@link DynamoDbCustomerStore}. */
 export interface DynamoDbCustomerStoreOptions {
@@ -170,6 +171,33 @@ export class DynamoDbCustomerStore implements CustomerStore {
     } catch (error) {
       if (isConcurrentWrite(error)) throw staleVersion(expectedVersion, error);
       throw error;
+    }
+  }
+
+  /**
+   * A parallel-scan segment, one page (≤ 1 MB) at a time, keeping only customer records and
+   * erased journeys (receipts are filtered out server-side, though they still count as read).
+   */
+  async *scan(segment: number, totalSegments: number): AsyncIterable<StoredJourneys> {
+    const pages = paginateScan(
+      { client: this.client, pageSize: 200 },
+      {
+        TableName: this.tableName,
+        Segment: segment,
+        TotalSegments: totalSegments,
+        FilterExpression: 'begins_with(pk, :customer) OR begins_with(pk, :erased)',
+        ExpressionAttributeValues: { ':customer': 'CUSTOMER#', ':erased': 'ERASED#' },
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        if (typeof item.pk === 'string' && item.pk.startsWith('CUSTOMER#')) {
+          const stored = item as CustomerItem;
+          yield { kind: 'customer', record: { ...stored.record, version: stored.version } as CustomerRecord };
+        } else if (item.facts) {
+          yield { kind: 'erased', journey: item.facts as ErasedJourney };
+        }
+      }
     }
   }
 

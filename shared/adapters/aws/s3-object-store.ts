@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ObjectStore } from '#shared/ports/object-store';
 
@@ -80,5 +80,14 @@ export class S3ObjectStore implements ObjectStore {
       for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
     }
     return keys;
+  }
+
+  /** DeleteObjects takes at most 1,000 keys a call; a key that is not there counts as deleted. */
+  async delete(keys: readonly string[]): Promise<void> {
+    for (let start = 0; start < keys.length; start += 1000) {
+      const chunk = keys.slice(start, start + 1000);
+      const { Errors } = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }));
+      if (Errors && Errors.length > 0) throw new Error(`could not delete ${Errors.length} object(s), first: ${Errors[0]?.Key} (${Errors[0]?.Code})`);
+    }
   }
 }

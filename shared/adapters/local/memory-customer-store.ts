@@ -1,7 +1,8 @@
 import type { CustomerRecord } from '#shared/domain/customer';
 import type { ErasedJourney } from '#shared/domain/erasure';
 import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
-import type { CustomerStore, EventReceipt } from '#shared/ports/customer-store';
+import type { CustomerStore, EventReceipt, StoredJourneys } from '#shared/ports/customer-store';
+import { unitHash } from '#shared/domain/hash';
 
 /**
  * A `CustomerStore` held in process memory, for unit tests and the local runner's fast tests.
@@ -67,5 +68,12 @@ export class InMemoryCustomerStore implements CustomerStore {
   /** Ids of every customer with a stored record. */
   customerIds(): string[] {
     return [...this.records.keys()];
+  }
+
+  /** Items split into segments by a hash of their key, like DynamoDB's parallel scan. */
+  async *scan(segment: number, totalSegments: number): AsyncIterable<StoredJourneys> {
+    const inSegment = (key: string) => Math.floor(unitHash('segment', key) * totalSegments) === segment;
+    for (const [customerId, record] of [...this.records]) if (inSegment(`C${customerId}`)) yield { kind: 'customer', record: structuredClone(record) };
+    for (const [journeyId, journey] of [...this.facts]) if (inSegment(`E${journeyId}`)) yield { kind: 'erased', journey: structuredClone(journey) };
   }
 }
