@@ -1,4 +1,4 @@
-import { applySendOutcome, decideSend, type CustomerRecord, type SendOutcome, type TouchDue } from '#shared/domain/customer';
+import { applySendOutcome, decideSend, type CustomerRecord, type OutboundMessage, type SendOutcome, type TouchDue } from '#shared/domain/customer';
 import { ConcurrentUpdateError } from '#shared/domain/errors';
 import { ChannelError, type SendReceipt } from '#shared/ports/message-channel';
 import { MAX_CONCURRENT_RETRIES, type EngineDeps } from './deps.ts';
@@ -79,7 +79,7 @@ export async function sendTouch(deps: EngineDeps, due: TouchDue): Promise<SendTo
   }
 }
 
-async function deliver(deps: EngineDeps, due: TouchDue, message: Parameters<NonNullable<EngineDeps['channels']['sms']>['send']>[0], claimed: CustomerRecord): Promise<SendTouchResult> {
+async function deliver(deps: EngineDeps, due: TouchDue, message: OutboundMessage, claimed: CustomerRecord): Promise<SendTouchResult> {
   const channel = deps.channels[message.channel];
   const log = { touchId: due.touchId, channel: message.channel };
   if (!channel) {
