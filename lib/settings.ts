@@ -26,8 +26,34 @@ export const SettingsSchema = z.object({
   alarmEmail: optional(z.email()),
   /** A JSON policy file replacing the embedded telecom port-out policy. */
   policyFile: optional(z.string().min(1)),
-  /** Nightly job time, a cron in UTC (minute hour day-of-month month day-of-week year). */
-  nightlyCron: z.string().default('cron(30 2 * * ? *)'),
+  /**
+   * When the nightly KPI job runs each day, in UTC.
+   * @default { hour: 2, minute: 30 }
+   */
+  nightlyRun: z
+    .strictObject({
+      hour: z.number().int().min(0, 'must be an hour of the day in UTC, 0–23').max(23, 'must be an hour of the day in UTC, 0–23').default(2),
+      minute: z.number().int().min(0, 'must be a minute, 0–59').max(59, 'must be a minute, 0–59').default(30),
+    })
+    .default({ hour: 2, minute: 30 }),
+  /**
+   * What acquiring a new customer costs, in the currency of the policy (the currency its message
+   * and offer costs are in): each win-back's cost is compared with it in the KPIs.
+   * @default 150
+   */
+  costPerAcquisition: z.number().positive('must be a positive amount in the currency of the policy').default(150),
+  /**
+   * Parallel DynamoDB scan segments the nightly job reads side by side (more is faster on a large
+   * table, and uses more of its read capacity at once).
+   * @default 4
+   */
+  scanSegments: z.number().int('must be a whole number').min(1, 'must be 1–64').max(64, 'must be 1–64').default(4),
+  /**
+   * Per-query scan limit of the Athena workgroup, in GiB: a query that would read more is
+   * cancelled (and billed only up to the limit). Athena's minimum is 10 MB.
+   * @default 10
+   */
+  athenaScanLimitGb: z.number().min(0.01, 'must be at least 0.01 (Athena refuses a limit under 10 MB)').max(1_000_000, 'must be at most 1000000 (about 1 PiB)').default(10),
 });
 
 export type Settings = z.output<typeof SettingsSchema> & { policies: Policy[] };

@@ -4,7 +4,9 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { Analytics } from './analytics.ts';
 import { EngagementFeedback } from './engagement-feedback.ts';
+import { NightlyJob } from './nightly-job.ts';
 import { Operations } from './operations.ts';
 import { PublicApi } from './public-api.ts';
 import type { Settings } from './settings.ts';
@@ -25,6 +27,8 @@ export class WinbackStatelessStack extends Stack {
   readonly delivery: TouchDelivery;
   readonly publicApi: PublicApi;
   readonly feedback: EngagementFeedback;
+  readonly analytics: Analytics;
+  readonly nightly: NightlyJob;
   readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: WinbackStatelessStackProps) {
@@ -49,11 +53,27 @@ export class WinbackStatelessStack extends Stack {
     this.feedback = new EngagementFeedback(this, 'Feedback', { sesEventsTopic: this.delivery.sesEventsTopic, environment: this.delivery.timerEnvironment, policyDefine });
     this.delivery.grantEngine(this.feedback.handler, { table: props.table, keysSecret });
 
+    this.analytics = new Analytics(this, 'Analytics', {
+      lakeBucket: props.lakeBucket,
+      bytesScannedCutoffPerQuery: Math.round(props.settings.athenaScanLimitGb * 1024 ** 3),
+    });
+    this.nightly = new NightlyJob(this, 'Nightly', {
+      table: props.table,
+      lakeBucket: props.lakeBucket,
+      keysSecret,
+      analytics: this.analytics,
+      environment: this.delivery.timerEnvironment,
+      policyDefine,
+      costPerAcquisition: props.settings.costPerAcquisition,
+      scanSegments: props.settings.scanSegments,
+      runAt: props.settings.nightlyRun,
+    });
+
     this.operations = new Operations(this, 'Operations', {
       messagingKey,
       alarmEmail: props.settings.alarmEmail,
-      functions: { Api: this.publicApi.handler, SendTouch: this.delivery.sendFunction, Engagement: this.feedback.handler },
-      deadLetterQueues: { Timer: this.delivery.timerDeadLetters, Send: this.delivery.sendDeadLetters, Engagement: this.feedback.deadLetters },
+      functions: { Api: this.publicApi.handler, SendTouch: this.delivery.sendFunction, Engagement: this.feedback.handler, Nightly: this.nightly.handler },
+      deadLetterQueues: { Timer: this.delivery.timerDeadLetters, Send: this.delivery.sendDeadLetters, Engagement: this.feedback.deadLetters, Nightly: this.nightly.deadLetters },
       api: this.publicApi.api,
     });
 

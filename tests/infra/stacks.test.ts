@@ -68,7 +68,7 @@ describe('Winback CDK app (API key mode, the default)', () => {
   });
 
   it('lets the Scheduler role invoke the send function and nothing else', () => {
-    const roleId = logicalId(engine, 'AWS::IAM::Role', { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] }) });
+    const roleId = logicalId(engine, 'AWS::IAM::Role', { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] }), Description: Match.stringLikeRegexp('send-touch function') });
     const sendFunctionId = logicalId(engine, 'AWS::Lambda::Function', { Handler: 'index.handler', Description: Match.stringLikeRegexp('Sends one due touch') });
     const statements = statementsOfRole(engine, roleId);
     const invoke = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
@@ -79,7 +79,7 @@ describe('Winback CDK app (API key mode, the default)', () => {
   });
 
   it('lets functions pass only the Scheduler role, and create timers only in their schedule group', () => {
-    const roleId = logicalId(engine, 'AWS::IAM::Role', { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] }) });
+    const roleId = logicalId(engine, 'AWS::IAM::Role', { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] }), Description: Match.stringLikeRegexp('send-touch function') });
     const all = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
     const passRole = all.filter((s) => actionsOf(s).includes('iam:PassRole'));
     expect(passRole.length).toBeGreaterThanOrEqual(3); // API, send, engagement
@@ -100,7 +100,7 @@ describe('Winback CDK app (API key mode, the default)', () => {
 
   it('runs every function on Node.js 24, arm64, traced, with the engine settings in its environment', () => {
     const functions = Object.values(engine.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4); // API, send-touch, engagement, nightly
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
       expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
@@ -121,10 +121,10 @@ describe('Winback CDK app (API key mode, the default)', () => {
   });
 
   it('has a dead-letter queue on every hop, each with an alarm, and alarms on errors and API 5xx', () => {
-    engine.resourceCountIs('AWS::SQS::Queue', 3);
+    engine.resourceCountIs('AWS::SQS::Queue', 4); // timer, send, engagement, nightly
     const alarms = Object.values(engine.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
-    expect(alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(3);
-    expect(alarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(3);
+    expect(alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(4);
+    expect(alarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(4);
     expect(alarms.filter((a) => a.MetricName === '5XXError')).toHaveLength(1);
     for (const alarm of alarms) expect(alarm.AlarmActions).toHaveLength(1);
     engine.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });

@@ -1,0 +1,121 @@
+import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Role } from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { CfnSchedule, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ANALYST_TABLES } from '#shared/domain/kpi/tables';
+import { acknowledgeWildcardResource, type Analytics } from './analytics.ts';
+import { WinbackFunction } from './winback-function.ts';
+
+export interface NightlyJobProps {
+  /** The journeys table, scanned (read only) by the job. */
+  readonly table: ITable;
+  /** The lake bucket the job writes its Parquet partitions to. */
+  readonly lakeBucket: IBucket;
+  /** The master key secret: customer ids are hashed with a key derived from it. */
+  readonly keysSecret: ISecret;
+  /** The Glue tables and Athena workgroup the KPI SQL runs in at scale. */
+  readonly analytics: Analytics;
+  /** The engine environment (TABLE_NAME, KEYS_SECRET_ARN, …) every engine function gets. */
+  readonly environment: Record<string, string>;
+  /** esbuild `define` for the operator's policies. */
+  readonly policyDefine: Record<string, string>;
+  /** What acquiring a new customer costs, in the currency of the policy. */
+  readonly costPerAcquisition: number;
+  /**
+   * Parallel DynamoDB scan segments.
+   * @default 4
+   */
+  readonly scanSegments?: number;
+  /**
+   * When the job runs each day, in UTC.
+   * @default { hour: 2, minute: 30 }
+   */
+  readonly runAt?: { readonly hour: number; readonly minute: number };
+}
+
+/**
+ * The nightly KPI job: a function that scans the journeys, writes journey facts and KPIs as
+ * Parquet `dt=` partitions to the lake, and can hand the KPI SQL to Athena when the table is too
+ * large for one process; and the EventBridge Scheduler cron that starts it every night, with a
+ * bounded retry policy and a dead-letter queue.
+ */
+export class NightlyJob extends Construct {
+  readonly handler: WinbackFunction;
+  /** Nightly runs that never started (Scheduler could not invoke) or failed after their retry. */
+  readonly deadLetters: Queue;
+  readonly schedule: Schedule;
+
+  constructor(scope: Construct, id: string, props: NightlyJobProps) {
+    super(scope, id);
+    const runAt = props.runAt ?? { hour: 2, minute: 30 };
+
+    this.deadLetters = new Queue(this, 'DeadLetters', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    Validations.of(this.deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue; an operator replays it.' });
+
+    this.handler = new WinbackFunction(this, 'Handler', {
+      lambda: 'nightly',
+      description: 'Nightly KPIs: journey facts and win-back KPIs as Parquet dt= partitions in the lake, for Athena.',
+      define: props.policyDefine,
+      // Lambda's ceiling; the job logs progress, and past what one run can scan the KPI SQL moves to Athena.
+      timeout: Duration.minutes(15),
+      // 1,769 MB is one full vCPU: Parquet encoding and the aggregator are CPU-bound.
+      memorySize: 1769,
+      // One retry after a failure (each run may take up to 15 minutes and replaces its partitions),
+      // then the event waits in the dead-letter queue, where an alarm fires.
+      retryAttempts: 1,
+      deadLetterQueue: this.deadLetters,
+      environment: {
+        ...props.environment,
+        LAKE_BUCKET: props.lakeBucket.bucketName,
+        COST_PER_ACQUISITION: String(props.costPerAcquisition),
+        SCAN_SEGMENTS: String(props.scanSegments ?? 4),
+        ATHENA_WORKGROUP: props.analytics.workGroupName,
+        ATHENA_DATABASE: props.analytics.database.databaseName,
+      },
+    });
+
+    // Reads journeys, never writes them.
+    props.table.grantReadData(this.handler);
+    props.keysSecret.grantRead(this.handler);
+    // Lists, clears and writes its own partitions only (a re-run replaces the night's files).
+    for (const table of ANALYST_TABLES) props.lakeBucket.grantReadWrite(this.handler, `${table.prefix}*`);
+    props.analytics.grantQuery(this.handler);
+    for (const table of ANALYST_TABLES) {
+      acknowledgeWildcardResource(this.handler, props.lakeBucket.arnForObjects(`${table.prefix}*`), `Part files are named per night and scan segment; the wildcard is bounded to the ${table.name} prefix the job owns.`);
+    }
+    // What grantReadWrite/grantRead expand to (object and bucket reads, list, delete, abort of
+    // multipart uploads), on the bucket and the prefixes above only.
+    for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*']) {
+      Validations.of(this.handler).acknowledge({
+        id: `AwsSolutions-IAM5[Action::${action}]`,
+        reason: 'The CDK S3 grant action groups, limited to the lake prefixes the job writes and Athena reads (a re-run lists, clears and rewrites its partitions).',
+      });
+    }
+
+    this.schedule = new Schedule(this, 'Schedule', {
+      description: 'Starts the Winback nightly KPI job.',
+      schedule: ScheduleExpression.cron({ minute: String(runAt.minute), hour: String(runAt.hour), timeZone: TimeZone.ETC_UTC }),
+      target: new LambdaInvoke(this.handler, {
+        // Scheduler sends `{}`: the job computes the current night.
+        input: ScheduleTargetInput.fromObject({}),
+        deadLetterQueue: this.deadLetters,
+        retryAttempts: 2,
+        // A night's run that cannot start within the hour waits for an operator instead.
+        maxEventAge: Duration.hours(1),
+      }),
+    });
+
+    // LambdaInvoke creates the schedule's role at stack level: it may invoke this function (and its
+    // versions) and send to the dead-letter queue, nothing else.
+    const target = (this.schedule.node.defaultChild as CfnSchedule).target as CfnSchedule.TargetProperty;
+    const role = Stack.of(this).node.children.find((child): child is Role => child instanceof Role && child.roleArn === target.roleArn);
+    if (role) {
+      acknowledgeWildcardResource(role, `${this.handler.functionArn}:*`, "lambda:InvokeFunction on the nightly function's own versions and aliases (LambdaInvoke's grantInvoke); no other function.");
+    }
+  }
+}
