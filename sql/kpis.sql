@@ -49,7 +49,7 @@ ranked_returns AS (
     row_number() OVER (PARTITION BY cohort_month, segment, exit_reason, channel, variant, arm ORDER BY days_to_return) AS rn,
     count(*) OVER (PARTITION BY cohort_month, segment, exit_reason, channel, variant, arm) AS n
   FROM facts
-  WHERE eligible AND returned_within_window
+  WHERE eligible AND returned_within_window AND days_to_return IS NOT NULL
 ),
 medians AS (
   SELECT
@@ -115,10 +115,12 @@ SELECT
   CAST(100 * (p.promoters - p.detractors) AS DOUBLE) / NULLIF(p.nps_responses, 0) AS nps
 FROM paired p
 LEFT JOIN medians m
-  ON m.cohort_month = p.cohort_month
-  AND m.segment = p.segment
-  AND m.exit_reason = p.exit_reason
-  AND m.channel = p.channel
-  AND m.variant = p.variant
-  AND m.arm = p.arm
+  -- Null-safe: a group with a null key still gets its own median (the control pairing above
+  -- uses plain equality on purpose: a null key is paired with no control, as in the aggregator).
+  ON m.cohort_month IS NOT DISTINCT FROM p.cohort_month
+  AND m.segment IS NOT DISTINCT FROM p.segment
+  AND m.exit_reason IS NOT DISTINCT FROM p.exit_reason
+  AND m.channel IS NOT DISTINCT FROM p.channel
+  AND m.variant IS NOT DISTINCT FROM p.variant
+  AND m.arm IS NOT DISTINCT FROM p.arm
 ORDER BY p.cohort_month, p.segment, p.exit_reason, p.channel, p.variant, p.arm

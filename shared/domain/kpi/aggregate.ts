@@ -6,7 +6,8 @@ export const Z_95 = 1.959963984540054;
 const GROUP_BY = ['cohort_month', 'segment', 'exit_reason', 'channel', 'variant', 'arm'] as const;
 
 interface Totals {
-  key: Record<(typeof GROUP_BY)[number], string>;
+  /** Group values as in the facts; null stays null, as SQL's GROUP BY keeps it. */
+  key: Record<(typeof GROUP_BY)[number], string | null>;
   journeys: number;
   eligible: number;
   contacted: number;
@@ -70,8 +71,8 @@ export class KpiAggregator {
 
   add(fact: Row): void {
     this.rowsSeen += 1;
-    const key = Object.fromEntries(GROUP_BY.map((name) => [name, String(fact[name])])) as Totals['key'];
-    const id = GROUP_BY.map((name) => key[name]).join('\u001f');
+    const key = Object.fromEntries(GROUP_BY.map((name) => [name, fact[name] === null || fact[name] === undefined ? null : String(fact[name])])) as Totals['key'];
+    const id = JSON.stringify(GROUP_BY.map((name) => key[name]));
     let totals = this.groups.get(id);
     if (!totals) {
       totals = { key, journeys: 0, eligible: 0, contacted: 0, delivered: 0, clicked: 0, returned: 0, messageCost: 0, offerCost: 0, revenue: 0, daysToReturn: new Map(), retained6Observed: 0, retained6: 0, retained12Observed: 0, retained12: 0, npsResponses: 0, promoters: 0, detractors: 0 };
@@ -88,8 +89,8 @@ export class KpiAggregator {
     if (!fact.returned_within_window) return;
     totals.returned += 1;
     totals.revenue += fact.revenue_after_return as number;
-    const days = fact.days_to_return as number;
-    totals.daysToReturn.set(days, (totals.daysToReturn.get(days) ?? 0) + 1);
+    const days = fact.days_to_return;
+    if (typeof days === 'number') totals.daysToReturn.set(days, (totals.daysToReturn.get(days) ?? 0) + 1);
     if (fact.retained_6m !== null) {
       totals.retained6Observed += 1;
       if (fact.retained_6m) totals.retained6 += 1;
@@ -116,14 +117,22 @@ export class KpiAggregator {
   /** The `kpis` rows, sorted by their group columns. */
   rows(costPerAcquisition: number): Row[] {
     const all = [...this.groups.values()];
-    const controlOf = new Map(all.filter((t) => t.key.arm === 'control').map((t) => [GROUP_BY.filter((n) => n !== 'arm').map((n) => t.key[n]).join('\u001f'), t]));
+    const withoutArm = (t: Totals) => JSON.stringify(GROUP_BY.filter((n) => n !== 'arm').map((n) => t.key[n]));
+    const controlOf = new Map(all.filter((t) => t.key.arm === 'control').map((t) => [withoutArm(t), t]));
+    // SQL's ORDER BY puts NULLs last in ascending order (DuckDB and Trino alike).
+    const compare = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1);
     return all
       .sort((a, b) => {
-        for (const name of GROUP_BY) if (a.key[name] !== b.key[name]) return a.key[name] < b.key[name] ? -1 : 1;
+        for (const name of GROUP_BY) {
+          const order = compare(a.key[name], b.key[name]);
+          if (order !== 0) return order;
+        }
         return 0;
       })
       .map((t) => {
-        const control = t.key.arm === 'treatment' ? controlOf.get(GROUP_BY.filter((n) => n !== 'arm').map((n) => t.key[n]).join('\u001f')) : undefined;
+        // SQL joins on equal keys, and NULL never equals NULL: a group with a null key has no control.
+        const hasNullKey = GROUP_BY.some((n) => n !== 'arm' && t.key[n] === null);
+        const control = t.key.arm === 'treatment' && !hasNullKey ? controlOf.get(withoutArm(t)) : undefined;
         const interval = control ? liftInterval(t.returned, t.eligible, control.returned, control.eligible) : null;
         const messageCost = round6(t.messageCost);
         const offerCost = round6(t.offerCost);
