@@ -32,6 +32,12 @@ export interface NightlyJobProps {
    */
   readonly scanSegments?: number;
   /**
+   * Who computes the KPIs from the facts: the function itself (`in-process`) or Athena, running
+   * `sql/kpis.sql` as an UNLOAD into the `kpis` partition (`athena`). Sets `KPI_ENGINE`.
+   * @default 'in-process'
+   */
+  readonly kpiEngine?: 'in-process' | 'athena';
+  /**
    * When the job runs each day, in UTC.
    * @default { hour: 2, minute: 30 }
    */
@@ -61,6 +67,8 @@ export class NightlyJob extends Construct {
       lambda: 'nightly',
       description: 'Nightly KPIs: journey facts and win-back KPIs as Parquet dt= partitions in the lake, for Athena.',
       define: props.policyDefine,
+      // sql/kpis.sql is embedded in the bundle as text (the `.sql` loader of lib/bundling.ts), so
+      // Athena runs exactly the query the tests prove equal to the in-process aggregator.
       // Lambda's ceiling; the job logs progress, and past what one run can scan the KPI SQL moves to Athena.
       timeout: Duration.minutes(15),
       // 1,769 MB is one full vCPU: Parquet encoding and the aggregator are CPU-bound.
@@ -74,6 +82,7 @@ export class NightlyJob extends Construct {
         LAKE_BUCKET: props.lakeBucket.bucketName,
         COST_PER_ACQUISITION: String(props.costPerAcquisition),
         SCAN_SEGMENTS: String(props.scanSegments ?? 4),
+        KPI_ENGINE: props.kpiEngine ?? 'in-process',
         ATHENA_WORKGROUP: props.analytics.workGroupName,
         ATHENA_DATABASE: props.analytics.database.databaseName,
       },

@@ -49,6 +49,15 @@ export const SettingsSchema = z.object({
    */
   scanSegments: z.number().int('must be a whole number').min(1, 'must be 1–64').max(64, 'must be 1–64').default(4),
   /**
+   * Who computes the nightly KPIs from the journey facts. `in-process`: the nightly function
+   * folds them as it writes the facts (memory bounded by the number of groups). `athena`: the
+   * function only writes the facts, then runs `sql/kpis.sql` in Athena as an UNLOAD into the
+   * `kpis` partition — for volumes one function should not aggregate; billed per byte scanned,
+   * within the workgroup's scan limit (`athenaScanLimitGb`). Both give the same rows.
+   * @default 'in-process'
+   */
+  kpiEngine: z.enum(['in-process', 'athena'], { error: 'must be "in-process" or "athena"' }).default('in-process'),
+  /**
    * Per-query scan limit of the Athena workgroup, in GiB: a query that would read more is
    * cancelled (and billed only up to the limit). Athena's minimum is 10 MB.
    * @default 10

@@ -1,7 +1,7 @@
 -- The `kpis` table of one night, computed from `winback.journey_facts` by Athena (Trino) or DuckDB.
 -- It returns exactly the rows of KpiAggregator.rows() (shared/domain/kpi/aggregate.ts) for the same
 -- facts: same columns and order, same sorting, same nulls, bit-identical doubles. Keep the two in step.
--- Placeholders, in double braces, filled by renderKpiSql() (shared/adapters/local/duckdb-lake.ts):
+-- Placeholders, in double braces, filled by fillKpiSql() (shared/domain/kpi/kpi-sql.ts):
 -- dt (the night, YYYY-MM-DD) and cost_per_acquisition (a number, best as a DOUBLE literal like 2.5E2).
 -- Portable on purpose: no median(), approx_percentile(), count_if(), no DECIMAL literals in arithmetic
 -- (both engines would do DECIMAL maths), every count cast to INTEGER (Glue `int`; DuckDB says BIGINT).

@@ -6,6 +6,7 @@ import { JOURNEY_FACTS, KPIS, type Row, type TableDefinition } from '#shared/dom
 import type { PolicyRegistry } from '#shared/domain/policy-registry';
 import type { Clock } from '#shared/ports/clock';
 import type { CustomerStore } from '#shared/ports/customer-store';
+import type { KpiQueryEngine } from '#shared/ports/kpi-query-engine';
 import type { EngineLogger } from '#shared/ports/logger';
 import type { ObjectStore } from '#shared/ports/object-store';
 
@@ -26,6 +27,14 @@ export interface NightlyDeps {
   rowsPerPart?: number;
   /** A progress line every this many journeys. @default 100_000 */
   progressEvery?: number;
+  /**
+   * A SQL engine (Athena in AWS, DuckDB locally) that computes the `kpis` partition from the
+   * facts once they are written, so the job never aggregates in memory. Without one, the job
+   * folds the facts into the in-process `KpiAggregator` as it writes them: the same rows, as
+   * `sql/kpis.sql` is proven equal to it.
+   * @default undefined (in-process aggregation)
+   */
+  kpiEngine?: KpiQueryEngine;
 }
 
 export const NightlyRequest = z.object({ date: z.iso.date('must be a date, YYYY-MM-DD') });
@@ -34,7 +43,9 @@ export interface NightlySummary {
   date: string;
   journeys: number;
   factFiles: string[];
+  /** KPI rows written (with a `kpiEngine`, as it reports them: 0 when it cannot tell). */
   kpiRows: number;
+  /** The KPI file; with a `kpiEngine`, the first file of the partition (Athena may write several). */
   kpiFile: string;
 }
 
@@ -48,10 +59,15 @@ const partitionPrefix = (table: TableDefinition, date: string) => `${table.prefi
  *  2. Scan the store in `scanSegments` parallel segments, page by page; turn each journey into a
  *     `journey_facts` row (pseudonymous, no contact data) and write the rows in Parquet parts
  *     of `rowsPerPart`, so memory stays bounded whatever the number of journeys.
- *  3. Fold every fact row into the KPI aggregator (memory bounded by the number of groups) and
- *     write the `kpis` partition.
- * Past what one process can scan in time, the segments split across invocations and the KPIs
- * come from `sql/kpis.sql` run by Athena over the facts (see the README, "KPIs at scale").
+ *  3. The `kpis` partition, one of two ways:
+ *     - in process (the default): every fact row is also folded into the KPI aggregator as it is
+ *       written (memory bounded by the number of groups), and its rows are written as one file;
+ *     - with a `kpiEngine`: nothing is aggregated here; once every fact part is written, the
+ *       engine runs `sql/kpis.sql` over the night's facts where they lie (Athena over S3 in AWS,
+ *       DuckDB locally) and writes the partition itself. At large volume no process ever holds
+ *       or folds every journey; the Lambda only orchestrates.
+ * Past what one process can scan in time, the segments split across invocations as well (see
+ * the README, "KPIs at scale").
  */
 export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<NightlySummary> {
   const parsed = NightlyRequest.safeParse({ date });
@@ -63,7 +79,8 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
 
   for (const table of [JOURNEY_FACTS, KPIS]) await deps.lake.delete(await deps.lake.list(partitionPrefix(table, date)));
 
-  const aggregator = new KpiAggregator();
+  // With a SQL engine the KPIs are computed from the written facts, not here.
+  const aggregator = deps.kpiEngine ? undefined : new KpiAggregator();
   const factFiles: string[] = [];
   let journeys = 0;
   const scanSegment = async (segment: number) => {
@@ -79,7 +96,7 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
     for await (const item of deps.store.scan(segment, deps.scanSegments)) {
       const rows = item.kind === 'customer' ? customerFactRows(item.record, deps.idHashKey, nowMs, deps.policies) : [erasedFactRow(item.journey, nowMs, deps.policies)];
       for (const row of rows) {
-        aggregator.add(row);
+        aggregator?.add(row);
         buffer.push(row);
         journeys += 1;
         if (journeys % progressEvery === 0) deps.logger.info('nightly job progress', { date, journeys, seconds: Math.round((Date.now() - started) / 1000) });
@@ -90,9 +107,18 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
   };
   await Promise.all(Array.from({ length: deps.scanSegments }, (_, segment) => scanSegment(segment)));
 
-  const kpiRows = aggregator.rows(deps.costPerAcquisition);
-  const kpiFile = `${partitionPrefix(KPIS, date)}part-00000.parquet`;
-  await deps.lake.put(kpiFile, deps.encode(KPIS, kpiRows), 'application/vnd.apache.parquet');
-  deps.logger.info('nightly job done', { date, journeys, factFiles: factFiles.length, kpiRows: kpiRows.length, seconds: Math.round((Date.now() - started) / 1000) });
-  return { date, journeys, factFiles: factFiles.sort(), kpiRows: kpiRows.length, kpiFile };
+  let kpiRows: number;
+  let kpiFile = `${partitionPrefix(KPIS, date)}part-00000.parquet`;
+  if (deps.kpiEngine) {
+    deps.logger.info('nightly job facts written; computing KPIs in the SQL engine', { date, journeys, factFiles: factFiles.length, seconds: Math.round((Date.now() - started) / 1000) });
+    ({ rows: kpiRows } = await deps.kpiEngine.writeKpis(date, deps.costPerAcquisition));
+    // The engine names its files (Athena's UNLOAD chooses its own names).
+    kpiFile = (await deps.lake.list(partitionPrefix(KPIS, date)))[0] ?? partitionPrefix(KPIS, date);
+  } else {
+    const rows = aggregator!.rows(deps.costPerAcquisition);
+    await deps.lake.put(kpiFile, deps.encode(KPIS, rows), 'application/vnd.apache.parquet');
+    kpiRows = rows.length;
+  }
+  deps.logger.info('nightly job done', { date, journeys, factFiles: factFiles.length, kpiRows, kpiEngine: deps.kpiEngine ? 'sql' : 'in-process', seconds: Math.round((Date.now() - started) / 1000) });
+  return { date, journeys, factFiles: factFiles.sort(), kpiRows, kpiFile };
 }

@@ -15,7 +15,7 @@ const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.ur
 const namedQueriesDirectory = new URL('../../sql/named/', import.meta.url);
 
 // Not the defaults, so each assertion proves the setting flows through.
-const SETTINGS = { nightlyRun: { hour: 3, minute: 15 }, costPerAcquisition: 120, scanSegments: 8, athenaScanLimitGb: 5 };
+const SETTINGS = { nightlyRun: { hour: 3, minute: 15 }, costPerAcquisition: 120, scanSegments: 8, kpiEngine: 'athena', athenaScanLimitGb: 5 };
 
 function synth(winback: Record<string, unknown>) {
   const app = new App({ context: { ...cdkJson.context, winback: { ...(cdkJson.context.winback as object), ...winback } } });
@@ -23,7 +23,7 @@ function synth(winback: Record<string, unknown>) {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   // cdk-nag findings without a written acknowledgement make synth throw.
   app.synth();
-  return { data: Template.fromStack(stacks.stateful), engine: Template.fromStack(stacks.stateless) };
+  return { data: Template.fromStack(stacks.stateful), engine: Template.fromStack(stacks.stateless), outdir: app.outdir };
 }
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
@@ -78,10 +78,11 @@ describe('Analytics: Glue tables, Athena workgroup, named queries and the nightl
   let nightly: { Role: { 'Fn::GetAtt': [string, string] }; Environment: { Variables: Record<string, unknown> }; DeadLetterConfig: { TargetArn: unknown } } & Record<string, unknown>;
   let workGroupId: string;
   let databaseId: string;
+  let outdir: string;
   const scratch = mkdtempSync(join(tmpdir(), 'winback-analytics-'));
 
   beforeAll(() => {
-    ({ engine, data } = synth(SETTINGS));
+    ({ engine, data, outdir } = synth(SETTINGS));
     nightlyId = onlyLogicalId(engine, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Nightly KPIs') });
     nightly = engine.findResources('AWS::Lambda::Function')[nightlyId]!.Properties;
     workGroupId = onlyLogicalId(engine, 'AWS::Athena::WorkGroup', { Name: 'winback' });
@@ -235,17 +236,60 @@ describe('Analytics: Glue tables, Athena workgroup, named queries and the nightl
     expect([...new Set(objectPatterns)].sort()).toEqual(['<ref>/athena-results/*', ...ANALYST_TABLES.map((t) => `<ref>/${t.prefix}*`)].sort());
   });
 
+  it("lets the nightly function run the KPI SQL as an UNLOAD: Athena reads and writes S3 with the function's rights", () => {
+    const statements = statementsOfRole(engine, nightly.Role['Fn::GetAtt'][0]);
+    const allowed = (action: string, resource: string) =>
+      statements.some((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a === action || (a.endsWith('*') && action.startsWith(a.slice(0, -1)))) && resourcesOf(s).map(joined).includes(resource));
+    // Start, follow, stop (at the timeout) and read the count of the query, in the workgroup.
+    const athena = statements.find((s) => actionsOf(s).some((a) => a.startsWith('athena:')))!;
+    expect(actionsOf(athena)).toEqual(expect.arrayContaining(['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:StopQueryExecution', 'athena:GetQueryResults']));
+    // Read the facts, check the target is empty and clear it, write the KPI files, and the manifest
+    // and metadata under the result location.
+    for (const [action, resource] of [
+      ['s3:GetObject', '<ref>/journey_facts/*'],
+      ['s3:ListBucket', '<ref>'],
+      ['s3:GetBucketLocation', '<ref>'],
+      ['s3:PutObject', '<ref>/kpis/*'],
+      ['s3:AbortMultipartUpload', '<ref>/kpis/*'],
+      ['s3:DeleteObject', '<ref>/kpis/*'],
+      ['s3:PutObject', '<ref>/athena-results/*'],
+      ['s3:GetObject', '<ref>/athena-results/*'],
+    ] as const) {
+      expect(allowed(action, resource), `${action} on ${resource}`).toBe(true);
+    }
+  });
+
   it('gives the nightly function the engine environment, the lake, the KPI settings and Athena names', () => {
     expect(nightly).toMatchObject({ Timeout: 900, MemorySize: 1769, Runtime: 'nodejs24.x' });
     expect(nightly.Environment.Variables).toMatchObject({
       LAKE_BUCKET: expect.anything(),
       COST_PER_ACQUISITION: '120',
       SCAN_SEGMENTS: '8',
+      KPI_ENGINE: 'athena',
       ATHENA_WORKGROUP: { Ref: workGroupId },
       ATHENA_DATABASE: { Ref: databaseId },
       TABLE_NAME: expect.anything(),
       KEYS_SECRET_ARN: expect.anything(),
     });
+  });
+
+  it('defaults the nightly function to in-process KPIs', () => {
+    const { engine: defaults } = synth({});
+    const id = onlyLogicalId(defaults, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Nightly KPIs') });
+    expect(defaults.findResources('AWS::Lambda::Function')[id]!.Properties.Environment.Variables.KPI_ENGINE).toBe('in-process');
+  });
+
+  it('bundles sql/kpis.sql into the nightly function for Athena, without DuckDB', () => {
+    // The function's code asset, as synth wrote it: `asset.<hash>/` for the S3 key `<hash>.zip`.
+    const hash = basename((nightly.Code as { S3Key: string }).S3Key, '.zip');
+    const bundle = readFileSync(join(outdir, `asset.${hash}`, 'index.mjs'), 'utf8');
+    // (Booleans, not toContain: a failure would print the whole minified bundle.)
+    expect(/@duckdb|duckdb\.node|DuckDBInstance/.test(bundle), 'DuckDB in the nightly bundle').toBe(false);
+    // The query's lines (those without backticks, which the bundle escapes), and the UNLOAD around it.
+    const kpiSqlLines = readFileSync(new URL('../../sql/kpis.sql', import.meta.url), 'utf8').split('\n').filter((line) => line.trim() !== '' && !line.includes('`'));
+    expect(kpiSqlLines.length).toBeGreaterThan(100);
+    expect(kpiSqlLines.filter((line) => !bundle.includes(line))).toEqual([]);
+    expect(bundle.includes("WITH (format = 'PARQUET', compression = 'SNAPPY')")).toBe(true);
   });
 });
 
@@ -254,7 +298,7 @@ describe('Analytics settings', () => {
     const attempt = () =>
       buildWinback(
         new App({
-          context: { winback: { sesFromAddress: 'a@b.co', nightlyRun: { hour: 25, minute: 30 }, scanSegments: 0, costPerAcquisition: -5, athenaScanLimitGb: 0 } },
+          context: { winback: { sesFromAddress: 'a@b.co', nightlyRun: { hour: 25, minute: 30 }, scanSegments: 0, costPerAcquisition: -5, athenaScanLimitGb: 0, kpiEngine: 'spark' } },
         }),
       );
     expect(attempt).toThrow(SettingsError);
@@ -262,6 +306,7 @@ describe('Analytics settings', () => {
     expect(attempt).toThrow(/scanSegments/);
     expect(attempt).toThrow(/costPerAcquisition/);
     expect(attempt).toThrow(/athenaScanLimitGb/);
+    expect(attempt).toThrow(/kpiEngine: must be "in-process" or "athena"/);
     // A misspelt key is an error, not a silent default.
     expect(() => buildWinback(new App({ context: { winback: { sesFromAddress: 'a@b.co', nightlyRun: { hours: 3 } } } }))).toThrow(/nightlyRun/);
   });

@@ -1,3 +1,4 @@
+import { AthenaClient, type AthenaClientConfig } from '@aws-sdk/client-athena';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
 import { SESv2Client, type SESv2ClientConfig } from '@aws-sdk/client-sesv2';
@@ -33,6 +34,11 @@ export const SNS_MAX_ATTEMPTS = 3;
 export const SES_MAX_ATTEMPTS = 3;
 /** Attempts per S3 call (and per part of a multipart upload). */
 export const S3_MAX_ATTEMPTS = 5;
+/**
+ * Attempts per Athena call. StartQueryExecution is idempotent across the SDK's retries (the SDK
+ * fills in one `ClientRequestToken` per call and resends it), the others only read or stop.
+ */
+export const ATHENA_MAX_ATTEMPTS = 5;
 
 /**
  * Without a connection timeout a socket stuck in the connect phase hangs until the Lambda times
@@ -58,6 +64,15 @@ export function createSnsClient(overrides: SNSClientConfig = {}): SNSClient {
 /** The SES v2 client for {@link SesEmailChannel}. */
 export function createSesClient(overrides: SESv2ClientConfig = {}): SESv2Client {
   return new SESv2Client({ retryMode: 'standard', maxAttempts: SES_MAX_ATTEMPTS, requestHandler: SMALL_CALL_HTTP, ...overrides });
+}
+
+/**
+ * The Athena client for {@link AthenaKpiEngine}. Its calls (start, poll, stop, one page of
+ * results) are small and answer quickly whatever the query's size — the query itself runs in
+ * Athena, and the engine polls for it — so the small-call timeouts apply.
+ */
+export function createAthenaClient(overrides: AthenaClientConfig = {}): AthenaClient {
+  return new AthenaClient({ retryMode: 'standard', maxAttempts: ATHENA_MAX_ATTEMPTS, requestHandler: SMALL_CALL_HTTP, ...overrides });
 }
 
 /**

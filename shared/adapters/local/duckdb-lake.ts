@@ -15,7 +15,11 @@ import {
   type DuckDBValueConverter,
   type Json,
 } from '@duckdb/node-api';
+import { fillKpiSql } from '#shared/domain/kpi/kpi-sql';
 import { ANALYST_TABLES, DATABASE, type ColumnType, type TableDefinition } from '#shared/domain/kpi/tables';
+
+// Re-exported for existing callers; the function lives in the domain so the Lambda bundle can use it without DuckDB.
+export { fillKpiSql };
 
 /** A query answer as columns in order plus rows of plain values, for printing. */
 export interface LakeTable {
@@ -131,24 +135,6 @@ export async function openLake(lakeRoot: string): Promise<Lake> {
 
 /** Where the portable KPI query lives (run by Athena at scale and by DuckDB in tests). */
 export const KPI_SQL_PATH = new URL('../../../sql/kpis.sql', import.meta.url);
-
-/**
- * Fills the placeholders of `sql/kpis.sql`: `{{dt}}` with the night (checked to be a real
- * `YYYY-MM-DD` date) and `{{cost_per_acquisition}}` with the number as a DOUBLE literal in
- * scientific notation (`2.5E2`), which both Trino and DuckDB parse to the same double as JS,
- * with no DECIMAL step. Both are validated so nothing but a date and a number reaches the SQL.
- */
-export function fillKpiSql(template: string, dt: string, costPerAcquisition: number): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(dt) || Number.isNaN(Date.parse(`${dt}T00:00:00Z`)) || new Date(`${dt}T00:00:00Z`).toISOString().slice(0, 10) !== dt) {
-    throw new RangeError(`dt must be a date, YYYY-MM-DD: ${JSON.stringify(dt)}`);
-  }
-  if (typeof costPerAcquisition !== 'number' || !Number.isFinite(costPerAcquisition) || costPerAcquisition <= 0) {
-    throw new RangeError(`cost per acquisition must be a finite number above 0: ${String(costPerAcquisition)}`);
-  }
-  // toExponential() gives the shortest digits that read back as the same double.
-  const literal = costPerAcquisition.toExponential().toUpperCase().replace('E+', 'E');
-  return template.replaceAll('{{dt}}', dt).replaceAll('{{cost_per_acquisition}}', literal);
-}
 
 /** `sql/kpis.sql` for one night, ready to run in Athena or through {@link openLake}. */
 export function renderKpiSql(dt: string, costPerAcquisition: number): string {
