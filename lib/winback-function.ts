@@ -1,9 +1,9 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
+import { lambdaEntry, toCdkBundling } from './bundling.ts';
 
 export interface WinbackFunctionProps extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture'> {
   /** Folder under `lambdas/` holding `handler.ts`. */
@@ -21,7 +21,7 @@ export class WinbackFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: WinbackFunctionProps) {
     const { lambda, define, environment, bundling, ...rest } = props;
     super(scope, id, {
-      entry: fileURLToPath(new URL(`../lambdas/${lambda}/handler.ts`, import.meta.url)),
+      entry: lambdaEntry(lambda),
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -36,18 +36,8 @@ export class WinbackFunction extends NodejsFunction {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        // Some dependencies still call require(); give ESM bundles one.
-        banner: "import { createRequire as __winbackCreateRequire } from 'node:module'; const require = __winbackCreateRequire(import.meta.url);",
-        externalModules: ['@aws-sdk/*'],
-        ...(define ? { define } : {}),
-        ...bundling,
-      },
+      // The esbuild options live in bundling.ts, shared with the test that cold-starts the bundles.
+      bundling: { ...toCdkBundling(define), ...bundling },
       ...rest,
     });
     Validations.of(this).acknowledge({
