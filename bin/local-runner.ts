@@ -12,6 +12,8 @@ import type { EngineDeps } from '#shared/engine/deps';
 import { sendTouch } from '#shared/engine/send-touch';
 import { createRouter, MAX_BODY_BYTES } from '#shared/http/router';
 import { v1Routes } from '#shared/http/v1-routes';
+import { unsubscribeRoutes } from '#shared/http/unsubscribe-routes';
+import { deriveKey } from '#shared/domain/keys';
 import { apiKeyAuthorizer } from '#shared/http/api-key';
 import type { HttpRequest, Route } from '#shared/http/http-types';
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
@@ -20,6 +22,7 @@ import { localDynamoClient, startDynamoDbLocal } from '#shared/adapters/local/dy
 import { LocalTimers } from '#shared/adapters/local/local-timers';
 import { OutboxChannel } from '#shared/adapters/local/outbox-channel';
 import { VirtualClock } from '#shared/adapters/local/virtual-clock';
+import { DuckDbKpiEngine } from '#shared/adapters/local/duckdb-kpi-engine';
 import { FileObjectStore } from '#shared/adapters/local/file-object-store';
 import { encodeParquet } from '#shared/adapters/parquet';
 import { NightlyRequest, runNightlyJob } from '#shared/engine/nightly-job';
@@ -32,9 +35,16 @@ export const LocalConfigSchema = z.object({
   WINBACK_DATA_DIR: z.string().min(1).default('.winback'),
   /** Optional JSON policy file replacing the embedded default. */
   WINBACK_POLICY_FILE: z.string().min(1).optional(),
-  WINBACK_ID_HASH_KEY: z.string().min(16).default('winback-local-id-hash-key'),
+  /** The local stand-in for the deployment's master secret: pseudonymous ids and unsubscribe links derive from it. */
+  WINBACK_MASTER_KEY: z.string().min(16, 'must be at least 16 characters').default('winback-local-master-key'),
   /** What acquiring a new customer costs, for the KPIs' cost comparison (policy currency). */
   WINBACK_COST_PER_ACQUISITION: z.coerce.number().positive().default(150),
+  /**
+   * Who computes the nightly KPIs: the job itself (`in-process`), or DuckDB running
+   * `sql/kpis.sql` over the facts the job wrote (`duckdb`, what Athena does in AWS with
+   * `kpiEngine: "athena"`). Both write the same `kpis` partition.
+   */
+  WINBACK_KPI_ENGINE: z.enum(['in-process', 'duckdb']).default('in-process'),
   /** Port of DynamoDB Local; any free port when absent. */
   WINBACK_DYNAMODB_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
@@ -94,6 +104,7 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
   const outbox = new OutboxChannel(join(dataDir, 'outbox.jsonl'), clock);
   // The lake, laid out as in S3, so `npm run query` (DuckDB) reads what Athena would.
   const lake = new FileObjectStore(join(dataDir, 'lake'));
+  const kpiEngine = config.WINBACK_KPI_ENGINE === 'duckdb' ? new DuckDbKpiEngine(join(dataDir, 'lake')) : undefined;
   const deps: EngineDeps = {
     store: new DynamoDbCustomerStore({ client: createDocumentClient(client), tableName: TABLE_NAME }),
     scheduler: timers,
@@ -101,7 +112,7 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
     clock,
     policies,
     logger,
-    idHashKey: config.WINBACK_ID_HASH_KEY,
+    idHashKey: deriveKey(config.WINBACK_MASTER_KEY, 'customer-id-hash'),
   };
 
   // One clock move at a time: two overlapping advances would fire timers out of order.
@@ -149,7 +160,7 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
         const parsed = NightlyRequest.safeParse(json);
         if (!parsed.success) throw new ValidationError('send {"date": "YYYY-MM-DD"}', toFieldIssues(parsed.error));
         const summary = await runNightlyJob(
-          { store: deps.store, lake, encode: encodeParquet, policies, clock, logger, idHashKey: config.WINBACK_ID_HASH_KEY, costPerAcquisition: config.WINBACK_COST_PER_ACQUISITION, scanSegments: 2 },
+          { store: deps.store, lake, encode: encodeParquet, policies, clock, logger, idHashKey: deps.idHashKey, costPerAcquisition: config.WINBACK_COST_PER_ACQUISITION, scanSegments: 2, kpiEngine },
           parsed.data.date,
         );
         return { status: 200, body: summary };
@@ -157,7 +168,8 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
     },
   ];
 
-  const handle = createRouter({ routes: [...v1Routes(deps), ...localRoutes], authorize: apiKeyAuthorizer(config.WINBACK_API_KEY), logger });
+  const unsubscribe = unsubscribeRoutes(deps, deriveKey(config.WINBACK_MASTER_KEY, 'unsubscribe-link'));
+  const handle = createRouter({ routes: [...v1Routes(deps), ...unsubscribe, ...localRoutes], authorize: apiKeyAuthorizer(config.WINBACK_API_KEY), logger });
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -166,6 +178,7 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
         method: req.method ?? 'GET',
         path: url.pathname,
         headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v])),
+        query: Object.fromEntries(url.searchParams),
         ...(typeof body === 'string' ? { body } : { bodyTooLarge: true }),
       };
       const response = await handle(request);

@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat, ApiKeySourceType, AuthorizationType, EndpointType, LambdaIntegration, LogGroupLogDestination, MethodLoggingLevel, Period, RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -33,7 +33,7 @@ export class PublicApi extends Construct {
       environment: props.environment,
     });
 
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
     this.api = new RestApi(this, 'Api', {
       restApiName: `${Stack.of(this).stackName}-api`,
       description: 'Winback public API (v1)',
@@ -74,6 +74,14 @@ export class PublicApi extends Construct {
     const customer = v1.addResource('customers').addResource('{customerId}');
     customer.addMethod('GET', integration);
     customer.addMethod('DELETE', integration);
+    // One-click unsubscribe (RFC 8058): a mail client follows the link with no key; the handler
+    // verifies the link's HMAC signature instead, and changes nothing on GET.
+    const unsubscribe = v1.addResource('unsubscribe');
+    for (const method of ['GET', 'POST']) unsubscribe.addMethod(method, integration, { apiKeyRequired: false, authorizationType: AuthorizationType.NONE });
+    Validations.of(unsubscribe).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'One-click unsubscribe (RFC 8058) is followed by mail clients with no credentials; the handler verifies the HMAC-signed token in the link, and GET changes nothing.',
+    });
 
     if (props.auth === 'apiKey') {
       const plan = this.api.addUsagePlan('UpstreamPlan', {

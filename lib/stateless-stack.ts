@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -42,7 +42,8 @@ export class WinbackStatelessStack extends Stack {
     });
     Validations.of(keysSecret).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'Rotating it would break pseudonymous ids (KPI joins) and every unsubscribe link already sent.' });
 
-    const messagingKey = new Key(this, 'MessagingKey', { enableKeyRotation: true, description: 'Encrypts the SES events and alarm topics.' });
+    // It only encrypts messages in flight on two topics: nothing stored depends on it after a teardown.
+    const messagingKey = new Key(this, 'MessagingKey', { enableKeyRotation: true, description: 'Encrypts the SES events and alarm topics.', removalPolicy: RemovalPolicy.DESTROY, pendingWindow: Duration.days(7) });
 
     this.delivery = new TouchDelivery(this, 'Delivery', { table: props.table, keysSecret, messagingKey, settings: props.settings, policyDefine });
     this.publicApi = new PublicApi(this, 'PublicApi', { auth: props.settings.apiAuth, environment: this.delivery.timerEnvironment, policyDefine });
@@ -66,6 +67,7 @@ export class WinbackStatelessStack extends Stack {
       policyDefine,
       costPerAcquisition: props.settings.costPerAcquisition,
       scanSegments: props.settings.scanSegments,
+      kpiEngine: props.settings.kpiEngine,
       runAt: props.settings.nightlyRun,
     });
 

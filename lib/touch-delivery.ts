@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -58,7 +58,9 @@ export class TouchDelivery extends Construct {
     }
 
     this.scheduleGroupName = `${stack.stackName}-touches`;
-    this.scheduleGroup = new ScheduleGroup(this, 'Touches', { scheduleGroupName: this.scheduleGroupName });
+    // Deleted with the stack, pending schedules with it: a retained group would fire into a deleted
+    // function and block the next deployment, which creates a group of the same name.
+    this.scheduleGroup = new ScheduleGroup(this, 'Touches', { scheduleGroupName: this.scheduleGroupName, removalPolicy: RemovalPolicy.DESTROY });
 
     this.configurationSet = new ConfigurationSet(this, 'Email', { configurationSetName: `${stack.stackName}-email` });
     this.sesEventsTopic = new Topic(this, 'SesEvents', { masterKey: props.messagingKey, enforceSSL: true });

@@ -5,12 +5,14 @@ import { loadLambdaEngine } from '#shared/adapters/aws/lambda-engine';
 import { fromApiGatewayEvent, toApiGatewayResult } from '#shared/http/api-gateway';
 import { createRouter } from '#shared/http/router';
 import { v1Routes } from '#shared/http/v1-routes';
+import { unsubscribeRoutes } from '#shared/http/unsubscribe-routes';
 
-const { deps, logger } = await loadLambdaEngine({ channels: 'none' });
+const { deps, logger, unsubscribeKey } = await loadLambdaEngine({ channels: 'none' });
 
 // API Gateway has already authenticated the caller (API key with a usage plan, or IAM) before
-// this function runs; the local runner checks its key in the same router instead.
-const route = createRouter({ routes: v1Routes(deps), authorize: () => {}, logger });
+// this function runs; the local runner checks its key in the same router instead. The
+// unsubscribe routes check their signed token themselves.
+const route = createRouter({ routes: [...v1Routes(deps), ...unsubscribeRoutes(deps, unsubscribeKey)], authorize: () => {}, logger });
 
 /** The public v1 API: the same routes as the local runner. */
 export const handler = middy(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => toApiGatewayResult(await route(fromApiGatewayEvent(event)))).use(

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Channel, ChurnKind, ExitReason } from './vocabulary.ts';
 import { ValidationError } from './errors.ts';
 import { toFieldIssues } from './events.ts';
+import { smsParts } from './sms.ts';
 
 const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:mm (00:00–24:00)');
 
@@ -94,6 +95,12 @@ export const PolicySchema = z
     variants: z.array(z.object({ id: z.string().min(1).max(16), weight: z.number().positive() })).min(1),
     /** Appended to every SMS. */
     smsFooter: z.string().max(60).default('Reply STOP to opt out.'),
+    /**
+     * Most billed parts an SMS may take, footer included (1 part = 160 GSM-7 characters, or 70
+     * with any other character). Each part is billed as a message: an offer text one character
+     * too long would double the SMS bill, so the policy is refused instead.
+     */
+    smsMaxParts: z.number().int().min(1).max(10).default(1),
     offers: z.array(Offer).min(1),
   })
   .superRefine((policy, ctx) => {
@@ -111,6 +118,12 @@ export const PolicySchema = z
     const lastTier = policy.tiers.at(-1);
     if (lastTier && (lastTier.minMonthlyRevenue > 0 || lastTier.minTenureMonths > 0)) {
       issue(['tiers', policy.tiers.length - 1], 'the last tier must match everyone (zero thresholds)');
+    }
+    if (policy.channels.includes('sms')) {
+      policy.offers.forEach((offer, i) => {
+        const parts = smsParts(`${offer.text.replaceAll('{brand}', policy.brand)} ${policy.smsFooter}`.trim());
+        if (parts > policy.smsMaxParts) issue(['offers', i, 'text'], `as an SMS with the footer it takes ${parts} parts, more than smsMaxParts (${policy.smsMaxParts}): shorten it, or raise smsMaxParts`);
+      });
     }
     // Every touch must have an offer for every exit reason, tier and variant it can meet.
     policy.touches.forEach((touch, i) => {

@@ -4,6 +4,8 @@ export interface HttpRequest {
   path: string;
   /** Header names lower-cased. */
   headers: Readonly<Record<string, string | undefined>>;
+  /** Query string parameters (first value of each). */
+  query?: Readonly<Record<string, string | undefined>>;
   body?: string | undefined;
   /** Set by a transport that stopped reading a body over the size limit. */
   bodyTooLarge?: boolean;
@@ -23,12 +25,22 @@ export interface RouteRequest extends HttpRequest {
 
 export interface RouteResult {
   status: number;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as is, instead of `body` (e.g. an HTML page), with this content type. */
+  raw?: { contentType: string; text: string };
 }
 
 export interface Route {
   method: 'GET' | 'POST' | 'DELETE';
   /** Path with `{param}` segments, e.g. `/v1/customers/{customerId}`. */
   path: string;
+  /**
+   * The route authenticates each request itself (a signed token in the URL) instead of with the
+   * API key: the one-click unsubscribe link an e-mail client follows carries no key.
+   */
+  selfAuthenticated?: boolean;
+  /** Hand the body over unparsed (`json` stays undefined): for form posts. */
+  rawBody?: boolean;
   handler: (request: RouteRequest) => Promise<RouteResult>;
 }

@@ -59,16 +59,19 @@ export function createRouter(options: RouterOptions): (request: HttpRequest) => 
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   return async (request) => {
     try {
-      options.authorize(request);
       const candidates = compiled.map((c) => ({ c, match: c.pattern.exec(request.path) })).filter((x) => x.match);
-      if (candidates.length === 0) throw new NotFoundError(`no route for ${request.path}`);
       const hit = candidates.find((x) => x.c.route.method === request.method.toUpperCase());
+      // Authorize before anything else answers, so unknown paths and methods leak nothing.
+      if (!hit?.c.route.selfAuthenticated) options.authorize(request);
+      if (candidates.length === 0) throw new NotFoundError(`no route for ${request.path}`);
       if (!hit) {
         const allowed = candidates.map((x) => x.c.route.method).join(', ');
         return { ...json(405, { error: { code: 'method_not_allowed', message: `use ${allowed}`, details: [] } }), headers: { ...json(405, null).headers, allow: allowed } };
       }
       const params = Object.fromEntries(hit.c.names.map((name, i) => [name, decodeParam(hit.match![i + 1]!, name)]));
-      const result = await hit.c.route.handler({ ...request, params, json: parseBody(request, maxBodyBytes) });
+      const route = hit.c.route;
+      const result = await route.handler({ ...request, params, json: route.rawBody ? undefined : parseBody(request, maxBodyBytes) });
+      if (result.raw) return { statusCode: result.status, headers: { 'content-type': result.raw.contentType, 'cache-control': 'no-store' }, body: result.raw.text };
       return json(result.status, result.body);
     } catch (error) {
       return errorResponse(error, options.logger);

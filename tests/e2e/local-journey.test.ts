@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '#shared/domain/policy';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { assign } from '#shared/domain/targeting';
+import { deriveKey } from '#shared/domain/keys';
+import { signUnsubscribeToken } from '#shared/domain/unsubscribe';
 import { startRunnerProcess, type RunnerProcess } from '../support/local-runner-process.ts';
 
 const DAY = 86_400_000;
@@ -149,6 +151,21 @@ describe('local runner, end to end over HTTP', () => {
     expect((await runner.call('GET', `/v1/customers/${batched}`)).status).toBe(404);
     expect((await runner.call('POST', '/v1/events', churn(batched, 'churn-batched'))).body.status).toBe('duplicate');
     expect((await runner.call('DELETE', `/v1/customers/${batched}`)).status).toBe(200);
+  });
+
+  it('takes a one-click unsubscribe with the signed link alone, and refuses a forged one', async () => {
+    // Prepare: the runner derives its unsubscribe key from WINBACK_MASTER_KEY (default here).
+    const key = deriveKey('winback-local-master-key', 'unsubscribe-link');
+    const token = signUnsubscribeToken({ customerId: stays, channel: 'sms' }, key);
+
+    // Act
+    const unsubscribed = await runner.call('POST', `/v1/unsubscribe?token=${encodeURIComponent(token)}`, undefined, { apiKey: null });
+    const forged = await runner.call('POST', `/v1/unsubscribe?token=${encodeURIComponent(signUnsubscribeToken({ customerId: stays, channel: 'sms' }, 'not-the-key'))}`, undefined, { apiKey: null });
+
+    // Assess
+    expect(unsubscribed.status).toBe(200);
+    expect(forged.status).toBe(400);
+    expect((await runner.call('GET', `/v1/customers/${stays}`)).body.channels.sms).toEqual({ reachable: true, consent: false });
   });
 
   it('answers bad requests with a 4xx that names the problem', async () => {

@@ -131,18 +131,22 @@ describe('Winback CDK app (API key mode, the default)', () => {
     engine.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', RedrivePolicy: { deadLetterTargetArn: Match.anyValue() } });
   });
 
-  it('has the schedule group, the SES configuration set with its events topic, and encrypted topics', () => {
-    engine.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'WinbackEngine-touches' });
+  it('has the schedule group (deleted with the stack), the SES configuration set with its events topic, and encrypted topics', () => {
+    engine.hasResource('AWS::Scheduler::ScheduleGroup', { Properties: { Name: 'WinbackEngine-touches' }, DeletionPolicy: 'Delete' });
     engine.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
       EventDestination: Match.objectLike({ Enabled: true, MatchingEventTypes: Match.arrayWith(['delivery', 'bounce', 'complaint', 'open', 'click']), SnsDestination: Match.anyValue() }),
     });
     for (const topic of Object.values(engine.findResources('AWS::SNS::Topic'))) expect(topic.Properties.KmsMasterKeyId).toBeDefined();
   });
 
-  it('requires an API key on every route', () => {
+  it('requires an API key on every route but the one-click unsubscribe link, which carries a signed token', () => {
     const methods = Object.values(engine.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
-    expect(methods.map((m) => m.HttpMethod).sort()).toEqual(['DELETE', 'GET', 'GET', 'POST']);
-    for (const method of methods) expect(method).toMatchObject({ ApiKeyRequired: true });
+    const unsubscribeId = logicalId(engine, 'AWS::ApiGateway::Resource', { PathPart: 'unsubscribe' });
+    const [open, guarded] = [methods.filter((m) => m.ResourceId.Ref === unsubscribeId), methods.filter((m) => m.ResourceId.Ref !== unsubscribeId)];
+    expect(guarded.map((m) => m.HttpMethod).sort()).toEqual(['DELETE', 'GET', 'GET', 'POST']);
+    for (const method of guarded) expect(method).toMatchObject({ ApiKeyRequired: true });
+    expect(open.map((m) => m.HttpMethod).sort()).toEqual(['GET', 'POST']);
+    for (const method of open) expect(method).toMatchObject({ ApiKeyRequired: false, AuthorizationType: 'NONE' });
     engine.resourceCountIs('AWS::ApiGateway::UsagePlan', 1);
     engine.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: [Match.objectLike({ DataTraceEnabled: false })] });
   });
@@ -151,9 +155,12 @@ describe('Winback CDK app (API key mode, the default)', () => {
 describe('Winback CDK app, operator settings', () => {
   it('requires SigV4 (IAM) on every route in IAM mode, and still passes cdk-nag', () => {
     const { engine } = synth({ apiAuth: 'iam' });
+    const unsubscribeId = logicalId(engine, 'AWS::ApiGateway::Resource', { PathPart: 'unsubscribe' });
     const methods = Object.values(engine.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
-    expect(methods).toHaveLength(4);
-    for (const method of methods) expect(method.AuthorizationType).toBe('AWS_IAM');
+    const guarded = methods.filter((m) => m.ResourceId.Ref !== unsubscribeId);
+    expect(guarded).toHaveLength(4);
+    for (const method of guarded) expect(method.AuthorizationType).toBe('AWS_IAM');
+    for (const method of methods.filter((m) => m.ResourceId.Ref === unsubscribeId)) expect(method.AuthorizationType).toBe('NONE');
     engine.resourceCountIs('AWS::ApiGateway::UsagePlan', 0);
   });
 

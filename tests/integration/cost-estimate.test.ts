@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { estimate, PRICES, smsParts, type Estimate, type JourneyTrace } from '../../scripts/cost-estimate.ts';
+import { estimate, PRICES, type Estimate, type JourneyTrace } from '../../scripts/cost-estimate.ts';
 
 /**
  * The cost estimate (`npm run cost`) counts what the engine's use cases call. These invariants
@@ -90,16 +90,3 @@ describe('cost estimate: calls per journey', () => {
   });
 });
 
-describe('smsParts', () => {
-  it('counts GSM-7 and UCS-2 parts as billed', () => {
-    expect(smsParts('a'.repeat(160))).toBe(1);
-    expect(smsParts('a'.repeat(161))).toBe(2);
-    expect(smsParts('a'.repeat(306))).toBe(2);
-    expect(smsParts('a'.repeat(307))).toBe(3);
-    expect(smsParts('€'.repeat(80))).toBe(1); // extension characters take two septets
-    expect(smsParts('€'.repeat(81))).toBe(2);
-    expect(smsParts('é'.repeat(160))).toBe(1); // é is in the GSM basic set
-    expect(smsParts('ł'.repeat(70))).toBe(1); // ł is not: UCS-2
-    expect(smsParts('ł'.repeat(71))).toBe(2);
-  });
-});

@@ -193,7 +193,7 @@ describe('DynamoDbCustomerStore on DynamoDB Local', () => {
 
       // Act
       await shortMemory.save(churnedRecord(newId('customer')), receiptFor(eventId));
-      const { Item } = await documentClient.send(new GetCommand({ TableName: tableName, Key: { pk: `EVENT#${eventId}`, sk: 'RECEIPT' } }));
+      const { Item } = await documentClient.send(new GetCommand({ TableName: tableName, Key: { pk: `EVENT#${eventId}`, sk: 'RECEIPT' }, ConsistentRead: true }));
 
       // Assess
       expect(Item?.['expiresAt']).toBe(NOW_MS / 1000 + 30 * DAY_SECONDS);

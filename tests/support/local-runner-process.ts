@@ -47,7 +47,8 @@ export async function startRunnerProcess(env: Record<string, string>): Promise<R
         ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       });
       const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+      const isJson = response.headers.get('content-type')?.includes('json');
+      return { status: response.status, body: text && isJson ? JSON.parse(text) : text || undefined };
     },
     async stop() {
       if (child.exitCode !== null) return;

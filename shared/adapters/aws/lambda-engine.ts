@@ -17,6 +17,8 @@ import { SnsSmsChannel } from './sns-sms-channel.ts';
 export interface LambdaEngine {
   deps: EngineDeps;
   logger: Logger;
+  /** Signs and verifies the one-click unsubscribe links. */
+  unsubscribeKey: string;
 }
 
 /**
@@ -34,9 +36,9 @@ export async function loadLambdaEngine(options: { channels: 'none' | 'send' }): 
   if (!secret.SecretString) throw new Error('the keys secret has no string value');
   const masterKey = secret.SecretString;
 
+  const unsubscribeKey = deriveKey(masterKey, 'unsubscribe-link');
   const channels: MessageChannels = {};
   if (options.channels === 'send') {
-    const unsubscribeKey = deriveKey(masterKey, 'unsubscribe-link');
     const unsubscribeBase = requireEnv('UNSUBSCRIBE_BASE_URL');
     channels.sms = new SnsSmsChannel({
       client: createSnsClient(),
@@ -67,5 +69,5 @@ export async function loadLambdaEngine(options: { channels: 'none' | 'send' }): 
     logger,
     idHashKey: deriveKey(masterKey, 'customer-id-hash'),
   };
-  return { deps, logger };
+  return { deps, logger, unsubscribeKey };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError, type FieldIssue } from '#shared/domain/errors';
-import { findOffer, parsePolicy, type PolicyInput } from '#shared/domain/policy';
+import { findOffer, parsePolicy, PolicySchema, type PolicyInput } from '#shared/domain/policy';
 import { PolicyRegistry } from '#shared/domain/policy-registry';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { ExitReason } from '#shared/domain/vocabulary';
@@ -177,3 +177,19 @@ describe('PolicyRegistry', () => {
     expect(policy).toBeUndefined();
   });
 });
+
+describe('policy: SMS length', () => {
+  it('refuses an offer whose SMS, footer included, bills as more parts than smsMaxParts, and accepts it when allowed', () => {
+    // Prepare: 150 GSM characters plus the brand and the footer: two parts.
+    const long = { ...structuredClone(telecomPortOut), offers: telecomPortOut.offers.map((o, i) => (i === 0 ? { ...o, text: `{brand}: ${'x'.repeat(150)}` } : o)) };
+
+    // Act / Assess
+    const refused = PolicySchema.safeParse(long);
+    expect(refused.success).toBe(false);
+    expect(refused.error!.issues.map((i) => [i.path.join('.'), i.message])).toContainEqual(['offers.0.text', expect.stringMatching(/takes 2 parts, more than smsMaxParts \(1\)/)]);
+    expect(PolicySchema.safeParse({ ...long, smsMaxParts: 2 }).success).toBe(true);
+    // E-mail-only policies are not held to SMS lengths.
+    expect(PolicySchema.safeParse({ ...long, channels: ['email'] }).success).toBe(true);
+  });
+});
+

@@ -61,7 +61,7 @@ describe('ingestEvent: the win-back journey of a port-out', () => {
       }
       expect(sms.map((m) => m.to)).toEqual([PHONE, PHONE]);
       expect(sms[0]!.text).not.toBe(sms[1]!.text);
-      expect(sms[0]!.text).toMatch(/coverage in your area is better/);
+      expect(sms[0]!.text).toMatch(/your coverage is better now/);
       expect(sms[1]!.text).toMatch(/first month/);
       for (const message of sms) {
         expect(message.text).not.toMatch(/\d\s*%/);
