@@ -19,6 +19,7 @@ import { ExitReason } from '#shared/domain/vocabulary';
 import { runNightlyJob } from '#shared/engine/nightly-job';
 import { silentLogger } from '#shared/ports/logger';
 import type { CustomerStore, StoredJourneys } from '#shared/ports/customer-store';
+import { mulberry32 } from './seeded-random.ts';
 
 const { values } = parseArgs({ options: { journeys: { type: 'string', default: '1000000' }, segments: { type: 'string', default: '4' } } });
 const JOURNEYS = Number(values.journeys);
@@ -26,17 +27,6 @@ const SEGMENTS = Number(values.segments);
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-23T02:30:00Z');
 const policy = parsePolicy(telecomPortOut);
-
-/** A small deterministic generator (mulberry32), so every run benchmarks the same data. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function syntheticRecord(i: number, rand: () => number): CustomerRecord {
   const churnedAt = NOW - Math.floor(rand() * 330 + 130) * DAY;
@@ -84,7 +74,8 @@ function syntheticRecord(i: number, rand: () => number): CustomerRecord {
 /** A store whose scan makes the records on the fly, a segment per stripe of ids. */
 const syntheticStore: Pick<CustomerStore, 'scan'> = {
   async *scan(segment, totalSegments): AsyncIterable<StoredJourneys> {
-    const rand = random(segment + 1);
+    // Seeded, so every run benchmarks the same data.
+    const rand = mulberry32(segment + 1);
     for (let i = segment; i < JOURNEYS; i += totalSegments) yield { kind: 'customer', record: syntheticRecord(i, rand) };
   },
 };

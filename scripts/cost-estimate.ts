@@ -42,6 +42,7 @@ import { sendTouch } from '#shared/engine/send-touch';
 import type { EngineLogger } from '#shared/ports/logger';
 import type { MessageChannel, SendReceipt } from '#shared/ports/message-channel';
 import type { TouchScheduler } from '#shared/ports/touch-scheduler';
+import { mulberry32 } from './seeded-random.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Prices
@@ -361,17 +362,6 @@ interface SyntheticCustomer {
   returnedAtMs?: number;
 }
 
-/** A small deterministic generator (mulberry32), so every run is the same population. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pick<T>(rand: () => number, weighted: ReadonlyArray<readonly [T, number]>): T {
   let point = rand() * weighted.reduce((sum, [, w]) => sum + w, 0);
   for (const [value, weight] of weighted) if ((point -= weight) < 0) return value;
@@ -400,7 +390,8 @@ const EXIT_REASONS = [
  * come back around `returnDay` (normal, sd 8 days, kept within days 31–89).
  */
 function syntheticPopulation(count: number, opts: { returnShare: number; returnDay: number; seed: number; startAt: string }): SyntheticCustomer[] {
-  const rand = random(opts.seed);
+  // Seeded, so every run is the same population.
+  const rand = mulberry32(opts.seed);
   const start = Date.parse(opts.startAt);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   return Array.from({ length: count }, (_, i) => {

@@ -2,45 +2,19 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { App, Validations } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWinback } from '#lib/winback-app';
 import { SettingsError } from '#lib/settings';
 import { encodeParquet } from '#shared/adapters/parquet';
 import { ANALYST_TABLES, DATABASE, type ColumnType, type TableDefinition } from '#shared/domain/kpi/tables';
+import { actionsOf, onlyLogicalId, resourcesOf, statementsOfRole, synthWinback } from '../support/cdk-app.ts';
 
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
 const namedQueriesDirectory = new URL('../../sql/named/', import.meta.url);
 
 // Not the defaults, so each assertion proves the setting flows through.
 const SETTINGS = { nightlyRun: { hour: 3, minute: 15 }, costPerAcquisition: 120, scanSegments: 8, kpiEngine: 'athena', athenaScanLimitGb: 5 };
-
-function synth(winback: Record<string, unknown>) {
-  const app = new App({ context: { ...cdkJson.context, winback: { ...(cdkJson.context.winback as object), ...winback } } });
-  const stacks = buildWinback(app);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  // cdk-nag findings without a written acknowledgement make synth throw.
-  app.synth();
-  return { data: Template.fromStack(stacks.stateful), engine: Template.fromStack(stacks.stateless), outdir: app.outdir };
-}
-
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
-const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-const resourcesOf = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
-
-function statementsOfRole(template: Template, roleLogicalId: string): Statement[] {
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleLogicalId))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
-}
-
-function onlyLogicalId(template: Template, type: string, props: Record<string, unknown>): string {
-  const found = Object.keys(template.findResources(type, { Properties: props }));
-  expect(found, `${type} ${JSON.stringify(props)}`).toHaveLength(1);
-  return found[0]!;
-}
 
 /** An `Fn::Join` of strings and references as one string, each reference shown as `<ref>`. */
 function joined(value: unknown): string {
@@ -82,7 +56,7 @@ describe('Analytics: Glue tables, Athena workgroup, named queries and the nightl
   const scratch = mkdtempSync(join(tmpdir(), 'winback-analytics-'));
 
   beforeAll(() => {
-    ({ engine, data, outdir } = synth(SETTINGS));
+    ({ engine, data, outdir } = synthWinback(SETTINGS));
     nightlyId = onlyLogicalId(engine, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Nightly KPIs') });
     nightly = engine.findResources('AWS::Lambda::Function')[nightlyId]!.Properties;
     workGroupId = onlyLogicalId(engine, 'AWS::Athena::WorkGroup', { Name: 'winback' });
@@ -274,7 +248,7 @@ describe('Analytics: Glue tables, Athena workgroup, named queries and the nightl
   });
 
   it('defaults the nightly function to in-process KPIs', () => {
-    const { engine: defaults } = synth({});
+    const { engine: defaults } = synthWinback({});
     const id = onlyLogicalId(defaults, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Nightly KPIs') });
     expect(defaults.findResources('AWS::Lambda::Function')[id]!.Properties.Environment.Variables.KPI_ENGINE).toBe('in-process');
   });

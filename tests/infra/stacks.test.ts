@@ -1,43 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { App, Validations } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWinback } from '#lib/winback-app';
 import { SettingsError } from '#lib/settings';
-
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
-
-function synth(winback: Record<string, unknown> = {}) {
-  const app = new App({ context: { ...cdkJson.context, winback: { ...(cdkJson.context.winback as object), ...winback } } });
-  const stacks = buildWinback(app);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  // cdk-nag findings without a written acknowledgement make synth throw.
-  app.synth();
-  return { data: Template.fromStack(stacks.stateful), engine: Template.fromStack(stacks.stateless), stacks };
-}
-
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
-const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-const resourcesOf = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
-
-/** Every statement of every inline policy attached to the role with this logical id. */
-function statementsOfRole(template: Template, roleLogicalId: string): Statement[] {
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleLogicalId))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
-}
-
-function logicalId(template: Template, type: string, props: Record<string, unknown>): string {
-  const found = Object.keys(template.findResources(type, { Properties: props }));
-  expect(found, `${type} ${JSON.stringify(props)}`).toHaveLength(1);
-  return found[0]!;
-}
+import { actionsOf, onlyLogicalId, resourcesOf, statementsOfRole, synthWinback, type Statement } from '../support/cdk-app.ts';
 
 describe('Winback CDK app (API key mode, the default)', () => {
   let data: Template;
   let engine: Template;
-  beforeAll(() => ({ data, engine } = synth()));
+  beforeAll(() => ({ data, engine } = synthWinback()));
 
   it('keeps data in a retained, on-demand table with PITR and TTL, and a locked-down lake bucket', () => {
     data.hasResource('AWS::DynamoDB::Table', {
@@ -68,8 +39,8 @@ describe('Winback CDK app (API key mode, the default)', () => {
   });
 
   it('lets the Scheduler role invoke the send function and nothing else', () => {
-    const roleId = logicalId(engine, 'AWS::IAM::Role', { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] }), Description: Match.stringLikeRegexp('send-touch function') });
-    const sendFunctionId = logicalId(engine, 'AWS::Lambda::Function', { Handler: 'index.handler', Description: Match.stringLikeRegexp('Sends one due touch') });
+    const roleId = onlyLogicalId(engine, 'AWS::IAM::Role', { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] }), Description: Match.stringLikeRegexp('send-touch function') });
+    const sendFunctionId = onlyLogicalId(engine, 'AWS::Lambda::Function', { Handler: 'index.handler', Description: Match.stringLikeRegexp('Sends one due touch') });
     const statements = statementsOfRole(engine, roleId);
     const invoke = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
@@ -79,7 +50,7 @@ describe('Winback CDK app (API key mode, the default)', () => {
   });
 
   it('lets functions pass only the Scheduler role, and create timers only in their schedule group', () => {
-    const roleId = logicalId(engine, 'AWS::IAM::Role', { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] }), Description: Match.stringLikeRegexp('send-touch function') });
+    const roleId = onlyLogicalId(engine, 'AWS::IAM::Role', { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] }), Description: Match.stringLikeRegexp('send-touch function') });
     const all = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
     const passRole = all.filter((s) => actionsOf(s).includes('iam:PassRole'));
     expect(passRole.length).toBeGreaterThanOrEqual(3); // API, send, engagement
@@ -141,7 +112,7 @@ describe('Winback CDK app (API key mode, the default)', () => {
 
   it('requires an API key on every route but the one-click unsubscribe link, which carries a signed token', () => {
     const methods = Object.values(engine.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
-    const unsubscribeId = logicalId(engine, 'AWS::ApiGateway::Resource', { PathPart: 'unsubscribe' });
+    const unsubscribeId = onlyLogicalId(engine, 'AWS::ApiGateway::Resource', { PathPart: 'unsubscribe' });
     const [open, guarded] = [methods.filter((m) => m.ResourceId.Ref === unsubscribeId), methods.filter((m) => m.ResourceId.Ref !== unsubscribeId)];
     expect(guarded.map((m) => m.HttpMethod).sort()).toEqual(['DELETE', 'GET', 'GET', 'POST']);
     for (const method of guarded) expect(method).toMatchObject({ ApiKeyRequired: true });
@@ -154,8 +125,8 @@ describe('Winback CDK app (API key mode, the default)', () => {
 
 describe('Winback CDK app, operator settings', () => {
   it('requires SigV4 (IAM) on every route in IAM mode, and still passes cdk-nag', () => {
-    const { engine } = synth({ apiAuth: 'iam' });
-    const unsubscribeId = logicalId(engine, 'AWS::ApiGateway::Resource', { PathPart: 'unsubscribe' });
+    const { engine } = synthWinback({ apiAuth: 'iam' });
+    const unsubscribeId = onlyLogicalId(engine, 'AWS::ApiGateway::Resource', { PathPart: 'unsubscribe' });
     const methods = Object.values(engine.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
     const guarded = methods.filter((m) => m.ResourceId.Ref !== unsubscribeId);
     expect(guarded).toHaveLength(4);
@@ -165,7 +136,7 @@ describe('Winback CDK app, operator settings', () => {
   });
 
   it('passes the SMS sender id and alarm e-mail through', () => {
-    const { engine } = synth({ smsSenderId: 'Winback', alarmEmail: 'ops@example.com' });
+    const { engine } = synthWinback({ smsSenderId: 'Winback', alarmEmail: 'ops@example.com' });
     engine.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SMS_SENDER_ID: 'Winback' }) } });
     engine.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
   });

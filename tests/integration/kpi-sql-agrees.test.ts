@@ -7,6 +7,8 @@ import { openLake, renderKpiSql, type Lake } from '#shared/adapters/local/duckdb
 import { encodeParquet } from '#shared/adapters/parquet';
 import { KpiAggregator } from '#shared/domain/kpi/aggregate';
 import { JOURNEY_FACTS, KPIS, type Row, type TableDefinition } from '#shared/domain/kpi/tables';
+import { mulberry32 } from '../../scripts/seeded-random.ts';
+import { factRow } from '../support/kpi-facts.ts';
 
 /**
  * The two ways of computing the KPIs — the in-process aggregator of the nightly job and
@@ -20,14 +22,7 @@ const COST_PER_ACQUISITION = 250;
 
 /** Deterministic pseudo-random numbers (mulberry32): the same facts on every run. */
 function random(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)]!;
   return { next, int, pick, chance: (p: number) => next() < p };
@@ -35,44 +30,10 @@ function random(seed: number) {
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 
-/** A fact row with all 31 columns, as journeyFactRow would write it. */
+/** A fact row with all 31 columns, as journeyFactRow would write it; `n` gives its ids and churn hour. */
 function fact(values: Partial<Row> & { n: number }): Row {
   const { n, ...overrides } = values;
-  const churnedAt = Date.parse('2026-06-01T00:00:00Z') + n * 3_600_000;
-  return {
-    customer_hash: `h${n}`,
-    journey_id: `j${n}`,
-    cohort_month: '2026-06',
-    churned_at: churnedAt,
-    churn_kind: 'port_out',
-    exit_reason: 'coverage',
-    segment: 'standard',
-    arm: 'treatment',
-    variant: 'A',
-    policy_id: 'telecom-port-out',
-    policy_version: '1',
-    status: 'ended',
-    eligible: true,
-    ineligible_reasons: '',
-    channel: 'sms',
-    channels_used: 'sms',
-    touches_planned: 2,
-    touches_sent: 0,
-    touches_withheld: 0,
-    touches_delivered: 0,
-    touches_clicked: 0,
-    message_cost: 0,
-    offer_cost: 0,
-    returned_at: null,
-    days_to_return: null,
-    returned_within_window: false,
-    revenue_after_return: 0,
-    churned_again_at: null,
-    retained_6m: null,
-    retained_12m: null,
-    nps: null,
-    ...overrides,
-  };
+  return factRow({ customer_hash: `h${n}`, journey_id: `j${n}`, cohort_month: '2026-06', churned_at: Date.parse('2026-06-01T00:00:00Z') + n * 3_600_000, ...overrides });
 }
 
 /** Several thousand facts across cohorts, segments, exit reasons, channels, variants and both arms. */

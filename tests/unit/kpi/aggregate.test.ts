@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { histogramMedian, KpiAggregator, liftInterval, Z_95 } from '#shared/domain/kpi/aggregate';
 import { JOURNEY_FACTS, KPIS, type Row } from '#shared/domain/kpi/tables';
+import { factRow } from '../../support/kpi-facts.ts';
 
 /**
  * KPI maths against cohorts small enough to count by hand. Every expected number below is
@@ -11,43 +12,10 @@ const DAY_MS = 86_400_000;
 const CHURNED_AT = Date.parse('2026-01-10T09:00:00Z');
 let nextJourney = 0;
 
-/** A `journey_facts` row with every one of its 31 columns: an eligible, untouched, unreturned treatment journey unless overridden. */
+/** A `journey_facts` row with every one of its 31 columns, with ids of its own: an eligible, untouched, unreturned treatment journey unless overridden. */
 function fact(overrides: Partial<Row> = {}): Row {
   nextJourney += 1;
-  return {
-    customer_hash: `hash-${nextJourney}`,
-    journey_id: `journey-${nextJourney}`,
-    cohort_month: '2026-01',
-    churned_at: CHURNED_AT,
-    churn_kind: 'port_out',
-    exit_reason: 'coverage',
-    segment: 'standard',
-    arm: 'treatment',
-    variant: 'A',
-    policy_id: 'telecom-port-out',
-    policy_version: '1',
-    status: 'ended',
-    eligible: true,
-    ineligible_reasons: '',
-    channel: 'sms',
-    channels_used: 'sms',
-    touches_planned: 2,
-    touches_sent: 0,
-    touches_withheld: 0,
-    touches_delivered: 0,
-    touches_clicked: 0,
-    message_cost: 0,
-    offer_cost: 0,
-    returned_at: null,
-    days_to_return: null,
-    returned_within_window: false,
-    revenue_after_return: 0,
-    churned_again_at: null,
-    retained_6m: null,
-    retained_12m: null,
-    nps: null,
-    ...overrides,
-  };
+  return factRow({ customer_hash: `hash-${nextJourney}`, journey_id: `journey-${nextJourney}`, cohort_month: '2026-01', churned_at: CHURNED_AT, ...overrides });
 }
 
 /** A journey won back within the window after `days` days. */

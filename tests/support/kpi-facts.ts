@@ -1,0 +1,50 @@
+import type { Row } from '#shared/domain/kpi/tables';
+
+/** What each suite gives a fact its own way: unique ids, and its cohort and churn time. */
+export interface FactIdentity {
+  customer_hash: string;
+  journey_id: string;
+  cohort_month: string;
+  churned_at: number;
+}
+
+/**
+ * A `journey_facts` row with every one of its 31 columns, in the table's order: an eligible,
+ * untouched, unreturned treatment journey unless overridden.
+ */
+export function factRow({ customer_hash, journey_id, cohort_month, churned_at, ...overrides }: FactIdentity & Partial<Row>): Row {
+  return {
+    customer_hash,
+    journey_id,
+    cohort_month,
+    churned_at,
+    churn_kind: 'port_out',
+    exit_reason: 'coverage',
+    segment: 'standard',
+    arm: 'treatment',
+    variant: 'A',
+    policy_id: 'telecom-port-out',
+    policy_version: '1',
+    status: 'ended',
+    eligible: true,
+    ineligible_reasons: '',
+    channel: 'sms',
+    channels_used: 'sms',
+    touches_planned: 2,
+    touches_sent: 0,
+    touches_withheld: 0,
+    touches_delivered: 0,
+    touches_clicked: 0,
+    message_cost: 0,
+    offer_cost: 0,
+    returned_at: null,
+    days_to_return: null,
+    returned_within_window: false,
+    revenue_after_return: 0,
+    churned_again_at: null,
+    retained_6m: null,
+    retained_12m: null,
+    nps: null,
+    ...overrides,
+  };
+}
