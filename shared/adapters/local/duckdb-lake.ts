@@ -104,6 +104,12 @@ export async function openLake(lakeRoot: string): Promise<Lake> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
+    // DuckDB 1.5.5 fails with "INTERNAL Error: Attempted to access index N within vector of
+    // size N" when a hive partition column is compared with a subquery, exactly what the named
+    // queries do (`dt = (SELECT max(dt) …)`, the form that lets Athena prune partitions). Its
+    // statistics propagation is at fault; without it the queries run unchanged. 1.5.6 fixes it
+    // but has no published bindings for macOS or Windows (so `npm ci` could not install it).
+    await connection.run(`SET disabled_optimizers = 'statistics_propagation'`);
     await connection.run(`CREATE SCHEMA ${DATABASE}`);
     for (const table of ANALYST_TABLES) {
       const glob = sqlString(partGlob(lakeRoot, table));
