@@ -3,7 +3,8 @@ import type { ConsentChanged, CustomerChurned, CustomerReturned, MessageEngaged,
 import { findOffer, type Policy } from './policy.ts';
 import type { PolicyRegistry } from './policy-registry.ts';
 import { nextSendInstant, pickSendInstant, isInsideSendWindow } from './send-window.ts';
-import { assign, contactFor, ineligibilityReasons, segmentOf, usableChannels, type Arm, type Reachability, type Segment } from './targeting.ts';
+import { assign, channelBlock, contactFor, contactHash, ineligibilityReasons, segmentOf, sendWindowFor, usableChannels, type Arm, type ConsentClock, type Reachability, type Segment } from './targeting.ts';
+import { isOptOut } from './opt-out.ts';
 import { shortHash, unitHash } from './hash.ts';
 import { CHANNELS, DAY_MS, type Channel, type ChurnKind, type EngagementKind, type ExitReason } from './vocabulary.ts';
 
@@ -65,10 +66,12 @@ export interface Profile extends Reachability {
   monthlyRevenue: number;
   tenureMonths: number;
   priorChurns: number;
+  /** ISO 3166 market whose legal send window applies (`US`, `US-FL`). */
+  market?: string;
   attributes?: Record<string, string | number | boolean>;
 }
 
-export type Decision = 'received' | 'planned' | 'ineligible' | 'sent' | 'withheld' | 'skipped' | 'deferred' | 'cancelled' | 'switched' | 'failed' | 'recorded';
+export type Decision = 'received' | 'planned' | 'ineligible' | 'sent' | 'withheld' | 'skipped' | 'deferred' | 'cancelled' | 'switched' | 'suppressed' | 'failed' | 'recorded';
 
 /** One line of the decision log: what was decided, when, and why. Never personal data. */
 export interface DecisionEntry {
@@ -163,6 +166,11 @@ export function findTouch(record: CustomerRecord, touchId: string): { journey: J
 
 const isPending = (touch: Touch) => touch.status === 'planned';
 
+/** How consents are judged for this journey at `nowMs` (expiry counts from the churn or a later renewal). */
+function consentClock(record: CustomerRecord, journey: Pick<Journey, 'churnedAt'>, nowMs: number): ConsentClock {
+  return { nowMs, contractEndedAtMs: ms(journey.churnedAt), consentSetAt: record.consentSetAt };
+}
+
 /** Applies one validated event. Pure: returns the new record and the timers to create or cancel. */
 export function applyEvent(current: CustomerRecord, event: WinbackEvent, nowMs: number, policies: PolicyRegistry): Change {
   const record = structuredClone(current);
@@ -179,7 +187,7 @@ export function applyEvent(current: CustomerRecord, event: WinbackEvent, nowMs: 
       onConsentChanged(record, event, policies, effects);
       break;
     case 'message.engaged':
-      onEngaged(record, event);
+      onEngaged(record, event, policies, effects);
       break;
     case 'survey.answered':
       onSurvey(record, event);
@@ -205,6 +213,9 @@ function onChurned(record: CustomerRecord, event: CustomerChurned, nowMs: number
     monthlyRevenue: event.monthlyRevenue,
     tenureMonths: event.tenureMonths,
     priorChurns: event.priorChurns,
+    // A suppression sticks to its contact (its hash says which): a new address or number lifts it.
+    ...(record.profile?.suppressed ? { suppressed: record.profile.suppressed } : {}),
+    ...(event.market ? { market: event.market } : {}),
     ...(event.attributes ? { attributes: event.attributes } : {}),
   };
 
@@ -223,6 +234,7 @@ function onChurned(record: CustomerRecord, event: CustomerChurned, nowMs: number
   const journeyId = shortHash(`journey:${event.eventId}`, 12);
   const segment = segmentOf(event, policy);
   const { arm, variant } = assign(record.customerId, policy);
+  const clock: ConsentClock = { nowMs, contractEndedAtMs: churnedAtMs, consentSetAt: record.consentSetAt };
   const reasons: string[] = ineligibilityReasons(
     {
       churnedAtMs,
@@ -231,10 +243,13 @@ function onChurned(record: CustomerRecord, event: CustomerChurned, nowMs: number
       priorChurns: event.priorChurns,
       earlierWinbacks: record.journeys.filter((j) => j.status === 'won_back').length,
       reach: record.profile,
+      clock,
     },
     policy,
   );
   if (record.lastReturnedAt && ms(record.lastReturnedAt) >= churnedAtMs) reasons.push('returned_already');
+  const sendWindow = sendWindowFor(policy, event.market);
+  if (!sendWindow) reasons.push('no_send_window_in_market');
 
   const journey: Journey = {
     journeyId,
@@ -259,13 +274,13 @@ function onChurned(record: CustomerRecord, event: CustomerChurned, nowMs: number
     log(record, { at: iso(nowMs), decision: 'ineligible', reason: reasons.join(','), eventId: event.eventId, journeyId });
     return;
   }
-  const channel = usableChannels(record.profile, policy)[0]!;
+  const channel = usableChannels(record.profile, policy, clock)[0]!;
   policy.touches.forEach((rule, index) => {
     const touchId = `${journeyId}-${index + 1}`;
     const offer = findOffer(policy, { angle: rule.angle, exitReason: event.exitReason, tier: segment.tier, variant })!;
     const windowStart = Math.max(churnedAtMs + rule.dayFrom * DAY_MS, nowMs + MIN_LEAD_MS);
     const windowEnd = churnedAtMs + (rule.dayTo + 1) * DAY_MS;
-    const dueAtMs = pickSendInstant(windowStart, windowEnd, event.timezone, policy.sendWindow, unitHash('plan', record.customerId, String(index)));
+    const dueAtMs = pickSendInstant(windowStart, windowEnd, event.timezone, sendWindow!, unitHash('plan', record.customerId, String(index)));
     const touch: Touch = {
       touchId,
       index,
@@ -330,28 +345,52 @@ function onConsentChanged(record: CustomerRecord, event: ConsentChanged, policie
   }
   record.profile.consents[event.channel] = event.granted;
   log(record, { at: event.occurredAt, decision: 'recorded', reason: event.granted ? 'consent_granted' : 'consent_revoked', eventId: event.eventId, channel: event.channel });
+  if (!event.granted) channelLost(record, event.channel, 'consent_revoked', event.occurredAt, policies, effects);
+}
+
+/**
+ * A channel can no longer be used (consent revoked, opt-out reply, bounce, complaint): the
+ * pending touches on it move to the next usable channel, or are cancelled with their timers.
+ */
+function channelLost(record: CustomerRecord, channel: Channel, reason: string, at: string, policies: PolicyRegistry, effects: Effects): void {
   const journey = activeJourney(record);
-  if (event.granted || !journey) return;
+  if (!journey || !record.profile) return;
   const policy = policies.get(journey.policyId, journey.policyVersion);
-  const fallback = usableChannels(record.profile, policy)[0];
+  const fallback = usableChannels(record.profile, policy, consentClock(record, journey, ms(at)))[0];
   if (!fallback) {
-    cancelPending(record, journey, 'consent_revoked', event.occurredAt, effects, event.channel);
+    cancelPending(record, journey, reason, at, effects, channel);
     return;
   }
-  for (const touch of journey.touches.filter((t) => isPending(t) && t.channel === event.channel)) {
+  for (const touch of journey.touches.filter((t) => isPending(t) && t.channel === channel)) {
     touch.channel = fallback;
-    log(record, { at: event.occurredAt, decision: 'switched', reason: `consent_revoked:${event.channel}->${fallback}`, journeyId: journey.journeyId, touchId: touch.touchId, channel: fallback });
+    log(record, { at, decision: 'switched', reason: `${reason}:${channel}->${fallback}`, journeyId: journey.journeyId, touchId: touch.touchId, channel: fallback });
   }
 }
 
-function onEngaged(record: CustomerRecord, event: MessageEngaged): void {
+function onEngaged(record: CustomerRecord, event: MessageEngaged, policies: PolicyRegistry, effects: Effects): void {
   const found = findTouch(record, event.touchId);
   if (!found) {
     log(record, { at: event.occurredAt, decision: 'recorded', reason: 'engagement_for_unknown_touch', eventId: event.eventId, touchId: event.touchId });
     return;
   }
-  found.touch.engagement[event.kind] ??= event.occurredAt;
-  log(record, { at: event.occurredAt, decision: 'recorded', reason: `engagement:${event.kind}`, eventId: event.eventId, journeyId: found.journey.journeyId, touchId: event.touchId });
+  const { journey, touch } = found;
+  touch.engagement[event.kind] ??= event.occurredAt;
+  log(record, { at: event.occurredAt, decision: 'recorded', reason: `engagement:${event.kind}`, eventId: event.eventId, journeyId: journey.journeyId, touchId: event.touchId });
+  const profile = record.profile;
+  const contact = profile ? contactFor(profile, touch.channel) : undefined;
+  if (!profile || contact === undefined) return;
+  if (event.kind === 'bounced' || event.kind === 'complained') {
+    // A hard bounce or a complaint ends this contact on this channel, whatever the consent says.
+    profile.suppressed = { ...profile.suppressed, [touch.channel]: { reason: event.kind, at: event.occurredAt, contact: contactHash(contact) } };
+    log(record, { at: event.occurredAt, decision: 'suppressed', reason: event.kind, eventId: event.eventId, journeyId: journey.journeyId, touchId: touch.touchId, channel: touch.channel });
+    channelLost(record, touch.channel, `suppressed_${event.kind}`, event.occurredAt, policies, effects);
+  } else if (event.kind === 'replied' && event.text !== undefined && isOptOut(event.text)) {
+    // "STOP" is a withdrawal of consent: recorded as such (the text itself is never stored).
+    record.consentSetAt[touch.channel] = event.occurredAt;
+    profile.consents[touch.channel] = false;
+    log(record, { at: event.occurredAt, decision: 'recorded', reason: 'consent_revoked_by_reply', eventId: event.eventId, journeyId: journey.journeyId, touchId: touch.touchId, channel: touch.channel });
+    channelLost(record, touch.channel, 'consent_revoked', event.occurredAt, policies, effects);
+  }
 }
 
 function onSurvey(record: CustomerRecord, event: SurveyAnswered): void {
@@ -405,20 +444,24 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
   const touchWindowEnd = Math.min(churnedAtMs + (rule.dayTo + 1) * DAY_MS, churnedAtMs + (policy.horizonDays + 1) * DAY_MS);
   if (nowMs >= touchWindowEnd) return { kind: 'skip', reason: 'touch_window_passed' };
 
-  const channel = profile.consents[touch.channel] && contactFor(profile, touch.channel) ? touch.channel : usableChannels(profile, policy)[0];
-  if (!channel) return { kind: 'skip', reason: 'no_consent' };
+  const clock = consentClock(record, journey, nowMs);
+  const blocked = channelBlock(profile, touch.channel, policy, clock);
+  const channel = blocked === undefined ? touch.channel : usableChannels(profile, policy, clock)[0];
+  if (!channel) return { kind: 'skip', reason: blocked ?? 'no_consent' };
+  const sendWindow = sendWindowFor(policy, profile.market);
+  if (!sendWindow) return { kind: 'skip', reason: 'no_send_window_in_market' };
 
   const messagesInJourney = journey.touches.filter((t) => t.status === 'sent' || t.status === 'withheld').length;
   if (messagesInJourney >= policy.frequencyCap.maxPerJourney) return { kind: 'skip', reason: 'journey_cap_reached' };
 
   const seed = unitHash('defer', record.customerId, touch.touchId, String(touch.deferrals));
   const deferUntil = (fromMs: number, reason: string): SendDecision => {
-    const dueAtMs = nextSendInstant(Math.max(fromMs, nowMs + MIN_LEAD_MS, touchWindowStart), touchWindowEnd, profile.timezone, policy.sendWindow, seed);
+    const dueAtMs = nextSendInstant(Math.max(fromMs, nowMs + MIN_LEAD_MS, touchWindowStart), touchWindowEnd, profile.timezone, sendWindow, seed);
     return dueAtMs === undefined ? { kind: 'skip', reason: `${reason}_until_window_end` } : { kind: 'defer', dueAtMs, reason };
   };
   // A timer fired early (a mis-formatted schedule, a clock skew) must not break the quiet days.
   if (nowMs < touchWindowStart) return deferUntil(touchWindowStart, 'before_touch_window');
-  if (!isInsideSendWindow(nowMs, profile.timezone, policy.sendWindow)) return deferUntil(nowMs, 'outside_send_window');
+  if (!isInsideSendWindow(nowMs, profile.timezone, sendWindow)) return deferUntil(nowMs, 'outside_send_window');
 
   const capWindowMs = policy.frequencyCap.perHours * 3_600_000;
   const recent = record.journeys

@@ -48,6 +48,8 @@ export const CustomerChurned = z.object({
   tenureMonths: z.number().int().nonnegative().max(1200),
   priorChurns: z.number().int().nonnegative().max(1000).default(0),
   accountType: z.string().min(1).max(64).default('consumer'),
+  /** ISO 3166 market (`US`, `US-FL`) whose legal send window applies, when the policy has one. */
+  market: z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'must be an ISO 3166 code such as US or US-FL').optional(),
   attributes: z.record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean()])).optional(),
 });
 
@@ -69,6 +71,8 @@ export const MessageEngaged = z.object({
   type: z.literal('message.engaged'),
   touchId: Identifier,
   kind: EngagementKind,
+  /** The reply's text, for `replied`: an opt-out keyword or a plain-language "stop" revokes consent. Never stored. */
+  text: z.string().max(1600).optional(),
 });
 
 export const SurveyAnswered = z.object({

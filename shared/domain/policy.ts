@@ -41,6 +41,25 @@ const Offer = z.object({
   cost: z.number().nonnegative().default(0),
 });
 
+/** A market's own legal send window, e.g. `US` 08:00–21:00 (TCPA), `US-FL` 08:00–20:00 (FTSA). */
+const MarketWindow = z.object({
+  /** ISO 3166-1 country (`US`) or ISO 3166-2 subdivision (`US-FL`), as upstream sends `market`. */
+  market: z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'must be an ISO 3166 code such as US or US-FL'),
+  start: ClockTime,
+  end: ClockTime,
+  weekdays: z.array(Weekday).min(1).default([1, 2, 3, 4, 5, 6, 7]),
+});
+
+/**
+ * The legal basis a channel's consent rests on, and how long it lasts: an expired consent is no
+ * consent. `expiresAfterDays` counts from the later of the contract's end (the churn) and the
+ * last time the customer gave or renewed it.
+ */
+const ConsentRule = z.object({
+  basis: z.enum(['consent', 'soft_opt_in', 'legitimate_interest']),
+  expiresAfterDays: z.number().int().positive().optional(),
+});
+
 export const PolicySchema = z
   .object({
     id: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be lowercase letters, digits and dashes'),
@@ -72,6 +91,13 @@ export const PolicySchema = z
     }),
     /** Channels in order of preference; only those with consent and a contact are used. */
     channels: z.array(Channel).min(1),
+    /** Legal basis and expiry of each channel's consent; a channel without a rule: consent without expiry. */
+    consent: z.object({ sms: ConsentRule.optional(), email: ConsentRule.optional(), push: ConsentRule.optional() }).default({}),
+    /**
+     * Stricter local windows by market; a customer's window is the policy's `sendWindow`
+     * intersected with the most specific rule for their market (`US-FL`, else `US`).
+     */
+    markets: z.array(MarketWindow).default([]),
     eligibility: z.object({
       /** `priorChurns` at or above this excludes the customer: repeat churners are loss-making. */
       maxPriorChurns: z.number().int().positive().default(2),
@@ -106,6 +132,10 @@ export const PolicySchema = z
   .superRefine((policy, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     if (policy.sendWindow.start >= policy.sendWindow.end) issue(['sendWindow', 'end'], 'must be after sendWindow.start');
+    policy.markets.forEach((market, i) => {
+      if (market.start >= market.end) issue(['markets', i, 'end'], 'must be after start');
+      if (policy.markets.findIndex((m) => m.market === market.market) !== i) issue(['markets', i, 'market'], `${market.market} is listed twice`);
+    });
     if (policy.conversionWindowDays > policy.horizonDays) issue(['conversionWindowDays'], 'must not exceed horizonDays');
     policy.touches.forEach((touch, i) => {
       if (touch.dayFrom < policy.quietDays) issue(['touches', i, 'dayFrom'], `must be at least quietDays (${policy.quietDays})`);

@@ -1,11 +1,28 @@
 import type { Policy } from './policy.ts';
-import { unitHash } from './hash.ts';
+import { shortHash, unitHash } from './hash.ts';
+import type { SendWindow } from './send-window.ts';
 import { DAY_MS, type Channel } from './vocabulary.ts';
+
+/** A channel that stopped working for this contact: a hard bounce, a complaint. */
+export interface Suppression {
+  reason: string;
+  at: string;
+  /** Hash of the contact it applies to: a new address or number lifts it. */
+  contact: string;
+}
 
 /** What the engine knows about how to reach a customer and what they allow. */
 export interface Reachability {
   contacts: { phone?: string | undefined; email?: string | undefined; pushToken?: string | undefined };
   consents: Record<Channel, boolean>;
+  suppressed?: Partial<Record<Channel, Suppression>>;
+}
+
+/** When consents are judged: now, the contract's end (the churn), and when each was last set. */
+export interface ConsentClock {
+  nowMs: number;
+  contractEndedAtMs: number;
+  consentSetAt: Partial<Record<Channel, string>>;
 }
 
 const CONTACT_FOR: Record<Channel, keyof Reachability['contacts']> = { sms: 'phone', email: 'email', push: 'pushToken' };
@@ -15,9 +32,44 @@ export function contactFor(reach: Reachability, channel: Channel): string | unde
   return reach.contacts[CONTACT_FOR[channel]];
 }
 
-/** Channels both reachable (a contact on file) and consented, in the policy's order of preference. */
-export function usableChannels(reach: Reachability, policy: Pick<Policy, 'channels'>): Channel[] {
-  return policy.channels.filter((channel) => reach.consents[channel] && contactFor(reach, channel) !== undefined);
+export const contactHash = (contact: string) => shortHash(`contact:${contact}`);
+
+/**
+ * Why a channel cannot be used right now, or undefined when it can: no contact on file, no
+ * consent, a consent past its expiry under the policy's legal basis, or a suppression (bounce,
+ * complaint) of the contact on file.
+ */
+export function channelBlock(reach: Reachability, channel: Channel, policy: Pick<Policy, 'consent'>, clock?: ConsentClock): string | undefined {
+  const contact = contactFor(reach, channel);
+  if (contact === undefined) return 'no_contact';
+  if (!reach.consents[channel]) return 'no_consent';
+  const suppression = reach.suppressed?.[channel];
+  if (suppression && suppression.contact === contactHash(contact)) return `suppressed_${suppression.reason}`;
+  const expiresAfterDays = policy.consent[channel]?.expiresAfterDays;
+  if (clock && expiresAfterDays !== undefined) {
+    const setAt = clock.consentSetAt[channel];
+    const since = Math.max(clock.contractEndedAtMs, setAt ? Date.parse(setAt) : -Infinity);
+    if (clock.nowMs >= since + expiresAfterDays * DAY_MS) return 'consent_expired';
+  }
+  return undefined;
+}
+
+/** Channels reachable, consented (and not expired) and not suppressed, in the policy's order of preference. */
+export function usableChannels(reach: Reachability, policy: Pick<Policy, 'channels' | 'consent'>, clock?: ConsentClock): Channel[] {
+  return policy.channels.filter((channel) => channelBlock(reach, channel, policy, clock) === undefined);
+}
+
+/**
+ * The customer's local send window: the policy's, narrowed by the most specific legal window
+ * of their market (`US-FL`, else `US`). Undefined when the two do not overlap at all.
+ */
+export function sendWindowFor(policy: Pick<Policy, 'sendWindow' | 'markets'>, market: string | undefined): SendWindow | undefined {
+  const rule = market ? (policy.markets.find((m) => m.market === market) ?? policy.markets.find((m) => m.market === market.split('-')[0])) : undefined;
+  if (!rule) return policy.sendWindow;
+  const start = rule.start > policy.sendWindow.start ? rule.start : policy.sendWindow.start;
+  const end = rule.end < policy.sendWindow.end ? rule.end : policy.sendWindow.end;
+  const weekdays = policy.sendWindow.weekdays.filter((day) => rule.weekdays.includes(day));
+  return start < end && weekdays.length > 0 ? { start, end, weekdays } : undefined;
 }
 
 export type IneligibleReason = 'past_horizon' | 'no_usable_channel' | 'repeat_churner' | 'won_back_before' | 'below_value_floor';
@@ -30,13 +82,14 @@ export interface EligibilityInput {
   /** Journeys of this customer that this engine won back before. */
   earlierWinbacks: number;
   reach: Reachability;
+  clock?: ConsentClock;
 }
 
 /** Every reason the customer is not worth a touch under this policy; empty means eligible. */
 export function ineligibilityReasons(input: EligibilityInput, policy: Policy): IneligibleReason[] {
   const reasons: IneligibleReason[] = [];
   if (input.nowMs >= input.churnedAtMs + (policy.horizonDays + 1) * DAY_MS) reasons.push('past_horizon');
-  if (usableChannels(input.reach, policy).length === 0) reasons.push('no_usable_channel');
+  if (usableChannels(input.reach, policy, input.clock).length === 0) reasons.push('no_usable_channel');
   if (input.priorChurns >= policy.eligibility.maxPriorChurns) reasons.push('repeat_churner');
   if (policy.eligibility.excludeAfterWinback && input.earlierWinbacks > 0) reasons.push('won_back_before');
   if (input.monthlyRevenue < policy.eligibility.minMonthlyRevenue) reasons.push('below_value_floor');
