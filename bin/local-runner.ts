@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { parsePolicy, type Policy } from '#shared/domain/policy';
-import { PolicyRegistry } from '#shared/domain/policy-registry';
+import { deploymentPolicies } from '#shared/domain/policy-registry';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { ValidationError } from '#shared/domain/errors';
 import { toFieldIssues } from '#shared/domain/events';
@@ -58,8 +58,9 @@ export function readLocalConfig(env: NodeJS.ProcessEnv): LocalConfig {
 
 export const TABLE_NAME = 'winback';
 
-function loadPolicies(file: string | undefined): Policy[] {
-  return [parsePolicy(file ? JSON.parse(readFileSync(file, 'utf8')) : telecomPortOut)];
+/** `WINBACK_POLICY_FILE` may list several files, comma-separated: every version still in use. */
+function loadPolicies(files: string | undefined): Policy[] {
+  return (files ?? '').split(',').filter(Boolean).map((file) => parsePolicy(JSON.parse(readFileSync(file.trim(), 'utf8'))));
 }
 
 const ClockRequest = z.union([
@@ -94,7 +95,7 @@ export interface LocalRunner {
 export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner> {
   const logger = new Logger({ serviceName: 'winback-local' });
   const dataDir = config.WINBACK_DATA_DIR;
-  const policies = new PolicyRegistry(loadPolicies(config.WINBACK_POLICY_FILE));
+  const policies = deploymentPolicies(loadPolicies(config.WINBACK_POLICY_FILE));
   const dynamo = await startDynamoDbLocal({ dbPath: join(dataDir, 'dynamodb'), ...(config.WINBACK_DYNAMODB_PORT ? { port: config.WINBACK_DYNAMODB_PORT } : {}) });
   const client = localDynamoClient(dynamo.endpoint);
   await ensureTable(client, TABLE_NAME);

@@ -25,7 +25,7 @@ export const SettingsSchema = z.object({
   /** Where alarms are e-mailed; alarms still exist (on the alarm topic) without it. */
   alarmEmail: optional(z.email()),
   /** A JSON policy file replacing the embedded telecom port-out policy. */
-  policyFile: optional(z.string().min(1)),
+  policyFile: optional(z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])),
   /**
    * When the nightly KPI job runs each day, in UTC.
    * @default { hour: 2, minute: 30 }
@@ -79,14 +79,15 @@ export function readSettings(context: { tryGetContext(key: string): unknown }): 
   if (!result.success) {
     throw new SettingsError(`Invalid Winback settings (${source}):\n${toFieldIssues(result.error).map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
   }
-  let policies: Policy[] = [];
-  if (result.data.policyFile) {
+  // Several files: every policy version still in use by running journeys (the first plans new ones).
+  const files = result.data.policyFile === undefined ? [] : [result.data.policyFile].flat();
+  const policies: Policy[] = files.map((file) => {
     try {
-      policies = [parsePolicy(JSON.parse(readFileSync(result.data.policyFile, 'utf8')))];
+      return parsePolicy(JSON.parse(readFileSync(file, 'utf8')));
     } catch (error) {
       const details = error instanceof DomainError ? error.details.map((d) => `\n  ${d.path}: ${d.message}`).join('') : ` ${String(error)}`;
-      throw new SettingsError(`Invalid policy file ${result.data.policyFile}:${details}`);
+      throw new SettingsError(`Invalid policy file ${file}:${details}`);
     }
-  }
+  });
   return { ...result.data, policies };
 }

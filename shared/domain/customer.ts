@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { ConsentChanged, CustomerChurned, CustomerReturned, MessageEngaged, SurveyAnswered, WinbackEvent } from './events.ts';
-import { findOffer, type Policy } from './policy.ts';
+import { findOffer, horizonEndMs, type Policy } from './policy.ts';
 import type { PolicyRegistry } from './policy-registry.ts';
 import { nextSendInstant, pickSendInstant, isInsideSendWindow } from './send-window.ts';
 import { assign, channelBlock, contactFor, contactHash, ineligibilityReasons, segmentOf, sendWindowFor, usableChannels, type Arm, type ConsentClock, type Reachability, type Segment } from './targeting.ts';
@@ -219,8 +219,10 @@ function onChurned(record: CustomerRecord, event: CustomerChurned, nowMs: number
     ...(event.attributes ? { attributes: event.attributes } : {}),
   };
 
+  // A journey past its horizon has ended, even if nobody posted a return: a new churn starts anew.
   const running = activeJourney(record);
-  if (running) {
+  const stillOpen = running && nowMs < horizonEndMs(policies.get(running.policyId, running.policyVersion), ms(running.churnedAt));
+  if (running && stillOpen) {
     log(record, { at: iso(nowMs), decision: 'recorded', reason: 'already_in_active_journey', eventId: event.eventId, journeyId: running.journeyId });
     return;
   }
@@ -333,19 +335,29 @@ function onReturned(record: CustomerRecord, event: CustomerReturned, policies: P
 }
 
 function onConsentChanged(record: CustomerRecord, event: ConsentChanged, policies: PolicyRegistry, effects: Effects): void {
-  const setAt = record.consentSetAt[event.channel];
-  if (setAt && ms(setAt) > ms(event.occurredAt)) {
-    log(record, { at: event.occurredAt, decision: 'recorded', reason: 'older_than_current_consent', eventId: event.eventId, channel: event.channel });
+  setConsent(record, event.channel, event.granted, { at: event.occurredAt, eventId: event.eventId, reason: event.granted ? 'consent_granted' : 'consent_revoked' }, policies, effects);
+}
+
+/**
+ * The one way a consent changes (an event, an opt-out reply): an older change never overrides a
+ * newer one, and a withdrawal moves or cancels the channel's pending touches.
+ */
+function setConsent(record: CustomerRecord, channel: Channel, granted: boolean, change: { at: string; eventId: string; reason: string; journeyId?: string; touchId?: string }, policies: PolicyRegistry, effects: Effects): void {
+  const { at, eventId, reason } = change;
+  const where = { ...(change.journeyId ? { journeyId: change.journeyId } : {}), ...(change.touchId ? { touchId: change.touchId } : {}) };
+  const setAt = record.consentSetAt[channel];
+  if (setAt && ms(setAt) > ms(at)) {
+    log(record, { at, decision: 'recorded', reason: 'older_than_current_consent', eventId, channel, ...where });
     return;
   }
-  record.consentSetAt[event.channel] = event.occurredAt;
+  record.consentSetAt[channel] = at;
   if (!record.profile) {
     // Consent before any churn event: remember it for when the churn arrives.
     record.profile = { contacts: {}, consents: { sms: false, email: false, push: false }, timezone: 'UTC', locale: 'en', accountType: 'consumer', monthlyRevenue: 0, tenureMonths: 0, priorChurns: 0 };
   }
-  record.profile.consents[event.channel] = event.granted;
-  log(record, { at: event.occurredAt, decision: 'recorded', reason: event.granted ? 'consent_granted' : 'consent_revoked', eventId: event.eventId, channel: event.channel });
-  if (!event.granted) channelLost(record, event.channel, 'consent_revoked', event.occurredAt, policies, effects);
+  record.profile.consents[channel] = granted;
+  log(record, { at, decision: 'recorded', reason, eventId, channel, ...where });
+  if (!granted) channelLost(record, channel, 'consent_revoked', at, policies, effects);
 }
 
 /**
@@ -386,10 +398,7 @@ function onEngaged(record: CustomerRecord, event: MessageEngaged, policies: Poli
     channelLost(record, touch.channel, `suppressed_${event.kind}`, event.occurredAt, policies, effects);
   } else if (event.kind === 'replied' && event.text !== undefined && isOptOut(event.text)) {
     // "STOP" is a withdrawal of consent: recorded as such (the text itself is never stored).
-    record.consentSetAt[touch.channel] = event.occurredAt;
-    profile.consents[touch.channel] = false;
-    log(record, { at: event.occurredAt, decision: 'recorded', reason: 'consent_revoked_by_reply', eventId: event.eventId, journeyId: journey.journeyId, touchId: touch.touchId, channel: touch.channel });
-    channelLost(record, touch.channel, 'consent_revoked', event.occurredAt, policies, effects);
+    setConsent(record, touch.channel, false, { at: event.occurredAt, eventId: event.eventId, reason: 'consent_revoked_by_reply', journeyId: journey.journeyId, touchId: touch.touchId }, policies, effects);
   }
 }
 
@@ -441,7 +450,7 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
   if (rule.onlyIfNotReturned && record.lastReturnedAt && ms(record.lastReturnedAt) >= ms(journey.churnedAt)) return { kind: 'skip', reason: 'customer_returned' };
   const churnedAtMs = ms(journey.churnedAt);
   const touchWindowStart = churnedAtMs + rule.dayFrom * DAY_MS;
-  const touchWindowEnd = Math.min(churnedAtMs + (rule.dayTo + 1) * DAY_MS, churnedAtMs + (policy.horizonDays + 1) * DAY_MS);
+  const touchWindowEnd = Math.min(churnedAtMs + (rule.dayTo + 1) * DAY_MS, horizonEndMs(policy, churnedAtMs));
   if (nowMs >= touchWindowEnd) return { kind: 'skip', reason: 'touch_window_passed' };
 
   const clock = consentClock(record, journey, nowMs);
@@ -509,6 +518,10 @@ export function applySendOutcome(current: CustomerRecord, touchId: string, outco
   const found = findTouch(record, touchId);
   if (!found) return { record, effects };
   const { journey, touch } = found;
+  // An outcome decided on an older read must not undo what happened since (a return cancelled
+  // the touch meanwhile): it applies only to the touch in the state it was decided from.
+  const from: TouchStatus = outcome.kind === 'sent' || outcome.kind === 'released' || outcome.kind === 'failed' ? 'sending' : 'planned';
+  if (touch.status !== from) return { record, effects };
   const at = iso(nowMs);
   const entry = { at, journeyId: journey.journeyId, touchId };
   switch (outcome.kind) {

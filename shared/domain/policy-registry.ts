@@ -1,5 +1,6 @@
 import type { ChurnKind } from './vocabulary.ts';
-import type { Policy } from './policy.ts';
+import { parsePolicy, type Policy } from './policy.ts';
+import { telecomPortOut } from './policies/telecom-port-out.ts';
 
 /**
  * Every policy version the engine knows. New journeys take the first policy that covers their
@@ -28,4 +29,16 @@ export class PolicyRegistry {
     if (!policy) throw new Error(`policy ${id}@${version} is not loaded`);
     return policy;
   }
+}
+
+/**
+ * The registry a deployment runs with: the operator's policies first (new journeys take the
+ * first that covers their churn kind; list every version still in use by running journeys),
+ * then the embedded default, always kept so journeys planned with it go on after an operator
+ * switches to a policy of their own.
+ */
+export function deploymentPolicies(operatorPolicies: readonly Policy[]): PolicyRegistry {
+  const fallback = parsePolicy(telecomPortOut);
+  const known = operatorPolicies.some((p) => p.id === fallback.id && p.version === fallback.version);
+  return new PolicyRegistry(known ? operatorPolicies : [...operatorPolicies, fallback]);
 }

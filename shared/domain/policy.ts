@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Channel, ChurnKind, ExitReason } from './vocabulary.ts';
+import { Channel, ChurnKind, DAY_MS, ExitReason } from './vocabulary.ts';
 import { ValidationError } from './errors.ts';
 import { toFieldIssues } from './events.ts';
 import { smsParts } from './sms.ts';
@@ -188,6 +188,11 @@ export function findOffer(policy: Pick<Policy, 'offers'>, context: OfferContext)
       (!offer.tiers || offer.tiers.includes(context.tier)) &&
       (!offer.variants || offer.variants.includes(context.variant)),
   );
+}
+
+/** The first instant after the journey's horizon: nothing is sent from then on, and the journey has ended. */
+export function horizonEndMs(policy: Pick<Policy, 'horizonDays'>, churnedAtMs: number): number {
+  return churnedAtMs + (policy.horizonDays + 1) * DAY_MS;
 }
 
 /** Validates a policy document; a bad one fails with every field at fault named. */

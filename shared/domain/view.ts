@@ -1,6 +1,7 @@
 import type { CustomerRecord, DecisionEntry, Journey, JourneyStatus, TouchStatus } from './customer.ts';
 import type { PolicyRegistry } from './policy-registry.ts';
-import { DAY_MS, type Channel } from './vocabulary.ts';
+import { horizonEndMs } from './policy.ts';
+import type { Channel } from './vocabulary.ts';
 
 /** As stored, plus `ended`: an active journey whose horizon has passed without a return. */
 export type ViewStatus = JourneyStatus | 'ended';
@@ -31,8 +32,7 @@ export interface CustomerView {
 
 function statusAt(journey: Journey, nowMs: number, policies: PolicyRegistry): ViewStatus {
   if (journey.status !== 'active') return journey.status;
-  const { horizonDays } = policies.get(journey.policyId, journey.policyVersion);
-  return nowMs >= Date.parse(journey.churnedAt) + (horizonDays + 1) * DAY_MS ? 'ended' : 'active';
+  return nowMs >= horizonEndMs(policies.get(journey.policyId, journey.policyVersion), Date.parse(journey.churnedAt)) ? 'ended' : 'active';
 }
 
 export function toCustomerView(record: CustomerRecord, nowMs: number, policies: PolicyRegistry): CustomerView {

@@ -1,6 +1,7 @@
 import { applyEvent, emptyRecord } from '#shared/domain/customer';
 import { ConcurrentUpdateError, DuplicateEventError, type FieldIssue } from '#shared/domain/errors';
 import { parseEvent, type WinbackEvent } from '#shared/domain/events';
+import { shortHash } from '#shared/domain/hash';
 import { MAX_CONCURRENT_RETRIES, type EngineDeps } from './deps.ts';
 import { cancelTimers } from './timers.ts';
 
@@ -28,7 +29,15 @@ export async function ingestEvent(deps: EngineDeps, event: WinbackEvent): Promis
   const duplicate: IngestResult = { eventId: event.eventId, status: 'duplicate' };
   if (await deps.store.hasEvent(event.eventId)) return duplicate;
   for (let attempt = 1; ; attempt++) {
-    const current = (await deps.store.get(event.customerId)) ?? emptyRecord(event.customerId);
+    const stored = await deps.store.get(event.customerId);
+    // Feedback about a customer Winback does not hold (erased, or never seen) has nothing to
+    // attach to; keeping it would re-create a record under an id that may be a phone number.
+    // Consent and returns are kept on purpose: a churn may still arrive after them.
+    if (!stored && (event.type === 'message.engaged' || event.type === 'survey.answered')) {
+      deps.logger.info('event for an unknown customer ignored', { eventId: shortHash(event.eventId), type: event.type });
+      return { eventId: event.eventId, status: 'accepted' };
+    }
+    const current = stored ?? emptyRecord(event.customerId);
     const { record, effects } = applyEvent(current, event, deps.clock.now(), deps.policies);
     await Promise.all(effects.schedule.map((timer) => deps.scheduler.schedule(timer)));
     try {
@@ -39,7 +48,8 @@ export async function ingestEvent(deps: EngineDeps, event: WinbackEvent): Promis
       throw error;
     }
     await cancelTimers(deps, effects.cancel);
-    deps.logger.info('event ingested', { eventId: event.eventId, type: event.type, scheduled: effects.schedule.length, cancelled: effects.cancel.length });
+    // Event ids are logged hashed: some upstream systems build them from phone numbers.
+    deps.logger.info('event ingested', { eventId: shortHash(event.eventId), type: event.type, scheduled: effects.schedule.length, cancelled: effects.cancel.length });
     return { eventId: event.eventId, status: 'accepted' };
   }
 }

@@ -1,6 +1,5 @@
 import { parsePolicy } from '#shared/domain/policy';
-import { PolicyRegistry } from '#shared/domain/policy-registry';
-import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
+import { deploymentPolicies, type PolicyRegistry } from '#shared/domain/policy-registry';
 
 /**
  * Policies an operator chose at deploy time are validated by the CDK app and inlined into the
@@ -10,5 +9,5 @@ declare const WINBACK_BUNDLED_POLICIES: string | undefined;
 
 export function bundledPolicies(): PolicyRegistry {
   const raw: unknown[] = typeof WINBACK_BUNDLED_POLICIES === 'string' ? (JSON.parse(WINBACK_BUNDLED_POLICIES) as unknown[]) : [];
-  return new PolicyRegistry((raw.length > 0 ? raw : [telecomPortOut]).map(parsePolicy));
+  return deploymentPolicies(raw.map(parsePolicy));
 }

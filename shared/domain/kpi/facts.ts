@@ -2,6 +2,7 @@ import type { CustomerRecord, Journey } from '../customer.ts';
 import type { ErasedJourney } from '../erasure.ts';
 import { pseudonymize } from '../hash.ts';
 import type { PolicyRegistry } from '../policy-registry.ts';
+import { horizonEndMs } from '../policy.ts';
 import { DAY_MS } from '../vocabulary.ts';
 import type { Row } from './tables.ts';
 
@@ -32,7 +33,7 @@ export function journeyFactRow(journey: FactJourney, customerHash: string, churn
     if (returnedAtMs === undefined || nowMs < returnedAtMs + days * DAY_MS) return null;
     return churnedAgainAtMs === undefined || churnedAgainAtMs >= returnedAtMs + days * DAY_MS;
   };
-  const ended = journey.status === 'active' && nowMs >= churnedAtMs + (policy.horizonDays + 1) * DAY_MS;
+  const ended = journey.status === 'active' && nowMs >= horizonEndMs(policy, churnedAtMs);
   return {
     customer_hash: customerHash,
     journey_id: journey.journeyId,
