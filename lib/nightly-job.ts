@@ -7,6 +7,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { AUDIENCES_PREFIX } from '#shared/domain/audience';
 import { ANALYST_TABLES } from '#shared/domain/kpi/tables';
 import { acknowledgeWildcardResource, type Analytics } from './analytics.ts';
 import { WinbackFunction } from './winback-function.ts';
@@ -14,7 +15,7 @@ import { WinbackFunction } from './winback-function.ts';
 export interface NightlyJobProps {
   /** The journeys table, scanned (read only) by the job. */
   readonly table: ITable;
-  /** The lake bucket the job writes its Parquet partitions to. */
+  /** The lake bucket the job writes its Parquet partitions and hashed audience files to. */
   readonly lakeBucket: IBucket;
   /** The master key secret: customer ids are hashed with a key derived from it. */
   readonly keysSecret: ISecret;
@@ -47,7 +48,8 @@ export interface NightlyJobProps {
 /**
  * The nightly KPI job: a function that scans the journeys, writes journey facts and KPIs as
  * Parquet `dt=` partitions to the lake, and can hand the KPI SQL to Athena when the table is too
- * large for one process; and the EventBridge Scheduler cron that starts it every night, with a
+ * large for one process; from the same scan it writes the hashed Customer Match audience under
+ * `audiences/`; and the EventBridge Scheduler cron that starts it every night, with a
  * bounded retry policy and a dead-letter queue.
  */
 export class NightlyJob extends Construct {
@@ -65,7 +67,7 @@ export class NightlyJob extends Construct {
 
     this.handler = new WinbackFunction(this, 'Handler', {
       lambda: 'nightly',
-      description: 'Nightly KPIs: journey facts and win-back KPIs as Parquet dt= partitions in the lake, for Athena.',
+      description: 'Nightly KPIs: journey facts and win-back KPIs as Parquet dt= partitions in the lake, for Athena; and the hashed Customer Match audience.',
       define: props.policyDefine,
       // sql/kpis.sql is embedded in the bundle as text (the `.sql` loader of lib/bundling.ts), so
       // Athena runs exactly the query the tests prove equal to the in-process aggregator.
@@ -97,6 +99,15 @@ export class NightlyJob extends Construct {
     for (const table of ANALYST_TABLES) {
       acknowledgeWildcardResource(this.handler, props.lakeBucket.arnForObjects(`${table.prefix}*`), `Part files are named per night and scan segment; the wildcard is bounded to the ${table.name} prefix the job owns.`);
     }
+    // Writes and clears the hashed audience files; never reads them back (no GetObject): they are
+    // for the ad platforms' uploads, not for Athena. Listing is the bucket-level s3:List* above.
+    props.lakeBucket.grantPut(this.handler, `${AUDIENCES_PREFIX}*`);
+    props.lakeBucket.grantDelete(this.handler, `${AUDIENCES_PREFIX}*`);
+    acknowledgeWildcardResource(
+      this.handler,
+      props.lakeBucket.arnForObjects(`${AUDIENCES_PREFIX}*`),
+      `Audience part files are named per platform, night and scan segment; the wildcard is bounded to the ${AUDIENCES_PREFIX} prefix the job owns (put and delete only).`,
+    );
     // What grantReadWrite/grantRead expand to (object and bucket reads, list, delete, abort of
     // multipart uploads), on the bucket and the prefixes above only.
     for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*']) {

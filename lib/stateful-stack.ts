@@ -3,6 +3,13 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { WINBACK_TABLE } from '#shared/adapters/aws/dynamodb-table';
+import { AUDIENCES_PREFIX } from '#shared/domain/audience';
+
+/**
+ * Days an audience file is kept: each night writes a complete audience, so older nights only
+ * hold hashed contacts of customers who may since have been erased, won back or re-consented.
+ */
+const AUDIENCE_RETENTION_DAYS = 7;
 
 /**
  * Everything that holds data: the journeys table and the lake bucket. Kept apart from compute
@@ -48,6 +55,7 @@ export class WinbackStatefulStack extends Stack {
       serverAccessLogsPrefix: 'lake/',
       lifecycleRules: [
         { id: 'athena-results', prefix: 'athena-results/', expiration: Duration.days(30) },
+        { id: 'audiences', prefix: AUDIENCES_PREFIX, expiration: Duration.days(AUDIENCE_RETENTION_DAYS) },
         { id: 'old-versions', noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) },
         { id: 'cool-facts', prefix: 'facts/', transitions: [{ storageClass: StorageClass.INTELLIGENT_TIERING, transitionAfter: Duration.days(30) }] },
       ],

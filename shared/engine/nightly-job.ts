@@ -9,6 +9,7 @@ import type { CustomerStore } from '#shared/ports/customer-store';
 import type { KpiQueryEngine } from '#shared/ports/kpi-query-engine';
 import type { EngineLogger } from '#shared/ports/logger';
 import type { ObjectStore } from '#shared/ports/object-store';
+import { startAudienceExport } from './audience-export.ts';
 
 /** What the nightly job needs: the store to scan, the lake to write, and how to encode Parquet. */
 export interface NightlyDeps {
@@ -35,6 +36,12 @@ export interface NightlyDeps {
    * @default undefined (in-process aggregation)
    */
   kpiEngine?: KpiQueryEngine;
+  /**
+   * Also write the night's hashed Customer Match audience (`audiences/customer-match/dt=…/`,
+   * see `exportAudience`), from the same scan.
+   * @default true
+   */
+  exportAudience?: boolean;
 }
 
 export const NightlyRequest = z.object({ date: z.iso.date('must be a date, YYYY-MM-DD') });
@@ -47,6 +54,8 @@ export interface NightlySummary {
   kpiRows: number;
   /** The KPI file; with a `kpiEngine`, the first file of the partition (Athena may write several). */
   kpiFile: string;
+  /** The hashed audience written (absent when `exportAudience` is false). */
+  audience?: { customers: number; files: string[] };
 }
 
 const partitionPrefix = (table: TableDefinition, date: string) => `${table.prefix}dt=${date}/`;
@@ -66,6 +75,9 @@ const partitionPrefix = (table: TableDefinition, date: string) => `${table.prefi
  *       engine runs `sql/kpis.sql` over the night's facts where they lie (Athena over S3 in AWS,
  *       DuckDB locally) and writes the partition itself. At large volume no process ever holds
  *       or folds every journey; the Lambda only orchestrates.
+ *  4. Unless `exportAudience` is false: the same scan also feeds the hashed Customer Match
+ *     audience (customers no consented channel reaches, as SHA-256 of their normalized contacts),
+ *     written as CSV parts under `audiences/customer-match/dt=…/`, replaced on a re-run.
  * Past what one process can scan in time, the segments split across invocations as well (see
  * the README, "KPIs at scale").
  */
@@ -78,6 +90,8 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
   const started = Date.now();
 
   for (const table of [JOURNEY_FACTS, KPIS]) await deps.lake.delete(await deps.lake.list(partitionPrefix(table, date)));
+  // One pass over the table serves both: the audience writer takes the records as they are read.
+  const audience = deps.exportAudience === false ? undefined : await startAudienceExport({ lake: deps.lake, policies: deps.policies }, date, nowMs);
 
   // With a SQL engine the KPIs are computed from the written facts, not here.
   const aggregator = deps.kpiEngine ? undefined : new KpiAggregator();
@@ -86,6 +100,7 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
   const scanSegment = async (segment: number) => {
     let buffer: Row[] = [];
     let part = 0;
+    const audienceSegment = audience?.segment(segment);
     const flush = async () => {
       if (buffer.length === 0) return;
       const key = `${partitionPrefix(JOURNEY_FACTS, date)}part-${String(segment).padStart(3, '0')}-${String(part++).padStart(5, '0')}.parquet`;
@@ -94,6 +109,7 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
       buffer = [];
     };
     for await (const item of deps.store.scan(segment, deps.scanSegments)) {
+      if (item.kind === 'customer') await audienceSegment?.add(item.record);
       const rows = item.kind === 'customer' ? customerFactRows(item.record, deps.idHashKey, nowMs, deps.policies) : [erasedFactRow(item.journey, nowMs, deps.policies)];
       for (const row of rows) {
         aggregator?.add(row);
@@ -104,6 +120,7 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
       if (buffer.length >= rowsPerPart) await flush();
     }
     await flush();
+    await audienceSegment?.close();
   };
   await Promise.all(Array.from({ length: deps.scanSegments }, (_, segment) => scanSegment(segment)));
 
@@ -119,6 +136,7 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
     await deps.lake.put(kpiFile, deps.encode(KPIS, rows), 'application/vnd.apache.parquet');
     kpiRows = rows.length;
   }
-  deps.logger.info('nightly job done', { date, journeys, factFiles: factFiles.length, kpiRows, kpiEngine: deps.kpiEngine ? 'sql' : 'in-process', seconds: Math.round((Date.now() - started) / 1000) });
-  return { date, journeys, factFiles: factFiles.sort(), kpiRows, kpiFile };
+  const audienceSummary = audience?.summary();
+  deps.logger.info('nightly job done', { date, journeys, factFiles: factFiles.length, kpiRows, kpiEngine: deps.kpiEngine ? 'sql' : 'in-process', audienceCustomers: audienceSummary?.customers, seconds: Math.round((Date.now() - started) / 1000) });
+  return { date, journeys, factFiles: factFiles.sort(), kpiRows, kpiFile, ...(audienceSummary ? { audience: { customers: audienceSummary.customers, files: audienceSummary.files } } : {}) };
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWinback } from '#lib/winback-app';
 import { SettingsError } from '#lib/settings';
 import { encodeParquet } from '#shared/adapters/parquet';
+import { AUDIENCES_PREFIX } from '#shared/domain/audience';
 import { ANALYST_TABLES, DATABASE, type ColumnType, type TableDefinition } from '#shared/domain/kpi/tables';
 import { actionsOf, onlyLogicalId, resourcesOf, statementsOfRole, synthWinback } from '../support/cdk-app.ts';
 
@@ -205,9 +206,37 @@ describe('Analytics: Glue tables, Athena workgroup, named queries and the nightl
     expect(glueResources.filter((r) => r.endsWith(':table/<ref>/<ref>'))).toHaveLength(ANALYST_TABLES.length);
 
     for (const s of [...athena, ...glue]) expect(JSON.stringify(s.Resource)).not.toMatch(/"\*"|\/\*"/);
-    // Lake objects: only the table prefixes and Athena's results, never the whole bucket.
+    // Lake objects: only the table prefixes, the audiences and Athena's results, never the whole bucket.
     const objectPatterns = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:'))).flatMap(resourcesOf).map(joined).filter((r) => r.includes('/'));
-    expect([...new Set(objectPatterns)].sort()).toEqual(['<ref>/athena-results/*', ...ANALYST_TABLES.map((t) => `<ref>/${t.prefix}*`)].sort());
+    expect([...new Set(objectPatterns)].sort()).toEqual(['<ref>/athena-results/*', `<ref>/${AUDIENCES_PREFIX}*`, ...ANALYST_TABLES.map((t) => `<ref>/${t.prefix}*`)].sort());
+  });
+
+  it('lets the nightly function list, write and clear the hashed audiences under audiences/, but not read them back', () => {
+    const statements = statementsOfRole(engine, nightly.Role['Fn::GetAtt'][0]);
+    const matches = (granted: string, action: string) => granted === action || (granted.endsWith('*') && action.startsWith(granted.slice(0, -1)));
+    const allowedOn = (resource: string) => statements.filter((s) => s.Effect === 'Allow' && resourcesOf(s).map(joined).includes(resource)).flatMap(actionsOf);
+    const onAudiences = allowedOn(`<ref>/${AUDIENCES_PREFIX}*`);
+    // Put (one PutObject per part), clear a night before re-writing it (list, then delete).
+    for (const action of ['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject']) expect(onAudiences.some((a) => matches(a, action)), action).toBe(true);
+    expect(allowedOn('<ref>').some((a) => matches(a, 's3:ListBucket'))).toBe(true);
+    // Hashed contacts are for the ad platforms' uploads, not for reading back (nor for Athena).
+    expect(onAudiences.filter((a) => a.startsWith('s3:Get'))).toEqual([]);
+    const gets = statements.filter((s) => actionsOf(s).some((a) => matches(a, 's3:GetObject'))).flatMap(resourcesOf).map(joined);
+    expect(gets.filter((r) => r.includes(AUDIENCES_PREFIX))).toEqual([]);
+    for (const table of ANALYST_TABLES) expect(table.prefix.startsWith(AUDIENCES_PREFIX)).toBe(false);
+  });
+
+  it('expires audience files after a week, so hashed contacts of erased customers do not linger in old nights', () => {
+    data.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Id: 'audiences', Prefix: AUDIENCES_PREFIX, ExpirationInDays: 7, Status: 'Enabled' }),
+          // What expiring leaves behind in the versioned bucket goes 30 days later.
+          Match.objectLike({ Id: 'old-versions', NoncurrentVersionExpiration: Match.objectLike({ NoncurrentDays: 30 }) }),
+        ]),
+      },
+    });
   });
 
   it("lets the nightly function run the KPI SQL as an UNLOAD: Athena reads and writes S3 with the function's rights", () => {
