@@ -386,7 +386,9 @@ function onEngaged(record: CustomerRecord, event: MessageEngaged, policies: Poli
     return;
   }
   const { journey, touch } = found;
+  const firstClick = event.kind === 'clicked' && touch.engagement.clicked === undefined;
   touch.engagement[event.kind] ??= event.occurredAt;
+  if (firstClick) planClickFollowUp(record, journey, touch, ms(event.occurredAt), policies, effects);
   log(record, { at: event.occurredAt, decision: 'recorded', reason: `engagement:${event.kind}`, eventId: event.eventId, journeyId: journey.journeyId, touchId: event.touchId });
   const profile = record.profile;
   const contact = profile ? contactFor(profile, touch.channel) : undefined;
@@ -400,6 +402,46 @@ function onEngaged(record: CustomerRecord, event: MessageEngaged, policies: Poli
     // "STOP" is a withdrawal of consent: recorded as such (the text itself is never stored).
     setConsent(record, touch.channel, false, { at: event.occurredAt, eventId: event.eventId, reason: 'consent_revoked_by_reply', journeyId: journey.journeyId, touchId: touch.touchId }, policies, effects);
   }
+}
+
+/**
+ * A click shows interest without a return yet: the policy may earn the journey one follow-up,
+ * `afterDays` later, on the clicked channel if still usable, inside the send window and before
+ * the horizon. At most one per journey; the frequency caps still decide at send time.
+ */
+function planClickFollowUp(record: CustomerRecord, journey: Journey, clicked: Touch, clickedAtMs: number, policies: PolicyRegistry, effects: Effects): void {
+  const policy = policies.get(journey.policyId, journey.policyVersion);
+  const rule = policy.clickFollowUp;
+  const profile = record.profile;
+  if (!rule || !profile || journey.status !== 'active' || journey.touches.some((t) => t.index >= policy.touches.length)) return;
+  const clock = consentClock(record, journey, clickedAtMs);
+  const channel = channelBlock(profile, clicked.channel, policy, clock) === undefined ? clicked.channel : usableChannels(profile, policy, clock)[0];
+  const sendWindow = sendWindowFor(policy, profile.market);
+  if (!channel || !sendWindow) return;
+  const touchId = `${journey.journeyId}-f1`;
+  const dueAtMs = nextSendInstant(clickedAtMs + rule.afterDays * DAY_MS, horizonEndMs(policy, ms(journey.churnedAt)), profile.timezone, sendWindow, unitHash('follow-up', record.customerId, touchId));
+  const at = iso(clickedAtMs);
+  if (dueAtMs === undefined) {
+    log(record, { at, decision: 'skipped', reason: 'follow_up_after_horizon', journeyId: journey.journeyId, touchId });
+    return;
+  }
+  const offer = findOffer(policy, { angle: rule.angle, exitReason: journey.exitReason, tier: journey.segment.tier, variant: journey.variant })!;
+  const touch: Touch = {
+    touchId,
+    index: policy.touches.length,
+    angle: rule.angle,
+    offerId: offer.id,
+    channel,
+    dueAt: iso(dueAtMs),
+    timerName: timerNameFor(record.customerId, touchId, 0),
+    status: 'planned',
+    deferrals: 0,
+    attempts: 0,
+    engagement: {},
+  };
+  journey.touches.push(touch);
+  effects.schedule.push(timerFor(record, touch));
+  log(record, { at, decision: 'planned', reason: `follow_up_after_click:${offer.id}@${touch.dueAt}`, journeyId: journey.journeyId, touchId, channel });
 }
 
 function onSurvey(record: CustomerRecord, event: SurveyAnswered): void {
@@ -443,7 +485,8 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
   const profile = record.profile;
   if (!profile) return { kind: 'skip', reason: 'no_profile' };
   const policy = policies.get(journey.policyId, journey.policyVersion);
-  const rule = policy.touches[touch.index];
+  // Touches past the policy's list are click follow-ups: open from the quiet days to the horizon.
+  const rule = policy.touches[touch.index] ?? (policy.clickFollowUp ? { dayFrom: policy.quietDays, dayTo: policy.horizonDays, angle: policy.clickFollowUp.angle, onlyIfNotReturned: true } : undefined);
   if (!rule) return { kind: 'skip', reason: 'touch_not_in_policy' };
 
   if (journey.status !== 'active') return { kind: 'skip', reason: 'customer_returned' };

@@ -127,6 +127,11 @@ export const PolicySchema = z
      * too long would double the SMS bill, so the policy is refused instead.
      */
     smsMaxParts: z.number().int().min(1).max(10).default(1),
+    /**
+     * A click without a return earns one follow-up touch, `afterDays` after the click (inside the
+     * send window, before the horizon), with the offer for `angle`. Caps still apply.
+     */
+    clickFollowUp: z.object({ afterDays: z.number().int().positive(), angle: z.string().min(1).max(64) }).optional(),
     offers: z.array(Offer).min(1),
   })
   .superRefine((policy, ctx) => {
@@ -155,13 +160,18 @@ export const PolicySchema = z
         if (parts > policy.smsMaxParts) issue(['offers', i, 'text'], `as an SMS with the footer it takes ${parts} parts, more than smsMaxParts (${policy.smsMaxParts}): shorten it, or raise smsMaxParts`);
       });
     }
-    // Every touch must have an offer for every exit reason, tier and variant it can meet.
-    policy.touches.forEach((touch, i) => {
+    // Every touch (and the click follow-up) must have an offer for every exit reason, tier and variant it can meet.
+    const angles: Array<[PropertyKey[], string]> = policy.touches.map((touch, i) => [['touches', i, 'angle'], touch.angle]);
+    if (policy.clickFollowUp) {
+      angles.push([['clickFollowUp', 'angle'], policy.clickFollowUp.angle]);
+      if (policy.clickFollowUp.afterDays > policy.horizonDays) issue(['clickFollowUp', 'afterDays'], `must not exceed horizonDays (${policy.horizonDays})`);
+    }
+    angles.forEach(([path, angle]) => {
       for (const exitReason of ExitReason.options)
         for (const tier of policy.tiers)
           for (const variant of policy.variants)
-            if (!findOffer(policy, { angle: touch.angle, exitReason, tier: tier.name, variant: variant.id })) {
-              issue(['touches', i, 'angle'], `no offer for angle "${touch.angle}", exit reason "${exitReason}", tier "${tier.name}", variant "${variant.id}"`);
+            if (!findOffer(policy, { angle, exitReason, tier: tier.name, variant: variant.id })) {
+              issue(path, `no offer for angle "${angle}", exit reason "${exitReason}", tier "${tier.name}", variant "${variant.id}"`);
               return;
             }
     });

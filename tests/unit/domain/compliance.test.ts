@@ -165,3 +165,57 @@ describe('per-market send windows', () => {
     expect((await recordOf(deps, customerId)).journeys[0]!.ineligibleReasons).toContain('no_send_window_in_market');
   });
 });
+
+describe('click follow-up', () => {
+  const withFollowUp = () =>
+    depsWith((policy) => {
+      policy.clickFollowUp = { afterDays: 5, angle: 'offer' };
+      policy.frequencyCap = { maxMessages: 1, perHours: 24, maxPerJourney: 3 };
+    });
+
+  it('plans one follow-up N days after the first click, inside the window, and sends it', async () => {
+    // Prepare
+    const deps = withFollowUp();
+    const customerId = customerIdIn('treatment');
+    await ingestEvent(deps, churnEvent({ customerId, consents: { sms: true, email: false, push: false } }));
+    await runUntil(deps, deps.scheduler, day(47));
+    const [first] = await touchesOf(deps, customerId);
+
+    // Act: two clicks; only the first counts.
+    await ingestEvent(deps, engaged(customerId, first!.touchId, 'clicked', day(47)) as never);
+    await ingestEvent(deps, engaged(customerId, first!.touchId, 'clicked', day(48)) as never);
+    await runUntil(deps, deps.scheduler, day(130));
+
+    // Assess
+    const touches = await touchesOf(deps, customerId);
+    expect(touches.map((t) => [t.touchId.slice(-2), t.status])).toEqual([
+      ['-1', 'sent'],
+      ['-2', 'sent'],
+      ['f1', 'sent'],
+    ]);
+    const followUp = touches[2]!;
+    expect(Date.parse(followUp.sentAt!)).toBeGreaterThanOrEqual(day(52));
+    expect(isInsideSendWindow(Date.parse(followUp.sentAt!), 'Europe/London', deps.policies.get('telecom-port-out', '1').sendWindow)).toBe(true);
+    expect(deps.channels.sms.sent.find((m) => m.touchId === followUp.touchId)!.text).toMatch(/first month/);
+    expect((await recordOf(deps, customerId)).history.some((h) => h.decision === 'planned' && h.reason.startsWith('follow_up_after_click:'))).toBe(true);
+  });
+
+  it('plans nothing without the policy rule, or once the customer returned', async () => {
+    const plain = makeDeps();
+    const a = customerIdIn('treatment');
+    await ingestEvent(plain, churnEvent({ customerId: a }));
+    await runUntil(plain, plain.scheduler, day(47));
+    const [touch] = await touchesOf(plain, a);
+    await ingestEvent(plain, engaged(a, touch!.touchId, 'clicked', day(47)) as never);
+    expect(await touchesOf(plain, a)).toHaveLength(2);
+
+    const deps = withFollowUp();
+    const b = customerIdIn('treatment', undefined, 'returned');
+    await ingestEvent(deps, churnEvent({ customerId: b }));
+    await runUntil(deps, deps.scheduler, day(47));
+    const [first] = await touchesOf(deps, b);
+    await ingestEvent(deps, returnedEvent({ customerId: b, occurredAt: iso(day(47)) }));
+    await ingestEvent(deps, engaged(b, first!.touchId, 'clicked', day(48)) as never);
+    expect(await touchesOf(deps, b)).toHaveLength(2);
+  });
+});

@@ -193,3 +193,14 @@ describe('policy: SMS length', () => {
   });
 });
 
+
+describe('policy: click follow-up', () => {
+  it('needs an offer for its angle and must fall within the horizon', () => {
+    const result = PolicySchema.safeParse({ ...structuredClone(telecomPortOut), clickFollowUp: { afterDays: 500, angle: 'nothing-for-this' } });
+    expect(result.success).toBe(false);
+    const paths = result.error!.issues.map((i) => i.path.join('.'));
+    expect(paths).toContain('clickFollowUp.angle');
+    expect(paths).toContain('clickFollowUp.afterDays');
+    expect(PolicySchema.safeParse({ ...structuredClone(telecomPortOut), clickFollowUp: { afterDays: 5, angle: 'offer' } }).success).toBe(true);
+  });
+});
