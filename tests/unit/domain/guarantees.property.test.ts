@@ -120,52 +120,75 @@ const ANGLES = ['fix', 'offer'] as const;
 /** Days between a touch's window and the previous one, and the window's length in days: often back to back and short. */
 const touchSpacing = fc.record({ gap: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 10 })), length: fc.oneof(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 20 })) });
 
+const frequencyCap = fc.record({
+  maxMessages: fc.integer({ min: 1, max: 3 }),
+  perHours: fc.oneof(fc.constant(24), fc.constant(168), fc.integer({ min: 1, max: 72 }), fc.integer({ min: 1, max: 24 * 60 })),
+  maxPerJourney: fc.integer({ min: 1, max: 4 }),
+});
+
+/** What a generated policy varies; everything else (offers, tiers, variants, texts) is the default's. */
+const policyFields = {
+  quietDays: fc.integer({ min: 0, max: 25 }),
+  // Mostly several touches, often close, so the caps have something to stop.
+  touches: fc.oneof({ arbitrary: fc.array(touchSpacing, { minLength: 2, maxLength: 3 }), weight: 3 }, { arbitrary: fc.array(touchSpacing, { minLength: 1, maxLength: 1 }), weight: 1 }),
+  extraHorizon: fc.integer({ min: 0, max: 5 }),
+  sendWindow: policyWindow,
+  markets,
+  frequencyCap,
+  consent: fc.record({ sms: consentRule, email: consentRule, push: consentRule }),
+  channels: fc.oneof(fc.constant<Channel[]>(['sms', 'email', 'push']), fc.shuffledSubarray([...CHANNELS], { minLength: 1 })),
+  holdoutPercent: fc.constantFrom(0, 0, 0, 10),
+  /** Sometimes a follow-up touch after a click: one more message the guarantees must cover. */
+  clickFollowUp: fc.option(fc.record({ afterDays: fc.integer({ min: 1, max: 20 }), angle: fc.constantFrom(...ANGLES) }), { nil: undefined }),
+};
+type PolicyFields = { [K in keyof typeof policyFields]: (typeof policyFields)[K] extends fc.Arbitrary<infer T> ? T : never };
+
 /**
  * A valid policy: the default port-out one with generated touches (in order, within quietDays
  * and horizonDays, angles alternating so the default offers cover every exit reason, tier and
  * variant), send window, markets, frequency cap, consent rules, channels and holdout.
  */
-const randomPolicy: fc.Arbitrary<Policy> = fc
-  .record({
-    quietDays: fc.integer({ min: 0, max: 25 }),
-    // Mostly several touches, often close, so the frequency cap has something to stop.
-    touches: fc.oneof({ arbitrary: fc.array(touchSpacing, { minLength: 2, maxLength: 3 }), weight: 3 }, { arbitrary: fc.array(touchSpacing, { minLength: 1, maxLength: 1 }), weight: 1 }),
-    extraHorizon: fc.integer({ min: 0, max: 5 }),
-    sendWindow: policyWindow,
-    markets,
-    frequencyCap: fc.record({
-      maxMessages: fc.integer({ min: 1, max: 3 }),
-      perHours: fc.oneof(fc.constant(24), fc.integer({ min: 1, max: 72 }), fc.integer({ min: 1, max: 24 * 40 })),
-      maxPerJourney: fc.integer({ min: 1, max: 4 }),
-    }),
-    consent: fc.record({ sms: consentRule, email: consentRule, push: consentRule }),
-    channels: fc.oneof(fc.constant<Channel[]>(['sms', 'email', 'push']), fc.shuffledSubarray([...CHANNELS], { minLength: 1 })),
-    holdoutPercent: fc.constantFrom(0, 0, 0, 10),
-  })
-  .map(({ quietDays, touches, extraHorizon, sendWindow, markets: marketRules, frequencyCap, consent, channels, holdoutPercent }) => {
-    let previousTo = quietDays - 1;
-    const rules = touches.map(({ gap, length }, i) => {
-      const dayFrom = previousTo + 1 + gap;
-      previousTo = dayFrom + length;
-      return { dayFrom, dayTo: previousTo, angle: ANGLES[i % 2]!, onlyIfNotReturned: true };
-    });
-    const horizonDays = Math.max(1, previousTo + extraHorizon);
-    const input: PolicyInput = {
-      ...structuredClone(telecomPortOut),
-      id: 'random-policy',
-      quietDays,
-      horizonDays,
-      conversionWindowDays: Math.min(90, horizonDays),
-      touches: rules,
-      sendWindow,
-      markets: marketRules,
-      frequencyCap,
-      consent: Object.fromEntries(Object.entries(consent).filter(([, rule]) => rule !== undefined)),
-      channels,
-      holdout: { percent: holdoutPercent, salt: 'guarantees' },
-    };
-    return parsePolicy(input);
+function buildPolicy({ quietDays, touches, extraHorizon, sendWindow, markets: marketRules, frequencyCap: cap, consent, channels, holdoutPercent, clickFollowUp }: PolicyFields): Policy {
+  let previousTo = quietDays - 1;
+  const rules = touches.map(({ gap, length }, i) => {
+    const dayFrom = previousTo + 1 + gap;
+    previousTo = dayFrom + length;
+    return { dayFrom, dayTo: previousTo, angle: ANGLES[i % 2]!, onlyIfNotReturned: true };
   });
+  const horizonDays = Math.max(1, previousTo + extraHorizon);
+  const input: PolicyInput = {
+    ...structuredClone(telecomPortOut),
+    id: 'random-policy',
+    quietDays,
+    horizonDays,
+    conversionWindowDays: Math.min(90, horizonDays),
+    touches: rules,
+    sendWindow,
+    markets: marketRules,
+    frequencyCap: cap,
+    consent: Object.fromEntries(Object.entries(consent).filter(([, rule]) => rule !== undefined)),
+    channels,
+    holdout: { percent: holdoutPercent, salt: 'guarantees' },
+    ...(clickFollowUp ? { clickFollowUp: { ...clickFollowUp, afterDays: Math.min(clickFollowUp.afterDays, horizonDays) } } : {}),
+  };
+  return parsePolicy(input);
+}
+
+const randomPolicy: fc.Arbitrary<Policy> = fc.record(policyFields).map(buildPolicy);
+
+/** Touches back to back, a day or two each, in an open window: the frequency cap must hold them apart. */
+const crowdedPolicy: fc.Arbitrary<Policy> = fc
+  .record({
+    ...policyFields,
+    touches: fc.array(fc.record({ gap: fc.constant(0), length: fc.integer({ min: 0, max: 1 }) }), { minLength: 3, maxLength: 3 }),
+    sendWindow: fc.oneof(fc.constant<WindowInput>({ start: '00:00', end: '24:00', weekdays: ALL_DAYS }), fc.constant<WindowInput>({ start: '08:00', end: '21:00', weekdays: ALL_DAYS }), dailyWindow),
+    frequencyCap: fc.record({ maxMessages: fc.integer({ min: 1, max: 2 }), perHours: fc.oneof(fc.constant(24), fc.integer({ min: 12, max: 96 })), maxPerJourney: fc.integer({ min: 2, max: 4 }) }),
+    markets: fc.constant<PolicyFields['markets']>([]),
+    consent: fc.constant({ sms: undefined, email: undefined, push: undefined }),
+    channels: fc.constant<Channel[]>(['sms', 'email', 'push']),
+    holdoutPercent: fc.constant(0),
+  })
+  .map(buildPolicy);
 
 const customer = fc.record({
   id: fc.nat(1_000_000).map((n) => `cust-${n}`),
@@ -212,7 +235,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   },
   { arbitrary: fc.record({ kind: fc.constant('reordered' as const), channel: fc.constantFrom(...CHANNELS), granted: fc.boolean(), olderByMs: fc.integer({ min: 1, max: 3 * DAY_MS }), when }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('reply' as const), reply: fc.constantFrom(...REPLIES), touch: fc.nat(2), when }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant('feedback' as const), feedback: fc.constantFrom('bounced' as const, 'complained' as const, 'delivered' as const, 'opened' as const, 'clicked' as const), touch: fc.nat(2), when }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('feedback' as const), feedback: fc.constantFrom('bounced' as const, 'complained' as const, 'delivered' as const, 'opened' as const, 'clicked' as const, 'clicked' as const), touch: fc.nat(2), when }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constant('return' as const), when }), weight: 1 },
 );
 
@@ -223,21 +246,23 @@ const action: fc.Arbitrary<Action> = fc.oneof(
  */
 const lateness = fc.array(fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fc.integer({ min: 1, max: 30 * 60 }).map((minutes) => minutes * 60_000), weight: 1 }), { maxLength: 8 });
 
-const scenario = fc.record({ policy: randomPolicy, customer, actions: fc.array(action, { maxLength: 6 }), lateness }).map(({ policy, customer: { churnAt: at, ...rest }, actions, lateness: delays }) => {
+/** A policy, a customer, what happens to them and how late the timers fire. */
+const scenarioOf = (policies: fc.Arbitrary<Policy>, actions: fc.Arbitrary<Action[]>) =>
+  fc.record({ policy: policies, customer, actions, lateness }).map(({ policy, customer: { churnAt: at, ...rest }, actions: happenings, lateness: delays }) => {
   const changes = CLOCK_CHANGES.get(rest.zone);
   const rule = policy.touches[at.touch % policy.touches.length]!;
   const day = rule.dayFrom + Math.floor(at.dayIn * (rule.dayTo - rule.dayFrom + 1));
   const churnedAtMs = at.nearClockChange && changes?.length ? changes[at.pick % changes.length]! - day * DAY_MS - at.withinDay : at.uniform;
-  const generated = { policy, customer: { ...rest, churnedAtMs }, actions, lateness: delays };
+  const generated = { policy, customer: { ...rest, churnedAtMs }, actions: happenings, lateness: delays };
   // A counterexample names what was generated, not the default offers every policy shares.
   return Object.assign(generated, { [fc.toStringMethod]: () => describeScenario(generated) });
 });
 
 function describeScenario({ policy, customer: c, actions, lateness: delays }: { policy: Policy; customer: { churnedAtMs: number } & Record<string, unknown>; actions: Action[]; lateness: number[] }): string {
-  const { quietDays, horizonDays, touches, sendWindow, markets: marketRules, frequencyCap, consent, channels, holdout } = policy;
-  return JSON.stringify({ policy: { quietDays, horizonDays, touches, sendWindow, markets: marketRules, frequencyCap, consent, channels, holdout: holdout.percent }, customer: { ...c, churnedAt: new Date(c.churnedAtMs).toISOString() }, actions, lateness: delays });
+  const { quietDays, horizonDays, touches, sendWindow, markets: marketRules, frequencyCap, consent, channels, holdout, clickFollowUp } = policy;
+  return JSON.stringify({ policy: { quietDays, horizonDays, touches, sendWindow, markets: marketRules, frequencyCap, consent, channels, holdout: holdout.percent, clickFollowUp }, customer: { ...c, churnedAt: new Date(c.churnedAtMs).toISOString() }, actions, lateness: delays });
 }
-type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
+type Scenario = ReturnType<typeof scenarioOf> extends fc.Arbitrary<infer T> ? T : never;
 
 // ---- the oracle -------------------------------------------------------------------------
 
@@ -349,7 +374,8 @@ class LateScheduler extends FakeScheduler {
 }
 
 /** Counts across runs, so the properties are shown not to hold vacuously. */
-const seen = { messages: 0, runsWithMessages: 0, optOutsOverPendingTouches: 0, messagesAfterAnOptOut: 0, capHits: 0, windowDeferrals: 0, expiredSkips: 0, switched: 0, marketWindows: 0, dstDayMessages: 0 };
+const counts = () => ({ messages: 0, runsWithMessages: 0, optOutsOverPendingTouches: 0, messagesAfterAnOptOut: 0, capHits: 0, journeyCapHits: 0, windowDeferrals: 0, expiredSkips: 0, followUps: 0, switched: 0, marketWindows: 0, dstDayMessages: 0 });
+let seen = counts();
 
 function churnEvent(s: Scenario): WinbackEvent {
   const { customer: c } = s;
@@ -484,7 +510,9 @@ async function run(s: Scenario): Promise<string[]> {
   const history = (await stored(deps, c.id))?.history ?? [];
   seen.windowDeferrals += history.filter((e) => e.decision === 'deferred' && e.reason.startsWith('outside_send_window')).length;
   seen.capHits += history.filter((e) => e.reason.startsWith('frequency_cap')).length;
+  seen.journeyCapHits += history.filter((e) => e.reason === 'journey_cap_reached').length;
   seen.expiredSkips += history.filter((e) => e.reason.includes('consent_expired')).length;
+  seen.followUps += log.filter((sent) => sent.message.touchId.endsWith('-f1')).length;
   seen.switched += history.filter((e) => e.decision === 'switched').length;
   seen.messages += log.length;
   if (log.length > 0) seen.runsWithMessages += 1;
@@ -493,8 +521,9 @@ async function run(s: Scenario): Promise<string[]> {
 
 describe('compliance guarantees (property, through the use cases)', () => {
   it('never messages without consent, outside the window, over the cap, after an opt-out or after a return', async () => {
+    seen = counts();
     await fc.assert(
-      fc.asyncProperty(scenario, async (s) => {
+      fc.asyncProperty(scenarioOf(randomPolicy, fc.array(action, { maxLength: 6 })), async (s) => {
         // Act
         const violations = await run(s);
 
@@ -504,12 +533,28 @@ describe('compliance guarantees (property, through the use cases)', () => {
       { numRuns: 200 },
     );
 
-    console.log(JSON.stringify(seen));
-    // The generators reach the cases the guarantees are about.
+    // The generators reach the cases the guarantees are about (bounds far below the usual counts).
     expect(seen.runsWithMessages).toBeGreaterThan(40);
-    expect(seen.optOutsOverPendingTouches).toBeGreaterThan(20);
-    expect(seen.messagesAfterAnOptOut).toBeGreaterThan(5);
-    expect(seen.capHits).toBeGreaterThan(0);
-    expect(seen.marketWindows).toBeGreaterThan(5);
+    expect(seen.optOutsOverPendingTouches).toBeGreaterThan(8);
+    expect(seen.messagesAfterAnOptOut).toBeGreaterThan(3);
+    expect(seen.journeyCapHits).toBeGreaterThan(3);
+    expect(seen.windowDeferrals).toBeGreaterThan(0);
+    expect(seen.marketWindows).toBeGreaterThan(10);
+  });
+
+  it('holds the frequency cap when touches crowd together, whatever else happens', async () => {
+    seen = counts();
+    await fc.assert(
+      fc.asyncProperty(scenarioOf(crowdedPolicy, fc.array(action, { maxLength: 2 })), async (s) => {
+        // Act
+        const violations = await run(s);
+
+        // Assess
+        expect(violations).toEqual([]);
+      }),
+      { numRuns: 100 },
+    );
+
+    expect(seen.capHits).toBeGreaterThan(5);
   });
 });
