@@ -15,8 +15,10 @@ import { FakeChannel, FakeClock, FakeScheduler, makeDeps, runUntil, type TestDep
 /**
  * The compliance guarantees of issue 5, proven end to end through the real use cases
  * (`ingestEvent`, and `sendTouch` fired by `runUntil`) over random valid policies, zones (DST
- * biased), churn instants and event sequences: consent changes (some delivered late), opt-out
- * replies, bounces, complaints and returns, at random times or just before a touch is due.
+ * biased, with churns aimed so a clock change falls in a touch window), churn instants, event
+ * sequences (consent changes, some delivered late or out of order; opt-out replies; bounces,
+ * complaints, clicks that may earn a follow-up; returns), at random times or just before a touch
+ * is due, and timers the scheduler delivers hours late.
  *
  * The oracle never asks the engine: it re-derives, from the generated events alone, what each
  * channel's consent, expiry and suppression were when each message went out, and checks every
