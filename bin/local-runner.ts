@@ -107,7 +107,7 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
   const lake = new FileObjectStore(join(dataDir, 'lake'));
   const kpiEngine = config.WINBACK_KPI_ENGINE === 'duckdb' ? new DuckDbKpiEngine(join(dataDir, 'lake')) : undefined;
   const deps: EngineDeps = {
-    store: new DynamoDbCustomerStore({ client: createDocumentClient(client), tableName: TABLE_NAME }),
+    store: new DynamoDbCustomerStore({ client: createDocumentClient(client), tableName: TABLE_NAME, phoneHashKey: deriveKey(config.WINBACK_MASTER_KEY, 'phone-lookup') }),
     scheduler: timers,
     channels: { sms: outbox, email: outbox, push: outbox },
     clock,

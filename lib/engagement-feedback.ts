@@ -8,11 +8,18 @@ import { WinbackFunction } from './winback-function.ts';
 export interface EngagementFeedbackProps {
   /** SES events of the configuration set. */
   readonly sesEventsTopic: ITopic;
+  /** End User Messaging SMS delivery receipts of the SMS configuration set. */
+  readonly smsEventsTopic: ITopic;
+  /** Inbound SMS of the two-way number (replies, STOP). */
+  readonly smsInboundTopic: ITopic;
   readonly environment: Record<string, string>;
   readonly policyDefine: Record<string, string>;
 }
 
-/** Delivery feedback back into journeys: SES events (via SNS) become `message.engaged` events. */
+/**
+ * Delivery feedback back into journeys: SES events, SMS delivery receipts and inbound SMS (each
+ * via its SNS topic) become `message.engaged` events; one function tells the payloads apart.
+ */
 export class EngagementFeedback extends Construct {
   readonly handler: WinbackFunction;
   /** Notifications SNS could not deliver to the function after its retries. */
@@ -24,11 +31,13 @@ export class EngagementFeedback extends Construct {
     Validations.of(this.deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue; an operator replays it.' });
     this.handler = new WinbackFunction(this, 'Handler', {
       lambda: 'engagement',
-      description: 'SES delivery, bounce, complaint, open and click events into journeys.',
+      description: 'SES events, SMS delivery receipts and SMS replies into journeys.',
       define: props.policyDefine,
       environment: props.environment,
       deadLetterQueue: this.deadLetters,
     });
-    props.sesEventsTopic.addSubscription(new LambdaSubscription(this.handler, { deadLetterQueue: this.deadLetters }));
+    for (const topic of [props.sesEventsTopic, props.smsEventsTopic, props.smsInboundTopic]) {
+      topic.addSubscription(new LambdaSubscription(this.handler, { deadLetterQueue: this.deadLetters }));
+    }
   }
 }

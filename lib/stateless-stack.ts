@@ -42,8 +42,8 @@ export class WinbackStatelessStack extends Stack {
     });
     Validations.of(keysSecret).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'Rotating it would break pseudonymous ids (KPI joins) and every unsubscribe link already sent.' });
 
-    // It only encrypts messages in flight on two topics: nothing stored depends on it after a teardown.
-    const messagingKey = new Key(this, 'MessagingKey', { enableKeyRotation: true, description: 'Encrypts the SES events and alarm topics.', removalPolicy: RemovalPolicy.DESTROY, pendingWindow: Duration.days(7) });
+    // It only encrypts messages in flight on its topics: nothing stored depends on it after a teardown.
+    const messagingKey = new Key(this, 'MessagingKey', { enableKeyRotation: true, description: 'Encrypts the SES events, SMS events, inbound SMS and alarm topics.', removalPolicy: RemovalPolicy.DESTROY, pendingWindow: Duration.days(7) });
 
     this.delivery = new TouchDelivery(this, 'Delivery', { table: props.table, keysSecret, messagingKey, settings: props.settings, policyDefine });
     this.publicApi = new PublicApi(this, 'PublicApi', { auth: props.settings.apiAuth, environment: this.delivery.timerEnvironment, policyDefine });
@@ -51,7 +51,13 @@ export class WinbackStatelessStack extends Stack {
     // Base of the RFC 8058 one-click unsubscribe link in every e-mail.
     this.delivery.sendFunction.addEnvironment('UNSUBSCRIBE_BASE_URL', this.publicApi.api.urlForPath('/v1/unsubscribe'));
 
-    this.feedback = new EngagementFeedback(this, 'Feedback', { sesEventsTopic: this.delivery.sesEventsTopic, environment: this.delivery.timerEnvironment, policyDefine });
+    this.feedback = new EngagementFeedback(this, 'Feedback', {
+      sesEventsTopic: this.delivery.sesEventsTopic,
+      smsEventsTopic: this.delivery.smsEventsTopic,
+      smsInboundTopic: this.delivery.smsInboundTopic,
+      environment: this.delivery.timerEnvironment,
+      policyDefine,
+    });
     this.delivery.grantEngine(this.feedback.handler, { table: props.table, keysSecret });
 
     this.analytics = new Analytics(this, 'Analytics', {
@@ -81,5 +87,9 @@ export class WinbackStatelessStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: this.publicApi.api.url });
     new CfnOutput(this, 'ScheduleGroup', { value: this.delivery.scheduleGroupName });
+    new CfnOutput(this, 'SmsInboundTopicArn', {
+      value: this.delivery.smsInboundTopic.topicArn,
+      description: "Set as the two-way SMS channel of the origination number, so replies (STOP) reach Winback.",
+    });
   }
 }

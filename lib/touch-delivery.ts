@@ -5,7 +5,9 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { ConfigurationSet, ConfigurationSetEventDestination, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
+import { CfnConfigurationSet } from 'aws-cdk-lib/aws-smsvoice';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { SMS_EVENT_TYPES } from '#shared/adapters/aws/sms-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Settings } from './settings.ts';
@@ -16,7 +18,7 @@ export interface TouchDeliveryProps {
   readonly table: ITable;
   /** The deployment's master key secret (pseudonymous ids, unsubscribe links). */
   readonly keysSecret: ISecret;
-  /** Encrypts the SES events topic. */
+  /** Encrypts the SES and SMS events topics and the inbound SMS topic. */
   readonly messagingKey: IKey;
   readonly settings: Settings;
   /** esbuild `define` for the operator's policies. */
@@ -26,8 +28,9 @@ export interface TouchDeliveryProps {
 /**
  * Sending touches: one EventBridge Scheduler one-shot schedule per touch (created at run time
  * by the engine, in this group), the role Scheduler uses to invoke the send function and
- * nothing else, the send function with its SNS and SES rights, the SES configuration set whose
- * events flow back through a topic, and the dead-letter queues of both hops.
+ * nothing else, the send function with its End User Messaging SMS and SES rights, the SES and SMS
+ * configuration sets whose events flow back through topics, the topic a two-way number publishes
+ * replies to, and the dead-letter queues of both hops.
  */
 export class TouchDelivery extends Construct {
   readonly scheduleGroup: ScheduleGroup;
@@ -42,6 +45,16 @@ export class TouchDelivery extends Construct {
   readonly configurationSet: ConfigurationSet;
   /** SES delivery, bounce, complaint, open and click events. */
   readonly sesEventsTopic: Topic;
+  /** The End User Messaging SMS configuration set every text is sent with. */
+  readonly smsConfigurationSet: CfnConfigurationSet;
+  readonly smsConfigurationSetName: string;
+  /** SMS delivery receipts and failures (`SMS_EVENT_TYPES`) of that configuration set. */
+  readonly smsEventsTopic: Topic;
+  /**
+   * Inbound SMS: the operator points the two-way number's channel (`TwoWayChannelArn`) here, so
+   * replies such as STOP reach the engagement function.
+   */
+  readonly smsInboundTopic: Topic;
   /** The environment every engine function needs to create and cancel touch timers. */
   readonly timerEnvironment: Record<string, string>;
 
@@ -70,6 +83,30 @@ export class TouchDelivery extends Construct {
       events: [EmailSendingEvent.DELIVERY, EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.OPEN, EmailSendingEvent.CLICK],
     });
     props.messagingKey.grantEncryptDecrypt(new ServicePrincipal('ses.amazonaws.com'));
+
+    // SMS: End User Messaging publishes receipts and replies to these topics itself (topic policy
+    // for the sms-voice service, limited to this account, and for receipts to this configuration
+    // set), encrypting with the messaging key.
+    this.smsConfigurationSetName = `${stack.stackName}-sms`;
+    const smsConfigurationSetArn = `arn:${Aws.PARTITION}:sms-voice:${Aws.REGION}:${Aws.ACCOUNT_ID}:configuration-set/${this.smsConfigurationSetName}`;
+    const smsVoice = (sourceArn?: string) =>
+      new ServicePrincipal('sms-voice.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID }, ...(sourceArn ? { ArnLike: { 'aws:SourceArn': sourceArn } } : {}) },
+      });
+    this.smsEventsTopic = new Topic(this, 'SmsEvents', { masterKey: props.messagingKey, enforceSSL: true });
+    this.smsEventsTopic.grantPublish(smsVoice(smsConfigurationSetArn));
+    this.smsInboundTopic = new Topic(this, 'SmsInbound', { masterKey: props.messagingKey, enforceSSL: true });
+    this.smsInboundTopic.grantPublish(smsVoice());
+    props.messagingKey.grant(new ServicePrincipal('sms-voice.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
+    this.smsConfigurationSet = new CfnConfigurationSet(this, 'Sms', {
+      configurationSetName: this.smsConfigurationSetName,
+      ...(props.settings.smsSenderId ? { defaultSenderId: props.settings.smsSenderId } : {}),
+      eventDestinations: [
+        { eventDestinationName: 'winback-engagement', enabled: true, matchingEventTypes: [...SMS_EVENT_TYPES], snsDestination: { topicArn: this.smsEventsTopic.topicArn } },
+      ],
+    });
+    // The service checks that it may publish to the topic when the destination is created.
+    this.smsConfigurationSet.node.addDependency(this.smsEventsTopic);
 
     // A fixed name lets the other functions know the send function's ARN without a reference,
     // which would close a dependency cycle (send → API URL → API function → send).
@@ -102,9 +139,9 @@ export class TouchDelivery extends Construct {
         ...this.timerEnvironment,
         SES_FROM_ADDRESS: props.settings.sesFromAddress,
         SES_CONFIGURATION_SET: this.configurationSet.configurationSetName,
-        SMS_TYPE: 'Promotional',
-        SMS_SENDER_ID: props.settings.smsSenderId ?? '',
-        SMS_ORIGINATION_NUMBER: props.settings.smsOriginationNumber ?? '',
+        SMS_CONFIGURATION_SET: this.smsConfigurationSetName,
+        SMS_MESSAGE_TYPE: 'PROMOTIONAL',
+        SMS_ORIGINATION_IDENTITY: props.settings.smsOriginationNumber ?? '',
       },
     });
     // Scheduler may invoke exactly this function (not its versions or aliases: no `:*`), and
@@ -115,14 +152,24 @@ export class TouchDelivery extends Construct {
     this.grantEngine(this.sendFunction, props);
     // The schedule group must exist before any function can put timers in it.
     this.sendFunction.node.addDependency(this.scheduleGroup);
+    // SendTextMessage is authorized on the configuration set and on the identity it sends from.
+    // The operator's number is known only as E.164 (its ARN holds an id assigned by the service),
+    // and without one the service picks an identity of the account, so the identities are
+    // bounded to this account and region by type rather than named.
+    const smsIdentityArn = (type: string) => `arn:${Aws.PARTITION}:sms-voice:${Aws.REGION}:${Aws.ACCOUNT_ID}:${type}/*`;
+    const smsIdentityTypes = ['phone-number', 'sender-id', 'pool', 'opt-out-list'];
     this.sendFunction.addToRolePolicy(
       new PolicyStatement({
-        actions: ['sns:Publish'],
-        // SMS is published to a phone number, not a topic: SNS has no resource to scope to.
-        resources: ['*'],
-        conditions: { Bool: { 'aws:SecureTransport': 'true' } },
+        actions: ['sms-voice:SendTextMessage'],
+        resources: [smsConfigurationSetArn, ...smsIdentityTypes.map(smsIdentityArn)],
       }),
     );
+    for (const type of smsIdentityTypes) {
+      Validations.of(this.sendFunction).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:${type}/*]`,
+        reason: `SendTextMessage checks the ${type} it sends from (or whose opt-out list it applies); the operator names the number by E.164, not by the ARN the service assigns, so it is bounded to this account and region.`,
+      });
+    }
     this.sendFunction.addToRolePolicy(
       new PolicyStatement({
         actions: ['ses:SendEmail'],
@@ -132,7 +179,6 @@ export class TouchDelivery extends Construct {
         ],
       }),
     );
-    // The Resource::* finding this adds (sns:Publish) is acknowledged, with its reason, in WinbackFunction.
   }
 
   /**

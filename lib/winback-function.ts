@@ -46,7 +46,7 @@ export class WinbackFunction extends NodejsFunction {
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions; for the send function also sns:Publish to phone numbers, which has no resource ARN.',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions.',
     });
   }
 }

@@ -283,7 +283,7 @@ export async function estimate(customers: number, options: EstimateOptions = {})
   const client = countingDynamoClient(endpoint, current);
   try {
     await ensureTable(client, tableName);
-    const store = new DynamoDbCustomerStore({ client: createDocumentClient(client), tableName });
+    const store = new DynamoDbCustomerStore({ client: createDocumentClient(client), tableName, phoneHashKey: 'cost-estimate' });
     const policies = new PolicyRegistry([parsePolicy(telecomPortOut)]);
     const population = syntheticPopulation(customers, opts);
 

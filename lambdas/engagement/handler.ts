@@ -3,23 +3,29 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { SNSEvent } from 'aws-lambda';
 import { loadLambdaEngine } from '#shared/adapters/aws/lambda-engine';
 import { engagementFromSesNotification } from '#shared/adapters/aws/ses-notifications';
+import { engagementFromInboundSms, engagementFromSmsEvent } from '#shared/adapters/aws/sms-notifications';
 import { ingestEvent } from '#shared/engine/ingest-event';
 
 const { deps, logger } = await loadLambdaEngine({ channels: 'none' });
 
 /**
- * SES delivery, bounce, complaint, open and click notifications (configuration set → SNS) become
- * `message.engaged` events. Replays are harmless: each notification maps to a stable event id.
+ * Feedback from three SNS topics, told apart by their payloads, becomes `message.engaged` events:
+ * SES events (delivery, bounce, complaint, open, click), End User Messaging SMS delivery receipts,
+ * and inbound SMS (a reply, which the domain reads for an opt-out). Replays are harmless: each
+ * notification maps to a stable event id.
  */
 export const handler = middy(async (event: SNSEvent): Promise<{ ingested: number; ignored: number }> => {
   let ingested = 0;
   for (const record of event.Records) {
-    const engaged = engagementFromSesNotification(record.Sns.Message);
-    if (!engaged) {
-      logger.warn('SES notification ignored: not from a Winback touch', { messageId: record.Sns.MessageId });
+    const message = record.Sns.Message;
+    const fromReceipts = engagementFromSesNotification(message) ?? engagementFromSmsEvent(message);
+    const outcome = fromReceipts ? { event: fromReceipts } : await engagementFromInboundSms(deps.store, message, record.Sns.Timestamp);
+    if (!('event' in outcome)) {
+      // Ids only: an inbound SMS names the sender's phone number, which never goes to a log.
+      logger.warn('notification ignored', { reason: outcome.ignored === 'not_inbound_sms' ? 'not_for_a_winback_touch' : outcome.ignored, messageId: record.Sns.MessageId });
       continue;
     }
-    await ingestEvent(deps, engaged);
+    await ingestEvent(deps, outcome.event);
     ingested += 1;
   }
   return { ingested, ignored: event.Records.length - ingested };

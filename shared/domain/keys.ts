@@ -2,8 +2,9 @@ import { createHmac } from 'node:crypto';
 
 /**
  * Derives a purpose-bound key from the deployment's one master secret, so one secret serves
- * pseudonymous ids and unsubscribe links without either key revealing the other.
+ * pseudonymous ids, unsubscribe links and the phone-number lookup of inbound SMS without any
+ * key revealing another.
  */
-export function deriveKey(masterKey: string, purpose: 'customer-id-hash' | 'unsubscribe-link'): string {
+export function deriveKey(masterKey: string, purpose: 'customer-id-hash' | 'unsubscribe-link' | 'phone-lookup'): string {
   return createHmac('sha256', masterKey).update(`winback/${purpose}`).digest('hex');
 }

@@ -20,6 +20,12 @@ export type StoredJourneys = { kind: 'customer'; record: CustomerRecord } | { ki
  */
 export interface CustomerStore {
   get(customerId: string): Promise<CustomerRecord | undefined>;
+  /**
+   * The customer whose record holds this E.164 phone number (`profile.contacts.phone`), kept in
+   * step by `save` and removed by `erase`; for inbound SMS, which name only the sender's number.
+   * When several customers share a number, the one saved last with it.
+   */
+  customerIdByPhone(phone: string): Promise<string | undefined>;
   hasEvent(eventId: string): Promise<boolean>;
   /**
    * Saves `record` if the stored version is still `record.version` (0 = not stored yet), storing

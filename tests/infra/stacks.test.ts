@@ -65,8 +65,28 @@ describe('Winback CDK app (API key mode, the default)', () => {
   it('has no wildcard resource except where the service has no resource to scope to', () => {
     const all = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
     const wildcard = all.filter((s) => resourcesOf(s).includes('*'));
-    // X-Ray tracing calls and SMS publishing to phone numbers: each acknowledged with its reason in lib/.
-    for (const s of wildcard) expect(actionsOf(s).every((a) => ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'sns:Publish'].includes(a)), JSON.stringify(s)).toBe(true);
+    // X-Ray tracing calls only, acknowledged with its reason in lib/.
+    for (const s of wildcard) expect(actionsOf(s).every((a) => ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'].includes(a)), JSON.stringify(s)).toBe(true);
+    expect(all.some((s) => actionsOf(s).some((a) => a.startsWith('sns:Publish')))).toBe(false);
+  });
+
+  it('lets only the send function send texts, with its configuration set and this account’s origination identities', () => {
+    const sendFunctionId = onlyLogicalId(engine, 'AWS::Lambda::Function', { Handler: 'index.handler', Description: Match.stringLikeRegexp('Sends one due touch') });
+    const sendRoleId = (engine.findResources('AWS::Lambda::Function')[sendFunctionId]!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+    const all = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    const sms = all.filter((s) => actionsOf(s).some((a) => a.startsWith('sms-voice:')));
+    expect(sms).toHaveLength(1);
+    expect(statementsOfRole(engine, sendRoleId)).toContainEqual(sms[0]);
+    expect(actionsOf(sms[0]!)).toEqual(['sms-voice:SendTextMessage']);
+    // The ARNs as CloudFormation joins them, pseudo parameters written <Partition>, <Region>, <AccountId>.
+    const arnOf = (resource: unknown) => JSON.stringify(resource).replace(/\{"Ref":"AWS::(\w+)"\}/g, '<$1>').replace('"Fn::Join":', '').replace(/[",[\]{}]/g, '');
+    expect(resourcesOf(sms[0]!).map(arnOf).sort()).toEqual([
+      'arn:<Partition>:sms-voice:<Region>:<AccountId>:configuration-set/WinbackEngine-sms',
+      'arn:<Partition>:sms-voice:<Region>:<AccountId>:opt-out-list/*',
+      'arn:<Partition>:sms-voice:<Region>:<AccountId>:phone-number/*',
+      'arn:<Partition>:sms-voice:<Region>:<AccountId>:pool/*',
+      'arn:<Partition>:sms-voice:<Region>:<AccountId>:sender-id/*',
+    ]);
   });
 
   it('runs every function on Node.js 24, arm64, traced, with the engine settings in its environment', () => {
@@ -82,7 +102,7 @@ describe('Winback CDK app (API key mode, the default)', () => {
       Description: Match.stringLikeRegexp('Sends one due touch'),
       FunctionName: 'WinbackEngine-send-touch',
       DeadLetterConfig: { TargetArn: Match.anyValue() },
-      Environment: { Variables: Match.objectLike({ SES_FROM_ADDRESS: 'winback@example.com', SES_CONFIGURATION_SET: Match.anyValue(), UNSUBSCRIBE_BASE_URL: Match.anyValue(), SMS_TYPE: 'Promotional' }) },
+      Environment: { Variables: Match.objectLike({ SES_FROM_ADDRESS: 'winback@example.com', SES_CONFIGURATION_SET: Match.anyValue(), UNSUBSCRIBE_BASE_URL: Match.anyValue(), SMS_CONFIGURATION_SET: 'WinbackEngine-sms', SMS_MESSAGE_TYPE: 'PROMOTIONAL' }) },
     });
     // The API function builds the send function's ARN from its fixed name.
     engine.hasResourceProperties('AWS::Lambda::Function', {
@@ -108,6 +128,43 @@ describe('Winback CDK app (API key mode, the default)', () => {
       EventDestination: Match.objectLike({ Enabled: true, MatchingEventTypes: Match.arrayWith(['delivery', 'bounce', 'complaint', 'open', 'click']), SnsDestination: Match.anyValue() }),
     });
     for (const topic of Object.values(engine.findResources('AWS::SNS::Topic'))) expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+  });
+
+  it('has the SMS configuration set, its receipts and the inbound SMS on encrypted topics End User Messaging may publish to, all feeding the engagement function', () => {
+    const configurationSets = Object.values(engine.findResources('AWS::SMSVOICE::ConfigurationSet')).map((r) => r.Properties);
+    expect(configurationSets).toHaveLength(1);
+    const [configurationSet] = configurationSets;
+    expect(configurationSet.ConfigurationSetName).toBe('WinbackEngine-sms');
+    expect(configurationSet.EventDestinations).toHaveLength(1);
+    const destination = configurationSet.EventDestinations[0];
+    expect(destination).toMatchObject({ Enabled: true, SnsDestination: { TopicArn: { Ref: expect.any(String) } } });
+    expect([...destination.MatchingEventTypes].sort()).toEqual(
+      ['TEXT_DELIVERED', 'TEXT_SUCCESSFUL', 'TEXT_BLOCKED', 'TEXT_INVALID', 'TEXT_UNREACHABLE', 'TEXT_CARRIER_UNREACHABLE', 'TEXT_TTL_EXPIRED', 'TEXT_SPAM', 'TEXT_UNKNOWN'].sort(),
+    );
+    const smsEventsTopicId: string = destination.SnsDestination.TopicArn.Ref;
+
+    // End User Messaging may publish: receipts only from this configuration set, replies from this account.
+    const topicPolicies = Object.values(engine.findResources('AWS::SNS::TopicPolicy')).map((p) => p.Properties);
+    const smsPublishers = topicPolicies.filter((p) => JSON.stringify(p.PolicyDocument).includes('sms-voice.amazonaws.com'));
+    expect(smsPublishers).toHaveLength(2);
+    const receiptsPolicy = smsPublishers.find((p) => p.Topics.some((t: { Ref: string }) => t.Ref === smsEventsTopicId));
+    expect(JSON.stringify(receiptsPolicy?.PolicyDocument)).toContain(':configuration-set/WinbackEngine-sms');
+    const inboundTopicId: string = smsPublishers.find((p) => p !== receiptsPolicy)!.Topics[0].Ref;
+    // The messaging key lets the service encrypt what it publishes.
+    const keyPolicy = JSON.stringify(Object.values(engine.findResources('AWS::KMS::Key'))[0]!.Properties.KeyPolicy);
+    expect(keyPolicy).toContain('sms-voice.amazonaws.com');
+
+    // SES events, SMS receipts and inbound SMS: all to the engagement function, each with the dead-letter queue.
+    const engagementId = onlyLogicalId(engine, 'AWS::Lambda::Function', { Handler: 'index.handler', Description: Match.stringLikeRegexp('SMS replies') });
+    const subscriptions = Object.values(engine.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'lambda' } })).map((r) => r.Properties);
+    expect(subscriptions).toHaveLength(3);
+    for (const subscription of subscriptions) {
+      expect(subscription.Endpoint).toEqual({ 'Fn::GetAtt': [engagementId, 'Arn'] });
+      expect(subscription.RedrivePolicy.deadLetterTargetArn).toBeDefined();
+    }
+    expect(new Set(subscriptions.map((s) => JSON.stringify(s.RedrivePolicy))).size).toBe(1);
+    expect(subscriptions.map((s) => s.TopicArn.Ref)).toEqual(expect.arrayContaining([smsEventsTopicId, inboundTopicId]));
+    engine.hasOutput('SmsInboundTopicArn', { Value: { Ref: inboundTopicId } });
   });
 
   it('requires an API key on every route but the one-click unsubscribe link, which carries a signed token', () => {
@@ -136,8 +193,9 @@ describe('Winback CDK app, operator settings', () => {
   });
 
   it('passes the SMS sender id and alarm e-mail through', () => {
-    const { engine } = synthWinback({ smsSenderId: 'Winback', alarmEmail: 'ops@example.com' });
-    engine.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SMS_SENDER_ID: 'Winback' }) } });
+    const { engine } = synthWinback({ smsSenderId: 'Winback', smsOriginationNumber: '+18005550100', alarmEmail: 'ops@example.com' });
+    engine.hasResourceProperties('AWS::SMSVOICE::ConfigurationSet', { DefaultSenderId: 'Winback' });
+    engine.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SMS_ORIGINATION_IDENTITY: '+18005550100' }) } });
     engine.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
   });
 

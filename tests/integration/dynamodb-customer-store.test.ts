@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DescribeTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -18,6 +18,7 @@ import type { EventReceipt } from '#shared/ports/customer-store';
 const PHONE = '+33612345678';
 const EMAIL = 'jane.doe@example.com';
 const HASH_KEY = 'integration-test-key';
+const PHONE_KEY = 'integration-test-phone-key';
 const NOW_MS = Date.parse('2026-03-01T10:00:00.000Z');
 const DAY_SECONDS = 86_400;
 
@@ -55,7 +56,7 @@ describe('DynamoDbCustomerStore on DynamoDB Local', () => {
     client = localDynamoClient(inject('dynamodbEndpoint'));
     documentClient = createDocumentClient(client);
     await ensureTable(client, tableName);
-    store = new DynamoDbCustomerStore({ client: documentClient, tableName });
+    store = new DynamoDbCustomerStore({ client: documentClient, tableName, phoneHashKey: PHONE_KEY });
   });
 
   afterAll(async () => {
@@ -188,7 +189,7 @@ describe('DynamoDbCustomerStore on DynamoDB Local', () => {
 
     it('honours a custom retention', async () => {
       // Prepare
-      const shortMemory = new DynamoDbCustomerStore({ client: documentClient, tableName, eventRetentionDays: 30 });
+      const shortMemory = new DynamoDbCustomerStore({ client: documentClient, tableName, eventRetentionDays: 30, phoneHashKey: PHONE_KEY });
       const eventId = newId('event');
 
       // Act
@@ -349,6 +350,112 @@ describe('DynamoDbCustomerStore on DynamoDB Local', () => {
     });
   });
 
+  describe('phone lookup', () => {
+    /** A stored customer with its own number, so the lookups of other tests do not interfere. */
+    async function customerWithPhone(phone: string): Promise<CustomerRecord> {
+      const record = churnedRecord(newId('customer'));
+      record.profile!.contacts.phone = phone;
+      await store.save(record, receiptFor(newId('churn')));
+      return (await store.get(record.customerId))!;
+    }
+    const uniquePhone = () => `+4477009${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`;
+    const lookupItems = async (phone: string) => {
+      const { Items } = await documentClient.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `PHONE#${createHmac('sha256', PHONE_KEY).update(phone).digest('hex')}` },
+          ConsistentRead: true,
+        }),
+      );
+      return Items ?? [];
+    };
+
+    it('finds the customer by phone after a save, through an item that holds only a keyed hash of the number', async () => {
+      // Prepare
+      const phone = uniquePhone();
+
+      // Act
+      const record = await customerWithPhone(phone);
+
+      // Assess
+      expect(await store.customerIdByPhone(phone)).toBe(record.customerId);
+      const items = await lookupItems(phone);
+      expect(items).toHaveLength(1);
+      expect(items[0]).toMatchObject({ customerId: record.customerId, sk: `CUSTOMER#${record.customerId}` });
+      expect(JSON.stringify(items)).not.toContain(phone.slice(1));
+      expect(await store.customerIdByPhone(uniquePhone())).toBeUndefined();
+    });
+
+    it('moves the lookup when the number changes, and leaves it alone when it does not', async () => {
+      // Prepare
+      const [oldPhone, newPhone] = [uniquePhone(), uniquePhone()];
+      const record = await customerWithPhone(oldPhone);
+
+      // Act: one save without a change, one with a new number (no receipt: the single-put path before).
+      await store.save(record);
+      const reread = (await store.get(record.customerId))!;
+      reread.profile!.contacts.phone = newPhone;
+      await store.save(reread);
+
+      // Assess
+      expect(await store.customerIdByPhone(oldPhone)).toBeUndefined();
+      expect(await lookupItems(oldPhone)).toEqual([]);
+      expect(await store.customerIdByPhone(newPhone)).toBe(record.customerId);
+      expect(await store.get(record.customerId)).toMatchObject({ version: record.version + 2, profile: { contacts: { phone: newPhone } } });
+    });
+
+    it('does not move the lookup when the save loses to a concurrent change', async () => {
+      // Prepare
+      const [oldPhone, newPhone] = [uniquePhone(), uniquePhone()];
+      const record = await customerWithPhone(oldPhone);
+      await store.save(record);
+      record.profile!.contacts.phone = newPhone;
+
+      // Act
+      const stale = store.save(record);
+
+      // Assess
+      await expect(stale).rejects.toBeInstanceOf(ConcurrentUpdateError);
+      expect(await store.customerIdByPhone(oldPhone)).toBe(record.customerId);
+      expect(await store.customerIdByPhone(newPhone)).toBeUndefined();
+    });
+
+    it('answers the customer saved last when two share a number, and erasing one leaves the other', async () => {
+      // Prepare
+      const phone = uniquePhone();
+      const first = await customerWithPhone(phone);
+      const second = await customerWithPhone(phone);
+      expect(await store.customerIdByPhone(phone)).toBe(second.customerId);
+
+      // Act
+      await store.erase(second.customerId, second.version, erasedFacts(second, HASH_KEY, NOW_MS));
+
+      // Assess
+      expect(await store.customerIdByPhone(phone)).toBe(first.customerId);
+      expect((await lookupItems(phone)).map((item) => item.customerId)).toEqual([first.customerId]);
+    });
+
+    it('removes the lookup on erasure, in the one-transaction and the many-facts paths', async () => {
+      // Prepare
+      const [phoneA, phoneB] = [uniquePhone(), uniquePhone()];
+      const a = await customerWithPhone(phoneA);
+      const b = await customerWithPhone(phoneB);
+      const [template] = erasedFacts(b, HASH_KEY, NOW_MS) as [ErasedJourney];
+      const manyFacts = Array.from({ length: 120 }, (_, index) => ({ ...template, journeyId: `${template.journeyId}-${index}` }));
+
+      // Act
+      await store.erase(a.customerId, a.version, erasedFacts(a, HASH_KEY, NOW_MS));
+      await store.erase(b.customerId, b.version, manyFacts);
+
+      // Assess
+      for (const phone of [phoneA, phoneB]) {
+        expect(await store.customerIdByPhone(phone)).toBeUndefined();
+        expect(await lookupItems(phone)).toEqual([]);
+      }
+    });
+  });
+
   describe('ensureTable', () => {
     it('is idempotent and turns TTL on for expiresAt', async () => {
       // Act: the table already exists (beforeAll); a second and a racing third call are no-ops.
@@ -382,7 +489,7 @@ describe('DynamoDbCustomerStore.scan on DynamoDB Local', () => {
 
   beforeAll(async () => {
     await ensureTable(client, tableName);
-    store = new DynamoDbCustomerStore({ client: documentClient, tableName });
+    store = new DynamoDbCustomerStore({ client: documentClient, tableName, phoneHashKey: PHONE_KEY });
   });
   afterAll(async () => {
     await client.send(new DeleteTableCommand({ TableName: tableName }));

@@ -10,7 +10,7 @@ import {
   type CreateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
-import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
+import { PinpointSMSVoiceV2Client, SendTextMessageCommand, type SendTextMessageCommandInput } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -19,7 +19,7 @@ import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aw
 import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { EventBridgeTouchScheduler } from '#shared/adapters/aws/eventbridge-touch-scheduler';
 import { SesEmailChannel } from '#shared/adapters/aws/ses-email-channel';
-import { SnsSmsChannel } from '#shared/adapters/aws/sns-sms-channel';
+import { EumSmsChannel } from '#shared/adapters/aws/sms-channel';
 import { localDynamoClient } from '#shared/adapters/local/dynamodb-local';
 import type { CustomerRecord, TouchDue } from '#shared/domain/customer';
 import { parsePolicy } from '#shared/domain/policy';
@@ -39,7 +39,7 @@ import { sesLocalClientConfig, startSesLocal, type SesLocal, type StoredEmail } 
 /**
  * The engine's journey end to end with the AWS adapters: DynamoDB Local for the store,
  * aws-ses-v2-local for e-mail, and aws-sdk-client-mock standing in for EventBridge Scheduler and
- * SNS (no emulator exists for them here). The Scheduler mock behaves like the service: a name
+ * End User Messaging SMS (no emulator exists for them here). The Scheduler mock behaves like the service: a name
  * that exists conflicts, a missing one is not found on delete, and a fired schedule is deleted
  * (`ActionAfterCompletion: DELETE`). "Firing" a schedule reads its `at()` expression and time
  * zone back into an instant, sets the clock there and runs send-touch with the target input,
@@ -47,7 +47,7 @@ import { sesLocalClientConfig, startSesLocal, type SesLocal, type StoredEmail } 
  */
 
 const schedulerMock = mockClient(SchedulerClient);
-const snsMock = mockClient(SNSClient);
+const smsMock = mockClient(PinpointSMSVoiceV2Client);
 
 const GROUP = 'winback-touches';
 const UNSUBSCRIBE_KEY = 'engine-it-unsubscribe-key';
@@ -80,7 +80,7 @@ interface Fired {
 }
 
 interface Published {
-  input: PublishCommandInput;
+  input: SendTextMessageCommandInput;
   atMs: number;
 }
 
@@ -120,13 +120,13 @@ describe('engine with the AWS adapters', () => {
       if (!live.delete(input.Name)) throw new ResourceNotFoundException({ message: `Schedule ${input.Name} does not exist.`, Message: `Schedule ${input.Name} does not exist.`, $metadata: { httpStatusCode: 404 } });
       return {};
     });
-    snsMock.on(PublishCommand).callsFake((input: PublishCommandInput) => {
+    smsMock.on(SendTextMessageCommand).callsFake((input: SendTextMessageCommandInput) => {
       published.push({ input: structuredClone(input), atMs: clock.now() });
-      return { MessageId: `sns-${published.length}` };
+      return { MessageId: `sms-${published.length}` };
     });
 
     deps = {
-      store: new DynamoDbCustomerStore({ client: createDocumentClient(dynamo), tableName }),
+      store: new DynamoDbCustomerStore({ client: createDocumentClient(dynamo), tableName, phoneHashKey: 'engine-it-phone-key' }),
       scheduler: new EventBridgeTouchScheduler({
         client: new SchedulerClient({ region: 'eu-west-1' }),
         groupName: GROUP,
@@ -135,7 +135,7 @@ describe('engine with the AWS adapters', () => {
         deadLetterArn: 'arn:aws:sqs:eu-west-1:123456789012:winback-timer-dlq',
       }),
       channels: {
-        sms: new SnsSmsChannel({ client: new SNSClient({ region: 'eu-west-1' }) }),
+        sms: new EumSmsChannel({ client: new PinpointSMSVoiceV2Client({ region: 'eu-west-1' }), configurationSetName: 'winback-sms' }),
         email: new SesEmailChannel({
           client: ses,
           fromAddress: 'Winback Mobile <offers@mail.example.com>',
@@ -152,7 +152,7 @@ describe('engine with the AWS adapters', () => {
 
   afterAll(async () => {
     schedulerMock.restore();
-    snsMock.restore();
+    smsMock.restore();
     ses?.destroy();
     await sesLocal?.stop();
     if (dynamo) {
@@ -185,7 +185,7 @@ describe('engine with the AWS adapters', () => {
   }
 
   const record = async (customerId: string): Promise<CustomerRecord> => (await deps.store.get(customerId))!;
-  const publishedTo = (phone: string) => published.filter((p) => p.input.PhoneNumber === phone);
+  const publishedTo = (phone: string) => published.filter((p) => p.input.DestinationPhoneNumber === phone);
   const emailsTo = async (address: string): Promise<StoredEmail[]> => (await sesLocal.emails()).filter((e) => e.destination.to.includes(address));
   const dayOf = (atMs: number) => (atMs - T0) / DAY_MS;
 
@@ -235,12 +235,12 @@ describe('engine with the AWS adapters', () => {
       const local = DateTime.fromMillis(atMs, { zone: A.zone });
       expect(local.toFormat('HH:mm') >= '10:00' && local.toFormat('HH:mm') < '19:00', local.toISO()!).toBe(true);
       expect(local.weekday).toBeLessThanOrEqual(6);
-      expect(input.MessageAttributes?.['AWS.SNS.SMS.SMSType']?.StringValue).toBe('Promotional');
-      expect(input.Message).toContain('Reply STOP to opt out.');
+      expect(input).toMatchObject({ MessageType: 'PROMOTIONAL', ConfigurationSetName: 'winback-sms', Context: { touchId: expect.any(String), customer: expect.any(String) } });
+      expect(input.MessageBody).toContain('Reply STOP to opt out.');
     }
     const finalA = await record(A.id);
-    // The message ids recorded are the ones SNS answered for A's two publishes, in order.
-    expect(finalA.journeys[0]!.touches.map((t) => [t.status, t.messageId])).toEqual(smsToA.map((sms) => ['sent', `sns-${published.indexOf(sms) + 1}`]));
+    // The message ids recorded are the ones the SMS service answered for A's two sends, in order.
+    expect(finalA.journeys[0]!.touches.map((t) => [t.status, t.messageId])).toEqual(smsToA.map((sms) => ['sent', `sms-${published.indexOf(sms) + 1}`]));
 
     // Assess the duplicate deliveries of A's first timer: one sent, the others did nothing.
     const doubleFired = fired.find((f) => f.name === firstTimerOfA)!;

@@ -16,6 +16,7 @@ import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { encodeCustomerTag } from '#shared/adapters/aws/ses-email-channel';
 import { localDynamoClient } from '#shared/adapters/local/dynamodb-local';
 import type { TouchDue } from '#shared/domain/customer';
+import { deriveKey } from '#shared/domain/keys';
 import { JOURNEY_FACTS, KPIS } from '#shared/domain/kpi/tables';
 import { parsePolicy } from '#shared/domain/policy';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
@@ -23,7 +24,7 @@ import { isInsideSendWindow } from '#shared/domain/send-window';
 import { DAY_MS } from '#shared/domain/vocabulary';
 import type { FakeAwsEndpoint } from '../unit/adapters/fake-aws-endpoint.ts';
 import { churnInput, eventFixture } from '../fixtures/events.ts';
-import { startCatchAllStub, startSchedulerStub, startSecretsManagerStub, startSnsStub, type ReceivedSchedule, type SchedulerStub, type SnsStub } from '../support/aws-service-stubs.ts';
+import { startCatchAllStub, startSchedulerStub, startSecretsManagerStub, startSmsStub, type ReceivedSchedule, type SchedulerStub, type SmsStub } from '../support/aws-service-stubs.ts';
 import { customerIdIn } from '../support/fakes.ts';
 import { buildLambdaBundle, createLambdaRoot, isProvidedByLambda, runBundle, type BundleRun, type LambdaBundle } from '../support/lambda-bundle.ts';
 
@@ -34,7 +35,7 @@ import { buildLambdaBundle, createLambdaRoot, isProvidedByLambda, runBundle, typ
  * environment the CDK app gives that function, then invoked with realistic events. Their own,
  * unmodified SDK clients reach local stand-ins through the SDK's `AWS_ENDPOINT_URL_<SERVICE>`
  * variables: DynamoDB Local, s3rver for the lake, and small wire-level stubs for Secrets
- * Manager, EventBridge Scheduler and SNS. Everything else goes to a stub that records it.
+ * Manager, EventBridge Scheduler and End User Messaging SMS. Everything else goes to a stub that records it.
  *
  * The bundles target node24, as deployed, although this machine runs Node 20: esbuild lowers no
  * syntax for node24, so the output is the sources' own syntax, which Node 20 parses (an import
@@ -126,20 +127,23 @@ function restApiEvent(method: string, resource: string, path: string, options: {
   };
 }
 
-/** An SNS event carrying one SES event notification (configuration set → topic → function). */
-function sesNotificationEvent(notification: Record<string, unknown>): SNSEvent {
+/** An SES event notification as SNS delivers it (configuration set → topic → function). */
+const sesNotificationEvent = (notification: Record<string, unknown>) => snsEvent('SesEvents', notification, 'Amazon SES Email Event Notification');
+
+/** An SNS event carrying one message published to this topic of the stack. */
+function snsEvent(topic: string, message: Record<string, unknown>, subject?: string): SNSEvent {
   return {
     Records: [
       {
         EventSource: 'aws:sns',
         EventVersion: '1.0',
-        EventSubscriptionArn: `arn:aws:sns:${REGION}:123456789012:WinbackEngine-SesEvents:0f1e2d3c`,
+        EventSubscriptionArn: `arn:aws:sns:${REGION}:123456789012:WinbackEngine-${topic}:0f1e2d3c`,
         Sns: {
           Type: 'Notification',
-          MessageId: 'b1f0c7e2-0000-4000-8000-000000000001',
-          TopicArn: `arn:aws:sns:${REGION}:123456789012:WinbackEngine-SesEvents`,
-          Subject: 'Amazon SES Email Event Notification',
-          Message: JSON.stringify(notification),
+          MessageId: `b1f0c7e2-0000-4000-8000-${topic.padStart(12, '0').slice(-12)}`,
+          TopicArn: `arn:aws:sns:${REGION}:123456789012:WinbackEngine-${topic}`,
+          ...(subject ? { Subject: subject } : {}),
+          Message: JSON.stringify(message),
           Timestamp: new Date().toISOString(),
           SignatureVersion: '1',
           Signature: 'EXAMPLE',
@@ -171,7 +175,7 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
   let s3: S3Client;
   let secrets: FakeAwsEndpoint;
   let scheduler: SchedulerStub;
-  let sns: SnsStub;
+  let sms: SmsStub;
   let elsewhere: FakeAwsEndpoint;
   let endpoints: Record<string, string>;
 
@@ -187,20 +191,21 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
     s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3rverDir, configureBuckets: [{ name: BUCKET, configs: [] }] });
     const { port } = await s3rver.run();
     s3 = new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: REGION, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
-    [secrets, scheduler, sns, elsewhere] = await Promise.all([startSecretsManagerStub({ [KEYS_SECRET_ARN]: MASTER_KEY }), startSchedulerStub(), startSnsStub(), startCatchAllStub()]);
+    [secrets, scheduler, sms, elsewhere] = await Promise.all([startSecretsManagerStub({ [KEYS_SECRET_ARN]: MASTER_KEY }), startSchedulerStub(), startSmsStub(), startCatchAllStub()]);
     endpoints = {
       AWS_ENDPOINT_URL_DYNAMODB: inject('dynamodbEndpoint'),
       AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
       AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.endpoint,
+      // The SDK's variable for End User Messaging SMS, from its serviceId "Pinpoint SMS Voice V2".
+      AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: sms.endpoint,
       // Any other service (SES, Athena, X-Ray, …): recorded, answered with a 500.
       AWS_ENDPOINT_URL: elsewhere.endpoint,
     };
   });
 
   afterAll(async () => {
-    await Promise.all([secrets?.close(), scheduler?.close(), sns?.close(), elsewhere?.close(), s3rver?.close()]);
+    await Promise.all([secrets?.close(), scheduler?.close(), sms?.close(), elsewhere?.close(), s3rver?.close()]);
     s3?.destroy();
     if (s3rverDir) rmSync(s3rverDir, { recursive: true, force: true });
     if (dynamo) {
@@ -271,7 +276,7 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
   }
 
   const values = (result: BundleRun) => result.invocations.map((i) => (i.ok ? i.value : undefined));
-  const store = () => new DynamoDbCustomerStore({ client: createDocumentClient(dynamo), tableName });
+  const store = () => new DynamoDbCustomerStore({ client: createDocumentClient(dynamo), tableName, phoneHashKey: deriveKey(MASTER_KEY, 'phone-lookup') });
 
   it('builds four minified ESM bundles, the AWS SDK inside, that load nothing at run time but Node built-ins', () => {
     const sizes = Object.fromEntries(LAMBDAS.map((lambda) => [lambda, `${(bundles[lambda].bytes / 1024).toFixed(1)} KiB`]));
@@ -366,13 +371,19 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
 
     // Assess
     expect(values(result)).toEqual([{ outcome: 'sent' }, { outcome: 'ignored', reason: 'already_sent' }]);
-    expect(sns.published).toHaveLength(1);
-    expect(sns.published[0]).toMatchObject({ Action: 'Publish', PhoneNumber: PHONE, Message: expect.stringContaining('Reply STOP to opt out.') });
+    expect(sms.sent).toHaveLength(1);
+    expect(sms.sent[0]).toMatchObject({
+      DestinationPhoneNumber: PHONE,
+      MessageBody: expect.stringContaining('Reply STOP to opt out.'),
+      MessageType: 'PROMOTIONAL',
+      ConfigurationSetName: 'WinbackEngine-sms',
+      Context: { touchId: firstTouch!.touchId, customer: encodeCustomerTag(CUSTOMER) },
+    });
     const record = await store().get(CUSTOMER);
-    expect(record!.journeys[0]!.touches[0]).toMatchObject({ touchId: firstTouch!.touchId, status: 'sent', messageId: 'sns-message-1' });
+    expect(record!.journeys[0]!.touches[0]).toMatchObject({ touchId: firstTouch!.touchId, status: 'sent', messageId: 'sms-message-1' });
   });
 
-  it('engagement: ingests an SES delivery notification for a Winback touch', async () => {
+  it('engagement: ingests an SES delivery notification, and (once the SMS went out) its SMS receipt and a STOP reply', async () => {
     // Prepare
     const touchId = firstTouch!.touchId;
     const notification = {
@@ -387,13 +398,24 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
       delivery: { timestamp: new Date().toISOString(), recipients: [EMAIL], processingTimeMillis: 812, smtpResponse: '250 ok' },
     };
 
+    // As End User Messaging publishes them: a receipt echoing the Context, a reply naming the sender's number.
+    const receipt = { eventType: 'TEXT_DELIVERED', eventVersion: '1.0', eventTimestamp: Date.now(), isFinal: true, destinationPhoneNumber: PHONE, messageId: 'sms-message-1', context: sms.sent[0]?.Context ?? {} };
+    const reply = { originationNumber: PHONE, destinationNumber: '+12125550101', messageKeyword: 'KEYWORD_123456789012', messageBody: 'STOP', inboundMessageId: 'cae173d2-66b9-564c-8309-bundle000001' };
+
     // Act
-    const result = await run('engagement', [sesNotificationEvent(notification)]);
+    const result = await run('engagement', [sesNotificationEvent(notification), ...(ZONE ? [snsEvent('SmsEvents', receipt), snsEvent('SmsInbound', reply)] : [])]);
 
     // Assess
-    expect(values(result)).toEqual([{ ingested: 1, ignored: 0 }]);
     const record = await store().get(CUSTOMER);
     expect(record!.journeys[0]!.touches[0]!.engagement.delivered).toBeDefined();
+    if (!ZONE) {
+      expect(values(result)).toEqual([{ ingested: 1, ignored: 0 }]);
+      return;
+    }
+    expect(values(result)).toEqual([{ ingested: 1, ignored: 0 }, { ingested: 1, ignored: 0 }, { ingested: 1, ignored: 0 }]);
+    // The reply found the customer through the phone lookup (keyed with the deployment's derived key) and withdrew SMS consent.
+    expect(record!.journeys[0]!.touches[0]!.engagement.replied).toBeDefined();
+    expect(record!.profile!.consents.sms).toBe(false);
   });
 
   it('nightly: writes the night’s journey facts and KPIs to the lake as Parquet', async () => {
@@ -407,7 +429,9 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
     expect(summary.factFiles).toHaveLength(1);
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
     const keys = (listed.Contents ?? []).map((o) => o.Key!).sort();
-    expect(keys).toEqual([...summary.factFiles, summary.kpiFile].sort());
+    // A customer whose STOP withdrew the only consented channel is in the night's hashed audience.
+    if (ZONE) expect(summary.audience).toEqual({ customers: 1, files: [expect.stringMatching(/^audiences\/customer-match\/dt=/)] });
+    expect(keys).toEqual([...summary.factFiles, summary.kpiFile, ...(summary.audience?.files ?? [])].sort());
     expect(summary.factFiles[0]).toMatch(new RegExp(`^${JOURNEY_FACTS.prefix}dt=${NIGHT}/`));
 
     // Valid Parquet, readable by DuckDB as Athena reads it: one fact row for the one journey.

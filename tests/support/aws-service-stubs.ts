@@ -2,8 +2,8 @@ import { startFakeAwsEndpoint, type FakeAwsEndpoint } from '../unit/adapters/fak
 
 /**
  * Small HTTP stand-ins for the AWS services that have no emulator here (Secrets Manager,
- * EventBridge Scheduler, SNS), answering in each service's real wire protocol, so that a Lambda
- * bundle running in another process talks to them through its own, unmodified SDK clients
+ * EventBridge Scheduler, End User Messaging SMS), answering in each service's real wire protocol,
+ * so that a Lambda bundle running in another process talks to them through its own, unmodified SDK clients
  * (pointed here with the SDK's `AWS_ENDPOINT_URL_<SERVICE>` variables). Each records what it got.
  */
 
@@ -70,32 +70,26 @@ export async function startSchedulerStub(): Promise<SchedulerStub> {
   return { ...endpoint, created };
 }
 
-export interface SnsStub extends FakeAwsEndpoint {
-  /** The parameters of every `Publish` received (`PhoneNumber`, `Message`, `MessageAttributes.entry.1.Name`, …). */
-  published: Array<Record<string, string>>;
+export interface SmsStub extends FakeAwsEndpoint {
+  /** The body of every `SendTextMessage` received (`DestinationPhoneNumber`, `MessageBody`, `Context`, …). */
+  sent: Array<Record<string, unknown>>;
 }
 
-/** SNS (AWS Query protocol, XML answers): `Publish`, answering a fresh message id each time. */
-export async function startSnsStub(): Promise<SnsStub> {
-  const published: Array<Record<string, string>> = [];
+/**
+ * End User Messaging SMS (Pinpoint SMS Voice v2, AWS JSON 1.0 protocol): `SendTextMessage`,
+ * answering a fresh message id each time.
+ */
+export async function startSmsStub(): Promise<SmsStub> {
+  const sent: Array<Record<string, unknown>> = [];
   const endpoint = await startFakeAwsEndpoint((request, index) => {
-    const params = Object.fromEntries(new URLSearchParams(request.body));
-    const headers = { 'content-type': 'text/xml', 'x-amzn-requestid': requestId(index) };
-    if (params.Action !== 'Publish') {
-      return {
-        status: 400,
-        headers,
-        body: `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>unexpected action</Message></Error><RequestId>${requestId(index)}</RequestId></ErrorResponse>`,
-      };
+    const headers = { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId(index) };
+    if (request.headers['x-amz-target'] !== 'PinpointSMSVoiceV2.SendTextMessage') {
+      return { status: 400, headers, body: JSON.stringify({ __type: 'ValidationException', Message: 'unexpected operation' }) };
     }
-    published.push(params);
-    return {
-      status: 200,
-      headers,
-      body: `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>sns-message-${published.length}</MessageId></PublishResult><ResponseMetadata><RequestId>${requestId(index)}</RequestId></ResponseMetadata></PublishResponse>`,
-    };
+    sent.push(JSON.parse(request.body || '{}') as Record<string, unknown>);
+    return { status: 200, headers, body: JSON.stringify({ MessageId: `sms-message-${sent.length}` }) };
   });
-  return { ...endpoint, published };
+  return { ...endpoint, sent };
 }
 
 /**

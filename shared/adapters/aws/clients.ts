@@ -1,8 +1,8 @@
 import { AthenaClient, type AthenaClientConfig } from '@aws-sdk/client-athena';
+import { PinpointSMSVoiceV2Client, type PinpointSMSVoiceV2ClientConfig } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
 import { SESv2Client, type SESv2ClientConfig } from '@aws-sdk/client-sesv2';
-import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import { ChannelError } from '#shared/ports/message-channel';
 
 /**
@@ -18,7 +18,7 @@ import { ChannelError } from '#shared/ports/message-channel';
  *   mode backs off with jitter per request and is predictable.
  * - More attempts where a call is idempotent (CreateSchedule by name, PutObject by key), so a
  *   retry after an answer that was lost cannot do anything twice.
- * - The SDK default (3) for SMS and e-mail: Publish and SendEmail are not idempotent, and a
+ * - The SDK default (3) for SMS and e-mail: SendTextMessage and SendEmail are not idempotent, and a
  *   retry after a 5xx that the service had in fact accepted sends the message twice. Longer
  *   outages are covered one level up: the send-touch Lambda fails, and EventBridge Scheduler
  *   retries the timer with its own policy and finally dead-letters it.
@@ -28,8 +28,8 @@ import { ChannelError } from '#shared/ports/message-channel';
 
 /** Attempts (first try included) per EventBridge Scheduler call. */
 export const SCHEDULER_MAX_ATTEMPTS = 5;
-/** Attempts per SNS Publish. */
-export const SNS_MAX_ATTEMPTS = 3;
+/** Attempts per End User Messaging SMS SendTextMessage. */
+export const SMS_MAX_ATTEMPTS = 3;
 /** Attempts per SES SendEmail. */
 export const SES_MAX_ATTEMPTS = 3;
 /** Attempts per S3 call (and per part of a multipart upload). */
@@ -46,7 +46,7 @@ export const ATHENA_MAX_ATTEMPTS = 5;
  */
 const CONNECTION_TIMEOUT_MS = 3_000;
 /**
- * Scheduler, SNS and SES calls are small and answer in well under a second; a whole request
+ * Scheduler, SMS and SES calls are small and answer in well under a second; a whole request
  * taking 10 s is a stuck connection, better retried than waited for.
  */
 const SMALL_CALL_HTTP = { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: 10_000, throwOnRequestTimeout: true } as const;
@@ -56,9 +56,9 @@ export function createSchedulerClient(overrides: SchedulerClientConfig = {}): Sc
   return new SchedulerClient({ retryMode: 'standard', maxAttempts: SCHEDULER_MAX_ATTEMPTS, requestHandler: SMALL_CALL_HTTP, ...overrides });
 }
 
-/** The SNS client for {@link SnsSmsChannel}. */
-export function createSnsClient(overrides: SNSClientConfig = {}): SNSClient {
-  return new SNSClient({ retryMode: 'standard', maxAttempts: SNS_MAX_ATTEMPTS, requestHandler: SMALL_CALL_HTTP, ...overrides });
+/** The End User Messaging SMS (Pinpoint SMS Voice v2) client for {@link EumSmsChannel}. */
+export function createSmsClient(overrides: PinpointSMSVoiceV2ClientConfig = {}): PinpointSMSVoiceV2Client {
+  return new PinpointSMSVoiceV2Client({ retryMode: 'standard', maxAttempts: SMS_MAX_ATTEMPTS, requestHandler: SMALL_CALL_HTTP, ...overrides });
 }
 
 /** The SES v2 client for {@link SesEmailChannel}. */
@@ -135,9 +135,9 @@ export function isRetryableAwsError(error: unknown, alsoRetryable: ReadonlySet<s
 
 /**
  * A {@link ChannelError} for a failed send, naming only the service's error name, the HTTP
- * status and the request id. The SDK's own message is left out on purpose: SNS and SES echo the
- * destination (phone number, e-mail address) in theirs, and this message reaches logs and the
- * customer's decision log. The original error is not attached as `cause` for the same reason.
+ * status and the request id. The SDK's own message is left out on purpose: the SMS service and
+ * SES echo the destination (phone number, e-mail address) in theirs, and this message reaches
+ * logs and the customer's decision log. The original error is not attached as `cause` for the same reason.
  */
 export function toChannelError(operation: string, error: unknown, alsoRetryable: ReadonlySet<string> = new Set()): ChannelError {
   const { name, $metadata } = (typeof error === 'object' && error !== null ? error : {}) as AwsErrorShape;

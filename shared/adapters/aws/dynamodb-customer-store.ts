@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -5,9 +6,11 @@ import {
   GetCommand,
   PutCommand,
   paginateScan,
+  QueryCommand,
   TransactWriteCommand,
   type DeleteCommandInput,
   type PutCommandInput,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { CustomerRecord } from '#shared/domain/customer';
 import type { ErasedJourney } from '#shared/domain/erasure';
@@ -26,6 +29,13 @@ export interface DynamoDbCustomerStoreOptions {
    * @default 400
    */
   readonly eventRetentionDays?: number;
+  /**
+   * Key of the HMAC-SHA256 that turns a phone number into its lookup key, so the table holds no
+   * phone number in clear outside the customer item (and erasure leaves none behind). Derive it
+   * from the deployment's master key (`deriveKey(masterKey, 'phone-lookup')`); changing it
+   * orphans every lookup until each customer is saved again.
+   */
+  readonly phoneHashKey: string;
 }
 
 /**
@@ -43,16 +53,21 @@ export const DEFAULT_EVENT_RETENTION_DAYS = 400;
 /** DynamoDB's cap on the items of one TransactWriteItems call. */
 const MAX_TRANSACTION_ITEMS = 100;
 const DAY_SECONDS = 86_400;
+/** Customers whose stored phone key {@link DynamoDbCustomerStore} remembers, most recent first out last. */
+const MAX_KNOWN_PHONE_KEYS = 1_000;
 
 export const customerKey = (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'RECORD' });
 export const receiptKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'RECEIPT' });
 export const erasedJourneyKey = (customerHash: string, journeyId: string) => ({ pk: `ERASED#${customerHash}`, sk: `JOURNEY#${journeyId}` });
+export const phoneLookupKey = (phoneKey: string, customerId: string) => ({ pk: `PHONE#${phoneKey}`, sk: `CUSTOMER#${customerId}` });
 
 interface CustomerItem {
   pk: string;
   sk: string;
   version: number;
   record: Omit<CustomerRecord, 'version'>;
+  /** The lookup key of the record's phone number, if it has one: says which lookup item to replace or delete. */
+  phoneKey?: string;
 }
 
 /**
@@ -65,6 +80,7 @@ interface CustomerItem {
  * | customer | `CUSTOMER#<customerId>` | `RECORD` | `version` (number), `record` (map: the record without its version) |
  * | event receipt | `EVENT#<eventId>` | `RECEIPT` | `eventId`, `type`, `receivedAt`, `expiresAt` (epoch s, TTL) |
  * | erased journey | `ERASED#<customerHash>` | `JOURNEY#<journeyId>` | `facts` (the `ErasedJourney`) |
+ * | phone lookup | `PHONE#<HMAC-SHA256 of the E.164 phone>` | `CUSTOMER#<customerId>` | `customerId`, `linkedAt` (epoch ms) |
  *
  * Why this shape:
  * - One item per customer: every change to a customer is one conditional write on `version`,
@@ -78,11 +94,22 @@ interface CustomerItem {
  * - Receipts expire by TTL, so the table does not grow with every event forever.
  * - Erased journeys are keyed by the keyed hash only; they hold no contact data, and the
  *   customer item (the only item with personal data) is deleted in the same transaction.
+ * - Phone lookups (for inbound SMS, which carry only the sender's number) hold a keyed hash, never
+ *   the number. One item per phone *and* customer, so a customer adds and removes only its own
+ *   item, unconditionally, inside the transaction that writes or deletes the customer: two
+ *   customers sharing a number never undo each other's lookup. The customer item remembers its
+ *   `phoneKey`, so `save` rewrites the lookup only when the number changes (a transaction instead
+ *   of a single put then). `save` knows the stored `phoneKey` from the `get` that read the version
+ *   it updates (callers always read before they write), so no extra read is paid; only a save
+ *   without that read in this process (another container's, or an evicted one) reads it first.
  */
 export class DynamoDbCustomerStore implements CustomerStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly eventRetentionSeconds: number;
+  private readonly phoneHashKey: string;
+  /** The `phoneKey` of each customer item this process last read or wrote, with its version. */
+  private readonly knownPhoneKeys = new Map<string, { version: number; phoneKey: string | undefined }>();
 
   constructor(options: DynamoDbCustomerStoreOptions) {
     const days = options.eventRetentionDays ?? DEFAULT_EVENT_RETENTION_DAYS;
@@ -90,6 +117,8 @@ export class DynamoDbCustomerStore implements CustomerStore {
     this.client = options.client;
     this.tableName = options.tableName;
     this.eventRetentionSeconds = Math.round(days * DAY_SECONDS);
+    if (!options.phoneHashKey) throw new Error('phoneHashKey must not be empty');
+    this.phoneHashKey = options.phoneHashKey;
   }
 
   async get(customerId: string): Promise<CustomerRecord | undefined> {
@@ -97,8 +126,24 @@ export class DynamoDbCustomerStore implements CustomerStore {
       new GetCommand({ TableName: this.tableName, Key: customerKey(customerId), ConsistentRead: true }),
     );
     if (!Item) return undefined;
-    const { version, record } = Item as CustomerItem;
+    const { version, record, phoneKey } = Item as CustomerItem;
+    this.remember(customerId, version, phoneKey);
     return { ...record, version };
+  }
+
+  async customerIdByPhone(phone: string): Promise<string | undefined> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `PHONE#${this.phoneKey(phone)}` },
+        ConsistentRead: true,
+      }),
+    );
+    // Several customers on one number (a family plan): the one linked last is the likeliest to
+    // have received the message being answered.
+    const latest = (Items ?? []).reduce<Record<string, unknown> | undefined>((best, item) => (!best || Number(item.linkedAt) > Number(best.linkedAt) ? item : best), undefined);
+    return typeof latest?.customerId === 'string' ? latest.customerId : undefined;
   }
 
   async hasEvent(eventId: string): Promise<boolean> {
@@ -109,30 +154,41 @@ export class DynamoDbCustomerStore implements CustomerStore {
   }
 
   async save(record: CustomerRecord, receipt?: EventReceipt): Promise<void> {
-    const customerPut = this.customerPut(record);
-    if (!receipt) {
+    const phone = record.profile?.contacts.phone;
+    const newPhoneKey = phone ? this.phoneKey(phone) : undefined;
+    const customerPut = this.customerPut(record, newPhoneKey);
+    const oldPhoneKey = record.version === 0 ? undefined : await this.storedPhoneKey(record.customerId, record.version);
+    const lookupWrites: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
+    if (oldPhoneKey !== newPhoneKey) {
+      if (newPhoneKey) {
+        lookupWrites.push({ Put: { TableName: this.tableName, Item: { ...phoneLookupKey(newPhoneKey, record.customerId), customerId: record.customerId, linkedAt: Date.now() } } });
+      }
+      if (oldPhoneKey) lookupWrites.push({ Delete: { TableName: this.tableName, Key: phoneLookupKey(oldPhoneKey, record.customerId) } });
+    }
+    if (!receipt && lookupWrites.length === 0) {
       try {
         await this.client.send(new PutCommand(customerPut));
       } catch (error) {
         if (isConcurrentWrite(error)) throw staleVersion(record.version, error);
         throw error;
       }
+      this.remember(record.customerId, record.version + 1, newPhoneKey);
       return;
     }
+    const receiptItems = receipt ? [{ Put: this.receiptPut(receipt) }] : [];
     try {
-      await this.client.send(
-        new TransactWriteCommand({ TransactItems: [{ Put: this.receiptPut(receipt) }, { Put: customerPut }] }),
-      );
+      await this.client.send(new TransactWriteCommand({ TransactItems: [...receiptItems, { Put: customerPut }, ...lookupWrites] }));
     } catch (error) {
       const reasons = cancellationReasons(error);
       if (!reasons) throw error;
       // A replay wins over a concurrent change: the caller answers "duplicate" and stops.
-      if (reasons[0] === 'ConditionalCheckFailed') {
+      if (receipt && reasons[0] === 'ConditionalCheckFailed') {
         throw new DuplicateEventError(`event ${receipt.eventId} was already processed`, [], { cause: error });
       }
-      if (reasons[1] === 'ConditionalCheckFailed' || reasons.includes('TransactionConflict')) throw staleVersion(record.version, error);
+      if (reasons[receiptItems.length] === 'ConditionalCheckFailed' || reasons.includes('TransactionConflict')) throw staleVersion(record.version, error);
       throw error;
     }
+    this.remember(record.customerId, record.version + 1, newPhoneKey);
   }
 
   async erase(customerId: string, expectedVersion: number, facts: ErasedJourney[]): Promise<void> {
@@ -144,10 +200,15 @@ export class DynamoDbCustomerStore implements CustomerStore {
       ExpressionAttributeValues: { ':expected': expectedVersion },
     };
     const factPuts = facts.map((journey) => this.erasedJourneyPut(journey));
+    // The phone lookup goes with the customer item, in the same transaction as its delete.
+    const phoneKey = await this.storedPhoneKey(customerId, expectedVersion);
+    // Whatever happens next, what this process knew of the item may no longer hold.
+    this.knownPhoneKeys.delete(customerId);
+    const lookupDeletes = phoneKey ? [{ Delete: { TableName: this.tableName, Key: phoneLookupKey(phoneKey, customerId) } }] : [];
 
-    if (factPuts.length > 0 && factPuts.length < MAX_TRANSACTION_ITEMS) {
+    if (factPuts.length > 0 && 1 + lookupDeletes.length + factPuts.length <= MAX_TRANSACTION_ITEMS) {
       try {
-        await this.client.send(new TransactWriteCommand({ TransactItems: [{ Delete: deleteCustomer }, ...factPuts.map((Put) => ({ Put }))] }));
+        await this.client.send(new TransactWriteCommand({ TransactItems: [{ Delete: deleteCustomer }, ...lookupDeletes, ...factPuts.map((Put) => ({ Put }))] }));
       } catch (error) {
         const reasons = cancellationReasons(error);
         if (reasons && (reasons[0] === 'ConditionalCheckFailed' || reasons.includes('TransactionConflict'))) {
@@ -167,9 +228,13 @@ export class DynamoDbCustomerStore implements CustomerStore {
       await this.client.send(new TransactWriteCommand({ TransactItems: chunk.map((Put) => ({ Put })) }));
     }
     try {
-      await this.client.send(new DeleteCommand(deleteCustomer));
+      if (lookupDeletes.length === 0) await this.client.send(new DeleteCommand(deleteCustomer));
+      else await this.client.send(new TransactWriteCommand({ TransactItems: [{ Delete: deleteCustomer }, ...lookupDeletes] }));
     } catch (error) {
-      if (isConcurrentWrite(error)) throw staleVersion(expectedVersion, error);
+      const reasons = cancellationReasons(error);
+      if (isConcurrentWrite(error) || (reasons && (reasons[0] === 'ConditionalCheckFailed' || reasons.includes('TransactionConflict')))) {
+        throw staleVersion(expectedVersion, error);
+      }
       throw error;
     }
   }
@@ -201,9 +266,42 @@ export class DynamoDbCustomerStore implements CustomerStore {
     }
   }
 
-  private customerPut(record: CustomerRecord): PutCommandInput {
+  /** The lookup key of a phone number: a keyed hash, so the lookup items reveal no number. */
+  private phoneKey(phone: string): string {
+    return createHmac('sha256', this.phoneHashKey).update(phone.trim()).digest('hex');
+  }
+
+  /**
+   * The `phoneKey` of the stored customer item at `atVersion` (remembered, or read), or undefined
+   * when it has none or is no longer at that version: the conditional write that follows fails
+   * then anyway, and the caller re-reads.
+   */
+  private async storedPhoneKey(customerId: string, atVersion: number): Promise<string | undefined> {
+    const known = this.knownPhoneKeys.get(customerId);
+    if (known?.version === atVersion) return known.phoneKey;
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: customerKey(customerId),
+        ConsistentRead: true,
+        ProjectionExpression: '#version, phoneKey',
+        ExpressionAttributeNames: { '#version': 'version' },
+      }),
+    );
+    if (!Item || Item.version !== atVersion) return undefined;
+    return typeof Item.phoneKey === 'string' ? Item.phoneKey : undefined;
+  }
+
+  /** Bounded: a warm container meets many customers, and an evicted one costs only a read. */
+  private remember(customerId: string, version: number, phoneKey: string | undefined): void {
+    this.knownPhoneKeys.delete(customerId);
+    this.knownPhoneKeys.set(customerId, { version, phoneKey });
+    if (this.knownPhoneKeys.size > MAX_KNOWN_PHONE_KEYS) this.knownPhoneKeys.delete(this.knownPhoneKeys.keys().next().value!);
+  }
+
+  private customerPut(record: CustomerRecord, phoneKey: string | undefined): PutCommandInput {
     const { version, ...rest } = record;
-    const item: CustomerItem = { ...customerKey(record.customerId), version: version + 1, record: rest };
+    const item: CustomerItem = { ...customerKey(record.customerId), version: version + 1, record: rest, ...(phoneKey ? { phoneKey } : {}) };
     const condition =
       version === 0
         ? { ConditionExpression: 'attribute_not_exists(pk)' }

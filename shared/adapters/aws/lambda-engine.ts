@@ -7,12 +7,12 @@ import { systemClock } from '#shared/ports/clock';
 import type { MessageChannels } from '#shared/ports/message-channel';
 import type { EngineDeps } from '#shared/engine/deps';
 import { bundledPolicies } from './bundled-policies.ts';
-import { createSchedulerClient, createSesClient, createSnsClient } from './clients.ts';
+import { createSchedulerClient, createSesClient, createSmsClient } from './clients.ts';
 import { createDocumentClient, DynamoDbCustomerStore } from './dynamodb-customer-store.ts';
 import { EventBridgeTouchScheduler } from './eventbridge-touch-scheduler.ts';
 import { optionalEnv, requireEnv } from './environment.ts';
 import { SesEmailChannel } from './ses-email-channel.ts';
-import { SnsSmsChannel } from './sns-sms-channel.ts';
+import { EumSmsChannel } from './sms-channel.ts';
 
 export interface LambdaEngine {
   deps: EngineDeps;
@@ -26,7 +26,7 @@ export interface LambdaEngine {
  * (a missing one fails the cold start, naming it), creates one SDK client per service, and
  * wires the same engine the local runner runs, with the AWS adapters.
  *
- * `channels: 'send'` also wires SNS and SES (only the send-touch function sends messages).
+ * `channels: 'send'` also wires End User Messaging SMS and SES (only the send-touch function sends messages).
  */
 export async function loadLambdaEngine(options: { channels: 'none' | 'send' }): Promise<LambdaEngine> {
   const logger = new Logger();
@@ -40,11 +40,11 @@ export async function loadLambdaEngine(options: { channels: 'none' | 'send' }): 
   const channels: MessageChannels = {};
   if (options.channels === 'send') {
     const unsubscribeBase = requireEnv('UNSUBSCRIBE_BASE_URL');
-    channels.sms = new SnsSmsChannel({
-      client: createSnsClient(),
-      smsType: optionalEnv('SMS_TYPE') === 'Transactional' ? 'Transactional' : 'Promotional',
-      ...(optionalEnv('SMS_SENDER_ID') ? { senderId: requireEnv('SMS_SENDER_ID') } : {}),
-      ...(optionalEnv('SMS_ORIGINATION_NUMBER') ? { originationNumber: requireEnv('SMS_ORIGINATION_NUMBER') } : {}),
+    channels.sms = new EumSmsChannel({
+      client: createSmsClient(),
+      configurationSetName: requireEnv('SMS_CONFIGURATION_SET'),
+      messageType: optionalEnv('SMS_MESSAGE_TYPE') === 'TRANSACTIONAL' ? 'TRANSACTIONAL' : 'PROMOTIONAL',
+      ...(optionalEnv('SMS_ORIGINATION_IDENTITY') ? { originationIdentity: requireEnv('SMS_ORIGINATION_IDENTITY') } : {}),
     });
     channels.email = new SesEmailChannel({
       client: createSesClient(),
@@ -55,7 +55,11 @@ export async function loadLambdaEngine(options: { channels: 'none' | 'send' }): 
   }
 
   const deps: EngineDeps = {
-    store: new DynamoDbCustomerStore({ client: createDocumentClient(new DynamoDBClient({})), tableName: requireEnv('TABLE_NAME') }),
+    store: new DynamoDbCustomerStore({
+      client: createDocumentClient(new DynamoDBClient({})),
+      tableName: requireEnv('TABLE_NAME'),
+      phoneHashKey: deriveKey(masterKey, 'phone-lookup'),
+    }),
     scheduler: new EventBridgeTouchScheduler({
       client: createSchedulerClient(),
       groupName: requireEnv('SCHEDULE_GROUP_NAME'),

@@ -25,10 +25,16 @@ export class InMemoryCustomerStore implements CustomerStore {
   private readonly receipts = new Map<string, EventReceipt>();
   /** Erased journey facts by journey id: erasing the same journey twice keeps one copy. */
   private readonly facts = new Map<string, ErasedJourney>();
+  /** Phone → customer ids holding it, the last saved last (mirrors the DynamoDB store's lookup items). */
+  private readonly phones = new Map<string, string[]>();
 
   async get(customerId: string): Promise<CustomerRecord | undefined> {
     const stored = this.records.get(customerId);
     return stored ? structuredClone(stored) : undefined;
+  }
+
+  async customerIdByPhone(phone: string): Promise<string | undefined> {
+    return this.phones.get(phone)?.at(-1);
   }
 
   async hasEvent(eventId: string): Promise<boolean> {
@@ -41,7 +47,10 @@ export class InMemoryCustomerStore implements CustomerStore {
     if (storedVersion !== record.version) {
       throw new ConcurrentUpdateError(`customer ${record.customerId} is at version ${storedVersion}, not ${record.version}`);
     }
+    this.unlinkPhone(record.customerId);
     this.records.set(record.customerId, { ...structuredClone(record), version: record.version + 1 });
+    const phone = record.profile?.contacts.phone;
+    if (phone) this.phones.set(phone, [...(this.phones.get(phone) ?? []), record.customerId]);
     if (receipt) this.receipts.set(receipt.eventId, structuredClone(receipt));
   }
 
@@ -50,8 +59,17 @@ export class InMemoryCustomerStore implements CustomerStore {
     if (storedVersion !== expectedVersion) {
       throw new ConcurrentUpdateError(`customer ${customerId} is at version ${storedVersion}, not ${expectedVersion}`);
     }
+    this.unlinkPhone(customerId);
     this.records.delete(customerId);
     for (const fact of facts) this.facts.set(fact.journeyId, structuredClone(fact));
+  }
+
+  private unlinkPhone(customerId: string): void {
+    const phone = this.records.get(customerId)?.profile?.contacts.phone;
+    if (!phone) return;
+    const holders = (this.phones.get(phone) ?? []).filter((id) => id !== customerId);
+    if (holders.length > 0) this.phones.set(phone, holders);
+    else this.phones.delete(phone);
   }
 
   /** The pseudonymous journey facts kept by erasures, by journey id (copies: reading cannot change them). */

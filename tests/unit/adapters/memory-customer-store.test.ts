@@ -1,12 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryCustomerStore } from '#shared/adapters/local/memory-customer-store';
-import { emptyRecord } from '#shared/domain/customer';
+import { emptyRecord, type CustomerRecord } from '#shared/domain/customer';
 import type { ErasedJourney } from '#shared/domain/erasure';
 import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
 
 const receipt = (eventId: string) => ({ eventId, type: 'customer.churned', receivedAt: '2026-01-05T09:00:00.000Z' });
 
+/** A record whose profile holds this phone number (the rest of the profile does not matter here). */
+const withPhone = (record: CustomerRecord, phone: string): CustomerRecord => ({ ...record, profile: { ...record.profile, contacts: { phone } } as CustomerRecord['profile'] });
+
 describe('InMemoryCustomerStore', () => {
+  it('finds a customer by phone like the DynamoDB store: follows a number change, the last saved wins, erasure removes it', async () => {
+    // Prepare
+    const store = new InMemoryCustomerStore();
+    await store.save(withPhone(emptyRecord('c1'), '+447700900001'));
+    await store.save(withPhone(emptyRecord('c2'), '+447700900001'));
+    const sharedByTwo = await store.customerIdByPhone('+447700900001');
+
+    // Act
+    await store.save(withPhone((await store.get('c2'))!, '+447700900002'));
+    const afterChange = [await store.customerIdByPhone('+447700900001'), await store.customerIdByPhone('+447700900002')];
+    await store.erase('c2', 2, []);
+
+    // Assess
+    expect(sharedByTwo).toBe('c2');
+    expect(afterChange).toEqual(['c1', 'c2']);
+    expect(await store.customerIdByPhone('+447700900002')).toBeUndefined();
+    expect(await store.customerIdByPhone('+447700900003')).toBeUndefined();
+  });
+
   it('stores a new record at version 1 and the next save at version 2', async () => {
     // Prepare
     const store = new InMemoryCustomerStore();
