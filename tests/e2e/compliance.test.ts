@@ -7,6 +7,7 @@ import { parsePolicy } from '#shared/domain/policy';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { assign } from '#shared/domain/targeting';
 import { startRunnerProcess, type RunnerProcess } from '../support/local-runner-process.ts';
+import type { OutboxMessage } from '#shared/adapters/local/outbox-channel';
 
 /**
  * Issue 5's local acceptance, tried as a new user would: over HTTP against the real local runner
@@ -45,15 +46,6 @@ interface ViewTouch {
   status: string;
   reason?: string;
   sentAt?: string;
-}
-interface OutboxMessage {
-  channel: string;
-  to: string;
-  customerId: string;
-  touchId: string;
-  text: string;
-  subject?: string;
-  sentAt: string;
 }
 
 function churn(customerId: string, occurredAt: string, overrides: Record<string, unknown> = {}) {

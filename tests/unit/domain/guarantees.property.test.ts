@@ -3,14 +3,14 @@ import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { localIso, type CustomerRecord, type OutboundMessage, type TimerSpec } from '#shared/domain/customer';
 import { CustomerChurned, type WinbackEvent } from '#shared/domain/events';
-import { parsePolicy, type Policy, type PolicyInput } from '#shared/domain/policy';
+import { parsePolicy, type Policy } from '#shared/domain/policy';
 import { PolicyRegistry } from '#shared/domain/policy-registry';
-import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { isInsideSendWindow, type SendWindow } from '#shared/domain/send-window';
 import { assign, sendWindowFor } from '#shared/domain/targeting';
 import { CHANNELS, DAY_MS, type Channel } from '#shared/domain/vocabulary';
 import { ingestEvent } from '#shared/engine/ingest-event';
 import { FakeChannel, FakeClock, FakeScheduler, makeDeps, runUntil, type TestDeps } from '../../support/fakes.ts';
+import { ANGLES, policyFromShape } from '../../support/random-policy.ts';
 
 /**
  * The compliance guarantees of issue 5, proven end to end through the real use cases
@@ -118,7 +118,6 @@ const consentRule = fc.option(
   { nil: undefined, freq: 2 },
 );
 
-const ANGLES = ['fix', 'offer'] as const;
 /** Days between a touch's window and the previous one, and the window's length in days: often back to back and short. */
 const touchSpacing = fc.record({ gap: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 10 })), length: fc.oneof(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 20 })) });
 
@@ -151,28 +150,18 @@ type PolicyFields = { [K in keyof typeof policyFields]: (typeof policyFields)[K]
  * variant), send window, markets, frequency cap, consent rules, channels and holdout.
  */
 function buildPolicy({ quietDays, touches, extraHorizon, sendWindow, markets: marketRules, frequencyCap: cap, consent, channels, holdoutPercent, clickFollowUp }: PolicyFields): Policy {
-  let previousTo = quietDays - 1;
-  const rules = touches.map(({ gap, length }, i) => {
-    const dayFrom = previousTo + 1 + gap;
-    previousTo = dayFrom + length;
-    return { dayFrom, dayTo: previousTo, angle: ANGLES[i % 2]!, onlyIfNotReturned: true };
-  });
-  const horizonDays = Math.max(1, previousTo + extraHorizon);
-  const input: PolicyInput = {
-    ...structuredClone(telecomPortOut),
-    id: 'random-policy',
-    quietDays,
-    horizonDays,
-    conversionWindowDays: Math.min(90, horizonDays),
-    touches: rules,
-    sendWindow,
-    markets: marketRules,
-    frequencyCap: cap,
-    consent: Object.fromEntries(Object.entries(consent).filter(([, rule]) => rule !== undefined)),
-    channels,
-    holdout: { percent: holdoutPercent, salt: 'guarantees' },
-    ...(clickFollowUp ? { clickFollowUp: { ...clickFollowUp, afterDays: Math.min(clickFollowUp.afterDays, horizonDays) } } : {}),
-  };
+  const input = policyFromShape(
+    { quietDays, touches, extraHorizon },
+    {
+      sendWindow,
+      markets: marketRules,
+      frequencyCap: cap,
+      consent: Object.fromEntries(Object.entries(consent).filter(([, rule]) => rule !== undefined)),
+      channels,
+      holdout: { percent: holdoutPercent, salt: 'guarantees' },
+    },
+  );
+  if (clickFollowUp) input.clickFollowUp = { ...clickFollowUp, afterDays: Math.min(clickFollowUp.afterDays, input.horizonDays) };
   return parsePolicy(input);
 }
 

@@ -2,12 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyEvent, decideSend, emptyRecord, localIso, MIN_LEAD_MS, type CustomerRecord } from '#shared/domain/customer';
 import { CustomerChurned } from '#shared/domain/events';
-import { parsePolicy, type Policy, type PolicyInput } from '#shared/domain/policy';
+import { parsePolicy, type Policy } from '#shared/domain/policy';
 import { PolicyRegistry } from '#shared/domain/policy-registry';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { isInsideSendWindow } from '#shared/domain/send-window';
 import { contactFor } from '#shared/domain/targeting';
 import { DAY_MS } from '#shared/domain/vocabulary';
+import { policyFromShape } from '../../support/random-policy.ts';
 
 /**
  * Properties of planning and of the send-time decision, over random churn instants, zones,
@@ -42,7 +43,6 @@ const sendWindow = fc
   .filter(([a, b]) => a !== b)
   .map(([a, b, weekdays]) => ({ start: hhmm(Math.min(a, b)), end: hhmm(Math.max(a, b)), weekdays }));
 
-const ANGLES = ['fix', 'offer'] as const;
 
 /** A valid policy: touches in order, each within [quietDays, horizonDays], angles alternating. */
 const randomPolicy: fc.Arbitrary<Policy> = fc
@@ -53,26 +53,7 @@ const randomPolicy: fc.Arbitrary<Policy> = fc
     sendWindow,
     frequencyCap: fc.record({ maxMessages: fc.integer({ min: 1, max: 2 }), perHours: fc.integer({ min: 1, max: 336 }), maxPerJourney: fc.integer({ min: 1, max: 3 }) }),
   })
-  .map(({ quietDays, touches, extraHorizon, sendWindow: window, frequencyCap }) => {
-    let previousTo = quietDays - 1;
-    const rules = touches.map(({ gap, length }, i) => {
-      const dayFrom = previousTo + 1 + gap;
-      previousTo = dayFrom + length;
-      return { dayFrom, dayTo: previousTo, angle: ANGLES[i % 2]!, onlyIfNotReturned: true };
-    });
-    const horizonDays = Math.max(1, previousTo + extraHorizon);
-    const input: PolicyInput = {
-      ...structuredClone(telecomPortOut),
-      id: 'random-policy',
-      quietDays,
-      horizonDays,
-      conversionWindowDays: Math.min(90, horizonDays),
-      touches: rules,
-      sendWindow: window,
-      frequencyCap,
-    };
-    return parsePolicy(input);
-  });
+  .map(({ quietDays, touches, extraHorizon, sendWindow: window, frequencyCap }) => parsePolicy(policyFromShape({ quietDays, touches, extraHorizon }, { sendWindow: window, frequencyCap })));
 
 /** A churn event for an eligible customer (SMS and e-mail consented, worth a touch). */
 function churn(id: string, churnedAtMs: number, timezone: string) {

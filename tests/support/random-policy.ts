@@ -1,0 +1,29 @@
+import type { PolicyInput } from '#shared/domain/policy';
+import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
+
+/** The default offers cover both angles for every exit reason, tier and variant. */
+export const ANGLES = ['fix', 'offer'] as const;
+
+export interface PolicyShape {
+  quietDays: number;
+  /** Each touch starts `gap` days after the previous one ends and lasts `length` more days. */
+  touches: ReadonlyArray<{ gap: number; length: number }>;
+  /** Days of horizon after the last touch's window. */
+  extraHorizon: number;
+}
+
+/**
+ * A valid policy input for property tests: the default preset with its touches laid out in
+ * order from `quietDays` (angles alternating, so consecutive touches differ), the horizon just
+ * past the last, and `fields` replacing anything else.
+ */
+export function policyFromShape({ quietDays, touches, extraHorizon }: PolicyShape, fields: Partial<PolicyInput> = {}): PolicyInput {
+  let previousTo = quietDays - 1;
+  const rules = touches.map(({ gap, length }, i) => {
+    const dayFrom = previousTo + 1 + gap;
+    previousTo = dayFrom + length;
+    return { dayFrom, dayTo: previousTo, angle: ANGLES[i % 2]!, onlyIfNotReturned: true };
+  });
+  const horizonDays = Math.max(1, previousTo + extraHorizon);
+  return { ...structuredClone(telecomPortOut), id: 'random-policy', quietDays, horizonDays, conversionWindowDays: Math.min(90, horizonDays), touches: rules, ...fields };
+}
