@@ -1,9 +1,9 @@
-import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WinbackFunction } from './winback-function.ts';
+import { deadLetterQueue } from './dead-letter-queue.ts';
 
 export interface EngagementFeedbackProps {
   /** SES events of the configuration set. */
@@ -27,8 +27,7 @@ export class EngagementFeedback extends Construct {
 
   constructor(scope: Construct, id: string, props: EngagementFeedbackProps) {
     super(scope, id);
-    this.deadLetters = new Queue(this, 'DeadLetters', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    Validations.of(this.deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue; an operator replays it.' });
+    this.deadLetters = deadLetterQueue(this, 'DeadLetters');
     this.handler = new WinbackFunction(this, 'Handler', {
       lambda: 'engagement',
       description: 'SES events, SMS delivery receipts and SMS replies into journeys.',

@@ -5,12 +5,13 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { CfnSchedule, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AUDIENCES_PREFIX } from '#shared/domain/audience';
 import { ANALYST_TABLES } from '#shared/domain/kpi/tables';
 import { acknowledgeWildcardResource, type Analytics } from './analytics.ts';
 import { WinbackFunction } from './winback-function.ts';
+import { deadLetterQueue } from './dead-letter-queue.ts';
 
 export interface NightlyJobProps {
   /** The journeys table, scanned (read only) by the job. */
@@ -62,8 +63,7 @@ export class NightlyJob extends Construct {
     super(scope, id);
     const runAt = props.runAt ?? { hour: 2, minute: 30 };
 
-    this.deadLetters = new Queue(this, 'DeadLetters', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    Validations.of(this.deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue; an operator replays it.' });
+    this.deadLetters = deadLetterQueue(this, 'DeadLetters');
 
     this.handler = new WinbackFunction(this, 'Handler', {
       lambda: 'nightly',

@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -8,10 +8,11 @@ import { ConfigurationSet, ConfigurationSetEventDestination, EmailSendingEvent, 
 import { CfnConfigurationSet } from 'aws-cdk-lib/aws-smsvoice';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { SMS_EVENT_TYPES } from '#shared/adapters/aws/sms-notifications';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Settings } from './settings.ts';
 import { WinbackFunction } from './winback-function.ts';
+import { deadLetterQueue } from './dead-letter-queue.ts';
 
 export interface TouchDeliveryProps {
   /** The journeys table (read and written by the send function). */
@@ -62,13 +63,8 @@ export class TouchDelivery extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
 
-    const queue = (name: string) =>
-      new Queue(this, name, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    this.timerDeadLetters = queue('TimerDeadLetters');
-    this.sendDeadLetters = queue('SendDeadLetters');
-    for (const dlq of [this.timerDeadLetters, this.sendDeadLetters]) {
-      Validations.of(dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue; an operator replays it.' });
-    }
+    this.timerDeadLetters = deadLetterQueue(this, 'TimerDeadLetters');
+    this.sendDeadLetters = deadLetterQueue(this, 'SendDeadLetters');
 
     this.scheduleGroupName = `${stack.stackName}-touches`;
     // Deleted with the stack, pending schedules with it: a retained group would fire into a deleted

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { CustomerRecord } from './customer.ts';
+import { consentClock, type CustomerRecord } from './customer.ts';
 import { horizonEndMs } from './policy.ts';
 import type { PolicyRegistry } from './policy-registry.ts';
-import { usableChannels, type ConsentClock } from './targeting.ts';
+import { usableChannels } from './targeting.ts';
 
 /**
  * The hashed audience for the ad platforms' customer-match uploads: the customers Winback is
@@ -81,9 +81,8 @@ export function audienceRows(record: CustomerRecord, nowMs: number, policies: Po
   const policy = policies.get(journey.policyId, journey.policyVersion);
   const churnedAtMs = Date.parse(journey.churnedAt);
   if (nowMs >= horizonEndMs(policy, churnedAtMs)) return [];
-  // The consent clock `decideSend` builds for this journey: expiry counts from the churn or a later renewal.
-  const clock: ConsentClock = { nowMs, contractEndedAtMs: churnedAtMs, consentSetAt: record.consentSetAt };
-  if (usableChannels(profile, policy, clock).length > 0) return [];
+  // The same consent clock `decideSend` judges this journey by, so the two cannot disagree.
+  if (usableChannels(profile, policy, consentClock(record, journey.churnedAt, nowMs)).length > 0) return [];
 
   const email = profile.contacts.email === undefined ? undefined : normalizeEmail(profile.contacts.email);
   const phone = profile.contacts.phone === undefined ? undefined : normalizePhone(profile.contacts.phone);

@@ -167,8 +167,8 @@ export function findTouch(record: CustomerRecord, touchId: string): { journey: J
 const isPending = (touch: Touch) => touch.status === 'planned';
 
 /** How consents are judged for this journey at `nowMs` (expiry counts from the churn or a later renewal). */
-function consentClock(record: CustomerRecord, journey: Pick<Journey, 'churnedAt'>, nowMs: number): ConsentClock {
-  return { nowMs, contractEndedAtMs: ms(journey.churnedAt), consentSetAt: record.consentSetAt };
+export function consentClock(record: CustomerRecord, churnedAt: string, nowMs: number): ConsentClock {
+  return { nowMs, contractEndedAtMs: ms(churnedAt), consentSetAt: record.consentSetAt };
 }
 
 /** Applies one validated event. Pure: returns the new record and the timers to create or cancel. */
@@ -236,7 +236,7 @@ function onChurned(record: CustomerRecord, event: CustomerChurned, nowMs: number
   const journeyId = shortHash(`journey:${event.eventId}`, 12);
   const segment = segmentOf(event, policy);
   const { arm, variant } = assign(record.customerId, policy);
-  const clock: ConsentClock = { nowMs, contractEndedAtMs: churnedAtMs, consentSetAt: record.consentSetAt };
+  const clock = consentClock(record, event.occurredAt, nowMs);
   const reasons: string[] = ineligibilityReasons(
     {
       churnedAtMs,
@@ -368,7 +368,7 @@ function channelLost(record: CustomerRecord, channel: Channel, reason: string, a
   const journey = activeJourney(record);
   if (!journey || !record.profile) return;
   const policy = policies.get(journey.policyId, journey.policyVersion);
-  const fallback = usableChannels(record.profile, policy, consentClock(record, journey, ms(at)))[0];
+  const fallback = usableChannels(record.profile, policy, consentClock(record, journey.churnedAt, ms(at)))[0];
   if (!fallback) {
     cancelPending(record, journey, reason, at, effects, channel);
     return;
@@ -414,7 +414,7 @@ function planClickFollowUp(record: CustomerRecord, journey: Journey, clicked: To
   const rule = policy.clickFollowUp;
   const profile = record.profile;
   if (!rule || !profile || journey.status !== 'active' || journey.touches.some((t) => t.index >= policy.touches.length)) return;
-  const clock = consentClock(record, journey, clickedAtMs);
+  const clock = consentClock(record, journey.churnedAt, clickedAtMs);
   const channel = channelBlock(profile, clicked.channel, policy, clock) === undefined ? clicked.channel : usableChannels(profile, policy, clock)[0];
   const sendWindow = sendWindowFor(policy, profile.market);
   if (!channel || !sendWindow) return;
@@ -496,7 +496,7 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
   const touchWindowEnd = Math.min(churnedAtMs + (rule.dayTo + 1) * DAY_MS, horizonEndMs(policy, churnedAtMs));
   if (nowMs >= touchWindowEnd) return { kind: 'skip', reason: 'touch_window_passed' };
 
-  const clock = consentClock(record, journey, nowMs);
+  const clock = consentClock(record, journey.churnedAt, nowMs);
   const blocked = channelBlock(profile, touch.channel, policy, clock);
   const channel = blocked === undefined ? touch.channel : usableChannels(profile, policy, clock)[0];
   if (!channel) return { kind: 'skip', reason: blocked ?? 'no_consent' };

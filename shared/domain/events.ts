@@ -9,7 +9,7 @@ import type { FieldIssue } from './errors.ts';
  */
 
 /** Identifiers become key values, schedule payloads and log fields: printable, bounded. */
-const Identifier = z
+export const Identifier = z
   .string()
   .min(1)
   .max(128)

@@ -1,7 +1,8 @@
 import type { CustomerRecord, DecisionEntry, Journey, JourneyStatus, TouchStatus } from './customer.ts';
 import type { PolicyRegistry } from './policy-registry.ts';
 import { horizonEndMs } from './policy.ts';
-import type { Channel } from './vocabulary.ts';
+import { contactFor } from './targeting.ts';
+import { CHANNELS, type Channel } from './vocabulary.ts';
 
 /** As stored, plus `ended`: an active journey whose horizon has passed without a return. */
 export type ViewStatus = JourneyStatus | 'ended';
@@ -38,22 +39,17 @@ function statusAt(journey: Journey, nowMs: number, policies: PolicyRegistry): Vi
 export function toCustomerView(record: CustomerRecord, nowMs: number, policies: PolicyRegistry): CustomerView {
   const latest = record.journeys.at(-1);
   const profile = record.profile;
-  const status = latest ? statusAt(latest, nowMs, policies) : 'no_journey';
+  const latestStatus = latest ? statusAt(latest, nowMs, policies) : undefined;
   return {
     customerId: record.customerId,
-    status,
-    channels: profile
-      ? {
-          sms: { reachable: profile.contacts.phone !== undefined, consent: profile.consents.sms },
-          email: { reachable: profile.contacts.email !== undefined, consent: profile.consents.email },
-          push: { reachable: profile.contacts.pushToken !== undefined, consent: profile.consents.push },
-        }
-      : {},
+    status: latestStatus ?? 'no_journey',
+    // The channel→contact mapping the engine sends by (`contactFor`), not a second copy of it.
+    channels: profile ? Object.fromEntries(CHANNELS.map((channel) => [channel, { reachable: contactFor(profile, channel) !== undefined, consent: profile.consents[channel] }])) : {},
     ...(latest
       ? {
           journey: {
             journeyId: latest.journeyId,
-            status: statusAt(latest, nowMs, policies),
+            status: latestStatus!,
             policy: `${latest.policyId}@${latest.policyVersion}`,
             churnKind: latest.churnKind,
             exitReason: latest.exitReason,

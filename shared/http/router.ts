@@ -66,7 +66,8 @@ export function createRouter(options: RouterOptions): (request: HttpRequest) => 
       if (candidates.length === 0) throw new NotFoundError(`no route for ${request.path}`);
       if (!hit) {
         const allowed = candidates.map((x) => x.c.route.method).join(', ');
-        return { ...json(405, { error: { code: 'method_not_allowed', message: `use ${allowed}`, details: [] } }), headers: { ...json(405, null).headers, allow: allowed } };
+        const response = json(405, { error: { code: 'method_not_allowed', message: `use ${allowed}`, details: [] } });
+        return { ...response, headers: { ...response.headers, allow: allowed } };
       }
       const params = Object.fromEntries(hit.c.names.map((name, i) => [name, decodeParam(hit.match![i + 1]!, name)]));
       const route = hit.c.route;

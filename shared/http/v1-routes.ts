@@ -1,19 +1,18 @@
 import { z } from 'zod';
 import { ValidationError } from '#shared/domain/errors';
-import { MAX_BATCH_EVENTS, parseEvent, toFieldIssues } from '#shared/domain/events';
+import { Identifier, MAX_BATCH_EVENTS, parseEvent, toFieldIssues } from '#shared/domain/events';
 import type { EngineDeps } from '#shared/engine/deps';
 import { ingestBatch, ingestEvent } from '#shared/engine/ingest-event';
 import { eraseCustomer, viewCustomer } from '#shared/engine/customer-admin';
 import type { Route } from './http-types.ts';
 
-const CustomerIdParam = z.string().min(1).max(128).regex(/^[^\p{Cc}\p{Cs}]+$/u, 'must not contain control characters');
 
 const BatchEnvelope = z.object({
   events: z.array(z.unknown()).min(1, 'must hold at least one event').max(MAX_BATCH_EVENTS, `must hold at most ${MAX_BATCH_EVENTS} events`),
 });
 
 function customerId(params: Record<string, string>): string {
-  const result = CustomerIdParam.safeParse(params.customerId);
+  const result = Identifier.safeParse(params.customerId);
   if (!result.success) throw new ValidationError('invalid customer id', toFieldIssues(result.error).map((i) => ({ ...i, path: 'customerId' })));
   return result.data;
 }

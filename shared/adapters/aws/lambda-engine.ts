@@ -40,11 +40,12 @@ export async function loadLambdaEngine(options: { channels: 'none' | 'send' }): 
   const channels: MessageChannels = {};
   if (options.channels === 'send') {
     const unsubscribeBase = requireEnv('UNSUBSCRIBE_BASE_URL');
+    const originationIdentity = optionalEnv('SMS_ORIGINATION_IDENTITY');
     channels.sms = new EumSmsChannel({
       client: createSmsClient(),
       configurationSetName: requireEnv('SMS_CONFIGURATION_SET'),
       messageType: optionalEnv('SMS_MESSAGE_TYPE') === 'TRANSACTIONAL' ? 'TRANSACTIONAL' : 'PROMOTIONAL',
-      ...(optionalEnv('SMS_ORIGINATION_IDENTITY') ? { originationIdentity: requireEnv('SMS_ORIGINATION_IDENTITY') } : {}),
+      ...(originationIdentity ? { originationIdentity } : {}),
     });
     channels.email = new SesEmailChannel({
       client: createSesClient(),
