@@ -9,7 +9,7 @@ import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { ValidationError } from '#shared/domain/errors';
 import { toFieldIssues } from '#shared/domain/events';
 import type { EngineDeps } from '#shared/engine/deps';
-import { sendTouch } from '#shared/engine/send-touch';
+import { fireTimer } from '#shared/engine/fire-timer';
 import { createRouter, MAX_BODY_BYTES } from '#shared/http/router';
 import { v1Routes } from '#shared/http/v1-routes';
 import { unsubscribeRoutes } from '#shared/http/unsubscribe-routes';
@@ -124,7 +124,7 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
       const fired = await timers.fireDue(targetMs, async (timer) => {
         clock.set(Math.max(clock.now(), Date.parse(timer.dueAt)));
         try {
-          await sendTouch(deps, timer.payload);
+          await fireTimer(deps, timer.payload);
         } catch (error) {
           // What Scheduler would put in its dead-letter queue after its retries.
           appendFileSync(join(dataDir, 'dead-letters.jsonl'), `${JSON.stringify({ timer, error: String(error), at: new Date(clock.now()).toISOString() })}\n`);

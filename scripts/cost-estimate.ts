@@ -38,7 +38,7 @@ import type { Arm } from '#shared/domain/targeting';
 import { DAY_MS, type Channel } from '#shared/domain/vocabulary';
 import type { EngineDeps } from '#shared/engine/deps';
 import { ingestEvent } from '#shared/engine/ingest-event';
-import { sendTouch } from '#shared/engine/send-touch';
+import { fireTimer } from '#shared/engine/fire-timer';
 import type { EngineLogger } from '#shared/ports/logger';
 import type { MessageChannel, SendReceipt } from '#shared/ports/message-channel';
 import type { TouchScheduler } from '#shared/ports/touch-scheduler';
@@ -499,7 +499,7 @@ async function runJourney(customer: SyntheticCustomer, usage: Usage, store: Dyna
       timers.delete(timer.name);
       now = Math.max(now, Date.parse(timer.dueAt));
       usage.timersFired += 1;
-      const result = await invoke('sendTouch', () => sendTouch(deps, timer.payload));
+      const result = await invoke('sendTouch', () => fireTimer(deps, timer.payload));
       usage.outcomes.set(result.outcome, (usage.outcomes.get(result.outcome) ?? 0) + 1);
     }
   }

@@ -1,12 +1,13 @@
 import { DateTime } from 'luxon';
-import type { ConsentChanged, CustomerChurned, CustomerReturned, MessageEngaged, SurveyAnswered, WinbackEvent } from './events.ts';
-import { findOffer, horizonEndMs, type Policy } from './policy.ts';
+import type { ConsentChanged, CustomerActive, CustomerChurned, CustomerReturned, MessageEngaged, SurveyAnswered, TaskOutcome, WinbackEvent } from './events.ts';
+import { accountValue, findOffer, horizonEndMs, teamFor, type Policy } from './policy.ts';
 import type { PolicyRegistry } from './policy-registry.ts';
 import { nextSendInstant, pickSendInstant, isInsideSendWindow } from './send-window.ts';
 import { assign, channelBlock, contactFor, contactHash, ineligibilityReasons, segmentOf, sendWindowFor, usableChannels, type Arm, type ConsentClock, type Reachability, type Segment } from './targeting.ts';
 import { isOptOut } from './opt-out.ts';
 import { shortHash, unitHash } from './hash.ts';
-import { CHANNELS, DAY_MS, type Channel, type ChurnKind, type EngagementKind, type ExitReason } from './vocabulary.ts';
+import { taskNotice } from './retention-task.ts';
+import { CHANNELS, DAY_MS, type Channel, type ChurnKind, type EngagementKind, type ExitReason, type TaskOutcomeKind } from './vocabulary.ts';
 
 /**
  * The customer aggregate: everything Winback knows about one customer, stored as one record
@@ -16,12 +17,17 @@ import { CHANNELS, DAY_MS, type Channel, type ChurnKind, type EngagementKind, ty
 
 export type TouchStatus = 'planned' | 'sending' | 'sent' | 'withheld' | 'skipped' | 'cancelled' | 'failed';
 
+/** A touch reaches the customer on a channel, or hands a retention task to a team (`task`). */
+export type TouchChannel = Channel | 'task';
+
 export interface Touch {
   touchId: string;
+  /** Position in the policy's touches (past them: the click follow-up); for task notices, their number. */
   index: number;
   angle: string;
+  /** The offer made; for a task notice, the task's id. */
   offerId: string;
-  channel: Channel;
+  channel: TouchChannel;
   /** When it is due (UTC ISO); moves when the touch is deferred. */
   dueAt: string;
   /** The one-shot timer that fires it; a timer with another name is stale and does nothing. */
@@ -37,6 +43,28 @@ export interface Touch {
 }
 
 export type JourneyStatus = 'active' | 'won_back' | 'returned' | 'ineligible';
+
+/** `open` until the team reports; `customer_returned` when the customer came back on their own first. */
+export type TaskStatus = 'open' | 'follow_up' | 'retained' | 'ported_away' | 'customer_returned';
+
+/** A high-value account handed to people: one per journey, worked until the team reports an outcome. */
+export interface RetentionTask {
+  taskId: string;
+  team: string;
+  /** The account's value by the policy's escalation formula. */
+  value: number;
+  status: TaskStatus;
+  /** When the team should act: the policy's due date, then each follow-up's time. */
+  dueAt: string;
+  openedAt: string;
+  /** Every outcome reported, oldest first. */
+  outcomes: Array<{ outcome: TaskOutcomeKind; at: string; eventId: string; followUpAt?: string; reason?: ExitReason }>;
+  /** The reason for leaving the team heard, last reported. */
+  reason?: ExitReason;
+}
+
+const TASK_CLOSED: readonly TaskStatus[] = ['retained', 'ported_away', 'customer_returned'];
+export const isTaskOpen = (task: RetentionTask) => !TASK_CLOSED.includes(task.status);
 
 export interface Journey {
   journeyId: string;
@@ -57,6 +85,7 @@ export interface Journey {
   returnedAt?: string;
   returnRevenue?: number;
   npsScore?: number;
+  task?: RetentionTask;
 }
 
 export interface Profile extends Reachability {
@@ -68,10 +97,13 @@ export interface Profile extends Reachability {
   priorChurns: number;
   /** ISO 3166 market whose legal send window applies (`US`, `US-FL`). */
   market?: string;
+  brand?: string;
+  accountNumber?: string;
+  company?: string;
   attributes?: Record<string, string | number | boolean>;
 }
 
-export type Decision = 'received' | 'planned' | 'ineligible' | 'sent' | 'withheld' | 'skipped' | 'deferred' | 'cancelled' | 'switched' | 'suppressed' | 'failed' | 'recorded';
+export type Decision = 'received' | 'planned' | 'ineligible' | 'escalated' | 'sent' | 'withheld' | 'skipped' | 'deferred' | 'cancelled' | 'switched' | 'suppressed' | 'failed' | 'recorded';
 
 /** One line of the decision log: what was decided, when, and why. Never personal data. */
 export interface DecisionEntry {
@@ -81,7 +113,7 @@ export interface DecisionEntry {
   eventId?: string;
   journeyId?: string;
   touchId?: string;
-  channel?: Channel;
+  channel?: TouchChannel;
 }
 
 export interface CustomerRecord {
@@ -92,16 +124,18 @@ export interface CustomerRecord {
   /** When each channel's consent was last set, so an older event cannot overwrite a newer choice. */
   consentSetAt: Partial<Record<Channel, string>>;
   lastReturnedAt?: string;
+  /** The pending lapse check: reset by each `customer.active`, it churns the customer with kind `lapse` when it fires. */
+  lapse?: { lastActiveAt: string; dueAt: string; timerName: string };
   journeys: Journey[];
   history: DecisionEntry[];
 }
 
-/** A one-shot timer the engine wants to exist: at `dueAt` it fires `send touch` with this payload. */
+/** A one-shot timer the engine wants to exist: at `dueAt` it fires with this payload. */
 export interface TimerSpec {
   name: string;
   dueAt: string;
   timezone: string;
-  payload: TouchDue;
+  payload: TimerPayload;
 }
 
 /** What a touch timer carries: enough to find the touch, and its own name to detect stale timers. */
@@ -110,6 +144,18 @@ export interface TouchDue {
   touchId: string;
   timerName: string;
 }
+
+/** What a lapse timer carries. */
+export interface LapseDue {
+  kind: 'lapse';
+  customerId: string;
+  timerName: string;
+}
+
+/** A touch timer (no `kind`, as every timer before lapse detection) or a lapse timer. */
+export type TimerPayload = TouchDue | LapseDue;
+
+export const isLapseDue = (payload: TimerPayload): payload is LapseDue => 'kind' in payload && payload.kind === 'lapse';
 
 export interface Effects {
   schedule: TimerSpec[];
@@ -142,6 +188,9 @@ export function timerNameFor(customerId: string, touchId: string, deferrals: num
   const base = `wb-${shortHash(customerId)}-${touchId}`;
   return deferrals === 0 ? base : `${base}-d${deferrals}`;
 }
+
+/** The event id a lapse is recorded under: a second firing of the same timer is a replay. */
+export const lapseEventId = (timerName: string) => `lapse:${timerName}`;
 
 function timerFor(record: CustomerRecord, touch: Touch): TimerSpec {
   return {
@@ -192,74 +241,121 @@ export function applyEvent(current: CustomerRecord, event: WinbackEvent, nowMs: 
     case 'survey.answered':
       onSurvey(record, event);
       break;
+    case 'customer.active':
+      onActive(record, event, nowMs, policies, effects);
+      break;
+    case 'task.outcome':
+      onTaskOutcome(record, event, nowMs, policies, effects);
+      break;
   }
   return { record, effects };
 }
 
-function onChurned(record: CustomerRecord, event: CustomerChurned, nowMs: number, policies: PolicyRegistry, effects: Effects): void {
-  // Consents set later than this event (by consent.changed) win over the ones it carries.
-  const consents = { ...event.consents };
-  for (const channel of CHANNELS) {
-    const setAt = record.consentSetAt[channel];
-    if (setAt && ms(setAt) > ms(event.occurredAt)) consents[channel] = record.profile?.consents[channel] ?? consents[channel];
-    else record.consentSetAt[channel] = event.occurredAt;
-  }
-  record.profile = {
-    contacts: event.contacts,
-    consents,
-    timezone: event.timezone,
-    locale: event.locale,
-    accountType: event.accountType,
-    monthlyRevenue: event.monthlyRevenue,
-    tenureMonths: event.tenureMonths,
-    priorChurns: event.priorChurns,
-    // A suppression sticks to its contact (its hash says which): a new address or number lifts it.
-    ...(record.profile?.suppressed ? { suppressed: record.profile.suppressed } : {}),
-    ...(event.market ? { market: event.market } : {}),
-    ...(event.attributes ? { attributes: event.attributes } : {}),
-  };
+/**
+ * The lapse timer fired: the customer churns with kind `lapse`, as if upstream had posted it at
+ * the timer's due time. Undefined when the timer is stale (a newer activity replaced it).
+ */
+export function applyLapse(current: CustomerRecord, due: LapseDue, nowMs: number, policies: PolicyRegistry): Change | undefined {
+  if (!current.lapse || current.lapse.timerName !== due.timerName || !current.profile) return undefined;
+  const record = structuredClone(current);
+  const effects: Effects = { schedule: [], cancel: [] };
+  const eventId = lapseEventId(due.timerName);
+  const occurredAt = record.lapse!.dueAt;
+  delete record.lapse;
+  log(record, { at: iso(nowMs), decision: 'received', reason: 'lapse', eventId });
+  startJourney(record, { eventId, churnKind: 'lapse', exitReason: 'unknown', occurredAt }, nowMs, policies, effects);
+  return { record, effects };
+}
 
+const emptyProfile = (): Profile => ({ contacts: {}, consents: { sms: false, email: false, push: false }, timezone: 'UTC', locale: 'en', accountType: 'consumer', monthlyRevenue: 0, tenureMonths: 0, priorChurns: 0 });
+
+/** Consents an event carries, except where a later `consent.changed` already set the channel: the newer choice wins. */
+function takeConsents(record: CustomerRecord, profile: Profile, consents: Partial<Record<Channel, boolean>>, occurredAt: string): void {
+  for (const channel of CHANNELS) {
+    const granted = consents[channel];
+    if (granted === undefined) continue;
+    const setAt = record.consentSetAt[channel];
+    if (setAt && ms(setAt) > ms(occurredAt)) continue;
+    profile.consents[channel] = granted;
+    record.consentSetAt[channel] = occurredAt;
+  }
+}
+
+/** What a churn or an activity says about the customer; fields it does not carry stay as they were. */
+function updateProfile(record: CustomerRecord, event: CustomerChurned | CustomerActive, replaceContacts: boolean): Profile {
+  const before = record.profile ?? emptyProfile();
+  const profile: Profile = { ...before, contacts: replaceContacts ? { ...event.contacts } : { ...before.contacts, ...event.contacts }, consents: { ...before.consents } };
+  takeConsents(record, profile, event.consents ?? {}, event.occurredAt);
+  const fields = ['timezone', 'locale', 'accountType', 'monthlyRevenue', 'tenureMonths', 'priorChurns', 'market', 'brand', 'accountNumber', 'company', 'attributes'] as const;
+  for (const field of fields) if (event[field] !== undefined) Object.assign(profile, { [field]: event[field] });
+  // A suppression stays: it sticks to its contact (its hash says which), so a new address or number lifts it.
+  record.profile = profile;
+  return profile;
+}
+
+function onChurned(record: CustomerRecord, event: CustomerChurned, nowMs: number, policies: PolicyRegistry, effects: Effects): void {
+  // A churn states the whole profile: contacts it leaves out are no longer valid.
+  updateProfile(record, event, true);
+  startJourney(record, { eventId: event.eventId, churnKind: event.churnKind, exitReason: event.exitReason, occurredAt: event.occurredAt }, nowMs, policies, effects);
+}
+
+interface ChurnFacts {
+  eventId: string;
+  churnKind: ChurnKind;
+  exitReason: ExitReason;
+  occurredAt: string;
+}
+
+/** Plans a journey for a churn of the customer as their profile now stands: eligibility, escalation, touches. */
+function startJourney(record: CustomerRecord, churn: ChurnFacts, nowMs: number, policies: PolicyRegistry, effects: Effects): void {
+  const profile = record.profile!;
   // A journey past its horizon has ended, even if nobody posted a return: a new churn starts anew.
   const running = activeJourney(record);
   const stillOpen = running && nowMs < horizonEndMs(policies.get(running.policyId, running.policyVersion), ms(running.churnedAt));
   if (running && stillOpen) {
-    log(record, { at: iso(nowMs), decision: 'recorded', reason: 'already_in_active_journey', eventId: event.eventId, journeyId: running.journeyId });
+    log(record, { at: iso(nowMs), decision: 'recorded', reason: 'already_in_active_journey', eventId: churn.eventId, journeyId: running.journeyId });
     return;
   }
-  const policy = policies.forChurn(event.churnKind);
+  const policy = policies.forChurn({ churnKind: churn.churnKind, market: profile.market, brand: profile.brand });
   if (!policy) {
-    log(record, { at: iso(nowMs), decision: 'ineligible', reason: 'no_policy_for_churn_kind', eventId: event.eventId });
+    log(record, { at: iso(nowMs), decision: 'ineligible', reason: 'no_policy_for_churn', eventId: churn.eventId });
     return;
   }
 
-  const churnedAtMs = ms(event.occurredAt);
-  const journeyId = shortHash(`journey:${event.eventId}`, 12);
-  const segment = segmentOf(event, policy);
-  const { arm, variant } = assign(record.customerId, policy);
-  const clock = consentClock(record, event.occurredAt, nowMs);
+  const churnedAtMs = ms(churn.occurredAt);
+  const journeyId = shortHash(`journey:${churn.eventId}`, 12);
+  const segment = segmentOf({ ...profile, exitReason: churn.exitReason, churnKind: churn.churnKind }, policy);
+  const clock = consentClock(record, churn.occurredAt, nowMs);
+  const value = policy.escalation ? accountValue(policy.escalation, profile) : undefined;
+  const escalated = policy.escalation !== undefined && value !== undefined && value >= policy.escalation.threshold;
+  // Escalated accounts are never held out: every one of them gets a person. The control group
+  // measures the automated programme.
+  const assigned = assign(record.customerId, policy);
+  const { arm, variant } = escalated ? { ...assigned, arm: 'treatment' as const } : assigned;
   const reasons: string[] = ineligibilityReasons(
     {
       churnedAtMs,
       nowMs,
-      monthlyRevenue: event.monthlyRevenue,
-      priorChurns: event.priorChurns,
+      monthlyRevenue: profile.monthlyRevenue,
+      priorChurns: profile.priorChurns,
       earlierWinbacks: record.journeys.filter((j) => j.status === 'won_back').length,
-      reach: record.profile,
+      reach: profile,
       clock,
     },
     policy,
-  );
+    // A person can reach an account no automated channel may.
+  ).filter((reason) => !(escalated && reason === 'no_usable_channel'));
   if (record.lastReturnedAt && ms(record.lastReturnedAt) >= churnedAtMs) reasons.push('returned_already');
-  const sendWindow = sendWindowFor(policy, event.market);
-  if (!sendWindow) reasons.push('no_send_window_in_market');
+  const sendWindow = sendWindowFor(policy, profile.market);
+  if (!sendWindow && !escalated) reasons.push('no_send_window_in_market');
 
   const journey: Journey = {
     journeyId,
-    churnEventId: event.eventId,
+    churnEventId: churn.eventId,
     policyId: policy.id,
     policyVersion: policy.version,
-    churnKind: event.churnKind,
-    exitReason: event.exitReason,
+    churnKind: churn.churnKind,
+    exitReason: churn.exitReason,
     churnedAt: iso(churnedAtMs),
     plannedAt: iso(nowMs),
     status: reasons.length > 0 ? 'ineligible' : 'active',
@@ -268,21 +364,41 @@ function onChurned(record: CustomerRecord, event: CustomerChurned, nowMs: number
     arm,
     variant,
     touches: [],
-    monthlyRevenue: event.monthlyRevenue,
+    monthlyRevenue: profile.monthlyRevenue,
   };
   record.journeys.push(journey);
 
   if (reasons.length > 0) {
-    log(record, { at: iso(nowMs), decision: 'ineligible', reason: reasons.join(','), eventId: event.eventId, journeyId });
+    log(record, { at: iso(nowMs), decision: 'ineligible', reason: reasons.join(','), eventId: churn.eventId, journeyId });
     return;
   }
-  const channel = usableChannels(record.profile, policy, clock)[0]!;
+  if (escalated) {
+    const escalation = policy.escalation!;
+    const team = teamFor(escalation, profile.accountType);
+    journey.task = {
+      taskId: `${journeyId}-task`,
+      team,
+      value: Math.round(value! * 100) / 100,
+      status: 'open',
+      dueAt: iso(Math.max(churnedAtMs + escalation.dueAfterDays * DAY_MS, nowMs)),
+      openedAt: iso(nowMs),
+      outcomes: [],
+    };
+    log(record, { at: iso(nowMs), decision: 'escalated', reason: `${team}:${escalation.mode}`, eventId: churn.eventId, journeyId });
+    planTaskNotice(record, journey, nowMs + MIN_LEAD_MS, nowMs, effects);
+    if (escalation.mode === 'instead') return;
+  }
+  const channel = usableChannels(profile, policy, clock)[0];
+  if (!channel || !sendWindow) {
+    log(record, { at: iso(nowMs), decision: 'skipped', reason: channel ? 'no_send_window_in_market' : 'no_usable_channel', journeyId });
+    return;
+  }
   policy.touches.forEach((rule, index) => {
     const touchId = `${journeyId}-${index + 1}`;
-    const offer = findOffer(policy, { angle: rule.angle, exitReason: event.exitReason, tier: segment.tier, variant })!;
+    const offer = findOffer(policy, { angle: rule.angle, exitReason: churn.exitReason, tier: segment.tier, variant, monthlyRevenue: profile.monthlyRevenue })!;
     const windowStart = Math.max(churnedAtMs + rule.dayFrom * DAY_MS, nowMs + MIN_LEAD_MS);
     const windowEnd = churnedAtMs + (rule.dayTo + 1) * DAY_MS;
-    const dueAtMs = pickSendInstant(windowStart, windowEnd, event.timezone, sendWindow!, unitHash('plan', record.customerId, String(index)));
+    const dueAtMs = pickSendInstant(windowStart, windowEnd, profile.timezone, sendWindow, unitHash('plan', record.customerId, String(index)));
     const touch: Touch = {
       touchId,
       index,
@@ -307,7 +423,30 @@ function onChurned(record: CustomerRecord, event: CustomerChurned, nowMs: number
   });
 }
 
-function cancelPending(record: CustomerRecord, journey: Journey, reason: string, at: string, effects: Effects, channel?: Channel): void {
+/** Plans one notice of the journey's task to its team, at `dueAtMs`: a touch on the `task` channel. */
+function planTaskNotice(record: CustomerRecord, journey: Journey, dueAtMs: number, nowMs: number, effects: Effects): void {
+  const task = journey.task!;
+  const number = journey.touches.filter((t) => t.channel === 'task').length + 1;
+  const touchId = `${journey.journeyId}-t${number}`;
+  const touch: Touch = {
+    touchId,
+    index: number - 1,
+    angle: 'retention_task',
+    offerId: task.taskId,
+    channel: 'task',
+    dueAt: iso(dueAtMs),
+    timerName: timerNameFor(record.customerId, touchId, 0),
+    status: 'planned',
+    deferrals: 0,
+    attempts: 0,
+    engagement: {},
+  };
+  journey.touches.push(touch);
+  effects.schedule.push(timerFor(record, touch));
+  log(record, { at: iso(nowMs), decision: 'planned', reason: `task:${task.team}@${touch.dueAt}`, journeyId: journey.journeyId, touchId, channel: 'task' });
+}
+
+function cancelPending(record: CustomerRecord, journey: Journey, reason: string, at: string, effects: Effects, channel?: TouchChannel): void {
   for (const touch of journey.touches) {
     if (!isPending(touch) || (channel && touch.channel !== channel)) continue;
     touch.status = 'cancelled';
@@ -319,19 +458,93 @@ function cancelPending(record: CustomerRecord, journey: Journey, reason: string,
 
 function onReturned(record: CustomerRecord, event: CustomerReturned, policies: PolicyRegistry, effects: Effects): void {
   const returnedAtMs = ms(event.occurredAt);
-  if (!record.lastReturnedAt || ms(record.lastReturnedAt) < returnedAtMs) record.lastReturnedAt = iso(returnedAtMs);
   const journey = activeJourney(record);
   if (!journey || ms(journey.churnedAt) > returnedAtMs) {
+    if (!record.lastReturnedAt || ms(record.lastReturnedAt) < returnedAtMs) record.lastReturnedAt = iso(returnedAtMs);
     log(record, { at: iso(returnedAtMs), decision: 'recorded', reason: 'return_without_active_journey', eventId: event.eventId });
     return;
   }
+  markReturned(record, journey, returnedAtMs, event.eventId, policies, effects, event.revenue);
+}
+
+/** The customer is back (a return, activity after a lapse, a task retained): the journey ends and its pending touches are cancelled. */
+function markReturned(record: CustomerRecord, journey: Journey, returnedAtMs: number, eventId: string, policies: PolicyRegistry, effects: Effects, revenue?: number): void {
+  if (!record.lastReturnedAt || ms(record.lastReturnedAt) < returnedAtMs) record.lastReturnedAt = iso(returnedAtMs);
   const policy = policies.get(journey.policyId, journey.policyVersion);
   const withinWindow = returnedAtMs - ms(journey.churnedAt) <= policy.conversionWindowDays * DAY_MS;
   journey.status = withinWindow ? 'won_back' : 'returned';
   journey.returnedAt = iso(returnedAtMs);
-  if (event.revenue !== undefined) journey.returnRevenue = event.revenue;
-  log(record, { at: iso(returnedAtMs), decision: 'recorded', reason: journey.status, eventId: event.eventId, journeyId: journey.journeyId });
+  if (revenue !== undefined) journey.returnRevenue = revenue;
+  if (journey.task && isTaskOpen(journey.task)) journey.task.status = 'customer_returned';
+  log(record, { at: iso(returnedAtMs), decision: 'recorded', reason: journey.status, eventId, journeyId: journey.journeyId });
   cancelPending(record, journey, 'customer_returned', iso(returnedAtMs), effects);
+}
+
+/**
+ * Activity: the profile learns what the event carries; activity after a lapse churn is the
+ * customer's return; and the lapse timer starts again from this activity, if a policy detects
+ * lapses for this customer. Older activity than the last one seen moves nothing.
+ */
+function onActive(record: CustomerRecord, event: CustomerActive, nowMs: number, policies: PolicyRegistry, effects: Effects): void {
+  const activeAtMs = ms(event.occurredAt);
+  const profile = updateProfile(record, event, false);
+  const journey = activeJourney(record);
+  if (journey?.churnKind === 'lapse' && activeAtMs > ms(journey.churnedAt)) markReturned(record, journey, activeAtMs, event.eventId, policies, effects);
+
+  const policy = policies.forChurn({ churnKind: 'lapse', market: profile.market, brand: profile.brand });
+  if (!policy?.lapse) {
+    log(record, { at: event.occurredAt, decision: 'recorded', reason: 'activity', eventId: event.eventId });
+    return;
+  }
+  if (record.lapse && ms(record.lapse.lastActiveAt) >= activeAtMs) {
+    log(record, { at: event.occurredAt, decision: 'recorded', reason: 'older_than_last_activity', eventId: event.eventId });
+    return;
+  }
+  if (record.lapse) effects.cancel.push(record.lapse.timerName);
+  // A new name for every reset: a timer's name is its idempotency key, so reusing one would keep the old due time.
+  const timerName = `wb-${shortHash(record.customerId)}-lapse-${shortHash(event.eventId, 8)}`;
+  const dueAt = iso(Math.max(activeAtMs + policy.lapse.afterDays * DAY_MS, nowMs + MIN_LEAD_MS));
+  record.lapse = { lastActiveAt: event.occurredAt, dueAt, timerName };
+  effects.schedule.push({ name: timerName, dueAt, timezone: profile.timezone, payload: { kind: 'lapse', customerId: record.customerId, timerName } });
+  log(record, { at: event.occurredAt, decision: 'planned', reason: `lapse_check@${dueAt}`, eventId: event.eventId });
+}
+
+/**
+ * A retention team reports on a task: `retained` ends the journey as a return, `ported_away`
+ * closes the task (automated touches planned `before` it still go), `follow_up` plans the task's
+ * next notice at the time agreed with the customer. A closed task takes no further outcome.
+ */
+function onTaskOutcome(record: CustomerRecord, event: TaskOutcome, nowMs: number, policies: PolicyRegistry, effects: Effects): void {
+  const journey = record.journeys.find((j) => j.task?.taskId === event.taskId);
+  const task = journey?.task;
+  if (!journey || !task) {
+    log(record, { at: event.occurredAt, decision: 'recorded', reason: 'outcome_for_unknown_task', eventId: event.eventId });
+    return;
+  }
+  if (!isTaskOpen(task)) {
+    log(record, { at: event.occurredAt, decision: 'recorded', reason: `task_already_${task.status}`, eventId: event.eventId, journeyId: journey.journeyId });
+    return;
+  }
+  task.outcomes.push({ outcome: event.outcome, at: event.occurredAt, eventId: event.eventId, ...(event.followUpAt ? { followUpAt: event.followUpAt } : {}), ...(event.reason ? { reason: event.reason } : {}) });
+  if (event.reason) task.reason = event.reason;
+  log(record, { at: event.occurredAt, decision: 'recorded', reason: `task:${event.outcome}`, eventId: event.eventId, journeyId: journey.journeyId });
+  cancelPending(record, journey, `task_${event.outcome}`, event.occurredAt, effects, 'task');
+  switch (event.outcome) {
+    case 'retained':
+      task.status = 'retained';
+      if (journey.status === 'active') markReturned(record, journey, ms(event.occurredAt), event.eventId, policies, effects);
+      break;
+    case 'ported_away':
+      task.status = 'ported_away';
+      break;
+    case 'follow_up': {
+      const followUpAtMs = ms(event.followUpAt!);
+      task.status = 'follow_up';
+      task.dueAt = iso(followUpAtMs);
+      planTaskNotice(record, journey, Math.max(followUpAtMs, nowMs + MIN_LEAD_MS), nowMs, effects);
+      break;
+    }
+  }
 }
 
 function onConsentChanged(record: CustomerRecord, event: ConsentChanged, policies: PolicyRegistry, effects: Effects): void {
@@ -386,21 +599,27 @@ function onEngaged(record: CustomerRecord, event: MessageEngaged, policies: Poli
     return;
   }
   const { journey, touch } = found;
+  const channel = touch.channel;
+  // A task notice went to a team, not to the customer: its delivery says nothing about them.
+  if (channel === 'task') {
+    log(record, { at: event.occurredAt, decision: 'recorded', reason: 'engagement_for_task_notice', eventId: event.eventId, journeyId: journey.journeyId, touchId: event.touchId });
+    return;
+  }
   const firstClick = event.kind === 'clicked' && touch.engagement.clicked === undefined;
   touch.engagement[event.kind] ??= event.occurredAt;
-  if (firstClick) planClickFollowUp(record, journey, touch, ms(event.occurredAt), policies, effects);
+  if (firstClick) planClickFollowUp(record, journey, channel, ms(event.occurredAt), policies, effects);
   log(record, { at: event.occurredAt, decision: 'recorded', reason: `engagement:${event.kind}`, eventId: event.eventId, journeyId: journey.journeyId, touchId: event.touchId });
   const profile = record.profile;
-  const contact = profile ? contactFor(profile, touch.channel) : undefined;
+  const contact = profile ? contactFor(profile, channel) : undefined;
   if (!profile || contact === undefined) return;
   if (event.kind === 'bounced' || event.kind === 'complained') {
     // A hard bounce or a complaint ends this contact on this channel, whatever the consent says.
-    profile.suppressed = { ...profile.suppressed, [touch.channel]: { reason: event.kind, at: event.occurredAt, contact: contactHash(contact) } };
-    log(record, { at: event.occurredAt, decision: 'suppressed', reason: event.kind, eventId: event.eventId, journeyId: journey.journeyId, touchId: touch.touchId, channel: touch.channel });
-    channelLost(record, touch.channel, `suppressed_${event.kind}`, event.occurredAt, policies, effects);
+    profile.suppressed = { ...profile.suppressed, [channel]: { reason: event.kind, at: event.occurredAt, contact: contactHash(contact) } };
+    log(record, { at: event.occurredAt, decision: 'suppressed', reason: event.kind, eventId: event.eventId, journeyId: journey.journeyId, touchId: touch.touchId, channel });
+    channelLost(record, channel, `suppressed_${event.kind}`, event.occurredAt, policies, effects);
   } else if (event.kind === 'replied' && event.text !== undefined && isOptOut(event.text)) {
     // "STOP" is a withdrawal of consent: recorded as such (the text itself is never stored).
-    setConsent(record, touch.channel, false, { at: event.occurredAt, eventId: event.eventId, reason: 'consent_revoked_by_reply', journeyId: journey.journeyId, touchId: touch.touchId }, policies, effects);
+    setConsent(record, channel, false, { at: event.occurredAt, eventId: event.eventId, reason: 'consent_revoked_by_reply', journeyId: journey.journeyId, touchId: touch.touchId }, policies, effects);
   }
 }
 
@@ -409,23 +628,23 @@ function onEngaged(record: CustomerRecord, event: MessageEngaged, policies: Poli
  * `afterDays` later, on the clicked channel if still usable, inside the send window and before
  * the horizon. At most one per journey; the frequency caps still decide at send time.
  */
-function planClickFollowUp(record: CustomerRecord, journey: Journey, clicked: Touch, clickedAtMs: number, policies: PolicyRegistry, effects: Effects): void {
+function planClickFollowUp(record: CustomerRecord, journey: Journey, clickedChannel: Channel, clickedAtMs: number, policies: PolicyRegistry, effects: Effects): void {
   const policy = policies.get(journey.policyId, journey.policyVersion);
   const rule = policy.clickFollowUp;
   const profile = record.profile;
-  if (!rule || !profile || journey.status !== 'active' || journey.touches.some((t) => t.index >= policy.touches.length)) return;
+  const touchId = `${journey.journeyId}-f1`;
+  if (!rule || !profile || journey.status !== 'active' || journey.touches.some((t) => t.touchId === touchId)) return;
   const clock = consentClock(record, journey.churnedAt, clickedAtMs);
-  const channel = channelBlock(profile, clicked.channel, policy, clock) === undefined ? clicked.channel : usableChannels(profile, policy, clock)[0];
+  const channel = channelBlock(profile, clickedChannel, policy, clock) === undefined ? clickedChannel : usableChannels(profile, policy, clock)[0];
   const sendWindow = sendWindowFor(policy, profile.market);
   if (!channel || !sendWindow) return;
-  const touchId = `${journey.journeyId}-f1`;
   const dueAtMs = nextSendInstant(clickedAtMs + rule.afterDays * DAY_MS, horizonEndMs(policy, ms(journey.churnedAt)), profile.timezone, sendWindow, unitHash('follow-up', record.customerId, touchId));
   const at = iso(clickedAtMs);
   if (dueAtMs === undefined) {
     log(record, { at, decision: 'skipped', reason: 'follow_up_after_horizon', journeyId: journey.journeyId, touchId });
     return;
   }
-  const offer = findOffer(policy, { angle: rule.angle, exitReason: journey.exitReason, tier: journey.segment.tier, variant: journey.variant })!;
+  const offer = findOffer(policy, { angle: rule.angle, exitReason: journey.exitReason, tier: journey.segment.tier, variant: journey.variant, monthlyRevenue: journey.monthlyRevenue })!;
   const touch: Touch = {
     touchId,
     index: policy.touches.length,
@@ -450,9 +669,13 @@ function onSurvey(record: CustomerRecord, event: SurveyAnswered): void {
   log(record, { at: event.occurredAt, decision: 'recorded', reason: `nps:${event.score}`, eventId: event.eventId, ...(journey ? { journeyId: journey.journeyId } : {}) });
 }
 
-/** A message ready for a channel adapter. `to` is personal data: it goes to the channel, never to a log. */
+/**
+ * A message ready for a channel adapter. `to` is personal data: it goes to the channel, never to
+ * a log. On the `task` channel, `to` is the team and the text carries the account's contact
+ * details for it.
+ */
 export interface OutboundMessage {
-  channel: Channel;
+  channel: TouchChannel;
   to: string;
   customerId: string;
   touchId: string;
@@ -465,7 +688,7 @@ export interface OutboundMessage {
 
 export type SendDecision =
   | { kind: 'send'; message: OutboundMessage }
-  | { kind: 'withhold'; channel: Channel }
+  | { kind: 'withhold'; channel: TouchChannel }
   | { kind: 'defer'; dueAtMs: number; reason: string }
   | { kind: 'skip'; reason: string }
   /** The timer is stale or the touch already handled: do nothing at all. */
@@ -485,6 +708,7 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
   const profile = record.profile;
   if (!profile) return { kind: 'skip', reason: 'no_profile' };
   const policy = policies.get(journey.policyId, journey.policyVersion);
+  if (touch.channel === 'task') return decideTaskNotice(record, profile, journey, touch, policy);
   // Touches past the policy's list are click follow-ups: open from the quiet days to the horizon.
   const rule = policy.touches[touch.index] ?? (policy.clickFollowUp ? { dayFrom: policy.quietDays, dayTo: policy.horizonDays, angle: policy.clickFollowUp.angle, onlyIfNotReturned: true } : undefined);
   if (!rule) return { kind: 'skip', reason: 'touch_not_in_policy' };
@@ -503,7 +727,8 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
   const sendWindow = sendWindowFor(policy, profile.market);
   if (!sendWindow) return { kind: 'skip', reason: 'no_send_window_in_market' };
 
-  const messagesInJourney = journey.touches.filter((t) => t.status === 'sent' || t.status === 'withheld').length;
+  const isMessage = (t: Touch) => t.channel !== 'task' && (t.status === 'sent' || t.status === 'withheld');
+  const messagesInJourney = journey.touches.filter(isMessage).length;
   if (messagesInJourney >= policy.frequencyCap.maxPerJourney) return { kind: 'skip', reason: 'journey_cap_reached' };
 
   const seed = unitHash('defer', record.customerId, touch.touchId, String(touch.deferrals));
@@ -518,7 +743,7 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
   const capWindowMs = policy.frequencyCap.perHours * 3_600_000;
   const recent = record.journeys
     .flatMap((j) => j.touches)
-    .filter((t) => (t.status === 'sent' || t.status === 'withheld') && t.sentAt && ms(t.sentAt) > nowMs - capWindowMs)
+    .filter((t) => isMessage(t) && t.sentAt && ms(t.sentAt) > nowMs - capWindowMs)
     .map((t) => ms(t.sentAt!))
     .sort((a, b) => b - a);
   if (recent.length >= policy.frequencyCap.maxMessages) {
@@ -527,7 +752,7 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
   }
 
   if (journey.arm === 'control') return { kind: 'withhold', channel };
-  const offer = policy.offers.find((o) => o.id === touch.offerId) ?? findOffer(policy, { angle: touch.angle, exitReason: journey.exitReason, tier: journey.segment.tier, variant: journey.variant })!;
+  const offer = policy.offers.find((o) => o.id === touch.offerId) ?? findOffer(policy, { angle: touch.angle, exitReason: journey.exitReason, tier: journey.segment.tier, variant: journey.variant, monthlyRevenue: journey.monthlyRevenue })!;
   const body = offer.text.replaceAll('{brand}', policy.brand);
   return {
     kind: 'send',
@@ -545,11 +770,23 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
   };
 }
 
+/**
+ * A task notice goes to the team whatever the customer's channels, windows and caps say (those
+ * govern messages to the customer); it only needs the journey still running and the task open.
+ */
+function decideTaskNotice(record: CustomerRecord, profile: Profile, journey: Journey, touch: Touch, policy: Policy): SendDecision {
+  const task = journey.task;
+  if (!task || !isTaskOpen(task)) return { kind: 'skip', reason: 'task_closed' };
+  if (journey.status !== 'active') return { kind: 'skip', reason: 'customer_returned' };
+  const { subject, text } = taskNotice({ customerId: record.customerId, profile, journey, task, currency: policy.currency });
+  return { kind: 'send', message: { channel: 'task', to: task.team, customerId: record.customerId, touchId: touch.touchId, subject, text, variant: journey.variant, locale: profile.locale, timezone: profile.timezone } };
+}
+
 /** Applies the outcome of a send decision (or of the send itself) to a copy of the record. */
 export type SendOutcome =
-  | { kind: 'claimed'; channel: Channel }
-  | { kind: 'sent'; channel: Channel; messageId: string; cost?: number }
-  | { kind: 'withheld'; channel: Channel }
+  | { kind: 'claimed'; channel: TouchChannel }
+  | { kind: 'sent'; channel: TouchChannel; messageId: string; cost?: number }
+  | { kind: 'withheld'; channel: TouchChannel }
   | { kind: 'released'; error: string }
   | { kind: 'failed'; error: string }
   | { kind: 'deferred'; dueAtMs: number; reason: string }
@@ -579,6 +816,8 @@ export function applySendOutcome(current: CustomerRecord, touchId: string, outco
       touch.sentAt = at;
       touch.messageId = outcome.messageId;
       if (outcome.cost !== undefined) touch.cost = outcome.cost;
+      // A follow-up notice delivered: the task is the team's to work again.
+      if (touch.channel === 'task' && journey.task?.status === 'follow_up') journey.task.status = 'open';
       log(record, { ...entry, decision: 'sent', reason: touch.offerId, channel: outcome.channel });
       break;
     case 'withheld':
@@ -615,7 +854,7 @@ export function applySendOutcome(current: CustomerRecord, touchId: string, outco
 
 /** Every timer still pending for this customer (to cancel on erasure). */
 export function pendingTimers(record: CustomerRecord): string[] {
-  return record.journeys.flatMap((j) => j.touches.filter(isPending).map((t) => t.timerName));
+  return [...record.journeys.flatMap((j) => j.touches.filter(isPending).map((t) => t.timerName)), ...(record.lapse ? [record.lapse.timerName] : [])];
 }
 
 /** Formats an instant as ISO 8601 with the customer's local offset, e.g. 2026-03-02T14:05:00.000+01:00. */

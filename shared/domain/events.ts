@@ -1,6 +1,6 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { Channel, ChurnKind, EngagementKind, ExitReason } from './vocabulary.ts';
+import { Channel, ChurnKind, EngagementKind, ExitReason, TaskOutcomeKind } from './vocabulary.ts';
 import type { FieldIssue } from './errors.ts';
 
 /**
@@ -27,30 +27,50 @@ const envelope = {
   customerId: Identifier,
 };
 
+const Market = z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'must be an ISO 3166 code such as US or US-FL');
+
+const Contacts = z.object({
+  phone: z.e164().optional(),
+  email: z.email().max(254).optional(),
+  pushToken: z.string().min(1).max(1024).optional(),
+  /** The customer's name, for a retention team's task; personal data, never logged. */
+  name: z.string().min(1).max(200).optional(),
+});
+const Locale = z.string().min(2).max(35);
+const TenureMonths = z.number().int().nonnegative().max(1200);
+const PriorChurns = z.number().int().nonnegative().max(1000);
+const AccountType = z.string().min(1).max(64);
+
+/** Fields of the customer's profile that a churn and activity both may carry, none required. */
+const optionalProfileFields = {
+  /** ISO 3166 market (`US`, `US-FL`) whose legal send window applies, when the policy has one. */
+  market: Market.optional(),
+  /** The operator's brand the customer was with; selects the policy when policies name brands. */
+  brand: z.string().min(1).max(64).optional(),
+  /** The operator's account number and the company's name, for a retention team's task. */
+  accountNumber: z.string().min(1).max(64).optional(),
+  company: z.string().min(1).max(200).optional(),
+  attributes: z.record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean()])).optional(),
+};
+
 export const CustomerChurned = z.object({
   ...envelope,
   type: z.literal('customer.churned'),
   churnKind: ChurnKind,
   exitReason: ExitReason.default('unknown'),
-  contacts: z.object({
-    phone: z.e164().optional(),
-    email: z.email().max(254).optional(),
-    pushToken: z.string().min(1).max(1024).optional(),
-  }),
+  contacts: Contacts,
   consents: z.object({
     sms: z.boolean().default(false),
     email: z.boolean().default(false),
     push: z.boolean().default(false),
   }),
   timezone: TimeZone,
-  locale: z.string().min(2).max(35).default('en'),
+  locale: Locale.default('en'),
   monthlyRevenue: Money,
-  tenureMonths: z.number().int().nonnegative().max(1200),
-  priorChurns: z.number().int().nonnegative().max(1000).default(0),
-  accountType: z.string().min(1).max(64).default('consumer'),
-  /** ISO 3166 market (`US`, `US-FL`) whose legal send window applies, when the policy has one. */
-  market: z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'must be an ISO 3166 code such as US or US-FL').optional(),
-  attributes: z.record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean()])).optional(),
+  tenureMonths: TenureMonths,
+  priorChurns: PriorChurns.default(0),
+  accountType: AccountType.default('consumer'),
+  ...optionalProfileFields,
 });
 
 export const CustomerReturned = z.object({
@@ -81,15 +101,57 @@ export const SurveyAnswered = z.object({
   score: z.number().int().min(0).max(10),
 });
 
+/**
+ * The customer was active (a purchase, a login, a top-up). Each one resets the customer's lapse
+ * timer: with no activity for the lapse policy's `afterDays`, the customer churns with kind
+ * `lapse`; activity after such a churn is their return. Profile fields, all optional, update
+ * what the engine knows, so the lapse churn can be planned without an upstream churn event.
+ */
+export const CustomerActive = z.object({
+  ...envelope,
+  type: z.literal('customer.active'),
+  contacts: Contacts.optional(),
+  /** Only the channels named change. */
+  consents: z.object({ sms: z.boolean().optional(), email: z.boolean().optional(), push: z.boolean().optional() }).optional(),
+  timezone: TimeZone.optional(),
+  locale: Locale.optional(),
+  monthlyRevenue: Money.optional(),
+  tenureMonths: TenureMonths.optional(),
+  priorChurns: PriorChurns.optional(),
+  accountType: AccountType.optional(),
+  ...optionalProfileFields,
+});
+
+/**
+ * What a retention team did with a task: the customer stays or came back (`retained`), went for
+ * good (`ported_away`), or asked to be called again (`follow_up`, at `followUpAt`). `reason` is
+ * the reason for leaving the team heard, counted in the KPIs.
+ */
+export const TaskOutcome = z
+  .object({
+    ...envelope,
+    type: z.literal('task.outcome'),
+    taskId: Identifier,
+    outcome: TaskOutcomeKind,
+    followUpAt: Timestamp.optional(),
+    reason: ExitReason.optional(),
+  })
+  .superRefine((event, ctx) => {
+    if (event.outcome === 'follow_up' && event.followUpAt === undefined) ctx.addIssue({ code: 'custom', path: ['followUpAt'], message: 'is required for a follow_up outcome' });
+    if (event.outcome !== 'follow_up' && event.followUpAt !== undefined) ctx.addIssue({ code: 'custom', path: ['followUpAt'], message: 'is only for a follow_up outcome' });
+  });
+
 const Envelope = z.object(envelope);
 
-export const WinbackEvent = z.discriminatedUnion('type', [CustomerChurned, CustomerReturned, ConsentChanged, MessageEngaged, SurveyAnswered]);
+export const WinbackEvent = z.discriminatedUnion('type', [CustomerChurned, CustomerReturned, ConsentChanged, MessageEngaged, SurveyAnswered, CustomerActive, TaskOutcome]);
 
 export type CustomerChurned = z.infer<typeof CustomerChurned>;
 export type CustomerReturned = z.infer<typeof CustomerReturned>;
 export type ConsentChanged = z.infer<typeof ConsentChanged>;
 export type MessageEngaged = z.infer<typeof MessageEngaged>;
 export type SurveyAnswered = z.infer<typeof SurveyAnswered>;
+export type CustomerActive = z.infer<typeof CustomerActive>;
+export type TaskOutcome = z.infer<typeof TaskOutcome>;
 export type WinbackEvent = z.infer<typeof WinbackEvent>;
 export type EventType = WinbackEvent['type'];
 

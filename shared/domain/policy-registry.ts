@@ -1,26 +1,57 @@
 import type { ChurnKind } from './vocabulary.ts';
 import { parsePolicy, type Policy } from './policy.ts';
-import { telecomPortOut } from './policies/telecom-port-out.ts';
+import { subscription } from './policies/subscription.ts';
+import { telecomPortOut, telecomPortOutV1 } from './policies/telecom-port-out.ts';
+
+/** What selects the policy for a new journey: the churn's kind, market and brand. */
+export interface PolicySelector {
+  churnKind: ChurnKind;
+  market?: string | undefined;
+  brand?: string | undefined;
+}
+
+/** Whether a policy plans this churn: its kind, and its markets (a country takes its subdivisions) and brands if it names them. */
+export function policyApplies(policy: Pick<Policy, 'churnKinds' | 'appliesTo'>, selector: PolicySelector): boolean {
+  const { markets, brands } = policy.appliesTo;
+  const market = selector.market;
+  return (
+    policy.churnKinds.includes(selector.churnKind) &&
+    (!markets || (market !== undefined && (markets.includes(market) || markets.includes(market.split('-')[0]!)))) &&
+    (!brands || (selector.brand !== undefined && brands.includes(selector.brand)))
+  );
+}
 
 /**
- * Every policy version the engine knows. New journeys take the first policy that covers their
- * churn kind; a running journey keeps the exact version it was planned with.
+ * Every policy version the engine knows, so a running journey keeps the exact version it was
+ * planned with. New journeys take the first listed policy that applies to their churn (kind,
+ * market, brand); of several versions of one policy id, only the first listed plans new
+ * journeys, the others finish the journeys already planned with them.
  */
 export class PolicyRegistry {
   private readonly byKey = new Map<string, Policy>();
+  private readonly current: Policy[];
 
-  constructor(private readonly policies: readonly Policy[]) {
+  /**
+   * @param policies the policies that plan new journeys, in order of precedence
+   * @param retired versions kept only to finish the journeys planned with them
+   */
+  constructor(policies: readonly Policy[], retired: readonly Policy[] = []) {
     if (policies.length === 0) throw new Error('PolicyRegistry needs at least one policy');
-    for (const policy of policies) this.byKey.set(PolicyRegistry.key(policy.id, policy.version), policy);
+    for (const policy of [...policies, ...retired]) {
+      const key = PolicyRegistry.key(policy.id, policy.version);
+      if (this.byKey.has(key)) throw new Error(`policy ${key} is listed twice`);
+      this.byKey.set(key, policy);
+    }
+    this.current = policies.filter((policy) => policies.find((p) => p.id === policy.id) === policy);
   }
 
   private static key(id: string, version: string): string {
     return `${id}@${version}`;
   }
 
-  /** The policy that plans a new journey for this churn kind, or undefined if none covers it. */
-  forChurn(churnKind: ChurnKind): Policy | undefined {
-    return this.policies.find((policy) => policy.churnKinds.includes(churnKind));
+  /** The policy that plans a new journey for this churn, or undefined if none applies. */
+  forChurn(selector: PolicySelector): Policy | undefined {
+    return this.current.find((policy) => policyApplies(policy, selector));
   }
 
   /** The exact version a journey was planned with. */
@@ -32,13 +63,21 @@ export class PolicyRegistry {
 }
 
 /**
- * The registry a deployment runs with: the operator's policies first (new journeys take the
- * first that covers their churn kind; list every version still in use by running journeys),
- * then the embedded default, always kept so journeys planned with it go on after an operator
- * switches to a policy of their own.
+ * The policies embedded in Winback: the telecom port-out default and the subscription preset
+ * plan new journeys; telecom-port-out@1 (which planned every churn kind) is kept so journeys
+ * planned with it finish under it.
+ */
+export const EMBEDDED_POLICIES = { current: [telecomPortOut, subscription], retired: [telecomPortOutV1] } as const;
+
+/**
+ * The registry a deployment runs with. Without policies of the operator's own, the embedded
+ * ones. With them, the operator's plan every new journey (list every version still in use by
+ * running journeys; the first of each id plans), and the embedded ones are kept only to finish
+ * the journeys planned with them before the operator switched.
  */
 export function deploymentPolicies(operatorPolicies: readonly Policy[]): PolicyRegistry {
-  const fallback = parsePolicy(telecomPortOut);
-  const known = operatorPolicies.some((p) => p.id === fallback.id && p.version === fallback.version);
-  return new PolicyRegistry(known ? operatorPolicies : [...operatorPolicies, fallback]);
+  const embedded = [...EMBEDDED_POLICIES.current, ...EMBEDDED_POLICIES.retired].map(parsePolicy);
+  if (operatorPolicies.length === 0) return new PolicyRegistry(embedded.slice(0, EMBEDDED_POLICIES.current.length), embedded.slice(EMBEDDED_POLICIES.current.length));
+  const listed = (policy: Policy) => operatorPolicies.some((p) => p.id === policy.id && p.version === policy.version);
+  return new PolicyRegistry(operatorPolicies, embedded.filter((policy) => !listed(policy)));
 }

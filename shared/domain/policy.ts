@@ -3,6 +3,7 @@ import { Channel, ChurnKind, DAY_MS, ExitReason } from './vocabulary.ts';
 import { ValidationError } from './errors.ts';
 import { toFieldIssues } from './events.ts';
 import { smsParts } from './sms.ts';
+import { FormulaError, parseFormula } from './value-formula.ts';
 
 const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:mm (00:00–24:00)');
 
@@ -39,12 +40,53 @@ const Offer = z.object({
   subject: z.string().min(1).max(150),
   /** What the offer costs the operator if taken up, in the policy currency. */
   cost: z.number().nonnegative().default(0),
+  /** Plus this many months of the customer's own revenue ("your first month free" = 1). */
+  costMonths: z.number().nonnegative().max(120).default(0),
+});
+
+const MarketCode = z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'must be an ISO 3166 code such as US or US-FL');
+
+/** A value formula (see value-formula.ts), checked when the policy is. */
+const Formula = z
+  .string()
+  .min(1)
+  .max(500)
+  .superRefine((source, ctx) => {
+    try {
+      parseFormula(source);
+    } catch (error) {
+      if (!(error instanceof FormulaError)) throw error;
+      ctx.addIssue({ code: 'custom', message: `not a valid formula: ${error.message}` });
+    }
+  });
+
+/**
+ * High-value accounts go to people: an account whose value (the formula, over `monthlyRevenue`,
+ * `tenureMonths`, `priorChurns` and the churn event's numeric `attributes`) is at least
+ * `threshold` gets a retention task for the team its account type routes to, `instead` of the
+ * automated touches or `before` them.
+ */
+const Escalation = z.object({
+  value: Formula,
+  threshold: z.number().finite(),
+  mode: z.enum(['instead', 'before']).default('instead'),
+  /** First match wins; the last route, without `accountTypes`, takes every other account. */
+  routes: z
+    .array(
+      z.object({
+        team: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be lowercase letters, digits and dashes'),
+        accountTypes: z.array(z.string().min(1).max(64)).min(1).optional(),
+      }),
+    )
+    .min(1),
+  /** The task is due this many days after the churn (or at once, if that has passed). */
+  dueAfterDays: z.number().int().nonnegative().max(90).default(2),
 });
 
 /** A market's own legal send window, e.g. `US` 08:00–21:00 (TCPA), `US-FL` 08:00–20:00 (FTSA). */
 const MarketWindow = z.object({
   /** ISO 3166-1 country (`US`) or ISO 3166-2 subdivision (`US-FL`), as upstream sends `market`. */
-  market: z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'must be an ISO 3166 code such as US or US-FL'),
+  market: MarketCode,
   start: ClockTime,
   end: ClockTime,
   weekdays: z.array(Weekday).min(1).default([1, 2, 3, 4, 5, 6, 7]),
@@ -69,6 +111,13 @@ export const PolicySchema = z
     brand: z.string().min(1).max(40),
     currency: z.string().length(3).default('EUR'),
     churnKinds: z.array(ChurnKind).min(1),
+    /**
+     * Which churns this policy plans, beyond their kind: the markets (`US` also takes `US-FL`) and
+     * brands it is for; absent = all. New journeys take the first policy that matches.
+     */
+    appliesTo: z.object({ markets: z.array(MarketCode).min(1).optional(), brands: z.array(z.string().min(1).max(64)).min(1).optional() }).default({}),
+    /** Lapse detection: a customer with no `customer.active` event for this many days churns with kind `lapse`. */
+    lapse: z.object({ afterDays: z.number().int().positive().max(730) }).optional(),
     /** Nothing is sent after this day. */
     horizonDays: z.number().int().positive().max(730),
     /** No contact at all before this day. */
@@ -132,6 +181,14 @@ export const PolicySchema = z
      * send window, before the horizon), with the offer for `angle`. Caps still apply.
      */
     clickFollowUp: z.object({ afterDays: z.number().int().positive(), angle: z.string().min(1).max(64) }).optional(),
+    /**
+     * Margin cap: an offer may cost at most `maxShareOfValue` of the customer's expected value
+     * over `valueMonths` months (monthly revenue × months). A touch takes the first offer, in
+     * policy order, within the cap: list the richest first and end each angle with one that
+     * costs nothing.
+     */
+    offerCap: z.object({ maxShareOfValue: z.number().positive().max(1), valueMonths: z.number().int().positive().max(60).default(12) }).optional(),
+    escalation: Escalation.optional(),
     offers: z.array(Offer).min(1),
   })
   .superRefine((policy, ctx) => {
@@ -150,6 +207,9 @@ export const PolicySchema = z
       if (previous && touch.dayFrom <= previous.dayTo) issue(['touches', i, 'dayFrom'], 'must be after the previous touch window');
       if (previous && touch.angle === previous.angle) issue(['touches', i, 'angle'], 'must differ from the previous touch');
     });
+    if (policy.lapse && !policy.churnKinds.includes('lapse')) issue(['lapse'], 'needs "lapse" in churnKinds');
+    const routes = policy.escalation?.routes ?? [];
+    if (routes.length > 0 && routes.at(-1)!.accountTypes) issue(['escalation', 'routes', routes.length - 1], 'the last route must take every account type (no accountTypes)');
     const lastTier = policy.tiers.at(-1);
     if (lastTier && (lastTier.minMonthlyRevenue > 0 || lastTier.minTenureMonths > 0)) {
       issue(['tiers', policy.tiers.length - 1], 'the last tier must match everyone (zero thresholds)');
@@ -160,7 +220,8 @@ export const PolicySchema = z
         if (parts > policy.smsMaxParts) issue(['offers', i, 'text'], `as an SMS with the footer it takes ${parts} parts, more than smsMaxParts (${policy.smsMaxParts}): shorten it, or raise smsMaxParts`);
       });
     }
-    // Every touch (and the click follow-up) must have an offer for every exit reason, tier and variant it can meet.
+    // Every touch (and the click follow-up) must have an offer for every exit reason, tier and
+    // variant it can meet; under a margin cap, one that costs nothing (a customer's cap may be 0).
     const angles: Array<[PropertyKey[], string]> = policy.touches.map((touch, i) => [['touches', i, 'angle'], touch.angle]);
     if (policy.clickFollowUp) {
       angles.push([['clickFollowUp', 'angle'], policy.clickFollowUp.angle]);
@@ -170,8 +231,9 @@ export const PolicySchema = z
       for (const exitReason of ExitReason.options)
         for (const tier of policy.tiers)
           for (const variant of policy.variants)
-            if (!findOffer(policy, { angle, exitReason, tier: tier.name, variant: variant.id })) {
-              issue(path, `no offer for angle "${angle}", exit reason "${exitReason}", tier "${tier.name}", variant "${variant.id}"`);
+            if (!findOffer(policy, { angle, exitReason, tier: tier.name, variant: variant.id, monthlyRevenue: 0 })) {
+              const free = policy.offerCap ? ' that costs nothing (offerCap)' : '';
+              issue(path, `no offer${free} for angle "${angle}", exit reason "${exitReason}", tier "${tier.name}", variant "${variant.id}"`);
               return;
             }
     });
@@ -182,22 +244,58 @@ export type PolicyInput = z.input<typeof PolicySchema>;
 export type Offer = Policy['offers'][number];
 export type TouchRule = Policy['touches'][number];
 
+export type Escalation = NonNullable<Policy['escalation']>;
+
 export interface OfferContext {
   angle: string;
   exitReason: string;
   tier: string;
   variant: string;
+  /** The customer's monthly revenue: prices `costMonths` and sets the margin cap, if the policy has one. */
+  monthlyRevenue: number;
 }
 
-/** The first offer, in policy order, that fits the touch's angle, exit reason, tier and variant. */
-export function findOffer(policy: Pick<Policy, 'offers'>, context: OfferContext): Offer | undefined {
+/** What an offer costs if taken up by a customer with this monthly revenue. */
+export function offerCost(offer: Pick<Offer, 'cost' | 'costMonths'>, monthlyRevenue: number): number {
+  return offer.cost + offer.costMonths * monthlyRevenue;
+}
+
+/** The most an offer may cost for this customer under the policy's margin cap (Infinity without one). */
+export function offerBudget(policy: Pick<Policy, 'offerCap'>, monthlyRevenue: number): number {
+  return policy.offerCap ? policy.offerCap.maxShareOfValue * policy.offerCap.valueMonths * monthlyRevenue : Infinity;
+}
+
+/** The first offer, in policy order, that fits the touch's angle, exit reason, tier and variant, within the margin cap. */
+export function findOffer(policy: Pick<Policy, 'offers' | 'offerCap'>, context: OfferContext): Offer | undefined {
+  const budget = offerBudget(policy, context.monthlyRevenue);
   return policy.offers.find(
     (offer) =>
       offer.angle === context.angle &&
       (!offer.exitReasons || offer.exitReasons.includes(context.exitReason as ExitReason)) &&
       (!offer.tiers || offer.tiers.includes(context.tier)) &&
-      (!offer.variants || offer.variants.includes(context.variant)),
+      (!offer.variants || offer.variants.includes(context.variant)) &&
+      // A rounding margin, so "a share of 12 months" admits an offer worth exactly that.
+      offerCost(offer, context.monthlyRevenue) <= budget + 1e-9,
   );
+}
+
+/**
+ * The value the policy's escalation formula gives this account, or undefined when it reads a
+ * number the customer does not have. Names resolve to the profile's numbers, then to numeric
+ * attributes.
+ */
+export function accountValue(escalation: Pick<Escalation, 'value'>, account: { monthlyRevenue: number; tenureMonths: number; priorChurns: number; attributes?: Record<string, string | number | boolean> | undefined }): number | undefined {
+  const known: Record<string, number> = { monthlyRevenue: account.monthlyRevenue, tenureMonths: account.tenureMonths, priorChurns: account.priorChurns };
+  return parseFormula(escalation.value).evaluate((name) => {
+    if (Object.hasOwn(known, name)) return known[name];
+    const attribute = account.attributes && Object.hasOwn(account.attributes, name) ? account.attributes[name] : undefined;
+    return typeof attribute === 'number' ? attribute : undefined;
+  });
+}
+
+/** The team a task for this account type goes to: the first route that lists it, else the catch-all. */
+export function teamFor(escalation: Pick<Escalation, 'routes'>, accountType: string): string {
+  return (escalation.routes.find((route) => !route.accountTypes || route.accountTypes.includes(accountType)) ?? escalation.routes.at(-1)!).team;
 }
 
 /** The first instant after the journey's horizon: nothing is sent from then on, and the journey has ended. */

@@ -13,7 +13,7 @@ export interface Suppression {
 
 /** What the engine knows about how to reach a customer and what they allow. */
 export interface Reachability {
-  contacts: { phone?: string | undefined; email?: string | undefined; pushToken?: string | undefined };
+  contacts: { phone?: string | undefined; email?: string | undefined; pushToken?: string | undefined; name?: string | undefined };
   consents: Record<Channel, boolean>;
   suppressed?: Partial<Record<Channel, Suppression>>;
 }

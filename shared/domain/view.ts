@@ -1,4 +1,4 @@
-import type { CustomerRecord, DecisionEntry, Journey, JourneyStatus, TouchStatus } from './customer.ts';
+import type { CustomerRecord, DecisionEntry, Journey, JourneyStatus, RetentionTask, TouchChannel, TouchStatus } from './customer.ts';
 import type { PolicyRegistry } from './policy-registry.ts';
 import { horizonEndMs } from './policy.ts';
 import { contactFor } from './targeting.ts';
@@ -24,7 +24,10 @@ export interface CustomerView {
     variant: string;
     ineligibleReasons: string[];
     returnedAt?: string;
-    touches: Array<{ touchId: string; index: number; angle: string; channel: Channel; dueAt: string; status: TouchStatus; reason?: string; sentAt?: string; engagement: Record<string, string> }>;
+    /** Touches on the `task` channel are the notices of the retention task. */
+    touches: Array<{ touchId: string; index: number; angle: string; channel: TouchChannel; dueAt: string; status: TouchStatus; reason?: string; sentAt?: string; engagement: Record<string, string> }>;
+    /** The retention task, if the account was escalated (its contact details: `GET /v1/tasks`). */
+    task?: RetentionTask;
   };
   /** Earlier journeys, most recent first, summarized. */
   pastJourneys: Array<{ journeyId: string; status: ViewStatus; churnedAt: string; returnedAt?: string }>;
@@ -59,6 +62,7 @@ export function toCustomerView(record: CustomerRecord, nowMs: number, policies: 
             variant: latest.variant,
             ineligibleReasons: latest.ineligibleReasons,
             ...(latest.returnedAt ? { returnedAt: latest.returnedAt } : {}),
+            ...(latest.task ? { task: latest.task } : {}),
             touches: latest.touches.map((t) => ({
               touchId: t.touchId,
               index: t.index,

@@ -14,4 +14,8 @@ export type ExitReason = z.infer<typeof ExitReason>;
 export const EngagementKind = z.enum(['delivered', 'bounced', 'complained', 'opened', 'clicked', 'replied']);
 export type EngagementKind = z.infer<typeof EngagementKind>;
 
+/** What a retention team reports after working a task. */
+export const TaskOutcomeKind = z.enum(['retained', 'ported_away', 'follow_up']);
+export type TaskOutcomeKind = z.infer<typeof TaskOutcomeKind>;
+
 export const DAY_MS = 86_400_000;

@@ -1,4 +1,4 @@
-import { applyEvent, emptyRecord } from '#shared/domain/customer';
+import { applyEvent, emptyRecord, type Change, type CustomerRecord } from '#shared/domain/customer';
 import { ConcurrentUpdateError, DuplicateEventError, type FieldIssue } from '#shared/domain/errors';
 import { parseEvent, type WinbackEvent } from '#shared/domain/events';
 import { shortHash } from '#shared/domain/hash';
@@ -26,31 +26,42 @@ export interface IngestResult {
  * A concurrent change to the same customer makes step 4 fail; steps 2–4 then run again.
  */
 export async function ingestEvent(deps: EngineDeps, event: WinbackEvent): Promise<IngestResult> {
-  const duplicate: IngestResult = { eventId: event.eventId, status: 'duplicate' };
-  if (await deps.store.hasEvent(event.eventId)) return duplicate;
-  for (let attempt = 1; ; attempt++) {
-    const stored = await deps.store.get(event.customerId);
+  const applied = await applyOnce(deps, { eventId: event.eventId, type: event.type, customerId: event.customerId }, (stored) => {
     // Feedback about a customer Winback does not hold (erased, or never seen) has nothing to
     // attach to; keeping it would re-create a record under an id that may be a phone number.
-    // Consent and returns are kept on purpose: a churn may still arrive after them.
-    if (!stored && (event.type === 'message.engaged' || event.type === 'survey.answered')) {
+    // Consent, activity and returns are kept on purpose: a churn may still arrive after them.
+    if (!stored && (event.type === 'message.engaged' || event.type === 'survey.answered' || event.type === 'task.outcome')) {
       deps.logger.info('event for an unknown customer ignored', { eventId: shortHash(event.eventId), type: event.type });
-      return { eventId: event.eventId, status: 'accepted' };
+      return undefined;
     }
-    const current = stored ?? emptyRecord(event.customerId);
-    const { record, effects } = applyEvent(current, event, deps.clock.now(), deps.policies);
+    return applyEvent(stored ?? emptyRecord(event.customerId), event, deps.clock.now(), deps.policies);
+  });
+  return { eventId: event.eventId, status: applied === 'duplicate' ? 'duplicate' : 'accepted' };
+}
+
+/**
+ * Steps 1–5 of {@link ingestEvent} for any change keyed by an event id (an upstream event, a
+ * lapse timer): `apply` computes the change from the stored record, or undefined for none.
+ * Answers `duplicate` for an event id already recorded, `unchanged` when `apply` had nothing to do.
+ */
+export async function applyOnce(deps: EngineDeps, key: { eventId: string; type: string; customerId: string }, apply: (stored: CustomerRecord | undefined) => Change | undefined): Promise<'applied' | 'duplicate' | 'unchanged'> {
+  if (await deps.store.hasEvent(key.eventId)) return 'duplicate';
+  for (let attempt = 1; ; attempt++) {
+    const change = apply(await deps.store.get(key.customerId));
+    if (!change) return 'unchanged';
+    const { record, effects } = change;
     await Promise.all(effects.schedule.map((timer) => deps.scheduler.schedule(timer)));
     try {
-      await deps.store.save(record, { eventId: event.eventId, type: event.type, receivedAt: new Date(deps.clock.now()).toISOString() });
+      await deps.store.save(record, { eventId: key.eventId, type: key.type, receivedAt: new Date(deps.clock.now()).toISOString() });
     } catch (error) {
-      if (error instanceof DuplicateEventError) return duplicate;
+      if (error instanceof DuplicateEventError) return 'duplicate';
       if (error instanceof ConcurrentUpdateError && attempt < MAX_CONCURRENT_RETRIES) continue;
       throw error;
     }
     await cancelTimers(deps, effects.cancel);
     // Event ids are logged hashed: some upstream systems build them from phone numbers.
-    deps.logger.info('event ingested', { eventId: shortHash(event.eventId), type: event.type, scheduled: effects.schedule.length, cancelled: effects.cancel.length });
-    return { eventId: event.eventId, status: 'accepted' };
+    deps.logger.info('event ingested', { eventId: shortHash(key.eventId), type: key.type, scheduled: effects.schedule.length, cancelled: effects.cancel.length });
+    return 'applied';
   }
 }
 

@@ -1,5 +1,4 @@
-import type { OutboundMessage } from '#shared/domain/customer';
-import type { Channel } from '#shared/domain/vocabulary';
+import type { OutboundMessage, TouchChannel } from '#shared/domain/customer';
 
 export interface SendReceipt {
   messageId: string;
@@ -8,14 +7,15 @@ export interface SendReceipt {
 }
 
 /**
- * Sends one message on one channel (SNS for SMS, SES for e-mail, a partner push service).
+ * Sends one message on one channel (End User Messaging for SMS, SES for e-mail, a partner push
+ * service, SNS for a retention team's task).
  * Throws `ChannelError` with `retryable` set when the failure may pass (throttling, 5xx).
  */
 export interface MessageChannel {
   send(message: OutboundMessage): Promise<SendReceipt>;
 }
 
-export type MessageChannels = Partial<Record<Channel, MessageChannel>>;
+export type MessageChannels = Partial<Record<TouchChannel, MessageChannel>>;
 
 export class ChannelError extends Error {
   constructor(

@@ -5,7 +5,7 @@ import { PolicyRegistry } from '#shared/domain/policy-registry';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { assign, type Arm } from '#shared/domain/targeting';
 import { DAY_MS } from '#shared/domain/vocabulary';
-import { sendTouch, type SendTouchResult } from '#shared/engine/send-touch';
+import { fireTimer, type TimerResult } from '#shared/engine/fire-timer';
 import type { EngineDeps } from '#shared/engine/deps';
 import type { Clock } from '#shared/ports/clock';
 import { silentLogger } from '#shared/ports/logger';
@@ -130,14 +130,14 @@ export function makeDeps(overrides: Partial<TestDeps> = {}): TestDeps {
 
 export interface FiredTimer {
   timer: TimerSpec;
-  result: SendTouchResult;
+  result: TimerResult;
 }
 
 /**
  * Fires every timer due by `untilMs`, in due order, like EventBridge Scheduler would: the clock
- * is set to the timer's due time, `sendTouch` runs, and the timer is deleted once it succeeded
+ * is set to the timer's due time, `fireTimer` runs, and the timer is deleted once it succeeded
  * (`ActionAfterCompletion: DELETE`). Timers created while firing (deferrals) fire too if they
- * are due by `untilMs`. An error from `sendTouch` propagates and leaves the timer in place, as
+ * are due by `untilMs`. An error from `fireTimer` propagates and leaves the timer in place, as
  * the scheduler would retry it. Finally the clock is set to `untilMs`.
  */
 export async function runUntil(deps: EngineDeps & { clock: FakeClock }, scheduler: FakeScheduler, untilMs: number): Promise<FiredTimer[]> {
@@ -145,7 +145,7 @@ export async function runUntil(deps: EngineDeps & { clock: FakeClock }, schedule
   for (let next = scheduler.due(untilMs)[0]; next; next = scheduler.due(untilMs)[0]) {
     // Never move the clock back: a timer created in the past fires "now".
     deps.clock.set(Math.max(deps.clock.now(), Date.parse(next.dueAt)));
-    const result = await sendTouch(deps, next.payload);
+    const result = await fireTimer(deps, next.payload);
     scheduler.timers.delete(next.name);
     fired.push({ timer: next, result });
   }

@@ -1,5 +1,5 @@
 import type { PolicyInput } from '#shared/domain/policy';
-import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
+import { telecomPortOutV1 } from '#shared/domain/policies/telecom-port-out';
 
 /** The default offers cover both angles for every exit reason, tier and variant. */
 export const ANGLES = ['fix', 'offer'] as const;
@@ -13,7 +13,8 @@ export interface PolicyShape {
 }
 
 /**
- * A valid policy input for property tests: the default preset with its touches laid out in
+ * A valid policy input for property tests: the port-out preset (version 1: no escalation, so
+ * every journey is the automated programme these tests are about) with its touches laid out in
  * order from `quietDays` (angles alternating, so consecutive touches differ), the horizon just
  * past the last, and `fields` replacing anything else.
  */
@@ -25,5 +26,5 @@ export function policyFromShape({ quietDays, touches, extraHorizon }: PolicyShap
     return { dayFrom, dayTo: previousTo, angle: ANGLES[i % 2]!, onlyIfNotReturned: true };
   });
   const horizonDays = Math.max(1, previousTo + extraHorizon);
-  return { ...structuredClone(telecomPortOut), id: 'random-policy', quietDays, horizonDays, conversionWindowDays: Math.min(90, horizonDays), touches: rules, ...fields };
+  return { ...structuredClone(telecomPortOutV1), id: 'random-policy', quietDays, horizonDays, conversionWindowDays: Math.min(90, horizonDays), touches: rules, ...fields };
 }

@@ -7,7 +7,7 @@ const PORT_BACK = 'Porting your number back is free.';
  * days. Nobody is contacted in the first 30 days (they are still happy with the new
  * operator); touch 1 answers the reason they left, touch 2 makes a concrete offer.
  */
-export const telecomPortOut: PolicyInput = {
+export const telecomPortOutV1: PolicyInput = {
   id: 'telecom-port-out',
   version: '1',
   description: 'Telecom port-out (MNP): two SMS-first touches in days 30–45 and 60–90.',
@@ -112,4 +112,25 @@ export const telecomPortOut: PolicyInput = {
       cost: 20,
     },
   ],
+};
+
+/**
+ * Version 2, the default: port-outs only (cancellations and lapses go to the subscription
+ * preset), and high-value accounts to people. An account worth at least 3,000 (monthly revenue
+ * × tenure: what it paid in its lifetime) gets a retention task instead of automated texts,
+ * partner accounts to the partner team and every other one to sales, due at the end of the
+ * quiet period. Arms and variants do not move: the holdout salt is version 1's.
+ */
+export const telecomPortOut: PolicyInput = {
+  ...telecomPortOutV1,
+  version: '2',
+  description: 'Telecom port-out (MNP): two SMS-first touches in days 30–45 and 60–90; high-value accounts to a retention team.',
+  churnKinds: ['port_out'],
+  escalation: {
+    value: 'monthlyRevenue * tenureMonths',
+    threshold: 3000,
+    mode: 'instead',
+    routes: [{ team: 'partner', accountTypes: ['partner'] }, { team: 'sales' }],
+    dueAfterDays: 30,
+  },
 };

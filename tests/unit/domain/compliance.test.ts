@@ -135,7 +135,7 @@ describe('per-market send windows', () => {
         { market: 'US-FL', start: '08:00', end: '20:00' },
       ];
     });
-    const policy = deps.policies.get('telecom-port-out', '1');
+    const policy = deps.policies.get('telecom-port-out', '2');
     expect(sendWindowFor(policy, 'US-FL')).toEqual({ start: '08:00', end: '20:00', weekdays: [1, 2, 3, 4, 5, 6, 7] });
     expect(sendWindowFor(policy, 'US-TX')).toMatchObject({ start: '08:00', end: '21:00' });
     expect(sendWindowFor(policy, undefined)).toMatchObject({ start: '07:00', end: '22:00' });
@@ -195,7 +195,7 @@ describe('click follow-up', () => {
     ]);
     const followUp = touches[2]!;
     expect(Date.parse(followUp.sentAt!)).toBeGreaterThanOrEqual(day(52));
-    expect(isInsideSendWindow(Date.parse(followUp.sentAt!), 'Europe/London', deps.policies.get('telecom-port-out', '1').sendWindow)).toBe(true);
+    expect(isInsideSendWindow(Date.parse(followUp.sentAt!), 'Europe/London', deps.policies.get('telecom-port-out', '2').sendWindow)).toBe(true);
     expect(deps.channels.sms.sent.find((m) => m.touchId === followUp.touchId)!.text).toMatch(/first month/);
     expect((await recordOf(deps, customerId)).history.some((h) => h.decision === 'planned' && h.reason.startsWith('follow_up_after_click:'))).toBe(true);
   });

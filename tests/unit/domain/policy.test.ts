@@ -50,7 +50,7 @@ describe('the default telecom port-out policy', () => {
     // Act
     const offers = policy.touches.flatMap((touch) =>
       ExitReason.options.flatMap((exitReason) =>
-        policy.tiers.flatMap((tier) => policy.variants.map((variant) => findOffer(policy, { angle: touch.angle, exitReason, tier: tier.name, variant: variant.id }))),
+        policy.tiers.flatMap((tier) => policy.variants.map((variant) => findOffer(policy, { angle: touch.angle, exitReason, tier: tier.name, variant: variant.id, monthlyRevenue: 0 }))),
       ),
     );
 
@@ -64,7 +64,7 @@ describe('the default telecom port-out policy', () => {
     const policy = parsePolicy(telecomPortOut);
 
     // Act
-    const fixOffers = ExitReason.options.map((exitReason) => findOffer(policy, { angle: 'fix', exitReason, tier: 'standard', variant: 'A' })!.id);
+    const fixOffers = ExitReason.options.map((exitReason) => findOffer(policy, { angle: 'fix', exitReason, tier: 'standard', variant: 'A', monthlyRevenue: 0 })!.id);
 
     // Assess
     expect(Object.fromEntries(ExitReason.options.map((reason, i) => [reason, fixOffers[i]]))).toEqual({
@@ -153,17 +153,17 @@ describe('PolicyRegistry', () => {
   it('picks the policy covering a churn kind and finds an exact version', () => {
     // Prepare
     const v1 = parsePolicy(telecomPortOut);
-    const v2 = parsePolicy(policyWith((p) => void (p.version = '2')));
-    const registry = new PolicyRegistry([v1, v2]);
+    const v3 = parsePolicy(policyWith((p) => void (p.version = '3')));
+    const registry = new PolicyRegistry([v1, v3]);
 
     // Act
-    const forPortOut = registry.forChurn('port_out');
-    const exact = registry.get('telecom-port-out', '2');
+    const forPortOut = registry.forChurn({ churnKind: 'port_out' });
+    const exact = registry.get('telecom-port-out', '3');
 
     // Assess
     expect(forPortOut).toBe(v1);
-    expect(exact).toBe(v2);
-    expect(() => registry.get('telecom-port-out', '3')).toThrow(/not loaded/);
+    expect(exact).toBe(v3);
+    expect(() => registry.get('telecom-port-out', '4')).toThrow(/not loaded/);
   });
 
   it('has no policy for a churn kind none covers', () => {
@@ -171,7 +171,7 @@ describe('PolicyRegistry', () => {
     const registry = new PolicyRegistry([parsePolicy(policyWith((p) => void (p.churnKinds = ['port_out'])))]);
 
     // Act
-    const policy = registry.forChurn('lapse');
+    const policy = registry.forChurn({ churnKind: 'lapse' });
 
     // Assess
     expect(policy).toBeUndefined();
