@@ -102,6 +102,9 @@ const ConsentRule = z.object({
   expiresAfterDays: z.number().int().positive().optional(),
 });
 
+/** The least a customer can pay in a month, for checking that every customer has an offer within the margin cap. */
+const SMALLEST_REVENUE = 1e-6;
+
 export const PolicySchema = z
   .object({
     id: z.string().regex(/^[a-z0-9-]{1,64}$/, 'must be lowercase letters, digits and dashes'),
@@ -221,7 +224,8 @@ export const PolicySchema = z
       });
     }
     // Every touch (and the click follow-up) must have an offer for every exit reason, tier and
-    // variant it can meet; under a margin cap, one that costs nothing (a customer's cap may be 0).
+    // variant it can meet; under a margin cap, one within the cap of the smallest customer (a
+    // fixed cost above 0 is over it, a share of their own revenue may not be).
     const angles: Array<[PropertyKey[], string]> = policy.touches.map((touch, i) => [['touches', i, 'angle'], touch.angle]);
     if (policy.clickFollowUp) {
       angles.push([['clickFollowUp', 'angle'], policy.clickFollowUp.angle]);
@@ -231,8 +235,8 @@ export const PolicySchema = z
       for (const exitReason of ExitReason.options)
         for (const tier of policy.tiers)
           for (const variant of policy.variants)
-            if (!findOffer(policy, { angle, exitReason, tier: tier.name, variant: variant.id, monthlyRevenue: 0 })) {
-              const free = policy.offerCap ? ' that costs nothing (offerCap)' : '';
+            if (!findOffer(policy, { angle, exitReason, tier: tier.name, variant: variant.id, monthlyRevenue: SMALLEST_REVENUE })) {
+              const free = policy.offerCap ? ' within the margin cap of every customer (offerCap: end with one that costs nothing)' : '';
               issue(path, `no offer${free} for angle "${angle}", exit reason "${exitReason}", tier "${tier.name}", variant "${variant.id}"`);
               return;
             }

@@ -111,7 +111,7 @@ export interface TestDeps extends EngineDeps {
   store: InMemoryCustomerStore;
   scheduler: FakeScheduler;
   clock: FakeClock;
-  channels: { sms: FakeChannel; email: FakeChannel; push: FakeChannel };
+  channels: { sms: FakeChannel; email: FakeChannel; push: FakeChannel; task: FakeChannel };
 }
 
 /** Fresh fakes with the default telecom port-out policy; any part can be replaced. */
@@ -119,7 +119,7 @@ export function makeDeps(overrides: Partial<TestDeps> = {}): TestDeps {
   return {
     store: new InMemoryCustomerStore(),
     scheduler: new FakeScheduler(),
-    channels: { sms: new FakeChannel(0.05, 'sms'), email: new FakeChannel(0.001, 'email'), push: new FakeChannel(0, 'push') },
+    channels: { sms: new FakeChannel(0.05, 'sms'), email: new FakeChannel(0.001, 'email'), push: new FakeChannel(0, 'push'), task: new FakeChannel(undefined, 'task') },
     clock: new FakeClock(),
     policies: defaultPolicies(),
     logger: silentLogger,
