@@ -401,7 +401,7 @@ async function run(s: Scenario): Promise<string[]> {
   const { policy, customer: c } = s;
   const log: Sent[] = [];
   const clock = new FakeClock(c.churnedAtMs + c.ingestDelayMs);
-  const deps = makeDeps({ clock, scheduler: new LateScheduler(s.lateness), policies: new PolicyRegistry([policy]), channels: { sms: new TimedChannel(clock, log), email: new TimedChannel(clock, log), push: new TimedChannel(clock, log) } });
+  const deps = makeDeps({ clock, scheduler: new LateScheduler(s.lateness), policies: new PolicyRegistry([policy]), channels: { sms: new TimedChannel(clock, log), email: new TimedChannel(clock, log), push: new TimedChannel(clock, log), task: new TimedChannel(clock, log) } });
   const truth = new Truth(policy, c.churnedAtMs, c.consents);
   const contact = (channel: Channel) => (c.contacts[channel] ? CONTACTS[channel] : undefined);
   const arm = assign(c.id, policy).arm;
