@@ -31,7 +31,11 @@ totals AS (
     CAST(count(CASE WHEN eligible AND returned_within_window AND retained_12m THEN 1 END) AS INTEGER) AS retained_12m,
     CAST(count(CASE WHEN eligible AND returned_within_window AND nps IS NOT NULL THEN 1 END) AS INTEGER) AS nps_responses,
     CAST(count(CASE WHEN eligible AND returned_within_window AND nps >= 9 THEN 1 END) AS INTEGER) AS promoters,
-    CAST(count(CASE WHEN eligible AND returned_within_window AND nps <= 6 THEN 1 END) AS INTEGER) AS detractors
+    CAST(count(CASE WHEN eligible AND returned_within_window AND nps <= 6 THEN 1 END) AS INTEGER) AS detractors,
+    CAST(count(task_team) AS INTEGER) AS tasks_opened,
+    CAST(count(CASE WHEN task_team IS NOT NULL AND task_status = 'retained' THEN 1 END) AS INTEGER) AS tasks_retained,
+    CAST(count(CASE WHEN task_team IS NOT NULL AND task_status = 'ported_away' THEN 1 END) AS INTEGER) AS tasks_ported_away,
+    CAST(count(CASE WHEN task_team IS NOT NULL AND task_follow_ups > 0 THEN 1 END) AS INTEGER) AS tasks_followed_up
   FROM facts
   GROUP BY cohort_month, segment, exit_reason, channel, variant, arm
 ),
@@ -112,7 +116,13 @@ SELECT
   p.retained_12m_observed,
   CAST(p.retained_12m AS DOUBLE) / NULLIF(p.retained_12m_observed, 0) AS retained_12m_rate,
   p.nps_responses,
-  CAST(100 * (p.promoters - p.detractors) AS DOUBLE) / NULLIF(p.nps_responses, 0) AS nps
+  CAST(100 * (p.promoters - p.detractors) AS DOUBLE) / NULLIF(p.nps_responses, 0) AS nps,
+  p.tasks_opened,
+  p.tasks_retained,
+  p.tasks_ported_away,
+  p.tasks_followed_up,
+  CAST(p.tasks_retained AS DOUBLE) / NULLIF(p.tasks_opened, 0) AS task_retained_rate,
+  CAST(p.tasks_ported_away AS DOUBLE) / NULLIF(p.tasks_opened, 0) AS task_ported_away_rate
 FROM paired p
 LEFT JOIN medians m
   -- Null-safe: a group with a null key still gets its own median (the control pairing above

@@ -57,8 +57,8 @@ export interface RetentionTask {
   /** When the team should act: the policy's due date, then each follow-up's time. */
   dueAt: string;
   openedAt: string;
-  /** Every outcome reported, oldest first. */
-  outcomes: Array<{ outcome: TaskOutcomeKind; at: string; eventId: string; followUpAt?: string; reason?: ExitReason }>;
+  /** Every outcome reported, oldest first (their event ids are in the decision log, not here: erasure keeps tasks). */
+  outcomes: Array<{ outcome: TaskOutcomeKind; at: string; followUpAt?: string; reason?: ExitReason }>;
   /** The reason for leaving the team heard, last reported. */
   reason?: ExitReason;
 }
@@ -525,7 +525,7 @@ function onTaskOutcome(record: CustomerRecord, event: TaskOutcome, nowMs: number
     log(record, { at: event.occurredAt, decision: 'recorded', reason: `task_already_${task.status}`, eventId: event.eventId, journeyId: journey.journeyId });
     return;
   }
-  task.outcomes.push({ outcome: event.outcome, at: event.occurredAt, eventId: event.eventId, ...(event.followUpAt ? { followUpAt: event.followUpAt } : {}), ...(event.reason ? { reason: event.reason } : {}) });
+  task.outcomes.push({ outcome: event.outcome, at: event.occurredAt, ...(event.followUpAt ? { followUpAt: event.followUpAt } : {}), ...(event.reason ? { reason: event.reason } : {}) });
   if (event.reason) task.reason = event.reason;
   log(record, { at: event.occurredAt, decision: 'recorded', reason: `task:${event.outcome}`, eventId: event.eventId, journeyId: journey.journeyId });
   cancelPending(record, journey, `task_${event.outcome}`, event.occurredAt, effects, 'task');

@@ -53,6 +53,7 @@ function syntheticFacts(count: number, seed: number): Row[] {
     const observable6 = returnedAfter !== null && r.chance(0.6);
     const observable12 = observable6 && r.chance(0.5);
     const cohortMonth = r.pick(['2026-03', '2026-04', '2026-05', '2026-06']);
+    const escalated = eligible && r.chance(0.15);
     const churnedAt = Date.parse(`${cohortMonth}-01T00:00:00Z`) + r.int(0, 27) * DAY_MS + r.int(0, DAY_MS - 1);
     rows.push(
       fact({
@@ -85,6 +86,11 @@ function syntheticFacts(count: number, seed: number): Row[] {
         retained_6m: observable6 ? r.chance(0.8) : null,
         retained_12m: observable12 ? r.chance(0.6) : null,
         nps: returnedAfter !== null && r.chance(0.5) ? r.int(0, 10) : null,
+        task_team: escalated ? r.pick(['partner', 'sales']) : null,
+        task_status: escalated ? r.pick(['open', 'follow_up', 'retained', 'ported_away', 'customer_returned']) : null,
+        task_value: escalated ? round6(3000 + r.next() * 9000) : null,
+        task_follow_ups: escalated ? r.int(0, 2) : null,
+        task_reason: escalated && r.chance(0.5) ? r.pick(['coverage', 'price', 'support']) : null,
       }),
     );
   }
@@ -102,8 +108,12 @@ function handCohort(): Row[] {
     for (let i = 0; i < count; i += 1) rows.push(fact({ n: n++, cohort_month: '2025-06', ...values }));
   };
   const back = { status: 'won_back', returned_within_window: true, days_to_return: 40, returned_at: 0, retained_6m: true, retained_12m: null };
-  add(10, { segment: 'standard', ...back });
-  add(50, { segment: 'standard' });
+  // Three of them were handed to the partner team: two retained after a follow-up, one lost.
+  const task = { task_team: 'partner', task_value: 5000, task_follow_ups: 1, task_reason: 'price' };
+  add(8, { segment: 'standard', ...back });
+  add(2, { segment: 'standard', ...back, ...task, task_status: 'retained' });
+  add(49, { segment: 'standard' });
+  add(1, { segment: 'standard', ...task, task_status: 'ported_away', task_follow_ups: 0, task_reason: 'coverage' });
   add(8, { segment: 'high_value', ...back });
   add(32, { segment: 'high_value' });
   add(3, { segment: 'standard', arm: 'control', ...back });
@@ -195,7 +205,9 @@ describe('sql/kpis.sql in DuckDB', () => {
         retained_6m: fc.option(fc.boolean(), { nil: null }),
         retained_12m: fc.option(fc.boolean(), { nil: null }),
         nps: fc.option(fc.integer({ min: 0, max: 10 }), { nil: null }),
-      });
+        task: fc.option(fc.record({ task_team: key(['partner', 'sales']), task_status: key(['open', 'follow_up', 'retained', 'ported_away', 'customer_returned']), task_follow_ups: fc.integer({ min: 0, max: 2 }) }), { nil: null }),
+      })
+      .map(({ task, ...values }) => ({ ...values, ...task }));
       // Returns within the window without their days as well, which journeyFactRow never writes.
     let night = 0;
     let lifts = 0;
@@ -209,6 +221,8 @@ describe('sql/kpis.sql in DuckDB', () => {
 
         // Act
         const fromSql = await lake.query(renderKpiSql(dt, costPerAcquisition));
+        // Gone again, so the named queries below still find the fixture's night the latest.
+        rmSync(join(lakeRoot, `${JOURNEY_FACTS.prefix}dt=${dt}`), { recursive: true });
 
         // Assess
         const expectedRows = aggregate(rows, costPerAcquisition);
@@ -227,8 +241,8 @@ describe('named queries over the latest night', () => {
   const named = readdirSync(namedDir).filter((file) => file.endsWith('.sql'));
   const run = (file: string) => lake.query(readFileSync(new URL(file, namedDir), 'utf8'));
 
-  it('has the four analysts need, each starting with its description', () => {
-    expect(named.sort()).toEqual(['cost-per-winback.sql', 'lift-by-variant.sql', 'retention-of-returned.sql', 'winback-rate-by-cohort.sql']);
+  it('has the five analysts need, each starting with its description', () => {
+    expect(named.sort()).toEqual(['cost-per-winback.sql', 'lift-by-variant.sql', 'retention-of-returned.sql', 'task-outcomes.sql', 'winback-rate-by-cohort.sql']);
     for (const file of named) expect(readFileSync(new URL(file, namedDir), 'utf8')).toMatch(/^-- \S.{20,}\n/);
   });
 
@@ -256,6 +270,16 @@ describe('named queries over the latest night', () => {
     expect(treatment).toMatchObject({ eligible: 100, returned: 18, winback_rate: 0.18 });
     const eligible = rows.reduce((sum, row) => sum + (row.eligible as number), 0);
     expect(eligible).toBe(facts.filter((f) => f.eligible).length);
+  });
+
+  it('task-outcomes counts tasks and outcomes by team and reason for leaving', async () => {
+    const rows = await run('task-outcomes.sql');
+    expect(rows.filter((row) => row.cohort_month === '2025-06')).toEqual([
+      { cohort_month: '2025-06', team: 'partner', reason: 'coverage', tasks_opened: 1, retained: 0, ported_away: 1, followed_up: 0, retained_rate: 0 },
+      { cohort_month: '2025-06', team: 'partner', reason: 'price', tasks_opened: 2, retained: 2, ported_away: 0, followed_up: 2, retained_rate: 1 },
+    ]);
+    const opened = rows.reduce((sum, row) => sum + (row.tasks_opened as number), 0);
+    expect(opened).toBe(facts.filter((f) => f.task_team !== null).length);
   });
 
   it('retention-of-returned weighs each group by its observed returns', async () => {

@@ -45,6 +45,11 @@ export function factRow({ customer_hash, journey_id, cohort_month, churned_at, .
     retained_6m: null,
     retained_12m: null,
     nps: null,
+    task_team: null,
+    task_status: null,
+    task_value: null,
+    task_follow_ups: null,
+    task_reason: null,
     ...overrides,
   };
 }

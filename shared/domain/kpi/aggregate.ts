@@ -26,6 +26,10 @@ interface Totals {
   npsResponses: number;
   promoters: number;
   detractors: number;
+  tasksOpened: number;
+  tasksRetained: number;
+  tasksPortedAway: number;
+  tasksFollowedUp: number;
 }
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
@@ -75,12 +79,18 @@ export class KpiAggregator {
     const id = JSON.stringify(GROUP_BY.map((name) => key[name]));
     let totals = this.groups.get(id);
     if (!totals) {
-      totals = { key, journeys: 0, eligible: 0, contacted: 0, delivered: 0, clicked: 0, returned: 0, messageCost: 0, offerCost: 0, revenue: 0, daysToReturn: new Map(), retained6Observed: 0, retained6: 0, retained12Observed: 0, retained12: 0, npsResponses: 0, promoters: 0, detractors: 0 };
+      totals = { key, journeys: 0, eligible: 0, contacted: 0, delivered: 0, clicked: 0, returned: 0, messageCost: 0, offerCost: 0, revenue: 0, daysToReturn: new Map(), retained6Observed: 0, retained6: 0, retained12Observed: 0, retained12: 0, npsResponses: 0, promoters: 0, detractors: 0, tasksOpened: 0, tasksRetained: 0, tasksPortedAway: 0, tasksFollowedUp: 0 };
       this.groups.set(id, totals);
     }
     totals.journeys += 1;
     totals.messageCost += fact.message_cost as number;
     totals.offerCost += fact.offer_cost as number;
+    if (fact.task_team !== null && fact.task_team !== undefined) {
+      totals.tasksOpened += 1;
+      if (fact.task_status === 'retained') totals.tasksRetained += 1;
+      if (fact.task_status === 'ported_away') totals.tasksPortedAway += 1;
+      if ((fact.task_follow_ups as number) > 0) totals.tasksFollowedUp += 1;
+    }
     if (!fact.eligible) return;
     totals.eligible += 1;
     if ((fact.touches_sent as number) > 0) totals.contacted += 1;
@@ -163,6 +173,12 @@ export class KpiAggregator {
           retained_12m_rate: ratio(t.retained12, t.retained12Observed),
           nps_responses: t.npsResponses,
           nps: t.npsResponses === 0 ? null : (100 * (t.promoters - t.detractors)) / t.npsResponses,
+          tasks_opened: t.tasksOpened,
+          tasks_retained: t.tasksRetained,
+          tasks_ported_away: t.tasksPortedAway,
+          tasks_followed_up: t.tasksFollowedUp,
+          task_retained_rate: ratio(t.tasksRetained, t.tasksOpened),
+          task_ported_away_rate: ratio(t.tasksPortedAway, t.tasksOpened),
         };
       });
   }

@@ -2,7 +2,7 @@ import type { CustomerRecord, Journey } from '../customer.ts';
 import type { ErasedJourney } from '../erasure.ts';
 import { pseudonymize } from '../hash.ts';
 import type { PolicyRegistry } from '../policy-registry.ts';
-import { horizonEndMs } from '../policy.ts';
+import { horizonEndMs, offerCost } from '../policy.ts';
 import { DAY_MS } from '../vocabulary.ts';
 import type { Row } from './tables.ts';
 
@@ -11,6 +11,8 @@ export const RETENTION_6M_DAYS = 182;
 export const RETENTION_12M_DAYS = 365;
 
 type FactJourney = Omit<Journey, 'touches' | 'churnEventId'> & { touches: Array<Pick<Journey['touches'][number], 'channel' | 'status' | 'offerId' | 'cost' | 'engagement'>> };
+
+const task = (journey: FactJourney) => journey.task;
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 
@@ -23,12 +25,15 @@ export function journeyFactRow(journey: FactJourney, customerHash: string, churn
   const policy = policies.get(journey.policyId, journey.policyVersion);
   const churnedAtMs = Date.parse(journey.churnedAt);
   const returnedAtMs = journey.returnedAt ? Date.parse(journey.returnedAt) : undefined;
-  const sent = journey.touches.filter((t) => t.status === 'sent');
-  const withheld = journey.touches.filter((t) => t.status === 'withheld');
+  // Messages to the customer; a task notice went to a team, and is counted by the task columns.
+  const messages = journey.touches.filter((t) => t.channel !== 'task');
+  const sent = messages.filter((t) => t.status === 'sent');
+  const withheld = messages.filter((t) => t.status === 'withheld');
   const withinWindow = journey.status === 'won_back';
   // The offer taken up: the last one actually sent before a return that counts.
   const lastOffer = withinWindow ? sent.at(-1) : undefined;
-  const offerCost = lastOffer ? (policy.offers.find((o) => o.id === lastOffer.offerId)?.cost ?? 0) : 0;
+  const takenUp = lastOffer ? policy.offers.find((o) => o.id === lastOffer.offerId) : undefined;
+  const retention = task(journey);
   const retained = (days: number): boolean | null => {
     if (returnedAtMs === undefined || nowMs < returnedAtMs + days * DAY_MS) return null;
     return churnedAgainAtMs === undefined || churnedAgainAtMs >= returnedAtMs + days * DAY_MS;
@@ -51,13 +56,13 @@ export function journeyFactRow(journey: FactJourney, customerHash: string, churn
     ineligible_reasons: journey.ineligibleReasons.join(','),
     channel: journey.touches[0]?.channel ?? 'none',
     channels_used: [...new Set([...sent, ...withheld].map((t) => t.channel))].sort().join(','),
-    touches_planned: journey.touches.length,
+    touches_planned: messages.length,
     touches_sent: sent.length,
     touches_withheld: withheld.length,
-    touches_delivered: journey.touches.filter((t) => t.engagement.delivered !== undefined).length,
-    touches_clicked: journey.touches.filter((t) => t.engagement.clicked !== undefined).length,
+    touches_delivered: messages.filter((t) => t.engagement.delivered !== undefined).length,
+    touches_clicked: messages.filter((t) => t.engagement.clicked !== undefined).length,
     message_cost: round6(sent.reduce((sum, t) => sum + (t.cost ?? 0), 0)),
-    offer_cost: round6(offerCost),
+    offer_cost: round6(takenUp ? offerCost(takenUp, journey.monthlyRevenue) : 0),
     returned_at: returnedAtMs ?? null,
     days_to_return: returnedAtMs === undefined ? null : Math.floor((returnedAtMs - churnedAtMs) / DAY_MS),
     returned_within_window: withinWindow,
@@ -66,6 +71,11 @@ export function journeyFactRow(journey: FactJourney, customerHash: string, churn
     retained_6m: retained(RETENTION_6M_DAYS),
     retained_12m: retained(RETENTION_12M_DAYS),
     nps: journey.npsScore ?? null,
+    task_team: retention?.team ?? null,
+    task_status: retention?.status ?? null,
+    task_value: retention ? round6(retention.value) : null,
+    task_follow_ups: retention ? retention.outcomes.filter((o) => o.outcome === 'follow_up').length : null,
+    task_reason: retention?.reason ?? null,
   };
 }
 

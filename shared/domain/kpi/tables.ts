@@ -42,9 +42,9 @@ export const JOURNEY_FACTS: TableDefinition = {
     { name: 'status', type: 'string', comment: 'active, won_back, returned, ineligible, ended' },
     { name: 'eligible', type: 'boolean', comment: 'worth a touch under the policy' },
     { name: 'ineligible_reasons', type: 'string', comment: 'comma-separated reasons, empty when eligible' },
-    { name: 'channel', type: 'string', comment: 'channel of the first touch, none without touches' },
-    { name: 'channels_used', type: 'string', comment: 'comma-separated channels that sent (or withheld) a touch' },
-    { name: 'touches_planned', type: 'int', comment: 'touches planned' },
+    { name: 'channel', type: 'string', comment: 'channel of the first touch (task: handed to a retention team), none without touches' },
+    { name: 'channels_used', type: 'string', comment: 'comma-separated channels that sent (or withheld) a message' },
+    { name: 'touches_planned', type: 'int', comment: 'messages planned (touches and counts below leave out task notices)' },
     { name: 'touches_sent', type: 'int', comment: 'touches sent (treatment)' },
     { name: 'touches_withheld', type: 'int', comment: 'touches recorded but not sent (control)' },
     { name: 'touches_delivered', type: 'int', comment: 'touches with a delivery receipt' },
@@ -59,6 +59,11 @@ export const JOURNEY_FACTS: TableDefinition = {
     { name: 'retained_6m', type: 'boolean', comment: 'still a customer 6 months (182 days) after returning; null until observable' },
     { name: 'retained_12m', type: 'boolean', comment: 'still a customer 12 months (365 days) after returning; null until observable' },
     { name: 'nps', type: 'int', comment: 'survey score 0-10 after the return, null if none' },
+    { name: 'task_team', type: 'string', comment: 'retention team the account was escalated to, null if not escalated' },
+    { name: 'task_status', type: 'string', comment: 'open, follow_up, retained, ported_away, customer_returned; null if not escalated' },
+    { name: 'task_value', type: 'double', comment: 'account value by the escalation formula, null if not escalated' },
+    { name: 'task_follow_ups', type: 'int', comment: 'follow-ups the team agreed with the customer, null if not escalated' },
+    { name: 'task_reason', type: 'string', comment: 'reason for leaving the team reported, null if none' },
   ],
 };
 
@@ -96,6 +101,12 @@ export const KPIS: TableDefinition = {
     { name: 'retained_12m_rate', type: 'double', comment: 'share of those still customers at 12 months' },
     { name: 'nps_responses', type: 'int', comment: 'survey answers of returned customers' },
     { name: 'nps', type: 'double', comment: 'net promoter score of returned customers (-100..100)' },
+    { name: 'tasks_opened', type: 'int', comment: 'journeys escalated to a retention team' },
+    { name: 'tasks_retained', type: 'int', comment: 'tasks whose outcome was retained' },
+    { name: 'tasks_ported_away', type: 'int', comment: 'tasks whose outcome was ported_away' },
+    { name: 'tasks_followed_up', type: 'int', comment: 'tasks with at least one follow-up' },
+    { name: 'task_retained_rate', type: 'double', comment: 'tasks_retained / tasks_opened' },
+    { name: 'task_ported_away_rate', type: 'double', comment: 'tasks_ported_away / tasks_opened' },
   ],
 };
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePolicy, type PolicyInput } from '#shared/domain/policy';
 import { PolicyRegistry } from '#shared/domain/policy-registry';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
+import { customerFactRows } from '#shared/domain/kpi/facts';
 import { ingestEvent } from '#shared/engine/ingest-event';
 import { churnEvent, returnedEvent } from '../../fixtures/events.ts';
 import { makeDeps, runUntil, type TestDeps } from '../../support/fakes.ts';
@@ -163,5 +164,22 @@ describe('task outcomes', () => {
     await ingestEvent(deps, outcome('partner-8', 'no-such-task', { outcome: 'retained' }, T0 + 1000));
     expect((await journeyOf(deps, 'partner-8')).status).toBe('active');
     expect((await recordOf(deps, 'partner-8')).history.at(-1)?.reason).toBe('outcome_for_unknown_task');
+  });
+});
+
+describe('task KPIs', () => {
+  it('writes the task into the journey facts, and keeps its notices out of the message counts', async () => {
+    const deps = depsWith((p) => void (p.escalation = { ...p.escalation!, mode: 'before' }));
+    await ingestEvent(deps, partnerChurn('partner-9'));
+    await runUntil(deps, deps.scheduler, day(2));
+    const { taskId } = (await journeyOf(deps, 'partner-9')).task!;
+    await ingestEvent(deps, outcome('partner-9', taskId, { outcome: 'follow_up', followUpAt: iso(day(4)) }, day(2)));
+    await runUntil(deps, deps.scheduler, day(5));
+    await ingestEvent(deps, outcome('partner-9', taskId, { outcome: 'retained', reason: 'support' }, day(6)));
+
+    const [row] = customerFactRows(await recordOf(deps, 'partner-9'), 'hash-key', day(7), deps.policies);
+
+    expect(row).toMatchObject({ channel: 'task', touches_planned: 2, touches_sent: 0, message_cost: 0, status: 'won_back', task_team: 'partner', task_status: 'retained', task_value: 7200, task_follow_ups: 1, task_reason: 'support' });
+    expect(JSON.stringify(row)).not.toMatch(/Sam Carter|harbour|ACC-778|partner-9/);
   });
 });

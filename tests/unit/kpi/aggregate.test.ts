@@ -40,7 +40,7 @@ const only = (rows: Row[], match: Partial<Row>) => {
 describe('the fact helper', () => {
   it('fills exactly the columns of journey_facts', () => {
     expect(Object.keys(fact())).toEqual(JOURNEY_FACTS.columns.map((c) => c.name));
-    expect(JOURNEY_FACTS.columns).toHaveLength(31);
+    expect(JOURNEY_FACTS.columns).toHaveLength(36);
   });
 });
 
