@@ -109,7 +109,7 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
   const deps: EngineDeps = {
     store: new DynamoDbCustomerStore({ client: createDocumentClient(client), tableName: TABLE_NAME, phoneHashKey: deriveKey(config.WINBACK_MASTER_KEY, 'phone-lookup') }),
     scheduler: timers,
-    channels: { sms: outbox, email: outbox, push: outbox },
+    channels: { sms: outbox, email: outbox, push: outbox, task: outbox },
     clock,
     policies,
     logger,

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { AUDIENCES_PREFIX } from '#shared/domain/audience';
 import { ANALYST_TABLES } from '#shared/domain/kpi/tables';
 import { acknowledgeWildcardResource, type Analytics } from './analytics.ts';
+import { grantTableData } from './touch-delivery.ts';
 import { WinbackFunction } from './winback-function.ts';
 import { deadLetterQueue } from './dead-letter-queue.ts';
 
@@ -91,7 +92,7 @@ export class NightlyJob extends Construct {
     });
 
     // Reads journeys, never writes them.
-    props.table.grantReadData(this.handler);
+    grantTableData(this.handler, props.table, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:DescribeTable']);
     props.keysSecret.grantRead(this.handler);
     // Lists, clears and writes its own partitions only (a re-run replaces the night's files).
     for (const table of ANALYST_TABLES) props.lakeBucket.grantReadWrite(this.handler, `${table.prefix}*`);

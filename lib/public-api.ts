@@ -71,6 +71,7 @@ export class PublicApi extends Construct {
     this.api.root.addResource('healthz').addMethod('GET', integration);
     const v1 = this.api.root.addResource('v1');
     v1.addResource('events').addMethod('POST', integration);
+    v1.addResource('tasks').addMethod('GET', integration);
     const customer = v1.addResource('customers').addResource('{customerId}');
     customer.addMethod('GET', integration);
     customer.addMethod('DELETE', integration);

@@ -22,6 +22,13 @@ export const SettingsSchema = z.object({
   smsSenderId: optional(z.string().regex(/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/, 'must be 1–11 letters or digits, with at least one letter')),
   /** Origination number (E.164) or identity for SMS, where the destination country requires one. */
   smsOriginationNumber: optional(z.e164()),
+  /**
+   * Who receives retention tasks, by team (the `team` of the policies' escalation routes): e-mail
+   * addresses subscribed to the task topic, each with a filter on its team. A team without
+   * addresses still has its tasks listed by `GET /v1/tasks`.
+   * @default {}
+   */
+  retentionTeams: z.record(z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be a team name: lowercase letters, digits and dashes'), z.array(z.email()).min(1)).default({}),
   /** Where alarms are e-mailed; alarms still exist (on the alarm topic) without it. */
   alarmEmail: optional(z.email()),
   /** A JSON policy file replacing the embedded telecom port-out policy. */

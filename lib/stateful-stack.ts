@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { WINBACK_TABLE } from '#shared/adapters/aws/dynamodb-table';
@@ -34,6 +34,13 @@ export class WinbackStatefulStack extends Stack {
       encryption: TableEncryption.AWS_MANAGED,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const { taskIndex } = WINBACK_TABLE;
+    this.table.addGlobalSecondaryIndex({
+      indexName: taskIndex.name,
+      partitionKey: { name: taskIndex.partitionKey.name, type: AttributeType.STRING },
+      sortKey: { name: taskIndex.sortKey.name, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
     });
 
     const accessLogs = new Bucket(this, 'LakeAccessLogs', {

@@ -10,7 +10,7 @@ import { NightlyJob } from './nightly-job.ts';
 import { Operations } from './operations.ts';
 import { PublicApi } from './public-api.ts';
 import type { Settings } from './settings.ts';
-import { TouchDelivery } from './touch-delivery.ts';
+import { grantTaskIndexQuery, TouchDelivery } from './touch-delivery.ts';
 
 export interface WinbackStatelessStackProps extends StackProps {
   /** From the stateful stack. */
@@ -48,6 +48,7 @@ export class WinbackStatelessStack extends Stack {
     this.delivery = new TouchDelivery(this, 'Delivery', { table: props.table, keysSecret, messagingKey, settings: props.settings, policyDefine });
     this.publicApi = new PublicApi(this, 'PublicApi', { auth: props.settings.apiAuth, environment: this.delivery.timerEnvironment, policyDefine });
     this.delivery.grantEngine(this.publicApi.handler, { table: props.table, keysSecret });
+    grantTaskIndexQuery(this.publicApi.handler, props.table);
     // Base of the RFC 8058 one-click unsubscribe link in every e-mail.
     this.delivery.sendFunction.addEnvironment('UNSUBSCRIBE_BASE_URL', this.publicApi.api.urlForPath('/v1/unsubscribe'));
 

@@ -6,7 +6,10 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { ConfigurationSet, ConfigurationSetEventDestination, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
 import { CfnConfigurationSet } from 'aws-cdk-lib/aws-smsvoice';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { TEAM_ATTRIBUTE } from '#shared/adapters/aws/sns-task-channel';
+import { WINBACK_TABLE } from '#shared/adapters/aws/dynamodb-table';
 import { SMS_EVENT_TYPES } from '#shared/adapters/aws/sms-notifications';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -56,6 +59,11 @@ export class TouchDelivery extends Construct {
    * replies such as STOP reach the engagement function.
    */
   readonly smsInboundTopic: Topic;
+  /**
+   * Retention tasks for people: the send function publishes each task notice here with its team
+   * as a message attribute; each team's e-mail subscription (`retentionTeams`) filters on it.
+   */
+  readonly retentionTaskTopic: Topic;
   /** The environment every engine function needs to create and cancel touch timers. */
   readonly timerEnvironment: Record<string, string>;
 
@@ -104,6 +112,12 @@ export class TouchDelivery extends Construct {
     // The service checks that it may publish to the topic when the destination is created.
     this.smsConfigurationSet.node.addDependency(this.smsEventsTopic);
 
+    this.retentionTaskTopic = new Topic(this, 'RetentionTasks', { masterKey: props.messagingKey, enforceSSL: true });
+    for (const [team, addresses] of Object.entries(props.settings.retentionTeams)) {
+      const filterPolicy = { [TEAM_ATTRIBUTE]: SubscriptionFilter.stringFilter({ allowlist: [team] }) };
+      for (const address of addresses) this.retentionTaskTopic.addSubscription(new EmailSubscription(address, { filterPolicy }));
+    }
+
     // A fixed name lets the other functions know the send function's ARN without a reference,
     // which would close a dependency cycle (send → API URL → API function → send).
     const sendFunctionName = `${stack.stackName}-send-touch`;
@@ -138,8 +152,13 @@ export class TouchDelivery extends Construct {
         SMS_CONFIGURATION_SET: this.smsConfigurationSetName,
         SMS_MESSAGE_TYPE: 'PROMOTIONAL',
         SMS_ORIGINATION_IDENTITY: props.settings.smsOriginationNumber ?? '',
+        RETENTION_TASK_TOPIC_ARN: this.retentionTaskTopic.topicArn,
       },
     });
+    // What grantPublish would give, without its `kms:GenerateDataKey*` wildcard: SNS encrypts
+    // each message under the messaging key with a data key asked for on the publisher's behalf.
+    this.sendFunction.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [this.retentionTaskTopic.topicArn] }));
+    this.sendFunction.addToRolePolicy(new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.messagingKey.keyArn] }));
     // Scheduler may invoke exactly this function (not its versions or aliases: no `:*`), and
     // send what it cannot deliver to its dead-letter queue.
     this.schedulerRole.addToPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.sendFunction.functionArn] }));
@@ -192,11 +211,28 @@ export class TouchDelivery extends Construct {
       }),
     );
     this.schedulerRole.grantPassRole(grantee.grantPrincipal);
-    props.table.grantReadWriteData(grantee);
+    grantTableData(grantee, props.table, TABLE_READ_WRITE);
     props.keysSecret.grantRead(grantee);
     Validations.of(grantee).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${this.scheduleGroupName}/*]`,
       reason: "Timer names are per touch, made at run time; the wildcard is bounded to this deployment's schedule group.",
     });
   }
+}
+
+/** Item reads and writes on the table itself: what an engine function does to records and receipts. */
+export const TABLE_READ_WRITE = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'] as const;
+
+/**
+ * Table rights named item by item, instead of `grantReadWriteData`: with an index on the table,
+ * that grant adds `<table>/index/*`, a wildcard over every index, where only the API reads one
+ * (`grantTaskIndexQuery`). Transactions need the rights of the writes they hold, nothing more.
+ */
+export function grantTableData(grantee: WinbackFunction, table: ITable, actions: readonly string[]): void {
+  grantee.addToRolePolicy(new PolicyStatement({ actions: [...actions], resources: [table.tableArn] }));
+}
+
+/** Querying the task index, for `GET /v1/tasks`. */
+export function grantTaskIndexQuery(grantee: WinbackFunction, table: ITable): void {
+  grantee.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${WINBACK_TABLE.taskIndex.name}`] }));
 }

@@ -201,6 +201,12 @@ function timerFor(record: CustomerRecord, touch: Touch): TimerSpec {
   };
 }
 
+/** The customer's latest retention task, and its journey: what the task listing shows of them. */
+export function latestTask(record: CustomerRecord): { journey: Journey; task: RetentionTask } | undefined {
+  const journey = record.journeys.findLast((j) => j.task !== undefined);
+  return journey ? { journey, task: journey.task! } : undefined;
+}
+
 export function activeJourney(record: CustomerRecord): Journey | undefined {
   return record.journeys.findLast((journey) => journey.status === 'active');
 }

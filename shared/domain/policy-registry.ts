@@ -30,6 +30,7 @@ export function policyApplies(policy: Pick<Policy, 'churnKinds' | 'appliesTo'>, 
 export class PolicyRegistry {
   private readonly byKey = new Map<string, Policy>();
   private readonly current: Policy[];
+  private readonly routedTeams: string[];
 
   /**
    * @param policies the policies that plan new journeys, in order of precedence
@@ -43,6 +44,7 @@ export class PolicyRegistry {
       this.byKey.set(key, policy);
     }
     this.current = policies.filter((policy) => policies.find((p) => p.id === policy.id) === policy);
+    this.routedTeams = [...new Set([...this.byKey.values()].flatMap((policy) => policy.escalation?.routes.map((route) => route.team) ?? []))].sort();
   }
 
   private static key(id: string, version: string): string {
@@ -52,6 +54,11 @@ export class PolicyRegistry {
   /** The policy that plans a new journey for this churn, or undefined if none applies. */
   forChurn(selector: PolicySelector): Policy | undefined {
     return this.current.find((policy) => policyApplies(policy, selector));
+  }
+
+  /** Every retention team a known policy version routes tasks to. */
+  teams(): string[] {
+    return [...this.routedTeams];
   }
 
   /** The exact version a journey was planned with. */

@@ -4,11 +4,18 @@ import { Identifier, MAX_BATCH_EVENTS, parseEvent, toFieldIssues } from '#shared
 import type { EngineDeps } from '#shared/engine/deps';
 import { ingestBatch, ingestEvent } from '#shared/engine/ingest-event';
 import { eraseCustomer, viewCustomer } from '#shared/engine/customer-admin';
+import { listTasks, MAX_TASKS_LISTED } from '#shared/engine/retention-tasks';
 import type { Route } from './http-types.ts';
 
 
 const BatchEnvelope = z.object({
   events: z.array(z.unknown()).min(1, 'must hold at least one event').max(MAX_BATCH_EVENTS, `must hold at most ${MAX_BATCH_EVENTS} events`),
+});
+
+const TaskQuery = z.object({
+  team: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be a team name: lowercase letters, digits and dashes').optional(),
+  status: z.enum(['open', 'all']).default('open'),
+  limit: z.coerce.number().int().min(1).max(MAX_TASKS_LISTED).default(100),
 });
 
 function customerId(params: Record<string, string>): string {
@@ -46,6 +53,15 @@ export function v1Routes(deps: EngineDeps): Route[] {
       method: 'GET',
       path: '/v1/customers/{customerId}',
       handler: async ({ params }) => ({ status: 200, body: await viewCustomer(deps, customerId(params)) }),
+    },
+    {
+      method: 'GET',
+      path: '/v1/tasks',
+      handler: async ({ query }) => {
+        const parsed = TaskQuery.safeParse(query ?? {});
+        if (!parsed.success) throw new ValidationError('invalid query', toFieldIssues(parsed.error));
+        return { status: 200, body: { tasks: await listTasks(deps, parsed.data) } };
+      },
     },
     {
       method: 'DELETE',

@@ -28,6 +28,12 @@ export interface CustomerStore {
   customerIdByPhone(phone: string): Promise<string | undefined>;
   hasEvent(eventId: string): Promise<boolean>;
   /**
+   * The customers whose latest retention task is the team's, by the task's due date (earliest
+   * first), at most `limit`. An index kept in step by `save` (eventually consistent in DynamoDB:
+   * a task saved a moment ago may be missing), removed by `erase`.
+   */
+  withTasksFor(team: string, limit: number): Promise<CustomerRecord[]>;
+  /**
    * Saves `record` if the stored version is still `record.version` (0 = not stored yet), storing
    * it with version + 1, together with the event receipt if one is given.
    * @throws ConcurrentUpdateError when the stored version moved

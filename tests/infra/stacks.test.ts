@@ -67,7 +67,36 @@ describe('Winback CDK app (API key mode, the default)', () => {
     const wildcard = all.filter((s) => resourcesOf(s).includes('*'));
     // X-Ray tracing calls only, acknowledged with its reason in lib/.
     for (const s of wildcard) expect(actionsOf(s).every((a) => ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'].includes(a)), JSON.stringify(s)).toBe(true);
-    expect(all.some((s) => actionsOf(s).some((a) => a.startsWith('sns:Publish')))).toBe(false);
+    // Publishing is for the retention tasks only, by the send function only.
+    const sendFunctionId = onlyLogicalId(engine, 'AWS::Lambda::Function', { Handler: 'index.handler', Description: Match.stringLikeRegexp('Sends one due touch') });
+    const sendRoleId = (engine.findResources('AWS::Lambda::Function')[sendFunctionId]!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+    const publish = all.filter((s) => actionsOf(s).some((a) => a.startsWith('sns:')));
+    expect(publish).toHaveLength(1);
+    expect(statementsOfRole(engine, sendRoleId)).toContainEqual(publish[0]);
+    const taskTopicIds = Object.keys(engine.findResources('AWS::SNS::Topic')).filter((id) => id.includes('RetentionTasks'));
+    expect(taskTopicIds).toHaveLength(1);
+    expect(resourcesOf(publish[0]!)).toEqual([{ Ref: taskTopicIds[0] }]);
+  });
+
+  it('indexes retention tasks by team and due date, and lets only the API query that index', () => {
+    data.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [{ IndexName: 'tasks', KeySchema: [{ AttributeName: 'taskTeam', KeyType: 'HASH' }, { AttributeName: 'taskDueAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+    });
+    const all = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    const onIndexes = all.filter((s) => JSON.stringify(s.Resource).includes('/index/'));
+    expect(onIndexes).toHaveLength(1);
+    expect(actionsOf(onIndexes[0]!)).toEqual(['dynamodb:Query']);
+    expect(JSON.stringify(onIndexes[0]!.Resource)).toContain('/index/tasks');
+  });
+
+  it('e-mails each team only its own tasks', () => {
+    const { engine } = synthWinback({ retentionTeams: { partner: ['partners@example.com'], sales: ['sales@example.com', 'sales-lead@example.com'] } });
+    const subscriptions = Object.values(engine.findResources('AWS::SNS::Subscription')).map((s) => s.Properties).filter((s) => s.Protocol === 'email');
+    expect(subscriptions.map((s) => [s.Endpoint, s.FilterPolicy]).sort()).toEqual([
+      ['partners@example.com', { team: ['partner'] }],
+      ['sales-lead@example.com', { team: ['sales'] }],
+      ['sales@example.com', { team: ['sales'] }],
+    ]);
   });
 
   it('lets only the send function send texts, with its configuration set and this account’s origination identities', () => {
@@ -171,7 +200,7 @@ describe('Winback CDK app (API key mode, the default)', () => {
     const methods = Object.values(engine.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
     const unsubscribeId = onlyLogicalId(engine, 'AWS::ApiGateway::Resource', { PathPart: 'unsubscribe' });
     const [open, guarded] = [methods.filter((m) => m.ResourceId.Ref === unsubscribeId), methods.filter((m) => m.ResourceId.Ref !== unsubscribeId)];
-    expect(guarded.map((m) => m.HttpMethod).sort()).toEqual(['DELETE', 'GET', 'GET', 'POST']);
+    expect(guarded.map((m) => m.HttpMethod).sort()).toEqual(['DELETE', 'GET', 'GET', 'GET', 'POST']);
     for (const method of guarded) expect(method).toMatchObject({ ApiKeyRequired: true });
     expect(open.map((m) => m.HttpMethod).sort()).toEqual(['GET', 'POST']);
     for (const method of open) expect(method).toMatchObject({ ApiKeyRequired: false, AuthorizationType: 'NONE' });
@@ -186,7 +215,7 @@ describe('Winback CDK app, operator settings', () => {
     const unsubscribeId = onlyLogicalId(engine, 'AWS::ApiGateway::Resource', { PathPart: 'unsubscribe' });
     const methods = Object.values(engine.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
     const guarded = methods.filter((m) => m.ResourceId.Ref !== unsubscribeId);
-    expect(guarded).toHaveLength(4);
+    expect(guarded).toHaveLength(5);
     for (const method of guarded) expect(method.AuthorizationType).toBe('AWS_IAM');
     for (const method of methods.filter((m) => m.ResourceId.Ref === unsubscribeId)) expect(method.AuthorizationType).toBe('NONE');
     engine.resourceCountIs('AWS::ApiGateway::UsagePlan', 0);

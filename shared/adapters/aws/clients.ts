@@ -3,6 +3,7 @@ import { PinpointSMSVoiceV2Client, type PinpointSMSVoiceV2ClientConfig } from '@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
 import { SESv2Client, type SESv2ClientConfig } from '@aws-sdk/client-sesv2';
+import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import { ChannelError } from '#shared/ports/message-channel';
 
 /**
@@ -32,6 +33,8 @@ export const SCHEDULER_MAX_ATTEMPTS = 5;
 export const SMS_MAX_ATTEMPTS = 3;
 /** Attempts per SES SendEmail. */
 export const SES_MAX_ATTEMPTS = 3;
+/** Attempts per SNS Publish of a retention task (a retry after a lost answer may notify the team twice, nothing worse). */
+export const SNS_MAX_ATTEMPTS = 3;
 /** Attempts per S3 call (and per part of a multipart upload). */
 export const S3_MAX_ATTEMPTS = 5;
 /**
@@ -64,6 +67,11 @@ export function createSmsClient(overrides: PinpointSMSVoiceV2ClientConfig = {}):
 /** The SES v2 client for {@link SesEmailChannel}. */
 export function createSesClient(overrides: SESv2ClientConfig = {}): SESv2Client {
   return new SESv2Client({ retryMode: 'standard', maxAttempts: SES_MAX_ATTEMPTS, requestHandler: SMALL_CALL_HTTP, ...overrides });
+}
+
+/** The SNS client for {@link SnsTaskChannel}. */
+export function createSnsClient(overrides: SNSClientConfig = {}): SNSClient {
+  return new SNSClient({ retryMode: 'standard', maxAttempts: SNS_MAX_ATTEMPTS, requestHandler: SMALL_CALL_HTTP, ...overrides });
 }
 
 /**

@@ -12,10 +12,11 @@ import {
   type PutCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { CustomerRecord } from '#shared/domain/customer';
+import { latestTask, type CustomerRecord } from '#shared/domain/customer';
 import type { ErasedJourney } from '#shared/domain/erasure';
 import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
 import type { CustomerStore, EventReceipt, StoredJourneys } from '#shared/ports/customer-store';
+import { WINBACK_TABLE } from './dynamodb-table.ts';
 
 /** Options of {@link DynamoDbCustomerStore}. */
 export interface DynamoDbCustomerStoreOptions {
@@ -68,6 +69,9 @@ interface CustomerItem {
   record: Omit<CustomerRecord, 'version'>;
   /** The lookup key of the record's phone number, if it has one: says which lookup item to replace or delete. */
   phoneKey?: string;
+  /** Keys of the sparse task index, when the latest journey was escalated. */
+  taskTeam?: string;
+  taskDueAt?: string;
 }
 
 /**
@@ -81,6 +85,10 @@ interface CustomerItem {
  * | event receipt | `EVENT#<eventId>` | `RECEIPT` | `eventId`, `type`, `receivedAt`, `expiresAt` (epoch s, TTL) |
  * | erased journey | `ERASED#<customerHash>` | `JOURNEY#<journeyId>` | `facts` (the `ErasedJourney`) |
  * | phone lookup | `PHONE#<HMAC-SHA256 of the E.164 phone>` | `CUSTOMER#<customerId>` | `customerId`, `linkedAt` (epoch ms) |
+ *
+ * Index `tasks` (sparse, all attributes): a customer item whose latest journey has a retention
+ * task carries `taskTeam` and `taskDueAt` (`<due ISO>#<customerId>`), so a team's tasks are one
+ * query by due date, and an erased customer leaves the index with its item.
  *
  * Why this shape:
  * - One item per customer: every change to a customer is one conditional write on `version`,
@@ -151,6 +159,27 @@ export class DynamoDbCustomerStore implements CustomerStore {
       new GetCommand({ TableName: this.tableName, Key: receiptKey(eventId), ConsistentRead: true, ProjectionExpression: 'pk' }),
     );
     return Item !== undefined;
+  }
+
+  async withTasksFor(team: string, limit: number): Promise<CustomerRecord[]> {
+    const records: CustomerRecord[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: WINBACK_TABLE.taskIndex.name,
+          KeyConditionExpression: '#team = :team',
+          ExpressionAttributeNames: { '#team': WINBACK_TABLE.taskIndex.partitionKey.name },
+          ExpressionAttributeValues: { ':team': team },
+          Limit: limit - records.length,
+          ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
+        }),
+      );
+      for (const item of (page.Items ?? []) as CustomerItem[]) records.push({ ...item.record, version: item.version });
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey && records.length < limit);
+    return records;
   }
 
   async save(record: CustomerRecord, receipt?: EventReceipt): Promise<void> {
@@ -301,7 +330,14 @@ export class DynamoDbCustomerStore implements CustomerStore {
 
   private customerPut(record: CustomerRecord, phoneKey: string | undefined): PutCommandInput {
     const { version, ...rest } = record;
-    const item: CustomerItem = { ...customerKey(record.customerId), version: version + 1, record: rest, ...(phoneKey ? { phoneKey } : {}) };
+    const task = latestTask(record)?.task;
+    const item: CustomerItem = {
+      ...customerKey(record.customerId),
+      version: version + 1,
+      record: rest,
+      ...(phoneKey ? { phoneKey } : {}),
+      ...(task ? { taskTeam: task.team, taskDueAt: `${task.dueAt}#${record.customerId}` } : {}),
+    };
     const condition =
       version === 0
         ? { ConditionExpression: 'attribute_not_exists(pk)' }

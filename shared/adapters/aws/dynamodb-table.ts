@@ -4,6 +4,7 @@ import {
   DescribeTimeToLiveCommand,
   ResourceInUseException,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
   type CreateTableCommandInput,
@@ -24,6 +25,12 @@ export const WINBACK_TABLE = {
   partitionKey: { name: 'pk', type: 'S' },
   /** Sort key: `RECORD`, `RECEIPT`, `JOURNEY#<journeyId>`. */
   sortKey: { name: 'sk', type: 'S' },
+  /**
+   * Sparse index of retention tasks: only a customer item whose latest journey was escalated has
+   * `taskTeam` (partition) and `taskDueAt` (sort: due date, then customer id), so a team's tasks
+   * are one query, by due date.
+   */
+  taskIndex: { name: 'tasks', partitionKey: { name: 'taskTeam', type: 'S' }, sortKey: { name: 'taskDueAt', type: 'S' } },
   /** Epoch seconds after which DynamoDB may delete the item (set on event receipts only). */
   timeToLiveAttribute: 'expiresAt',
   /** Traffic is bursty (batches of churn events, nightly jobs) and idle most of the day. */
@@ -32,19 +39,51 @@ export const WINBACK_TABLE = {
 
 /** The CreateTable request for the Winback table, as the local runner and tests create it. */
 export function createTableInput(tableName: string): CreateTableCommandInput {
-  const { partitionKey, sortKey, billingMode } = WINBACK_TABLE;
+  const { partitionKey, sortKey, billingMode, taskIndex } = WINBACK_TABLE;
   return {
     TableName: tableName,
     BillingMode: billingMode,
     AttributeDefinitions: [
       { AttributeName: partitionKey.name, AttributeType: partitionKey.type },
       { AttributeName: sortKey.name, AttributeType: sortKey.type },
+      { AttributeName: taskIndex.partitionKey.name, AttributeType: taskIndex.partitionKey.type },
+      { AttributeName: taskIndex.sortKey.name, AttributeType: taskIndex.sortKey.type },
     ],
     KeySchema: [
       { AttributeName: partitionKey.name, KeyType: 'HASH' },
       { AttributeName: sortKey.name, KeyType: 'RANGE' },
     ],
+    GlobalSecondaryIndexes: [taskIndexDefinition()],
   };
+}
+
+function taskIndexDefinition() {
+  const { taskIndex } = WINBACK_TABLE;
+  return {
+    IndexName: taskIndex.name,
+    KeySchema: [
+      { AttributeName: taskIndex.partitionKey.name, KeyType: 'HASH' as const },
+      { AttributeName: taskIndex.sortKey.name, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'ALL' as const },
+  };
+}
+
+/** A table created before the task index (a local runner's `.winback/` from an older version) gets it added. */
+async function ensureTaskIndex(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === WINBACK_TABLE.taskIndex.name)) return;
+  const { taskIndex } = WINBACK_TABLE;
+  await client.send(
+    new UpdateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [
+        { AttributeName: taskIndex.partitionKey.name, AttributeType: taskIndex.partitionKey.type },
+        { AttributeName: taskIndex.sortKey.name, AttributeType: taskIndex.sortKey.type },
+      ],
+      GlobalSecondaryIndexUpdates: [{ Create: taskIndexDefinition() }],
+    }),
+  );
 }
 
 /**
@@ -63,6 +102,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   }
   // The waiter's defaults (20 s between polls) suit AWS; DynamoDB Local is ACTIVE at once.
   await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { TableName: tableName });
+  await ensureTaskIndex(client, tableName);
   await ensureTimeToLive(client, tableName);
 }
 

@@ -7,11 +7,12 @@ import { systemClock } from '#shared/ports/clock';
 import type { MessageChannels } from '#shared/ports/message-channel';
 import type { EngineDeps } from '#shared/engine/deps';
 import { bundledPolicies } from './bundled-policies.ts';
-import { createSchedulerClient, createSesClient, createSmsClient } from './clients.ts';
+import { createSchedulerClient, createSesClient, createSmsClient, createSnsClient } from './clients.ts';
 import { createDocumentClient, DynamoDbCustomerStore } from './dynamodb-customer-store.ts';
 import { EventBridgeTouchScheduler } from './eventbridge-touch-scheduler.ts';
 import { optionalEnv, requireEnv } from './environment.ts';
 import { SesEmailChannel } from './ses-email-channel.ts';
+import { SnsTaskChannel } from './sns-task-channel.ts';
 import { EumSmsChannel } from './sms-channel.ts';
 
 export interface LambdaEngine {
@@ -26,7 +27,8 @@ export interface LambdaEngine {
  * (a missing one fails the cold start, naming it), creates one SDK client per service, and
  * wires the same engine the local runner runs, with the AWS adapters.
  *
- * `channels: 'send'` also wires End User Messaging SMS and SES (only the send-touch function sends messages).
+ * `channels: 'send'` also wires End User Messaging SMS, SES and the retention-task topic (only the
+ * send-touch function sends messages).
  */
 export async function loadLambdaEngine(options: { channels: 'none' | 'send' }): Promise<LambdaEngine> {
   const logger = new Logger();
@@ -53,6 +55,7 @@ export async function loadLambdaEngine(options: { channels: 'none' | 'send' }): 
       configurationSetName: requireEnv('SES_CONFIGURATION_SET'),
       unsubscribeUrl: (message) => `${unsubscribeBase}?token=${encodeURIComponent(signUnsubscribeToken({ customerId: message.customerId, channel: 'email' }, unsubscribeKey))}`,
     });
+    channels.task = new SnsTaskChannel({ client: createSnsClient(), topicArn: requireEnv('RETENTION_TASK_TOPIC_ARN') });
   }
 
   const deps: EngineDeps = {

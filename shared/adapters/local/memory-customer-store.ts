@@ -1,4 +1,4 @@
-import type { CustomerRecord } from '#shared/domain/customer';
+import { latestTask, type CustomerRecord } from '#shared/domain/customer';
 import type { ErasedJourney } from '#shared/domain/erasure';
 import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
 import type { CustomerStore, EventReceipt, StoredJourneys } from '#shared/ports/customer-store';
@@ -35,6 +35,15 @@ export class InMemoryCustomerStore implements CustomerStore {
 
   async customerIdByPhone(phone: string): Promise<string | undefined> {
     return this.phones.get(phone)?.at(-1);
+  }
+
+  async withTasksFor(team: string, limit: number): Promise<CustomerRecord[]> {
+    const due = (record: CustomerRecord) => `${latestTask(record)!.task.dueAt}#${record.customerId}`;
+    return [...this.records.values()]
+      .filter((record) => latestTask(record)?.task.team === team)
+      .sort((a, b) => (due(a) < due(b) ? -1 : due(a) > due(b) ? 1 : 0))
+      .slice(0, limit)
+      .map((record) => structuredClone(record));
   }
 
   async hasEvent(eventId: string): Promise<boolean> {
