@@ -151,6 +151,11 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
     },
     {
       method: 'GET',
+      path: '/local/clock',
+      handler: async () => ({ status: 200, body: { now: new Date(clock.now()).toISOString() } }),
+    },
+    {
+      method: 'GET',
       path: '/local/outbox',
       handler: async () => ({ status: 200, body: { messages: outbox.list() } }),
     },
