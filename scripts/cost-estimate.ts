@@ -284,7 +284,10 @@ export async function estimate(customers: number, options: EstimateOptions = {})
   try {
     await ensureTable(client, tableName);
     const store = new DynamoDbCustomerStore({ client: createDocumentClient(client), tableName, phoneHashKey: 'cost-estimate' });
-    const policies = new PolicyRegistry([parsePolicy(telecomPortOut)]);
+    // The automated programme's cost: escalated accounts go to people, whose time is not priced
+    // here, so every synthetic customer is left to the texts (an upper bound for the default).
+    const { escalation: _people, ...automated } = parsePolicy(telecomPortOut);
+    const policies = new PolicyRegistry([automated]);
     const population = syntheticPopulation(customers, opts);
 
     const results: Array<{ trace: JourneyTrace; usage: Usage }> = [];
