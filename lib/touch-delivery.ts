@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -7,12 +7,23 @@ import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { ConfigurationSet, ConfigurationSetEventDestination, EmailSendingEvent, EventDestination } from 'aws-cdk-lib/aws-ses';
 import { CfnConfigurationSet } from 'aws-cdk-lib/aws-smsvoice';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { DYNAMODB_CALL, MESSAGE_CALL, worstCaseCallMs } from '#shared/adapters/aws/clients';
 import { SMS_EVENT_TYPES } from '#shared/adapters/aws/sms-notifications';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Settings } from './settings.ts';
 import { WinbackFunction } from './winback-function.ts';
 import { deadLetterQueue } from './dead-letter-queue.ts';
+
+/**
+ * The send function's timeout, from what its calls may take. A send reads the record, claims the
+ * touch (reading its phone key first at worst), sends, and records the outcome: four DynamoDB
+ * calls and one message call in a row. Each may fail as slowly as its client allows
+ * (`worstCaseCallMs`), and the function must still end on its own, releasing or recording its
+ * claim: stopped by Lambda between the claim and the record, it would leave the touch `sending`
+ * for good. Five seconds more for the rest (decisions, logs).
+ */
+export const SEND_TOUCH_TIMEOUT = Duration.seconds(Math.ceil((4 * worstCaseCallMs(DYNAMODB_CALL) + worstCaseCallMs(MESSAGE_CALL)) / 1000) + 5);
 
 export interface TouchDeliveryProps {
   /** The journeys table (read and written by the send function). */
@@ -131,6 +142,7 @@ export class TouchDelivery extends Construct {
       define: props.policyDefine,
       deadLetterQueue: this.sendDeadLetters,
       retryAttempts: 2,
+      timeout: SEND_TOUCH_TIMEOUT,
       environment: {
         ...this.timerEnvironment,
         SES_FROM_ADDRESS: props.settings.sesFromAddress,
@@ -145,7 +157,8 @@ export class TouchDelivery extends Construct {
     this.schedulerRole.addToPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.sendFunction.functionArn] }));
     this.timerDeadLetters.grantSendMessages(this.schedulerRole);
 
-    this.grantEngine(this.sendFunction, props);
+    // Sending only creates timers (a deferral); it never cancels one.
+    this.grantEngine(this.sendFunction, props, { cancelsTimers: false });
     // The schedule group must exist before any function can put timers in it.
     this.sendFunction.node.addDependency(this.scheduleGroup);
     // SendTextMessage is authorized on the configuration set and on the identity it sends from.
@@ -178,14 +191,14 @@ export class TouchDelivery extends Construct {
   }
 
   /**
-   * Lets an engine function create and delete this deployment's touch timers (passing only the
-   * scheduler role), and read and write the table and the keys secret.
+   * Lets an engine function create (and, with `cancelsTimers`, delete) this deployment's touch
+   * timers, passing only the scheduler role, and read and write the table and the keys secret.
    */
-  grantEngine(grantee: WinbackFunction, props: Pick<TouchDeliveryProps, 'table' | 'keysSecret'>): void {
+  grantEngine(grantee: WinbackFunction, props: Pick<TouchDeliveryProps, 'table' | 'keysSecret'>, options: { cancelsTimers: boolean } = { cancelsTimers: true }): void {
     grantee.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
-        actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
+        actions: ['scheduler:CreateSchedule', ...(options.cancelsTimers ? ['scheduler:DeleteSchedule'] : [])],
         // Pseudo parameters, not the stack's env, so the ARN (and the acknowledgement below) reads
         // the same whether or not the app is bound to an account and region.
         resources: [`arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule/${this.scheduleGroupName}/*`],
