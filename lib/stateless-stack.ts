@@ -1,9 +1,12 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { deadLetterOutputKeys, type DeadLetterQueueName } from '#shared/adapters/aws/dead-letter-replay';
 import { Analytics } from './analytics.ts';
 import { EngagementFeedback } from './engagement-feedback.ts';
 import { NightlyJob } from './nightly-job.ts';
@@ -88,6 +91,18 @@ export class WinbackStatelessStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: this.publicApi.api.url });
     new CfnOutput(this, 'ScheduleGroup', { value: this.delivery.scheduleGroupName });
+    // What `npm run dlq:replay` reads: each dead-letter queue, and the function its messages were for.
+    const deadLetters: Record<DeadLetterQueueName, { queue: IQueue; target: IFunction }> = {
+      timer: { queue: this.delivery.timerDeadLetters, target: this.delivery.sendFunction },
+      send: { queue: this.delivery.sendDeadLetters, target: this.delivery.sendFunction },
+      engagement: { queue: this.feedback.deadLetters, target: this.feedback.handler },
+      nightly: { queue: this.nightly.deadLetters, target: this.nightly.handler },
+    };
+    for (const [name, { queue, target }] of Object.entries(deadLetters) as Array<[DeadLetterQueueName, { queue: IQueue; target: IFunction }]>) {
+      const keys = deadLetterOutputKeys(name);
+      new CfnOutput(this, keys.queueUrl, { value: queue.queueUrl, description: `The ${name} dead-letter queue (npm run dlq:replay).` });
+      new CfnOutput(this, keys.functionName, { value: target.functionName, description: `The function the ${name} dead letters are re-driven to.` });
+    }
     new CfnOutput(this, 'SmsInboundTopicArn', {
       value: this.delivery.smsInboundTopic.topicArn,
       description: "Set as the two-way SMS channel of the origination number, so replies (STOP) reach Winback.",

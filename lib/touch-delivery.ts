@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -10,12 +10,23 @@ import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { TEAM_ATTRIBUTE } from '#shared/adapters/aws/sns-task-channel';
 import { WINBACK_TABLE } from '#shared/adapters/aws/dynamodb-table';
+import { DYNAMODB_CALL, MESSAGE_CALL, worstCaseCallMs } from '#shared/adapters/aws/clients';
 import { SMS_EVENT_TYPES } from '#shared/adapters/aws/sms-notifications';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Settings } from './settings.ts';
 import { WinbackFunction } from './winback-function.ts';
 import { deadLetterQueue } from './dead-letter-queue.ts';
+
+/**
+ * The send function's timeout, from what its calls may take. A send reads the record, claims the
+ * touch (reading its phone key first at worst), sends, and records the outcome: four DynamoDB
+ * calls and one message call in a row. Each may fail as slowly as its client allows
+ * (`worstCaseCallMs`), and the function must still end on its own, releasing or recording its
+ * claim: stopped by Lambda between the claim and the record, it would leave the touch `sending`
+ * for good. Five seconds more for the rest (decisions, logs).
+ */
+export const SEND_TOUCH_TIMEOUT = Duration.seconds(Math.ceil((4 * worstCaseCallMs(DYNAMODB_CALL) + worstCaseCallMs(MESSAGE_CALL)) / 1000) + 5);
 
 export interface TouchDeliveryProps {
   /** The journeys table (read and written by the send function). */
@@ -145,6 +156,7 @@ export class TouchDelivery extends Construct {
       define: props.policyDefine,
       deadLetterQueue: this.sendDeadLetters,
       retryAttempts: 2,
+      timeout: SEND_TOUCH_TIMEOUT,
       environment: {
         ...this.timerEnvironment,
         SES_FROM_ADDRESS: props.settings.sesFromAddress,
@@ -164,7 +176,8 @@ export class TouchDelivery extends Construct {
     this.schedulerRole.addToPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.sendFunction.functionArn] }));
     this.timerDeadLetters.grantSendMessages(this.schedulerRole);
 
-    this.grantEngine(this.sendFunction, props);
+    // Sending only creates timers (a deferral); it never cancels one.
+    this.grantEngine(this.sendFunction, props, { cancelsTimers: false });
     // The schedule group must exist before any function can put timers in it.
     this.sendFunction.node.addDependency(this.scheduleGroup);
     // SendTextMessage is authorized on the configuration set and on the identity it sends from.
@@ -197,14 +210,14 @@ export class TouchDelivery extends Construct {
   }
 
   /**
-   * Lets an engine function create and delete this deployment's touch timers (passing only the
-   * scheduler role), and read and write the table and the keys secret.
+   * Lets an engine function create (and, with `cancelsTimers`, delete) this deployment's touch
+   * timers, passing only the scheduler role, and read and write the table and the keys secret.
    */
-  grantEngine(grantee: WinbackFunction, props: Pick<TouchDeliveryProps, 'table' | 'keysSecret'>): void {
+  grantEngine(grantee: WinbackFunction, props: Pick<TouchDeliveryProps, 'table' | 'keysSecret'>, options: { cancelsTimers: boolean } = { cancelsTimers: true }): void {
     grantee.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
-        actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
+        actions: ['scheduler:CreateSchedule', ...(options.cancelsTimers ? ['scheduler:DeleteSchedule'] : [])],
         // Pseudo parameters, not the stack's env, so the ARN (and the acknowledgement below) reads
         // the same whether or not the app is bound to an account and region.
         resources: [`arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule/${this.scheduleGroupName}/*`],

@@ -1,32 +1,10 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { SNSEvent } from 'aws-lambda';
+import { ingestNotifications } from '#shared/adapters/aws/engagement-notifications';
 import { loadLambdaEngine } from '#shared/adapters/aws/lambda-engine';
-import { engagementFromSesNotification } from '#shared/adapters/aws/ses-notifications';
-import { engagementFromInboundSms, engagementFromSmsEvent } from '#shared/adapters/aws/sms-notifications';
-import { ingestEvent } from '#shared/engine/ingest-event';
 
 const { deps, logger } = await loadLambdaEngine({ channels: 'none' });
 
-/**
- * Feedback from three SNS topics, told apart by their payloads, becomes `message.engaged` events:
- * SES events (delivery, bounce, complaint, open, click), End User Messaging SMS delivery receipts,
- * and inbound SMS (a reply, which the domain reads for an opt-out). Replays are harmless: each
- * notification maps to a stable event id.
- */
-export const handler = middy(async (event: SNSEvent): Promise<{ ingested: number; ignored: number }> => {
-  let ingested = 0;
-  for (const record of event.Records) {
-    const message = record.Sns.Message;
-    const fromReceipts = engagementFromSesNotification(message) ?? engagementFromSmsEvent(message);
-    const outcome = fromReceipts ? { event: fromReceipts } : await engagementFromInboundSms(deps.store, message, record.Sns.Timestamp);
-    if (!('event' in outcome)) {
-      // Ids only: an inbound SMS names the sender's phone number, which never goes to a log.
-      logger.warn('notification ignored', { reason: outcome.ignored === 'not_inbound_sms' ? 'not_for_a_winback_touch' : outcome.ignored, messageId: record.Sns.MessageId });
-      continue;
-    }
-    await ingestEvent(deps, outcome.event);
-    ingested += 1;
-  }
-  return { ingested, ignored: event.Records.length - ingested };
-}).use(injectLambdaContext(logger));
+/** SES events, SMS delivery receipts and SMS replies (three SNS topics) into journeys. */
+export const handler = middy(async (event: SNSEvent): Promise<{ ingested: number; ignored: number }> => ingestNotifications(deps, event)).use(injectLambdaContext(logger));

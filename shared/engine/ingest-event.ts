@@ -65,17 +65,27 @@ export async function applyOnce(deps: EngineDeps, key: { eventId: string; type: 
   }
 }
 
+/**
+ * Why a valid event of a batch was not stored: it failed after the adapters' retries
+ * (`unavailable`), or an earlier event of the same customer in the batch did, and it was not
+ * tried so that the customer's events are applied in order when sent again. Either way, sending
+ * it again is the fix (events are idempotent by `eventId`).
+ */
+export type BatchFailureReason = 'unavailable' | 'earlier_event_failed';
+
 export type BatchItemResult =
   | { index: number; eventId?: string; status: IngestStatus }
-  | { index: number; eventId?: string; status: 'rejected'; errors: FieldIssue[] };
+  | { index: number; eventId?: string; status: 'rejected'; errors: FieldIssue[] }
+  | { index: number; eventId: string; status: 'failed'; reason: BatchFailureReason };
 
 /** How many customers of one batch are processed at once; events of one customer stay in order. */
 const BATCH_CONCURRENCY = 16;
 
 /**
  * Ingest a batch: every item is validated on its own, so one invalid event never loses the
- * valid ones. Events of the same customer are applied in batch order; different customers
- * are processed side by side.
+ * valid ones, and one event that fails (a store outage outlasting the retries) never hides that
+ * the others were stored: it is answered `failed`, to be sent again. Events of the same customer
+ * are applied in batch order; different customers are processed side by side.
  */
 export async function ingestBatch(deps: EngineDeps, items: readonly unknown[]): Promise<BatchItemResult[]> {
   const results: BatchItemResult[] = new Array(items.length);
@@ -94,9 +104,20 @@ export async function ingestBatch(deps: EngineDeps, items: readonly unknown[]): 
   const queues = [...byCustomer.values()];
   const worker = async () => {
     for (let queue = queues.shift(); queue; queue = queues.shift()) {
+      let failed = false;
       for (const { index, event } of queue) {
-        const result = await ingestEvent(deps, event);
-        results[index] = { index, eventId: result.eventId, status: result.status };
+        if (failed) {
+          results[index] = { index, eventId: event.eventId, status: 'failed', reason: 'earlier_event_failed' };
+          continue;
+        }
+        try {
+          const result = await ingestEvent(deps, event);
+          results[index] = { index, eventId: result.eventId, status: result.status };
+        } catch (error) {
+          failed = true;
+          deps.logger.error('event of a batch failed', { eventId: shortHash(event.eventId), type: event.type, error: error instanceof Error ? error.name : 'unknown' });
+          results[index] = { index, eventId: event.eventId, status: 'failed', reason: 'unavailable' };
+        }
       }
     }
   };

@@ -38,8 +38,10 @@ async function record(deps: EngineDeps, customerId: string, touchId: string, out
  *     the same timer finds it claimed and does nothing: one timer, at most one message.
  *  3. Send through the channel, then record it as sent.
  * Alternatives: skip with a reason; defer to the next send window with a new timer; withhold
- * (control group: recorded as if sent, never sent). A retryable channel failure releases the
- * claim and rethrows, so the scheduler retries and, past its retries, dead-letters the timer.
+ * (control group: recorded as if sent, never sent). A retryable channel failure (nothing was
+ * sent) releases the claim and rethrows, so that Lambda retries the invocation and, past its
+ * retries, dead-letters it for a replay. A send whose outcome is unknown is not retryable: the
+ * touch is recorded failed rather than risk a second message (at most one message per touch).
  */
 export async function sendTouch(deps: EngineDeps, due: TouchDue): Promise<SendTouchResult> {
   for (let attempt = 1; ; attempt++) {

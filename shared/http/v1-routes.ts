@@ -41,7 +41,11 @@ export function v1Routes(deps: EngineDeps): Route[] {
           if (!batch.success) throw new ValidationError('invalid batch', toFieldIssues(batch.error));
           const results = await ingestBatch(deps, batch.data.events);
           const count = (status: string) => results.filter((r) => r.status === status).length;
-          return { status: 200, body: { accepted: count('accepted'), duplicate: count('duplicate'), rejected: count('rejected'), results } };
+          const body = { accepted: count('accepted'), duplicate: count('duplicate'), rejected: count('rejected'), failed: count('failed'), results };
+          // Some valid events were not stored: 503 tells the caller to retry, and resending the
+          // whole batch is as safe as resending the failed events (the stored ones answer duplicate).
+          if (body.failed > 0) return { status: 503, body: { ...body, error: { code: 'retry_failed_events', message: 'some events were not stored; send them again', details: [] } } };
+          return { status: 200, body };
         }
         const parsed = parseEvent(json);
         if (!parsed.ok) throw new ValidationError('invalid event', parsed.issues);

@@ -39,6 +39,8 @@ export interface ReceivedSchedule {
 export interface SchedulerStub extends FakeAwsEndpoint {
   /** Every `CreateSchedule` received, in order (conflicting repeats included). */
   created: ReceivedSchedule[];
+  /** The schedules that exist now, by name (a test firing one deletes it, as `ActionAfterCompletion: DELETE` does). */
+  live: Map<string, ReceivedSchedule>;
 }
 
 /**
@@ -47,7 +49,7 @@ export interface SchedulerStub extends FakeAwsEndpoint {
  */
 export async function startSchedulerStub(): Promise<SchedulerStub> {
   const created: ReceivedSchedule[] = [];
-  const live = new Set<string>();
+  const live = new Map<string, ReceivedSchedule>();
   const endpoint = await startFakeAwsEndpoint((request, index) => {
     const headers = { 'content-type': 'application/json', 'x-amzn-requestid': requestId(index) };
     const url = new URL(request.url, 'http://stub');
@@ -58,7 +60,7 @@ export async function startSchedulerStub(): Promise<SchedulerStub> {
       const schedule = { ...(JSON.parse(request.body || '{}') as Omit<ReceivedSchedule, 'Name'>), Name: name };
       created.push(schedule);
       if (live.has(name)) return error(409, 'ConflictException', `Schedule ${name} already exists.`);
-      live.add(name);
+      live.set(name, schedule);
       return { status: 200, headers, body: JSON.stringify({ ScheduleArn: `arn:aws:scheduler:eu-west-1:123456789012:schedule/${schedule.GroupName ?? 'default'}/${name}` }) };
     }
     if (request.method === 'DELETE') {
@@ -67,7 +69,7 @@ export async function startSchedulerStub(): Promise<SchedulerStub> {
     }
     return error(400, 'ValidationException', `unexpected method ${request.method}`);
   });
-  return { ...endpoint, created };
+  return { ...endpoint, created, live };
 }
 
 export interface SmsStub extends FakeAwsEndpoint {

@@ -1,9 +1,11 @@
 import { AthenaClient, type AthenaClientConfig } from '@aws-sdk/client-athena';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { PinpointSMSVoiceV2Client, type PinpointSMSVoiceV2ClientConfig } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
 import { SESv2Client, type SESv2ClientConfig } from '@aws-sdk/client-sesv2';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
+import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@aws-sdk/types';
 import { ChannelError } from '#shared/ports/message-channel';
 
 /**
@@ -19,22 +21,49 @@ import { ChannelError } from '#shared/ports/message-channel';
  *   mode backs off with jitter per request and is predictable.
  * - More attempts where a call is idempotent (CreateSchedule by name, PutObject by key), so a
  *   retry after an answer that was lost cannot do anything twice.
- * - The SDK default (3) for SMS and e-mail: SendTextMessage and SendEmail are not idempotent, and a
- *   retry after a 5xx that the service had in fact accepted sends the message twice. Longer
- *   outages are covered one level up: the send-touch Lambda fails, and EventBridge Scheduler
- *   retries the timer with its own policy and finally dead-letters it.
+ * - SMS and e-mail sends retry only what proves nothing was sent ({@link RetryOnlyUnsentStrategy}):
+ *   SendTextMessage and SendEmail carry no idempotency token, so a retry after a 5xx or a timeout
+ *   (the service may have acted) could send the message twice. Longer outages are covered one
+ *   level up: the send-touch Lambda fails, Lambda retries the invocation and finally dead-letters
+ *   it, and `npm run dlq:replay` re-drives it.
+ * - Every call has a request timeout, so the worst case of each call ({@link worstCaseCallMs}) is
+ *   known and the functions' timeouts are derived from it (`lib/touch-delivery.ts`): a function
+ *   stopped by Lambda mid-send would leave its touch claimed (`sending`) for good.
  *
  * Overrides (endpoint, credentials, region) are for tests and local emulators.
  */
 
+/** How each call of one client is bounded: attempts (first try included), and how long each may take. */
+export interface CallBudget {
+  readonly maxAttempts: number;
+  readonly requestTimeoutMs: number;
+}
+
+/**
+ * EventBridge Scheduler calls are small and answer in well under a second; a whole request taking
+ * 10 s is a stuck connection, better retried than waited for.
+ */
+export const SCHEDULER_CALL: CallBudget = { maxAttempts: 5, requestTimeoutMs: 10_000 };
+/**
+ * SendTextMessage and SendEmail answer in well under a second. Three attempts, of which only
+ * throttles and connections that never opened are retried ({@link RetryOnlyUnsentStrategy}).
+ */
+export const MESSAGE_CALL: CallBudget = { maxAttempts: 3, requestTimeoutMs: 5_000 };
+/**
+ * DynamoDB answers single-item reads and writes in milliseconds; 3 s is a stuck request. The SDK's
+ * default of 3 attempts: the store makes every conditional write safe to retry (see
+ * `dynamodb-customer-store.ts`), and a use case that still fails is retried one level up.
+ */
+export const DYNAMODB_CALL: CallBudget = { maxAttempts: 3, requestTimeoutMs: 3_000 };
+
 /** Attempts (first try included) per EventBridge Scheduler call. */
-export const SCHEDULER_MAX_ATTEMPTS = 5;
+export const SCHEDULER_MAX_ATTEMPTS = SCHEDULER_CALL.maxAttempts;
 /** Attempts per End User Messaging SMS SendTextMessage. */
-export const SMS_MAX_ATTEMPTS = 3;
+export const SMS_MAX_ATTEMPTS = MESSAGE_CALL.maxAttempts;
 /** Attempts per SES SendEmail. */
-export const SES_MAX_ATTEMPTS = 3;
+export const SES_MAX_ATTEMPTS = MESSAGE_CALL.maxAttempts;
 /** Attempts per SNS Publish of a retention task (a retry after a lost answer may notify the team twice, nothing worse). */
-export const SNS_MAX_ATTEMPTS = 3;
+export const SNS_MAX_ATTEMPTS = MESSAGE_CALL.maxAttempts;
 /** Attempts per S3 call (and per part of a multipart upload). */
 export const S3_MAX_ATTEMPTS = 5;
 /**
@@ -44,34 +73,58 @@ export const S3_MAX_ATTEMPTS = 5;
 export const ATHENA_MAX_ATTEMPTS = 5;
 
 /**
+ * The SDK's standard mode waits before retry `i` (0-based) a random share of
+ * min(base × 2^i, 20 s), the base being 1 s after a throttle (50 ms otherwise): the longest wait.
+ */
+const THROTTLING_BACKOFF_BASE_MS = 1_000;
+const MAX_BACKOFF_MS = 20_000;
+const backoffCapMs = (retry: number) => Math.min(THROTTLING_BACKOFF_BASE_MS * 2 ** retry, MAX_BACKOFF_MS);
+
+/**
+ * The longest one call can take before it fails for good: every attempt running into its request
+ * timeout, with the longest backoff between them. What a function's timeout must cover for each
+ * call it makes in a row.
+ */
+export function worstCaseCallMs({ maxAttempts, requestTimeoutMs }: CallBudget): number {
+  let total = maxAttempts * requestTimeoutMs;
+  for (let retry = 0; retry < maxAttempts - 1; retry++) total += backoffCapMs(retry);
+  return total;
+}
+
+/**
  * Without a connection timeout a socket stuck in the connect phase hangs until the Lambda times
- * out, and no retry ever happens; with it the SDK sees a retryable error after 3 s.
+ * out, and no retry ever happens; with it the SDK sees a retryable error after 3 s. (The request
+ * timeout counts from the same start, so it bounds the whole attempt.)
  */
 const CONNECTION_TIMEOUT_MS = 3_000;
-/**
- * Scheduler, SMS and SES calls are small and answer in well under a second; a whole request
- * taking 10 s is a stuck connection, better retried than waited for.
- */
-const SMALL_CALL_HTTP = { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: 10_000, throwOnRequestTimeout: true } as const;
+const httpFor = ({ requestTimeoutMs }: CallBudget) => ({ connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true }) as const;
 
 /** The EventBridge Scheduler client for {@link EventBridgeTouchScheduler}. */
 export function createSchedulerClient(overrides: SchedulerClientConfig = {}): SchedulerClient {
-  return new SchedulerClient({ retryMode: 'standard', maxAttempts: SCHEDULER_MAX_ATTEMPTS, requestHandler: SMALL_CALL_HTTP, ...overrides });
+  return new SchedulerClient({ retryMode: 'standard', maxAttempts: SCHEDULER_CALL.maxAttempts, requestHandler: httpFor(SCHEDULER_CALL), ...overrides });
+}
+
+/** The DynamoDB client for {@link DynamoDbCustomerStore} (wrap it with `createDocumentClient`). */
+export function createDynamoDbClient(overrides: DynamoDBClientConfig = {}): DynamoDBClient {
+  return new DynamoDBClient({ retryMode: 'standard', maxAttempts: DYNAMODB_CALL.maxAttempts, requestHandler: httpFor(DYNAMODB_CALL), ...overrides });
 }
 
 /** The End User Messaging SMS (Pinpoint SMS Voice v2) client for {@link EumSmsChannel}. */
 export function createSmsClient(overrides: PinpointSMSVoiceV2ClientConfig = {}): PinpointSMSVoiceV2Client {
-  return new PinpointSMSVoiceV2Client({ retryMode: 'standard', maxAttempts: SMS_MAX_ATTEMPTS, requestHandler: SMALL_CALL_HTTP, ...overrides });
+  return new PinpointSMSVoiceV2Client({ maxAttempts: MESSAGE_CALL.maxAttempts, retryStrategy: new RetryOnlyUnsentStrategy(MESSAGE_CALL.maxAttempts), requestHandler: httpFor(MESSAGE_CALL), ...overrides });
 }
 
 /** The SES v2 client for {@link SesEmailChannel}. */
 export function createSesClient(overrides: SESv2ClientConfig = {}): SESv2Client {
-  return new SESv2Client({ retryMode: 'standard', maxAttempts: SES_MAX_ATTEMPTS, requestHandler: SMALL_CALL_HTTP, ...overrides });
+  return new SESv2Client({ maxAttempts: MESSAGE_CALL.maxAttempts, retryStrategy: new RetryOnlyUnsentStrategy(MESSAGE_CALL.maxAttempts), requestHandler: httpFor(MESSAGE_CALL), ...overrides });
 }
 
-/** The SNS client for {@link SnsTaskChannel}. */
+/**
+ * The SNS client for {@link SnsTaskChannel}: the SDK's standard retries, 5xx included, since a
+ * task notified twice costs a second e-mail to the team and nothing else.
+ */
 export function createSnsClient(overrides: SNSClientConfig = {}): SNSClient {
-  return new SNSClient({ retryMode: 'standard', maxAttempts: SNS_MAX_ATTEMPTS, requestHandler: SMALL_CALL_HTTP, ...overrides });
+  return new SNSClient({ retryMode: 'standard', maxAttempts: SNS_MAX_ATTEMPTS, requestHandler: httpFor(MESSAGE_CALL), ...overrides });
 }
 
 /**
@@ -80,7 +133,7 @@ export function createSnsClient(overrides: SNSClientConfig = {}): SNSClient {
  * Athena, and the engine polls for it — so the small-call timeouts apply.
  */
 export function createAthenaClient(overrides: AthenaClientConfig = {}): AthenaClient {
-  return new AthenaClient({ retryMode: 'standard', maxAttempts: ATHENA_MAX_ATTEMPTS, requestHandler: SMALL_CALL_HTTP, ...overrides });
+  return new AthenaClient({ retryMode: 'standard', maxAttempts: ATHENA_MAX_ATTEMPTS, requestHandler: httpFor(SCHEDULER_CALL), ...overrides });
 }
 
 /**
@@ -95,10 +148,10 @@ export function createS3Client(overrides: S3ClientConfig = {}): S3Client {
 }
 
 /**
- * Error names that mean "try again later" even though some services answer them with a 4xx
- * status (SNS `Throttled` is a 400 in older answers, SES `LimitExceeded` a 400).
+ * Error names of a service refusing a request before acting on it: throttles, and a request the
+ * service turned away for a skewed clock (a local, passing problem).
  */
-const RETRYABLE_ERROR_NAMES = new Set([
+const REFUSAL_NAMES = new Set([
   'Throttling',
   'ThrottlingException',
   'ThrottledException',
@@ -106,39 +159,75 @@ const RETRYABLE_ERROR_NAMES = new Set([
   'TooManyRequestsException',
   'RequestLimitExceeded',
   'SlowDown',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
-  // A skewed clock the SDK failed to correct is a local, passing problem, not a bad request.
   'RequestTimeTooSkewed',
   'RequestExpired',
 ]);
 
+/** Network errors of a connection that never opened: the request never reached the service. */
+const NEVER_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 /** What the adapters need to know of an AWS SDK v3 error; every field may be missing. */
 interface AwsErrorShape {
   name?: unknown;
+  code?: unknown;
   $fault?: unknown;
-  $retryable?: unknown;
+  $retryable?: { throttling?: boolean };
   $metadata?: { httpStatusCode?: number; requestId?: string };
 }
 
 /**
- * True when a failed AWS call may succeed if tried again later: throttling, server faults,
- * errors the SDK itself marks `$retryable`, the given service-specific names, and anything that
- * never got an answer from the service (network errors, timeouts, unknown failures). Only a
- * definite 4xx answer from the service is permanent.
+ * How a failed call that must not run twice (a message send) failed:
+ * - `refused`: the service did not act — a throttle, one of `refusals` (service-specific names
+ *   such as a quota reached or sending paused), or a connection that never opened. Nothing was
+ *   sent; trying again later is safe.
+ * - `rejected`: a definite 4xx answer; the request is wrong and stays so. Nothing was sent.
+ * - `unknown`: a 5xx, a timeout, a connection reset, anything else. The service may have acted
+ *   (a 5xx can come from a front end after the back end accepted, and a lost answer looks like a
+ *   timeout), so the message may be out.
  */
-export function isRetryableAwsError(error: unknown, alsoRetryable: ReadonlySet<string> = new Set()): boolean {
-  if (typeof error !== 'object' || error === null) return true;
-  const { name, $fault, $retryable, $metadata } = error as AwsErrorShape;
-  if ($retryable !== undefined) return true;
-  if (typeof name === 'string' && (RETRYABLE_ERROR_NAMES.has(name) || alsoRetryable.has(name))) return true;
+export type SendFailure = 'refused' | 'rejected' | 'unknown';
+
+export function classifySendFailure(error: unknown, refusals: ReadonlySet<string> = new Set()): SendFailure {
+  if (typeof error !== 'object' || error === null) return 'unknown';
+  const { name, code, $fault, $retryable, $metadata } = error as AwsErrorShape;
   const status = $metadata?.httpStatusCode;
-  if (status === 429 || (status !== undefined && status >= 500)) return true;
-  if ($fault === 'server') return true;
-  // A client fault or a 4xx the service answered: the request itself is wrong and will stay so.
-  if ($fault === 'client' || (status !== undefined && status >= 400)) return false;
-  return true;
+  if (status === 429 || $retryable?.throttling === true) return 'refused';
+  if (typeof name === 'string' && (REFUSAL_NAMES.has(name) || refusals.has(name))) return 'refused';
+  if (status === undefined && typeof code === 'string' && NEVER_CONNECTED_CODES.has(code)) return 'refused';
+  if ((status !== undefined && status >= 500) || $fault === 'server') return 'unknown';
+  if ((status !== undefined && status >= 400) || $fault === 'client') return 'rejected';
+  return 'unknown';
+}
+
+/**
+ * The SDK retry strategy of the message clients: it retries only a {@link classifySendFailure}
+ * `refused` failure (a throttle, a connection that never opened), never one whose outcome is
+ * unknown, so no retry can send a message twice. It waits as the SDK's standard mode does after
+ * a throttle: a random share of min(1 s × 2^retry, 20 s).
+ */
+export class RetryOnlyUnsentStrategy implements RetryStrategyV2 {
+  constructor(
+    private readonly maxAttempts: number,
+    /** Tests pass `() => 0` to skip the waits. */
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  async acquireInitialRetryToken(): Promise<RetryToken> {
+    return retryToken(0, 0);
+  }
+
+  async refreshRetryTokenForRetry(previous: RetryToken, { error }: RetryErrorInfo): Promise<RetryToken> {
+    const retry = previous.getRetryCount();
+    // The SDK's retry middleware rethrows the call's own error when this throws.
+    if (retry + 1 >= this.maxAttempts || classifySendFailure(error) !== 'refused') throw new Error('not retried');
+    return retryToken(retry + 1, Math.floor(this.random() * backoffCapMs(retry)));
+  }
+
+  recordSuccess(): void {}
+}
+
+function retryToken(count: number, delayMs: number): RetryToken {
+  return { getRetryCount: () => count, getRetryDelay: () => delayMs };
 }
 
 /**
@@ -146,11 +235,16 @@ export function isRetryableAwsError(error: unknown, alsoRetryable: ReadonlySet<s
  * status and the request id. The SDK's own message is left out on purpose: the SMS service and
  * SES echo the destination (phone number, e-mail address) in theirs, and this message reaches
  * logs and the customer's decision log. The original error is not attached as `cause` for the same reason.
+ *
+ * Retryable only when the service refused (nothing was sent). A send whose outcome is unknown is
+ * not retryable, and says so (`outcome unknown`): the engine records the touch as failed rather
+ * than risk a second message (at most one message per touch).
  */
-export function toChannelError(operation: string, error: unknown, alsoRetryable: ReadonlySet<string> = new Set()): ChannelError {
+export function toChannelError(operation: string, error: unknown, refusals: ReadonlySet<string> = new Set()): ChannelError {
   const { name, $metadata } = (typeof error === 'object' && error !== null ? error : {}) as AwsErrorShape;
   const parts = [typeof name === 'string' ? name : 'UnknownError'];
   if ($metadata?.httpStatusCode !== undefined) parts.push(`HTTP ${$metadata.httpStatusCode}`);
   if ($metadata?.requestId) parts.push(`request ${$metadata.requestId}`);
-  return new ChannelError(`${operation} failed: ${parts.join(', ')}`, isRetryableAwsError(error, alsoRetryable));
+  const failure = classifySendFailure(error, refusals);
+  return new ChannelError(`${operation} ${failure === 'unknown' ? 'outcome unknown' : 'failed'}: ${parts.join(', ')}`, failure === 'refused');
 }

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -72,6 +72,8 @@ interface CustomerItem {
   /** Keys of the sparse task index, when the latest journey was escalated. */
   taskTeam?: string;
   taskDueAt?: string;
+  /** A fresh id per `save`, so a save can recognise its own write when the answer to it was lost. */
+  writeId: string;
 }
 
 /**
@@ -110,6 +112,13 @@ interface CustomerItem {
  *   of a single put then). `save` knows the stored `phoneKey` from the `get` that read the version
  *   it updates (callers always read before they write), so no extra read is paid; only a save
  *   without that read in this process (another container's, or an evicted one) reads it first.
+ * - Every save writes a fresh `writeId` into the customer item, which makes a lost answer harmless:
+ *   the write happened, the answer did not arrive, and the SDK's retry then fails its condition
+ *   (the item is already at the next version). The failed condition returns the item
+ *   (`ReturnValuesOnConditionCheckFailure`), and when it carries this save's `writeId` the save
+ *   succeeded. When the SDK gives up without a definite answer (throttled, 5xx, timeouts), one
+ *   consistent read of the item settles it the same way. Without this a claimed touch whose claim
+ *   answer was lost would look claimed by someone else, and never be sent.
  */
 export class DynamoDbCustomerStore implements CustomerStore {
   private readonly client: DynamoDBDocumentClient;
@@ -185,7 +194,8 @@ export class DynamoDbCustomerStore implements CustomerStore {
   async save(record: CustomerRecord, receipt?: EventReceipt): Promise<void> {
     const phone = record.profile?.contacts.phone;
     const newPhoneKey = phone ? this.phoneKey(phone) : undefined;
-    const customerPut = this.customerPut(record, newPhoneKey);
+    const writeId = randomUUID();
+    const customerPut = this.customerPut(record, newPhoneKey, writeId);
     const oldPhoneKey = record.version === 0 ? undefined : await this.storedPhoneKey(record.customerId, record.version);
     const lookupWrites: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
     if (oldPhoneKey !== newPhoneKey) {
@@ -194,30 +204,43 @@ export class DynamoDbCustomerStore implements CustomerStore {
       }
       if (oldPhoneKey) lookupWrites.push({ Delete: { TableName: this.tableName, Key: phoneLookupKey(oldPhoneKey, record.customerId) } });
     }
-    if (!receipt && lookupWrites.length === 0) {
-      try {
-        await this.client.send(new PutCommand(customerPut));
-      } catch (error) {
-        if (isConcurrentWrite(error)) throw staleVersion(record.version, error);
-        throw error;
-      }
-      this.remember(record.customerId, record.version + 1, newPhoneKey);
-      return;
-    }
     const receiptItems = receipt ? [{ Put: this.receiptPut(receipt) }] : [];
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: [...receiptItems, { Put: customerPut }, ...lookupWrites] }));
+      if (receiptItems.length === 0 && lookupWrites.length === 0) await this.client.send(new PutCommand(customerPut));
+      else await this.client.send(new TransactWriteCommand({ TransactItems: [...receiptItems, { Put: customerPut }, ...lookupWrites] }));
     } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons) throw error;
-      // A replay wins over a concurrent change: the caller answers "duplicate" and stops.
-      if (receipt && reasons[0] === 'ConditionalCheckFailed') {
-        throw new DuplicateEventError(`event ${receipt.eventId} was already processed`, [], { cause: error });
-      }
-      if (reasons[receiptItems.length] === 'ConditionalCheckFailed' || reasons.includes('TransactionConflict')) throw staleVersion(record.version, error);
-      throw error;
+      if (!(await this.wroteItAnyway(record.customerId, writeId, error, receiptItems.length))) throw this.saveFailure(error, record.version, receipt);
     }
     this.remember(record.customerId, record.version + 1, newPhoneKey);
+  }
+
+  /**
+   * Whether a save that failed in fact happened: its own `writeId` is in the item, as returned by
+   * the failed condition of a retry after a lost answer, or, after an answer that settles nothing
+   * (the SDK gave up), as a consistent read finds it.
+   */
+  private async wroteItAnyway(customerId: string, writeId: string, error: unknown, customerIndex: number): Promise<boolean> {
+    if (isConditionalFailure(error)) return writeIdOf((error as { Item?: unknown }).Item) === writeId;
+    const reasons = cancellationReasons(error);
+    if (reasons) return reasons[customerIndex]?.Code === 'ConditionalCheckFailed' && writeIdOf(reasons[customerIndex]?.Item) === writeId;
+    try {
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: customerKey(customerId), ConsistentRead: true, ProjectionExpression: 'writeId' }));
+      return Item?.writeId === writeId;
+    } catch {
+      // Still no answer: the save's outcome stays unknown, and the caller gets its error.
+      return false;
+    }
+  }
+
+  /** The error a save that did not happen throws: a replay, a concurrent change, or the SDK's own. */
+  private saveFailure(error: unknown, expectedVersion: number, receipt: EventReceipt | undefined): unknown {
+    if (isConcurrentWrite(error)) return staleVersion(expectedVersion, error);
+    const codes = cancellationCodes(error);
+    if (!codes) return error;
+    // A replay wins over a concurrent change: the caller answers "duplicate" and stops.
+    if (receipt && codes[0] === 'ConditionalCheckFailed') return new DuplicateEventError(`event ${receipt.eventId} was already processed`, [], { cause: error });
+    if (codes[receipt ? 1 : 0] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict')) return staleVersion(expectedVersion, error);
+    return error;
   }
 
   async erase(customerId: string, expectedVersion: number, facts: ErasedJourney[]): Promise<void> {
@@ -239,7 +262,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
       try {
         await this.client.send(new TransactWriteCommand({ TransactItems: [{ Delete: deleteCustomer }, ...lookupDeletes, ...factPuts.map((Put) => ({ Put }))] }));
       } catch (error) {
-        const reasons = cancellationReasons(error);
+        const reasons = cancellationCodes(error);
         if (reasons && (reasons[0] === 'ConditionalCheckFailed' || reasons.includes('TransactionConflict'))) {
           throw staleVersion(expectedVersion, error);
         }
@@ -260,7 +283,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
       if (lookupDeletes.length === 0) await this.client.send(new DeleteCommand(deleteCustomer));
       else await this.client.send(new TransactWriteCommand({ TransactItems: [{ Delete: deleteCustomer }, ...lookupDeletes] }));
     } catch (error) {
-      const reasons = cancellationReasons(error);
+      const reasons = cancellationCodes(error);
       if (isConcurrentWrite(error) || (reasons && (reasons[0] === 'ConditionalCheckFailed' || reasons.includes('TransactionConflict')))) {
         throw staleVersion(expectedVersion, error);
       }
@@ -328,7 +351,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
     if (this.knownPhoneKeys.size > MAX_KNOWN_PHONE_KEYS) this.knownPhoneKeys.delete(this.knownPhoneKeys.keys().next().value!);
   }
 
-  private customerPut(record: CustomerRecord, phoneKey: string | undefined): PutCommandInput {
+  private customerPut(record: CustomerRecord, phoneKey: string | undefined, writeId: string): PutCommandInput {
     const { version, ...rest } = record;
     const task = latestTask(record)?.task;
     const item: CustomerItem = {
@@ -337,6 +360,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
       record: rest,
       ...(phoneKey ? { phoneKey } : {}),
       ...(task ? { taskTeam: task.team, taskDueAt: `${task.dueAt}#${record.customerId}` } : {}),
+      writeId,
     };
     const condition =
       version === 0
@@ -346,7 +370,8 @@ export class DynamoDbCustomerStore implements CustomerStore {
             ExpressionAttributeNames: { '#version': 'version' },
             ExpressionAttributeValues: { ':expected': version },
           };
-    return { TableName: this.tableName, Item: item, ...condition };
+    // On a failed condition the item comes back with the error, for `wroteItAnyway`.
+    return { TableName: this.tableName, Item: item, ...condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' };
   }
 
   private receiptPut(receipt: EventReceipt): PutCommandInput {
@@ -375,13 +400,33 @@ export class DynamoDbCustomerStore implements CustomerStore {
  * transaction in flight right now (which the SDK does not retry). Either way the caller re-reads.
  */
 function isConcurrentWrite(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'ConditionalCheckFailedException' || error.name === 'TransactionConflictException');
+  return isConditionalFailure(error) || (error instanceof Error && error.name === 'TransactionConflictException');
+}
+
+function isConditionalFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/** The per-item reasons of a cancelled transaction, or undefined for any other error. */
+function cancellationReasons(error: unknown): Array<{ Code?: string; Item?: unknown }> | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  return (error as TransactionCanceledException).CancellationReasons ?? [];
 }
 
 /** The per-item reason codes of a cancelled transaction, or undefined for any other error. */
-function cancellationReasons(error: unknown): Array<string | undefined> | undefined {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
-  return ((error as TransactionCanceledException).CancellationReasons ?? []).map((reason) => reason.Code);
+function cancellationCodes(error: unknown): Array<string | undefined> | undefined {
+  return cancellationReasons(error)?.map((reason) => reason.Code);
+}
+
+/**
+ * The `writeId` of an item returned with a failed condition. Error payloads are not unmarshalled
+ * by the DocumentClient, so the attribute comes as `{ S: "…" }`.
+ */
+function writeIdOf(item: unknown): string | undefined {
+  const value = (item as { writeId?: unknown } | undefined)?.writeId;
+  if (typeof value === 'string') return value;
+  const s = (value as { S?: unknown } | undefined)?.S;
+  return typeof s === 'string' ? s : undefined;
 }
 
 // The message names no customer: customer ids are often phone numbers, and errors get logged.

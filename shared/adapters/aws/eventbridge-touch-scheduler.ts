@@ -16,8 +16,10 @@ export interface EventBridgeTouchSchedulerOptions {
   /** SQS queue receiving timers whose target kept failing, so no touch is lost silently. */
   readonly deadLetterArn: string;
   /**
-   * How often Scheduler retries a failed invocation (a retryable channel failure rethrows from
-   * send-touch) before dead-lettering it. Scheduler allows 0–185.
+   * How often Scheduler retries an invocation it could not make (the function throttled, for
+   * instance) before dead-lettering the timer. Scheduler invokes Lambda asynchronously: once the
+   * invocation is accepted, a send-touch failure is retried by Lambda and dead-lettered to the
+   * function's own queue instead. Scheduler allows 0–185.
    * @default 5
    */
   readonly maxRetryAttempts?: number;
@@ -80,8 +82,9 @@ export function atExpression(dueAtIso: string, zone: string): { expression: stri
  *   group's schedule quota is not eaten by fired timers.
  * - `FlexibleTimeWindow: OFF`: the engine already spread the due times over the send window;
  *   a flexible window could push a touch out of it.
- * - A retry policy and a dead-letter queue on the target: a retryable send failure is retried
- *   by Scheduler, and a timer that keeps failing lands in the DLQ instead of vanishing.
+ * - A retry policy and a dead-letter queue on the target: a timer Scheduler cannot deliver is
+ *   retried, then lands in the DLQ instead of vanishing (`npm run dlq:replay` re-drives it). A
+ *   send that fails once delivered is Lambda's to retry and dead-letter (asynchronous invocation).
  * - Throttling and 5xx answers from Scheduler itself are retried by the SDK (the client's
  *   retry policy, see `clients.ts`), which is safe because both calls are idempotent here.
  */

@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { deriveKey } from '#shared/domain/keys';
 import { signUnsubscribeToken } from '#shared/domain/unsubscribe';
@@ -7,7 +6,7 @@ import { systemClock } from '#shared/ports/clock';
 import type { MessageChannels } from '#shared/ports/message-channel';
 import type { EngineDeps } from '#shared/engine/deps';
 import { bundledPolicies } from './bundled-policies.ts';
-import { createSchedulerClient, createSesClient, createSmsClient, createSnsClient } from './clients.ts';
+import { createDynamoDbClient, createSchedulerClient, createSesClient, createSmsClient, createSnsClient } from './clients.ts';
 import { createDocumentClient, DynamoDbCustomerStore } from './dynamodb-customer-store.ts';
 import { EventBridgeTouchScheduler } from './eventbridge-touch-scheduler.ts';
 import { optionalEnv, requireEnv } from './environment.ts';
@@ -60,7 +59,7 @@ export async function loadLambdaEngine(options: { channels: 'none' | 'send' }): 
 
   const deps: EngineDeps = {
     store: new DynamoDbCustomerStore({
-      client: createDocumentClient(new DynamoDBClient({})),
+      client: createDocumentClient(createDynamoDbClient()),
       tableName: requireEnv('TABLE_NAME'),
       phoneHashKey: deriveKey(masterKey, 'phone-lookup'),
     }),

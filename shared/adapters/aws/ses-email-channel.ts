@@ -52,13 +52,15 @@ export function decodeCustomerTag(value: string): string {
 }
 
 /**
- * SES names that mean "later": its throttling (`TooManyRequests`), a sending quota reached
- * (`LimitExceeded`, frees up as the 24-hour window rolls), and sending paused for the account or
- * configuration set (an operator resumes it; until then the timer retries and dead-letters,
- * where it can be redriven). Permanent, like any other 4xx: `MessageRejected`,
- * `MailFromDomainNotVerified`, `AccountSuspended`, `NotFound`, `BadRequest`.
+ * SES names that mean "refused, nothing sent, later": a sending quota reached (`LimitExceeded`,
+ * frees up as the 24-hour window rolls), and sending paused for the account or configuration set
+ * (an operator resumes it; until then the send is retried by Lambda and finally dead-lettered,
+ * where it can be re-driven). Throttles (`TooManyRequests`) are refusals for every service (see
+ * `classifySendFailure`). Permanent, like any other 4xx: `MessageRejected`,
+ * `MailFromDomainNotVerified`, `AccountSuspended`, `NotFound`, `BadRequest`. A 5xx is an unknown
+ * outcome: SendEmail has no idempotency token, and the mail may have gone out.
  */
-const SES_RETRYABLE = new Set(['TooManyRequestsException', 'LimitExceededException', 'SendingPausedException', 'InternalServiceErrorException']);
+const SES_REFUSALS = new Set(['LimitExceededException', 'SendingPausedException']);
 
 /**
  * {@link MessageChannel} for e-mail through SES v2 `SendEmail` (simple content: SES builds the
@@ -98,7 +100,7 @@ export class SesEmailChannel implements MessageChannel {
     try {
       ({ MessageId: messageId } = await this.client.send(new SendEmailCommand(input)));
     } catch (error) {
-      throw toChannelError('SES SendEmail', error, SES_RETRYABLE);
+      throw toChannelError('SES SendEmail', error, SES_REFUSALS);
     }
     // SES always answers a MessageId; were it missing, the mail still went out, and recording it
     // as sent is better than a retry that would send it twice.

@@ -36,13 +36,15 @@ export const SMS_CONTEXT = {
 } as const;
 
 /**
- * Error names of End User Messaging SMS that mean "later": its throttling, its internal errors,
- * and a service quota reached (the monthly spend limit or a rate): the quota frees up or an
- * operator raises it, and until then the timer retries and finally dead-letters, where it can be
- * redriven. Permanent, like any other 4xx: `ConflictException` (e.g. the destination opted out),
- * `ValidationException` (e.g. an invalid number), `AccessDeniedException`, `ResourceNotFoundException`.
+ * Error names of End User Messaging SMS that mean "refused, nothing sent, later": a service quota
+ * reached (the monthly spend limit or a rate): the quota frees up or an operator raises it, and
+ * until then the send is retried by Lambda and finally dead-lettered, where it can be re-driven
+ * (throttles are refusals for every service, see `classifySendFailure`). Permanent, like any
+ * other 4xx: `ConflictException` (e.g. the destination opted out), `ValidationException` (e.g. an
+ * invalid number), `AccessDeniedException`, `ResourceNotFoundException`. An
+ * `InternalServerException` (5xx) is an unknown outcome: the text may have gone out.
  */
-const SMS_RETRYABLE = new Set(['ThrottlingException', 'InternalServerException', 'ServiceQuotaExceededException']);
+const SMS_REFUSALS = new Set(['ServiceQuotaExceededException']);
 
 /**
  * {@link MessageChannel} for SMS through AWS End User Messaging SMS `SendTextMessage`: one message,
@@ -50,9 +52,11 @@ const SMS_RETRYABLE = new Set(['ThrottlingException', 'InternalServerException',
  * destination streams delivery receipts) and a `Context` map that every event of the message
  * carries back, so a receipt finds its customer and touch without a lookup table.
  *
- * Errors become {@link ChannelError}s: retryable for throttling, quotas, 5xx and anything that never
- * got an answer; permanent for an invalid or opted-out number and for missing permissions, which a
- * retry would not change. Their messages never carry the phone number.
+ * Errors become {@link ChannelError}s: retryable when the service refused (throttling, quotas, a
+ * connection that never opened); permanent for an invalid or opted-out number and for missing
+ * permissions, which a retry would not change; permanent too, marked `outcome unknown`, after a
+ * 5xx or a timeout, when the text may have gone out and a retry could send it twice (no
+ * idempotency token exists for SendTextMessage). Their messages never carry the phone number.
  */
 export class EumSmsChannel implements MessageChannel {
   private readonly client: PinpointSMSVoiceV2Client;
@@ -73,7 +77,7 @@ export class EumSmsChannel implements MessageChannel {
     try {
       ({ MessageId: messageId } = await this.client.send(new SendTextMessageCommand(this.sendInput(message))));
     } catch (error) {
-      throw toChannelError('SMS SendTextMessage', error, SMS_RETRYABLE);
+      throw toChannelError('SMS SendTextMessage', error, SMS_REFUSALS);
     }
     // The service always answers a MessageId; were it missing, the message still went out, and
     // recording it as sent is better than a retry that would send it twice.

@@ -1,7 +1,7 @@
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import type { OutboundMessage } from '#shared/domain/customer';
 import { ChannelError, type MessageChannel, type SendReceipt } from '#shared/ports/message-channel';
-import { toChannelError } from './clients.ts';
+import { classifySendFailure, toChannelError } from './clients.ts';
 
 /** The message attribute each team's e-mail subscription filters on. */
 export const TEAM_ATTRIBUTE = 'team';
@@ -34,7 +34,10 @@ export class SnsTaskChannel implements MessageChannel {
     try {
       ({ MessageId: messageId } = await this.client.send(new PublishCommand(this.publishInput(message))));
     } catch (error) {
-      throw toChannelError('SNS Publish', error);
+      // Unlike a message to a customer, a task notified twice is only a second e-mail to the
+      // team, while a task never notified is a customer nobody calls: when unsure, try again.
+      const failure = toChannelError('SNS Publish', error);
+      throw classifySendFailure(error) === 'rejected' ? failure : new ChannelError(failure.message, true);
     }
     return { messageId: messageId ?? 'sns-unknown' };
   }

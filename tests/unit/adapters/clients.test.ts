@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSchedulerClient, isRetryableAwsError, SCHEDULER_MAX_ATTEMPTS, toChannelError } from '#shared/adapters/aws/clients';
+import { classifySendFailure, createSchedulerClient, createSesClient, RetryOnlyUnsentStrategy, SCHEDULER_MAX_ATTEMPTS, SES_MAX_ATTEMPTS, toChannelError, worstCaseCallMs } from '#shared/adapters/aws/clients';
+import { SesEmailChannel } from '#shared/adapters/aws/ses-email-channel';
 import { EventBridgeTouchScheduler } from '#shared/adapters/aws/eventbridge-touch-scheduler';
 import type { TimerSpec } from '#shared/domain/customer';
 import { ChannelError } from '#shared/ports/message-channel';
@@ -128,24 +129,83 @@ describe('createSchedulerClient retries', () => {
   });
 });
 
-describe('isRetryableAwsError', () => {
-  it('retries throttling, server faults, $retryable errors, listed names and errors without an answer', () => {
+describe('classifySendFailure', () => {
+  it('calls a throttle, a listed refusal, a skewed clock and a connection that never opened "refused"', () => {
     // Act & Assess
-    expect(isRetryableAwsError({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } })).toBe(true);
-    expect(isRetryableAwsError({ name: 'Whatever', $fault: 'client', $metadata: { httpStatusCode: 429 } })).toBe(true);
-    expect(isRetryableAwsError({ name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 500 } })).toBe(true);
-    expect(isRetryableAwsError({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } })).toBe(true);
-    expect(isRetryableAwsError({ name: 'Odd', $fault: 'client', $retryable: { throttling: false }, $metadata: { httpStatusCode: 400 } })).toBe(true);
-    expect(isRetryableAwsError({ name: 'KMSThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } }, new Set(['KMSThrottlingException']))).toBe(true);
-    expect(isRetryableAwsError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe(true);
-    expect(isRetryableAwsError('a string was thrown')).toBe(true);
+    expect(classifySendFailure({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } })).toBe('refused');
+    expect(classifySendFailure({ name: 'Whatever', $fault: 'client', $metadata: { httpStatusCode: 429 } })).toBe('refused');
+    expect(classifySendFailure({ name: 'Odd', $fault: 'client', $retryable: { throttling: true }, $metadata: { httpStatusCode: 400 } })).toBe('refused');
+    expect(classifySendFailure({ name: 'LimitExceededException', $fault: 'client', $metadata: { httpStatusCode: 400 } }, new Set(['LimitExceededException']))).toBe('refused');
+    expect(classifySendFailure({ name: 'RequestTimeTooSkewed', $fault: 'client', $metadata: { httpStatusCode: 403 } })).toBe('refused');
+    expect(classifySendFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe('refused');
   });
 
-  it('does not retry a 4xx answer', () => {
+  it('calls a 4xx answer "rejected"', () => {
     // Act & Assess
-    expect(isRetryableAwsError({ name: 'InvalidParameterException', $fault: 'client', $metadata: { httpStatusCode: 400 } })).toBe(false);
-    expect(isRetryableAwsError({ name: 'AuthorizationErrorException', $fault: 'client', $metadata: { httpStatusCode: 403 } })).toBe(false);
-    expect(isRetryableAwsError({ name: 'Unmodelled', $metadata: { httpStatusCode: 404 } })).toBe(false);
+    expect(classifySendFailure({ name: 'InvalidParameterException', $fault: 'client', $metadata: { httpStatusCode: 400 } })).toBe('rejected');
+    expect(classifySendFailure({ name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 403 } })).toBe('rejected');
+    expect(classifySendFailure({ name: 'Unmodelled', $metadata: { httpStatusCode: 404 } })).toBe('rejected');
+  });
+
+  it('calls a 5xx, a timeout, a reset and anything unrecognised "unknown": the message may be out', () => {
+    // Act & Assess
+    expect(classifySendFailure({ name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 500 } })).toBe('unknown');
+    expect(classifySendFailure({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } })).toBe('unknown');
+    expect(classifySendFailure(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe('unknown');
+    expect(classifySendFailure(Object.assign(new Error('timed out'), { name: 'TimeoutError', code: 'ETIMEDOUT' }))).toBe('unknown');
+    expect(classifySendFailure('a string was thrown')).toBe('unknown');
+  });
+});
+
+describe('createSesClient retries (RetryOnlyUnsentStrategy)', () => {
+  let server: FakeAwsEndpoint | undefined;
+
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  const sesAnswer = (status: number, type: string): FakeAnswer => ({ status, headers: { 'content-type': 'application/json', 'x-amzn-errortype': type }, body: JSON.stringify({ message: type }) });
+  const sent: FakeAnswer = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ MessageId: 'ses-1' }) };
+
+  async function channelAgainst(answer: (index: number) => FakeAnswer): Promise<SesEmailChannel> {
+    server = await startFakeAwsEndpoint((_request, index) => answer(index));
+    const client = createSesClient({ ...fakeAwsConfig, endpoint: server.endpoint, retryStrategy: new RetryOnlyUnsentStrategy(SES_MAX_ATTEMPTS, () => 0) });
+    return new SesEmailChannel({ client, fromAddress: 'offers@mail.example.com', configurationSetName: 'cs', unsubscribeUrl: () => 'https://winback.example.com/v1/unsubscribe?token=t' });
+  }
+  const mail = { channel: 'email', to: 'jane@example.com', customerId: 'c-1', touchId: 't-1', text: 'Hello', subject: 'Hi', variant: 'A', locale: 'en', timezone: 'UTC' } as const;
+
+  it('retries a throttle, up to the configured attempts', async () => {
+    // Prepare
+    const channel = await channelAgainst((index) => (index < SES_MAX_ATTEMPTS - 1 ? sesAnswer(429, 'TooManyRequestsException') : sent));
+
+    // Act
+    const receipt = await channel.send(mail);
+
+    // Assess
+    expect(receipt.messageId).toBe('ses-1');
+    expect(server!.requests).toHaveLength(SES_MAX_ATTEMPTS);
+  });
+
+  it('never retries a 5xx, after which the mail may be out, and reports the outcome as unknown', async () => {
+    // Prepare
+    const channel = await channelAgainst(() => sesAnswer(500, 'InternalFailure'));
+
+    // Act
+    const failure = await channel.send(mail).catch((error: unknown) => error);
+
+    // Assess
+    expect(server!.requests).toHaveLength(1);
+    expect(failure).toMatchObject({ name: 'ChannelError', retryable: false, message: expect.stringMatching(/^SES SendEmail outcome unknown: InternalFailure, HTTP 500/) });
+  });
+});
+
+describe('worstCaseCallMs', () => {
+  it('adds every attempt timing out and the longest throttling backoffs between them', () => {
+    // Act & Assess: 3 × 5 s, then waits of at most 1 s and 2 s.
+    expect(worstCaseCallMs({ maxAttempts: 3, requestTimeoutMs: 5_000 })).toBe(18_000);
+    // The backoff is capped at 20 s: 6 × 1 s + 1 + 2 + 4 + 8 + 16.
+    expect(worstCaseCallMs({ maxAttempts: 6, requestTimeoutMs: 1_000 })).toBe(37_000);
   });
 });
 

@@ -128,13 +128,12 @@ describe('SesEmailChannel', () => {
     expect(sesMock).toHaveReceivedCommandWith(SendEmailCommand, { EmailTags: [{ Name: 'touchId', Value: 'a1b2c3d4e5f6-1' }] });
   });
 
-  describe('retryable failures', () => {
+  describe('retryable failures: SES refused, nothing was sent', () => {
     it.each([
       ['throttling', new TooManyRequestsException({ message: 'Too many requests', $metadata: { httpStatusCode: 429 } })],
       ['a sending quota reached', new LimitExceededException({ message: 'Daily message quota exceeded', ...clientFault })],
       ['sending paused', new SendingPausedException({ message: 'Sending paused for this account', ...clientFault })],
-      ['an unmodelled 500', new SESv2ServiceException({ name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 500 } })],
-      ['a network error', Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' })],
+      ['a connection that never opened', Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' })],
     ])('%s becomes a retryable ChannelError', async (_case, error) => {
       // Prepare
       sesMock.on(SendEmailCommand).rejects(error);
@@ -145,6 +144,24 @@ describe('SesEmailChannel', () => {
       // Assess
       expect(failure).toBeInstanceOf(ChannelError);
       expect((failure as ChannelError).retryable).toBe(true);
+    });
+  });
+
+  describe('unknown outcomes: the mail may have gone out', () => {
+    it.each([
+      ['an unmodelled 500', new SESv2ServiceException({ name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 500 } })],
+      ['a request timeout', Object.assign(new Error('request timed out'), { name: 'TimeoutError', code: 'ETIMEDOUT' })],
+    ])('%s becomes a permanent ChannelError saying so, so no retry sends the mail twice', async (_case, error) => {
+      // Prepare
+      sesMock.on(SendEmailCommand).rejects(error);
+
+      // Act
+      const failure = await failureOf(new SesEmailChannel(options).send(message));
+
+      // Assess
+      expect(failure).toBeInstanceOf(ChannelError);
+      expect((failure as ChannelError).retryable).toBe(false);
+      expect((failure as ChannelError).message).toMatch(/^SES SendEmail outcome unknown: /);
     });
   });
 

@@ -93,13 +93,11 @@ describe('EumSmsChannel', () => {
     });
   });
 
-  describe('retryable failures', () => {
+  describe('retryable failures: the service refused, nothing was sent', () => {
     it.each([
       ['throttling', new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } })],
-      ['an internal error', new InternalServerException({ message: 'Internal error', $metadata: { httpStatusCode: 500 } })],
       ['a quota reached (e.g. the monthly spend limit)', new ServiceQuotaExceededException({ message: 'Quota exceeded', Reason: 'MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT', ...clientFault })],
-      ['an unmodelled 503', new PinpointSMSVoiceV2ServiceException({ name: 'ServiceUnavailable', $fault: 'server', $metadata: { httpStatusCode: 503 } })],
-      ['a network error', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+      ['a connection that never opened', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })],
     ])('%s becomes a retryable ChannelError', async (_case, error) => {
       // Prepare
       smsMock.on(SendTextMessageCommand).rejects(error);
@@ -110,6 +108,26 @@ describe('EumSmsChannel', () => {
 
       // Assess
       expect(failure.retryable).toBe(true);
+      expect(failure.message).toMatch(/^SMS SendTextMessage failed: /);
+    });
+  });
+
+  describe('unknown outcomes: the text may have gone out', () => {
+    it.each([
+      ['an internal error', new InternalServerException({ message: 'Internal error', $metadata: { httpStatusCode: 500 } })],
+      ['an unmodelled 503', new PinpointSMSVoiceV2ServiceException({ name: 'ServiceUnavailable', $fault: 'server', $metadata: { httpStatusCode: 503 } })],
+      ['a connection reset', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+    ])('%s becomes a permanent ChannelError saying so, so no retry sends the text twice', async (_case, error) => {
+      // Prepare
+      smsMock.on(SendTextMessageCommand).rejects(error);
+      const channel = new EumSmsChannel({ client: new PinpointSMSVoiceV2Client({}), configurationSetName: 'cs' });
+
+      // Act
+      const failure = await failureOf(channel.send(message));
+
+      // Assess
+      expect(failure.retryable).toBe(false);
+      expect(failure.message).toMatch(/^SMS SendTextMessage outcome unknown: /);
     });
   });
 
