@@ -21,6 +21,25 @@ const Money = z.number().finite().nonnegative().max(1e9);
 
 const TimeZone = z.string().refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone, e.g. Europe/Paris');
 
+/** Attributes live in the customer item, which DynamoDB caps at 400 KB: at most ~160 KB of them. */
+export const MAX_ATTRIBUTES = 50;
+
+/** DynamoDB's marshaller refuses a map with a `constructor` key: it takes it for a class instance. */
+const AttributeName = z.string().max(64).refine((name) => name !== 'constructor', 'constructor is a reserved name');
+
+const Attributes = z.preprocess(
+  (input, ctx) => {
+    // zod drops a `__proto__` key without a word (it would set the prototype): say so instead.
+    if (typeof input === 'object' && input !== null && Object.hasOwn(input, '__proto__')) {
+      ctx.issues.push({ code: 'custom', input, path: ['__proto__'], message: '__proto__ is a reserved name' });
+    }
+    return input;
+  },
+  z
+    .record(AttributeName, z.union([z.string().max(1024), z.number(), z.boolean()]))
+    .refine((attributes) => Object.keys(attributes).length <= MAX_ATTRIBUTES, `must hold at most ${MAX_ATTRIBUTES} attributes`),
+);
+
 const envelope = {
   eventId: Identifier,
   occurredAt: Timestamp,
@@ -50,7 +69,7 @@ export const CustomerChurned = z.object({
   accountType: z.string().min(1).max(64).default('consumer'),
   /** ISO 3166 market (`US`, `US-FL`) whose legal send window applies, when the policy has one. */
   market: z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'must be an ISO 3166 code such as US or US-FL').optional(),
-  attributes: z.record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean()])).optional(),
+  attributes: Attributes.optional(),
 });
 
 export const CustomerReturned = z.object({
@@ -107,16 +126,43 @@ export function toFieldIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({
     path: formatPath(issue.path) || '(body)',
     code: issue.code,
-    message: issue.message,
+    // A record key's own issues say why it is refused; the wrapper only says "Invalid key".
+    message: issue.code === 'invalid_key' ? issue.issues.map((inner) => inner.message).join('; ') : issue.message,
   }));
 }
 
 export type EventParse = { ok: true; event: WinbackEvent } | { ok: false; issues: FieldIssue[] };
 
+/** With the `u` flag a surrogate pair is one code point (not `Cs`): only a lone half matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Every string of a parsed event, names of attributes included, holding a lone surrogate: JSON
+ * lets `"\ud800"` through, but it is no text: UTF-8 (DynamoDB, SES, SMS) cannot carry it.
+ * The parsed event is as deep as the schema, whatever the input's nesting.
+ */
+function loneSurrogateIssues(event: WinbackEvent): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const pending: Array<{ value: unknown; path: PropertyKey[] }> = [{ value: event, path: [] }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value, path } = next;
+    if (typeof value === 'string' && LONE_SURROGATE.test(value)) issues.push({ path: formatPath(path), code: 'invalid_string', message: 'must be well-formed Unicode: holds a lone surrogate' });
+    if (typeof value !== 'object' || value === null) continue;
+    for (const [key, child] of Object.entries(value)) {
+      if (LONE_SURROGATE.test(key)) issues.push({ path: formatPath([...path, key]), code: 'invalid_key', message: 'name must be well-formed Unicode: holds a lone surrogate' });
+      pending.push({ value: child, path: [...path, key] });
+    }
+  }
+  return issues;
+}
+
 /** Validates one event; every invalid field is named, not only the first. */
 export function parseEvent(input: unknown): EventParse {
   const result = WinbackEvent.safeParse(input);
-  if (result.success) return { ok: true, event: result.data };
+  if (result.success) {
+    const issues = loneSurrogateIssues(result.data);
+    return issues.length === 0 ? { ok: true, event: result.data } : { ok: false, issues };
+  }
   const issues = toFieldIssues(result.error);
   // An unknown `type` stops the union at the discriminator; still name bad envelope fields.
   const envelopeResult = Envelope.safeParse(input);
