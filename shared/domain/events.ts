@@ -15,9 +15,28 @@ export const Identifier = z
   .max(128)
   .regex(/^[^\p{Cc}\p{Cs}]+$/u, 'must not contain control characters');
 
+/** With the `u` flag a surrogate pair is one code point (not `Cs`): only a lone half matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Free text: JSON lets a lone surrogate (`"\ud800"`) through, but it is no text, and UTF-8
+ * (DynamoDB, SES, SMS) cannot carry it. Fields with a format (ids, dates, enums, e-mail, phone)
+ * refuse it already.
+ */
+const Text = z.string().refine((text) => !LONE_SURROGATE.test(text), 'must be well-formed Unicode: holds a lone surrogate');
+
 const Timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, e.g. 2026-03-01T09:30:00+01:00' });
 
-const Money = z.number().finite().nonnegative().max(1e9);
+/**
+ * Numbers that reach the customer item must be storable: DynamoDB refuses a non-zero magnitude
+ * below 1e-130 ("Number underflow"), and the SDK's marshaller one beyond 2^53 - 1. Either was a 500.
+ */
+const notUnderflowing = (n: number) => n === 0 || Math.abs(n) >= 1e-130;
+const UNDERFLOW = 'must be 0 or at least 1e-130 in magnitude';
+
+const Money = z.number().finite().nonnegative().max(1e9).refine(notUnderflowing, UNDERFLOW);
+
+const AttributeNumber = z.number().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).refine(notUnderflowing, UNDERFLOW);
 
 const TimeZone = z.string().refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone, e.g. Europe/Paris');
 
@@ -25,7 +44,7 @@ const TimeZone = z.string().refine((zone) => IANAZone.isValidZone(zone), 'must b
 export const MAX_ATTRIBUTES = 50;
 
 /** DynamoDB's marshaller refuses a map with a `constructor` key: it takes it for a class instance. */
-const AttributeName = z.string().max(64).refine((name) => name !== 'constructor', 'constructor is a reserved name');
+const AttributeName = Text.max(64).refine((name) => name !== 'constructor', 'constructor is a reserved name');
 
 const Attributes = z.preprocess(
   (input, ctx) => {
@@ -36,7 +55,7 @@ const Attributes = z.preprocess(
     return input;
   },
   z
-    .record(AttributeName, z.union([z.string().max(1024), z.number(), z.boolean()]))
+    .record(AttributeName, z.union([Text.max(1024), AttributeNumber, z.boolean()]))
     .refine((attributes) => Object.keys(attributes).length <= MAX_ATTRIBUTES, `must hold at most ${MAX_ATTRIBUTES} attributes`),
 );
 
@@ -54,7 +73,7 @@ export const CustomerChurned = z.object({
   contacts: z.object({
     phone: z.e164().optional(),
     email: z.email().max(254).optional(),
-    pushToken: z.string().min(1).max(1024).optional(),
+    pushToken: Text.min(1).max(1024).optional(),
   }),
   consents: z.object({
     sms: z.boolean().default(false),
@@ -62,11 +81,11 @@ export const CustomerChurned = z.object({
     push: z.boolean().default(false),
   }),
   timezone: TimeZone,
-  locale: z.string().min(2).max(35).default('en'),
+  locale: Text.min(2).max(35).default('en'),
   monthlyRevenue: Money,
   tenureMonths: z.number().int().nonnegative().max(1200),
   priorChurns: z.number().int().nonnegative().max(1000).default(0),
-  accountType: z.string().min(1).max(64).default('consumer'),
+  accountType: Text.min(1).max(64).default('consumer'),
   /** ISO 3166 market (`US`, `US-FL`) whose legal send window applies, when the policy has one. */
   market: z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'must be an ISO 3166 code such as US or US-FL').optional(),
   attributes: Attributes.optional(),
@@ -91,7 +110,7 @@ export const MessageEngaged = z.object({
   touchId: Identifier,
   kind: EngagementKind,
   /** The reply's text, for `replied`: an opt-out keyword or a plain-language "stop" revokes consent. Never stored. */
-  text: z.string().max(1600).optional(),
+  text: Text.max(1600).optional(),
 });
 
 export const SurveyAnswered = z.object({
@@ -133,36 +152,10 @@ export function toFieldIssues(error: z.ZodError): FieldIssue[] {
 
 export type EventParse = { ok: true; event: WinbackEvent } | { ok: false; issues: FieldIssue[] };
 
-/** With the `u` flag a surrogate pair is one code point (not `Cs`): only a lone half matches. */
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/**
- * Every string of a parsed event, names of attributes included, holding a lone surrogate: JSON
- * lets `"\ud800"` through, but it is no text: UTF-8 (DynamoDB, SES, SMS) cannot carry it.
- * The parsed event is as deep as the schema, whatever the input's nesting.
- */
-function loneSurrogateIssues(event: WinbackEvent): FieldIssue[] {
-  const issues: FieldIssue[] = [];
-  const pending: Array<{ value: unknown; path: PropertyKey[] }> = [{ value: event, path: [] }];
-  for (let next = pending.pop(); next; next = pending.pop()) {
-    const { value, path } = next;
-    if (typeof value === 'string' && LONE_SURROGATE.test(value)) issues.push({ path: formatPath(path), code: 'invalid_string', message: 'must be well-formed Unicode: holds a lone surrogate' });
-    if (typeof value !== 'object' || value === null) continue;
-    for (const [key, child] of Object.entries(value)) {
-      if (LONE_SURROGATE.test(key)) issues.push({ path: formatPath([...path, key]), code: 'invalid_key', message: 'name must be well-formed Unicode: holds a lone surrogate' });
-      pending.push({ value: child, path: [...path, key] });
-    }
-  }
-  return issues;
-}
-
 /** Validates one event; every invalid field is named, not only the first. */
 export function parseEvent(input: unknown): EventParse {
   const result = WinbackEvent.safeParse(input);
-  if (result.success) {
-    const issues = loneSurrogateIssues(result.data);
-    return issues.length === 0 ? { ok: true, event: result.data } : { ok: false, issues };
-  }
+  if (result.success) return { ok: true, event: result.data };
   const issues = toFieldIssues(result.error);
   // An unknown `type` stops the union at the discriminator; still name bad envelope fields.
   const envelopeResult = Envelope.safeParse(input);
