@@ -195,7 +195,7 @@ function setAt(body: Record<string, unknown>, path: string[], value: unknown): v
 export function mutantOf(example: Record<string, unknown>): fc.Arbitrary<Mutant> {
   const fields = fieldsOf(example);
   return fc
-    .subarray(fields, { minLength: 1, maxLength: 3 })
+    .subarray(fields, { minLength: 1, maxLength: Math.min(3, fields.length) })
     // A field inside another broken field is gone with it.
     .map((chosen) => chosen.filter((field) => !chosen.some((other) => other !== field && isUnder(formatPath(field.path), formatPath(other.path)))))
     .chain((chosen) =>
