@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { MAX_ATTRIBUTES, MAX_BATCH_EVENTS } from '#shared/domain/events';
 import { signUnsubscribeToken } from '#shared/domain/unsubscribe';
 import { ingestEvent } from '#shared/engine/ingest-event';
 import { apiKeyAuthorizer } from '#shared/http/api-key';
@@ -202,6 +203,36 @@ describe('bodies', () => {
       }),
       fuzz(300),
     );
+  });
+});
+
+describe('the size of an answer', () => {
+  /** A synchronous Lambda answers at most 6 MB: a bigger error body would become API Gateway's 502. */
+  const LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024;
+
+  /** An event whose every field is wrong, with `attributes` entries under names of `nameLength` characters. */
+  const allWrong = (nameLength: number, attributes: number) => {
+    const names = Array.from({ length: attributes }, (_, i) => String(i).padStart(nameLength, 'k'));
+    const fields = ['eventId', 'occurredAt', 'customerId', 'churnKind', 'exitReason', 'contacts', 'consents', 'timezone', 'locale', 'monthlyRevenue', 'tenureMonths', 'priorChurns', 'accountType', 'market'];
+    return `{"type":"customer.churned",${fields.map((field) => `"${field}":[]`).join(',')},"attributes":{${names.map((name) => `"${name}":[]`).join(',')}}}`;
+  };
+  /** As many copies of `item` as a batch holds and 1 MiB carries. */
+  const fullBatch = (item: string) => `{"events":[${Array(Math.min(MAX_BATCH_EVENTS, Math.floor(MAX_BODY_BYTES / (item.length + 1)) - 1)).fill(item).join(',')}]}`;
+
+  it('the most issues a body under 1 MiB can carry still make an answer a Lambda can return', async () => {
+    const w = await world();
+    for (const body of [fullBatch(allWrong(1, MAX_ATTRIBUTES)), fullBatch(allWrong(64, MAX_ATTRIBUTES)), fullBatch(allWrong(65, MAX_ATTRIBUTES))]) {
+      const response = await unchangedBy(w, { method: 'POST', path: '/v1/events', headers: { 'x-api-key': API_KEY }, body });
+      expect(response.statusCode).toBe(200);
+      expect(Buffer.byteLength(response.body)).toBeLessThan(LAMBDA_RESPONSE_LIMIT);
+    }
+  });
+
+  it('regression: 80,000 wrong attributes in one event made 80,000 issues (megabytes, seconds); now one names attributes', async () => {
+    const w = await world();
+    const response = await unchangedBy(w, { method: 'POST', path: '/v1/events', headers: { 'x-api-key': API_KEY }, body: allWrong(1, 80_000) });
+    const { error } = expectClientError(response, 400);
+    expect(error.details.filter((detail) => detail.path.startsWith('attributes'))).toEqual([{ path: 'attributes', code: 'custom', message: `must hold at most ${MAX_ATTRIBUTES} attributes` }]);
   });
 });
 
