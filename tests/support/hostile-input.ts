@@ -12,7 +12,7 @@ import type { HttpResponse, Route } from '#shared/http/http-types';
  * Every property runs with a fixed seed, so CI runs the same cases each time; on failure
  * fast-check prints the seed, the path and the counterexample. `FUZZ_SEED=<n>` explores others.
  */
-export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20_261_123);
+const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20_261_123);
 
 export function fuzz(numRuns: number): fc.Parameters<unknown> {
   return { seed: FUZZ_SEED, numRuns };
@@ -67,7 +67,7 @@ const deepArb = (kinds: ReadonlyArray<'array' | 'object'>) => fc.tuple(fc.consta
 // Odd text
 
 /** A string holding one lone surrogate (ASCII around it, so it cannot pair up). */
-export const loneSurrogate = fc
+const loneSurrogate = fc
   .tuple(fc.string({ maxLength: 8 }), fc.integer({ min: 0xd800, max: 0xdfff }), fc.string({ maxLength: 8 }))
   .map(([before, unit, after]) => `${before}${String.fromCharCode(unit)}${after}`);
 
@@ -78,7 +78,7 @@ export const OVERLONG = 'x'.repeat(100_001);
  * Strings that look like syntax somewhere downstream: DynamoDB expressions and keys, templates,
  * paths, percent-encoding, JavaScript's magic property names, SQL, HTML.
  */
-export const EXPRESSION_LIKE = [
+const EXPRESSION_LIKE = [
   '#a = :b',
   'attribute_exists(pk)',
   ':v',
@@ -106,7 +106,7 @@ export const EXPRESSION_LIKE = [
 ] as const;
 
 /** Unicode that is valid but unusual: NUL, bidi overrides, stacked combining marks, emoji, BOM. */
-export const ODD_UNICODE = [
+const ODD_UNICODE = [
   'a\u0000b',
   '\u202Eevil\u202C',
   '\u200F\u200E',
