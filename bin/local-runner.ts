@@ -1,5 +1,5 @@
 import { appendFileSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
@@ -15,7 +15,8 @@ import { v1Routes } from '#shared/http/v1-routes';
 import { unsubscribeRoutes } from '#shared/http/unsubscribe-routes';
 import { deriveKey } from '#shared/domain/keys';
 import { apiKeyAuthorizer } from '#shared/http/api-key';
-import type { HttpRequest, Route } from '#shared/http/http-types';
+import type { Route } from '#shared/http/http-types';
+import { fromNodeRequest } from '#shared/http/node-request';
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
 import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { localDynamoClient, startDynamoDbLocal } from '#shared/adapters/local/dynamodb-local';
@@ -63,27 +64,20 @@ function loadPolicies(files: string | undefined): Policy[] {
   return (files ?? '').split(',').filter(Boolean).map((file) => parsePolicy(JSON.parse(readFileSync(file.trim(), 'utf8'))));
 }
 
-const ClockRequest = z.union([
-  z.strictObject({ advanceDays: z.number().positive().max(3650) }),
-  z.strictObject({ advanceTo: z.iso.datetime({ offset: true }) }),
-]);
-
-/** Reads a request body, refusing to buffer more than the API accepts. */
-async function readBody(request: IncomingMessage): Promise<string | { tooLarge: true }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return { tooLarge: true };
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
+/**
+ * A flat object rather than a union of two: zod reports a failed union as the whole body's
+ * fault, where a flat object names the field (`advanceDays`). The refine leaves exactly one set.
+ */
+const ClockRequest = z
+  .strictObject({ advanceDays: z.number().positive().max(3650).optional(), advanceTo: z.iso.datetime({ offset: true }).optional() })
+  .refine((move) => (move.advanceDays === undefined) !== (move.advanceTo === undefined), 'send either advanceDays or advanceTo');
 
 export interface LocalRunner {
   url: string;
   apiKey: string;
   clock: VirtualClock;
+  /** Every route it serves, `/local/*` included: tests walk them all. */
+  routes: readonly Route[];
   close(): Promise<void>;
 }
 
@@ -145,7 +139,8 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
       handler: async ({ json }) => {
         const parsed = ClockRequest.safeParse(json);
         if (!parsed.success) throw new ValidationError('send {"advanceDays": n} or {"advanceTo": "<ISO>"}', toFieldIssues(parsed.error));
-        const target = 'advanceDays' in parsed.data ? clock.now() + Math.round(parsed.data.advanceDays * 86_400_000) : Date.parse(parsed.data.advanceTo);
+        const { advanceDays, advanceTo } = parsed.data;
+        const target = advanceTo === undefined ? clock.now() + Math.round(advanceDays! * 86_400_000) : Date.parse(advanceTo);
         return { status: 200, body: await advance(target) };
       },
     },
@@ -175,19 +170,11 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
   ];
 
   const unsubscribe = unsubscribeRoutes(deps, deriveKey(config.WINBACK_MASTER_KEY, 'unsubscribe-link'));
-  const handle = createRouter({ routes: [...v1Routes(deps), ...unsubscribe, ...localRoutes], authorize: apiKeyAuthorizer(config.WINBACK_API_KEY), logger });
+  const routes = [...v1Routes(deps), ...unsubscribe, ...localRoutes];
+  const handle = createRouter({ routes, authorize: apiKeyAuthorizer(config.WINBACK_API_KEY), logger });
   const server: Server = createServer((req, res) => {
     void (async () => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const body = await readBody(req);
-      const request: HttpRequest = {
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v])),
-        query: Object.fromEntries(url.searchParams),
-        ...(typeof body === 'string' ? { body } : { bodyTooLarge: true }),
-      };
-      const response = await handle(request);
+      const response = await handle(await fromNodeRequest(req, MAX_BODY_BYTES));
       res.writeHead(response.statusCode, response.headers).end(response.body);
     })().catch((error: unknown) => {
       logger.error('local server failure', { error: String(error) });
@@ -202,6 +189,7 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
     url: `http://127.0.0.1:${port}`,
     apiKey: config.WINBACK_API_KEY,
     clock,
+    routes,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       client.destroy();

@@ -15,11 +15,54 @@ export const Identifier = z
   .max(128)
   .regex(/^[^\p{Cc}\p{Cs}]+$/u, 'must not contain control characters');
 
+/** With the `u` flag a surrogate pair is one code point (not `Cs`): only a lone half matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Free text: JSON lets a lone surrogate (`"\ud800"`) through, but it is no text, and UTF-8
+ * (DynamoDB, SES, SMS) cannot carry it. Fields with a format (ids, dates, enums, e-mail, phone)
+ * refuse it already.
+ */
+const Text = z.string().refine((text) => !LONE_SURROGATE.test(text), 'must be well-formed Unicode: holds a lone surrogate');
+
 const Timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, e.g. 2026-03-01T09:30:00+01:00' });
 
-const Money = z.number().finite().nonnegative().max(1e9);
+/**
+ * Numbers that reach the customer item must be storable: DynamoDB refuses a non-zero magnitude
+ * below 1e-130 ("Number underflow"), and the SDK's marshaller one beyond 2^53 - 1. Either was a 500.
+ */
+const notUnderflowing = (n: number) => n === 0 || Math.abs(n) >= 1e-130;
+const UNDERFLOW = 'must be 0 or at least 1e-130 in magnitude';
+
+const Money = z.number().finite().nonnegative().max(1e9).refine(notUnderflowing, UNDERFLOW);
+
+const AttributeNumber = z.number().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).refine(notUnderflowing, UNDERFLOW);
 
 const TimeZone = z.string().refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone, e.g. Europe/Paris');
+
+/** Attributes live in the customer item, which DynamoDB caps at 400 KB: at most ~160 KB of them. */
+export const MAX_ATTRIBUTES = 50;
+
+/**
+ * DynamoDB refuses an empty map key, and its marshaller a map with a `constructor` key (it takes
+ * it for a class instance): both were 500s.
+ */
+const AttributeName = Text.min(1).max(64).refine((name) => name !== 'constructor', 'constructor is a reserved name');
+
+/**
+ * Checked before the entries: a body of 100,000 bad attributes would otherwise cost seconds and
+ * an answer of megabytes. zod also drops a `__proto__` key without a word (it would set the
+ * prototype): say so instead.
+ */
+const Attributes = z.preprocess(
+  (input, ctx) => {
+    if (typeof input !== 'object' || input === null) return input;
+    if (Object.keys(input).length > MAX_ATTRIBUTES) ctx.issues.push({ code: 'custom', input, message: `must hold at most ${MAX_ATTRIBUTES} attributes` });
+    else if (Object.hasOwn(input, '__proto__')) ctx.issues.push({ code: 'custom', input, path: ['__proto__'], message: '__proto__ is a reserved name' });
+    return input;
+  },
+  z.record(AttributeName, z.union([Text.max(1024), AttributeNumber, z.boolean()])),
+);
 
 const envelope = {
   eventId: Identifier,
@@ -32,25 +75,25 @@ const Market = z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'must be an ISO 3
 const Contacts = z.object({
   phone: z.e164().optional(),
   email: z.email().max(254).optional(),
-  pushToken: z.string().min(1).max(1024).optional(),
+  pushToken: Text.min(1).max(1024).optional(),
   /** The customer's name, for a retention team's task; personal data, never logged. */
-  name: z.string().min(1).max(200).optional(),
+  name: Text.min(1).max(200).optional(),
 });
-const Locale = z.string().min(2).max(35);
+const Locale = Text.min(2).max(35);
 const TenureMonths = z.number().int().nonnegative().max(1200);
 const PriorChurns = z.number().int().nonnegative().max(1000);
-const AccountType = z.string().min(1).max(64);
+const AccountType = Text.min(1).max(64);
 
 /** Fields of the customer's profile that a churn and activity both may carry, none required. */
 const optionalProfileFields = {
   /** ISO 3166 market (`US`, `US-FL`) whose legal send window applies, when the policy has one. */
   market: Market.optional(),
   /** The operator's brand the customer was with; selects the policy when policies name brands. */
-  brand: z.string().min(1).max(64).optional(),
+  brand: Text.min(1).max(64).optional(),
   /** The operator's account number and the company's name, for a retention team's task. */
-  accountNumber: z.string().min(1).max(64).optional(),
-  company: z.string().min(1).max(200).optional(),
-  attributes: z.record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean()])).optional(),
+  accountNumber: Text.min(1).max(64).optional(),
+  company: Text.min(1).max(200).optional(),
+  attributes: Attributes.optional(),
 };
 
 export const CustomerChurned = z.object({
@@ -92,7 +135,7 @@ export const MessageEngaged = z.object({
   touchId: Identifier,
   kind: EngagementKind,
   /** The reply's text, for `replied`: an opt-out keyword or a plain-language "stop" revokes consent. Never stored. */
-  text: z.string().max(1600).optional(),
+  text: Text.max(1600).optional(),
 });
 
 export const SurveyAnswered = z.object({
@@ -169,7 +212,8 @@ export function toFieldIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({
     path: formatPath(issue.path) || '(body)',
     code: issue.code,
-    message: issue.message,
+    // A record key's own issues say why it is refused; the wrapper only says "Invalid key".
+    message: issue.code === 'invalid_key' ? issue.issues.map((inner) => inner.message).join('; ') : issue.message,
   }));
 }
 

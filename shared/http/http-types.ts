@@ -4,11 +4,13 @@ export interface HttpRequest {
   path: string;
   /** Header names lower-cased. */
   headers: Readonly<Record<string, string | undefined>>;
-  /** Query string parameters (first value of each). */
+  /** Query string parameters: the last value of a repeated name, as API Gateway's REST proxy gives it. */
   query?: Readonly<Record<string, string | undefined>>;
   body?: string | undefined;
   /** Set by a transport that stopped reading a body over the size limit. */
   bodyTooLarge?: boolean;
+  /** Set by a transport whose body bytes were not UTF-8 (`body` is then absent). */
+  bodyNotUtf8?: boolean;
 }
 
 export interface HttpResponse {

@@ -34,12 +34,23 @@ function compile(route: Route): CompiledRoute {
   return { route, pattern: new RegExp(`^${source}$`), names };
 }
 
-function parseBody(request: HttpRequest, maxBodyBytes: number): unknown {
-  if (request.bodyTooLarge) throw new PayloadTooLargeError(`body is larger than ${maxBodyBytes} bytes`);
-  if (request.body === undefined || request.body === '') return undefined;
-  if (Buffer.byteLength(request.body, 'utf8') > maxBodyBytes) throw new PayloadTooLargeError(`body is larger than ${maxBodyBytes} bytes`);
+/**
+ * Refuses a body over the limit or not UTF-8, on every route: a route that ignores its body (a
+ * one-click form post) still must not be handed 10 MB through API Gateway.
+ */
+function checkBody(request: HttpRequest, maxBodyBytes: number): void {
+  // Buffer.byteLength counts a lone surrogate as the 3 bytes of U+FFFD, which is what UTF-8 would carry.
+  if (request.bodyTooLarge || (request.body !== undefined && Buffer.byteLength(request.body, 'utf8') > maxBodyBytes)) {
+    throw new PayloadTooLargeError(`body is larger than ${maxBodyBytes} bytes`, [{ path: '(body)', code: 'too_big', message: `must be at most ${maxBodyBytes} bytes` }]);
+  }
+  if (request.bodyNotUtf8) throw new ValidationError('body is not UTF-8', [{ path: '(body)', code: 'invalid_encoding', message: 'body is not valid UTF-8' }]);
+}
+
+/** JSON.parse builds `__proto__` keys as own properties (no pollution) and nests iteratively (no stack overflow). */
+function parseJson(body: string | undefined): unknown {
+  if (body === undefined || body === '') return undefined;
   try {
-    return JSON.parse(request.body);
+    return JSON.parse(body);
   } catch {
     throw new ValidationError('body is not valid JSON', [{ path: '(body)', code: 'invalid_json', message: 'body is not valid JSON' }]);
   }
@@ -71,7 +82,8 @@ export function createRouter(options: RouterOptions): (request: HttpRequest) => 
       }
       const params = Object.fromEntries(hit.c.names.map((name, i) => [name, decodeParam(hit.match![i + 1]!, name)]));
       const route = hit.c.route;
-      const result = await route.handler({ ...request, params, json: route.rawBody ? undefined : parseBody(request, maxBodyBytes) });
+      checkBody(request, maxBodyBytes);
+      const result = await route.handler({ ...request, params, json: route.rawBody ? undefined : parseJson(request.body) });
       if (result.raw) return { statusCode: result.status, headers: { 'content-type': result.raw.contentType, 'cache-control': 'no-store' }, body: result.raw.text };
       return json(result.status, result.body);
     } catch (error) {
