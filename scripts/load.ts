@@ -1,0 +1,120 @@
+/**
+ * `npm run load [-- --duration 60 --rate 2000 --modes singles,batches --batch-size 100
+ *   --replay-share 0.05 --warmup 10 --flat-out]`: the local runner under autocannon, then proof that nothing
+ * was lost and nothing applied twice.
+ *
+ * For each mode — singles (one event per `POST /v1/events`) and batches (`{"events": [...]}`) —
+ * and each run (at the target rate, and flat out with `--flat-out`) it starts a fresh local
+ * runner as `npm start` does (its own data folder and DynamoDB Local), warms it up, posts unique
+ * valid events for the duration (new churns, follow-ups of already churned customers, and a known share of
+ * replays: the same body re-posted), records every answer per event, reads the store back, and
+ * prints one table per mode: target and achieved events/s, requests/s, latency percentiles,
+ * errors and non-2xx answers (429/503 included, never hidden), lost events and events applied
+ * twice. Under each run: where the CPU went (/proc), per part and per event, and what bounds the
+ * rate. It exits 1 if any event was lost, applied twice, or a valid one rejected.
+ *
+ * Not part of `npm test`: a benchmark, on whatever else the machine is doing. The CPU cost per
+ * event is what carries over to another machine; the rates do not.
+ */
+import { parseArgs } from 'node:util';
+import { watchCpu } from './load/cpu-sampler.ts';
+import { drive, type Mode } from './load/drive.ts';
+import { Ledger, reconcile } from './load/ledger.ts';
+import { readBackAppliedEvents } from './load/read-back.ts';
+import { accounting, cpuTable, diagnosis, eventsPerSecond, modeTable, violations, type RunReport } from './load/report.ts';
+import { startLoadRunner } from './load/runner-process.ts';
+import { Workload } from './load/workload.ts';
+import { MAX_BATCH_EVENTS } from '#shared/domain/events';
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '60' },
+    rate: { type: 'string', default: '2000' },
+    modes: { type: 'string', default: 'singles,batches' },
+    'batch-size': { type: 'string', default: '100' },
+    'replay-share': { type: 'string', default: '0.05' },
+    'follow-up-share': { type: 'string', default: '0.15' },
+    connections: { type: 'string' },
+    timeout: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '10' },
+    'flat-out': { type: 'boolean', default: false },
+    seed: { type: 'string', default: '1' },
+    'start-time': { type: 'string', default: '2026-01-05T08:00:00Z' },
+  },
+});
+
+function numberFlag(name: keyof typeof flags, min: number, max: number): number {
+  const value = Number(flags[name]);
+  if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${name} must be a number from ${min} to ${max}, got ${flags[name]}`);
+  return value;
+}
+
+const settings = {
+  durationSeconds: numberFlag('duration', 1, 3600),
+  rate: numberFlag('rate', 1, 1_000_000),
+  batchSize: numberFlag('batch-size', 1, MAX_BATCH_EVENTS),
+  replayShare: numberFlag('replay-share', 0, 0.5),
+  followUpShare: numberFlag('follow-up-share', 0, 0.5),
+  timeoutSeconds: numberFlag('timeout', 1, 600),
+  warmupSeconds: numberFlag('warmup', 0, 600),
+  seed: numberFlag('seed', 0, 2 ** 32 - 1),
+  startTime: flags['start-time'],
+};
+const modes = flags.modes.split(',').map((mode) => mode.trim()) as Mode[];
+if (modes.some((mode) => mode !== 'singles' && mode !== 'batches')) throw new Error(`--modes takes singles and/or batches, got ${flags.modes}`);
+if (Number.isNaN(Date.parse(settings.startTime))) throw new Error(`--start-time must be an ISO date-time, got ${settings.startTime}`);
+
+/**
+ * Connections per mode: enough in flight for the runner to overlap its DynamoDB calls; for
+ * batches few, since each already carries many events and autocannon times a request out
+ * whole.
+ */
+function connectionsFor(mode: Mode): number {
+  if (flags.connections !== undefined) return numberFlag('connections', 1, 10_000);
+  return mode === 'singles' ? 50 : 4;
+}
+
+/** One run: a fresh runner, the load, the read-back, the reconciliation. */
+async function loadRun(mode: Mode, target: number | undefined): Promise<RunReport> {
+  const what = `${mode} ${target === undefined ? 'flat out' : `at ${target} events/s`} for ${settings.durationSeconds} s`;
+  console.error(`${what}: starting a local runner…`);
+  const runner = await startLoadRunner(settings.startTime);
+  try {
+    const runTag = `ld${Date.now().toString(36)}`;
+    const workload = new Workload({ runTag, seed: settings.seed, replayShare: settings.replayShare, followUpShare: settings.followUpShare, startTimeMs: Date.parse(settings.startTime) });
+    const ledger = new Ledger();
+    const load = { url: runner.url, apiKey: runner.apiKey, mode, batchSize: settings.batchSize, eventsPerSecond: target, connections: connectionsFor(mode), timeoutSeconds: settings.timeoutSeconds, workload, ledger };
+    if (settings.warmupSeconds > 0) {
+      // DynamoDB Local's JVM compiles its hot paths in the first seconds (a JIT thread then
+      // takes a core): measuring from a cold start would charge that to every event. The
+      // warm-up's events go to the same ledger, so they are verified too.
+      console.error(`${what}: warming up for ${settings.warmupSeconds} s…`);
+      await drive({ ...load, durationSeconds: settings.warmupSeconds });
+    }
+    console.error(`${what}: posting to ${runner.url}…`);
+    const cpu = watchCpu(runner);
+    const { result, handled } = await drive({ ...load, durationSeconds: settings.durationSeconds });
+    const usage = cpu.stop();
+    console.error(`${what}: reading the store back…`);
+    const readBack = await readBackAppliedEvents(runner.dynamoEndpoint);
+    return { mode, target, eventsPerRequest: mode === 'batches' ? settings.batchSize : 1, result, handled, reconciliation: reconcile(ledger.entries(), readBack.applied), readBack, cpu: usage };
+  } finally {
+    await runner.stop();
+  }
+}
+
+let failed = false;
+for (const mode of modes) {
+  const runs: RunReport[] = [];
+  for (const target of flags['flat-out'] ? [settings.rate, undefined] : [settings.rate]) runs.push(await loadRun(mode, target));
+  console.log(`\n${modeTable(mode, runs)}`);
+  for (const run of runs) {
+    const problems = violations(run);
+    failed ||= problems.length > 0;
+    console.log(`\n${mode} ${run.target === undefined ? 'flat out' : `at ${run.target} events/s`}: ${Math.round(eventsPerSecond(run))} events/s achieved; ${problems.length === 0 ? 'nothing lost, nothing applied twice' : problems.join('; ')}`);
+    console.log(accounting(run));
+    console.log(diagnosis(run));
+    console.log(cpuTable(run));
+  }
+}
+process.exit(failed ? 1 : 0);
