@@ -1,7 +1,7 @@
 /**
  * `npm run load [-- --duration 60 --rate 2000 --modes singles,batches --batch-size 100
- *   --replay-share 0.05 --warmup 10 --flat-out]`: the local runner under autocannon, then proof that nothing
- * was lost and nothing applied twice.
+ *   --replay-share 0.05 --warmup 500 --flat-out --cpu-prof <dir>]`: the local runner under
+ * autocannon, then proof that nothing was lost and nothing applied twice.
  *
  * For each mode — singles (one event per `POST /v1/events`) and batches (`{"events": [...]}`) —
  * and each run (at the target rate, and flat out with `--flat-out`) it starts a fresh local
@@ -11,7 +11,8 @@
  * prints one table per mode: target and achieved events/s, requests/s, latency percentiles,
  * errors and non-2xx answers (429/503 included, never hidden), lost events and events applied
  * twice. Under each run: where the CPU went (/proc), per part and per event, and what bounds the
- * rate. It exits 1 if any event was lost, applied twice, or a valid one rejected.
+ * rate; `--cpu-prof <dir>` also writes each runner's CPU profile there (for Chrome DevTools). It
+ * exits 1 if any event was lost, applied twice, or a valid one rejected.
  *
  * Not part of `npm test`: a benchmark, on whatever else the machine is doing. The CPU cost per
  * event is what carries over to another machine; the rates do not.
@@ -36,10 +37,11 @@ const { values: flags } = parseArgs({
     'follow-up-share': { type: 'string', default: '0.15' },
     connections: { type: 'string' },
     timeout: { type: 'string', default: '30' },
-    warmup: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '500' },
     'flat-out': { type: 'boolean', default: false },
     seed: { type: 'string', default: '1' },
     'start-time': { type: 'string', default: '2026-01-05T08:00:00Z' },
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -56,7 +58,7 @@ const settings = {
   replayShare: numberFlag('replay-share', 0, 0.5),
   followUpShare: numberFlag('follow-up-share', 0, 0.5),
   timeoutSeconds: numberFlag('timeout', 1, 600),
-  warmupSeconds: numberFlag('warmup', 0, 600),
+  warmupEvents: numberFlag('warmup', 0, 1_000_000),
   seed: numberFlag('seed', 0, 2 ** 32 - 1),
   startTime: flags['start-time'],
 };
@@ -71,30 +73,51 @@ if (Number.isNaN(Date.parse(settings.startTime))) throw new Error(`--start-time 
  */
 function connectionsFor(mode: Mode): number {
   if (flags.connections !== undefined) return numberFlag('connections', 1, 10_000);
-  return mode === 'singles' ? 50 : 4;
+  return mode === 'singles' ? 50 : 2;
+}
+
+/**
+ * An interrupt ends the load at once and lets the run unwind, so its runner is stopped the
+ * usual way: no runner, JVM or data folder outlives the script. A second one kills outright.
+ */
+const interrupted = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`${signal}: stopping`);
+    interrupted.abort();
+  });
+}
+
+function unlessInterrupted(): void {
+  if (interrupted.signal.aborted) throw new Error('interrupted');
 }
 
 /** One run: a fresh runner, the load, the read-back, the reconciliation. */
 async function loadRun(mode: Mode, target: number | undefined): Promise<RunReport> {
   const what = `${mode} ${target === undefined ? 'flat out' : `at ${target} events/s`} for ${settings.durationSeconds} s`;
   console.error(`${what}: starting a local runner…`);
-  const runner = await startLoadRunner(settings.startTime);
+  const runner = await startLoadRunner(settings.startTime, flags['cpu-prof']);
   try {
+    unlessInterrupted();
     const runTag = `ld${Date.now().toString(36)}`;
     const workload = new Workload({ runTag, seed: settings.seed, replayShare: settings.replayShare, followUpShare: settings.followUpShare, startTimeMs: Date.parse(settings.startTime) });
     const ledger = new Ledger();
-    const load = { url: runner.url, apiKey: runner.apiKey, mode, batchSize: settings.batchSize, eventsPerSecond: target, connections: connectionsFor(mode), timeoutSeconds: settings.timeoutSeconds, workload, ledger };
-    if (settings.warmupSeconds > 0) {
-      // DynamoDB Local's JVM compiles its hot paths in the first seconds (a JIT thread then
-      // takes a core): measuring from a cold start would charge that to every event. The
-      // warm-up's events go to the same ledger, so they are verified too.
-      console.error(`${what}: warming up for ${settings.warmupSeconds} s…`);
-      await drive({ ...load, durationSeconds: settings.warmupSeconds });
+    const load = { url: runner.url, apiKey: runner.apiKey, mode, batchSize: settings.batchSize, eventsPerSecond: target, connections: connectionsFor(mode), timeoutSeconds: settings.timeoutSeconds, workload, ledger, signal: interrupted.signal };
+    if (settings.warmupEvents > 0) {
+      // DynamoDB Local's JVM (and V8) compile their hot paths after so many calls, a JIT
+      // thread taking a core meanwhile: measured from a cold start, every event would carry
+      // that. A count of events, not seconds, since compilation follows calls. It ends with
+      // nothing in flight, so no warm-up work spills into the measurement; its events go to
+      // the same ledger and are verified too.
+      console.error(`${what}: warming up with ${settings.warmupEvents} events…`);
+      await drive({ ...load, length: { events: settings.warmupEvents } });
+      unlessInterrupted();
     }
     console.error(`${what}: posting to ${runner.url}…`);
     const cpu = watchCpu(runner);
-    const { result, handled } = await drive({ ...load, durationSeconds: settings.durationSeconds });
+    const { result, handled } = await drive({ ...load, length: { seconds: settings.durationSeconds } });
     const usage = cpu.stop();
+    unlessInterrupted();
     console.error(`${what}: reading the store back…`);
     const readBack = await readBackAppliedEvents(runner.dynamoEndpoint);
     return { mode, target, eventsPerRequest: mode === 'batches' ? settings.batchSize : 1, result, handled, reconciliation: reconcile(ledger.entries(), readBack.applied), readBack, cpu: usage };
@@ -106,7 +129,14 @@ async function loadRun(mode: Mode, target: number | undefined): Promise<RunRepor
 let failed = false;
 for (const mode of modes) {
   const runs: RunReport[] = [];
-  for (const target of flags['flat-out'] ? [settings.rate, undefined] : [settings.rate]) runs.push(await loadRun(mode, target));
+  for (const target of flags['flat-out'] ? [settings.rate, undefined] : [settings.rate]) {
+    try {
+      runs.push(await loadRun(mode, target));
+    } catch (error) {
+      if (!interrupted.signal.aborted) throw error;
+      process.exit(130);
+    }
+  }
   console.log(`\n${modeTable(mode, runs)}`);
   for (const run of runs) {
     const problems = violations(run);

@@ -25,6 +25,8 @@ declare module 'autocannon' {
       connections?: number;
       /** Seconds. */
       duration?: number;
+      /** Requests to complete, instead of a duration; at least `connections`. */
+      amount?: number;
       /** Seconds to wait for a response before the request counts as a timeout. @default 10 */
       timeout?: number;
       /** Requests per second over all connections, spread evenly across them. */
@@ -64,6 +66,7 @@ declare module 'autocannon' {
     }
   }
 
-  function autocannon(options: autocannon.Options): Promise<autocannon.Result>;
+  /** Runs the load; the result is awaited, `stop()` ends the run early (the result still comes). */
+  function autocannon(options: autocannon.Options): PromiseLike<autocannon.Result> & { stop(): void };
   export default autocannon;
 }

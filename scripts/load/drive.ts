@@ -12,11 +12,14 @@ export interface DriveOptions {
   batchSize: number;
   /** Target events per second; undefined runs flat out. */
   eventsPerSecond: number | undefined;
-  durationSeconds: number;
+  /** For so many seconds, or until so many events were answered (requests rounded up). */
+  length: { seconds: number } | { events: number };
   connections: number;
   timeoutSeconds: number;
   workload: Workload;
   ledger: Ledger;
+  /** Ends the drive early (an interrupt), with the answers so far. */
+  signal: AbortSignal;
 }
 
 /** What one connection has in flight: autocannon keeps it in the connection's context until the answer. */
@@ -40,12 +43,13 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
   let handled = 0;
   const eventsPerRequest = mode === 'batches' ? options.batchSize : 1;
   const rate = options.eventsPerSecond === undefined ? undefined : Math.max(1, Math.round(options.eventsPerSecond / eventsPerRequest));
-  const result = await autocannon({
+  const run = autocannon({
     url: options.url,
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': options.apiKey },
     connections: options.connections,
-    duration: options.durationSeconds,
+    // With `amount`, each connection stops after its last answer: nothing is left in flight.
+    ...('seconds' in options.length ? { duration: options.length.seconds } : { amount: Math.max(options.connections, Math.ceil(options.length.events / eventsPerRequest)) }),
     timeout: options.timeoutSeconds,
     // autocannon 9 "corrects" rate-limited latencies with an expected interval of ceil(1/rate)
     // ms, rate being per connection and per second: always 1 ms, so every slow answer would add
@@ -75,5 +79,11 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
       },
     ],
   });
-  return { result, handled };
+  const stop = () => run.stop();
+  options.signal.addEventListener('abort', stop, { once: true });
+  try {
+    return { result: await run, handled };
+  } finally {
+    options.signal.removeEventListener('abort', stop);
+  }
 }

@@ -31,11 +31,13 @@ const OUTPUT_TAIL_CHARS = 4_000;
  * its "listening on" line. Its output is read and dropped as it comes: a runner writing to a
  * pipe nobody drains would block on its log lines.
  */
-export async function startLoadRunner(startTime: string): Promise<LoadRunner> {
+export async function startLoadRunner(startTime: string, cpuProfileDir?: string): Promise<LoadRunner> {
   const dataDir = mkdtempSync(join(tmpdir(), 'winback-load-'));
   const apiKey = `load-${randomBytes(8).toString('hex')}`;
   const dynamoPort = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
+  // Node writes the profile when the runner exits (on stop()); Chrome DevTools opens it.
+  const profile = cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'bin/local.ts'], {
     env: { ...process.env, PORT: '0', WINBACK_DATA_DIR: dataDir, WINBACK_DYNAMODB_PORT: String(dynamoPort), WINBACK_START_TIME: startTime, WINBACK_API_KEY: apiKey },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -61,6 +63,7 @@ export async function startLoadRunner(startTime: string): Promise<LoadRunner> {
     });
   });
 
+  const javaPid = childPid(child.pid!, 'java');
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -68,9 +71,10 @@ export async function startLoadRunner(startTime: string): Promise<LoadRunner> {
       await exited;
       clearTimeout(timer);
     }
+    // A runner killed outright never stopped its DynamoDB Local.
+    if (javaPid !== undefined && child.signalCode === 'SIGKILL') process.kill(javaPid, 'SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   };
-  const javaPid = childPid(child.pid!, 'java');
   if (javaPid === undefined) {
     await stop();
     throw new Error('the runner is up but its DynamoDB Local (java) process was not found');
