@@ -37,7 +37,7 @@
  *   (16 customers at a time), with the same three DynamoDB calls each.
  */
 import { parseArgs } from 'node:util';
-import { watchCpu } from './load/cpu-sampler.ts';
+import { waitUntilIdle, watchCpu } from './load/cpu-sampler.ts';
 import { drive, type Mode } from './load/drive.ts';
 import { Ledger, reconcile } from './load/ledger.ts';
 import { readBackAppliedEvents } from './load/read-back.ts';
@@ -135,11 +135,16 @@ async function loadRun(mode: Mode, target: number | undefined): Promise<RunRepor
     console.error(`${what}: posting to ${runner.url}…`);
     const cpu = watchCpu(runner);
     const { result, handled } = await drive({ ...load, length: { seconds: settings.durationSeconds } });
+    // The CPU window closes once the runner has finished what was still in flight, so the
+    // events it applied without answering count too (below): nothing is charged to the wrong events.
+    await waitUntilIdle(runner.runnerPid);
     const usage = cpu.stop();
     unlessInterrupted();
     console.error(`${what}: reading the store back…`);
     const readBack = await readBackAppliedEvents(runner.dynamoEndpoint);
-    return { mode, target, eventsPerRequest: mode === 'batches' ? settings.batchSize : 1, result, handled, reconciliation: reconcile(ledger.entries(), readBack.applied), readBack, cpu: usage };
+    const reconciliation = reconcile(ledger.entries(), readBack.applied);
+    const processed = handled + reconciliation.storedWithoutPromise;
+    return { mode, target, eventsPerRequest: mode === 'batches' ? settings.batchSize : 1, result, handled, processed, reconciliation, readBack, cpu: usage };
   } finally {
     await runner.stop();
   }

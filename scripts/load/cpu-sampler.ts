@@ -18,22 +18,24 @@ export interface CpuTargets {
   javaPid: number;
 }
 
-/** DynamoDB Local's threads, grouped by the name the JVM gives them. */
-const JAVA_THREAD_GROUPS: ReadonlyArray<{ label: string; match: RegExp }> = [
-  // sqlite4java runs every statement of a database on this one thread, in turn.
-  { label: 'DynamoDB Local: SQLite thread', match: /^SQLiteQueue/ },
-  { label: 'DynamoDB Local: Jetty HTTP threads', match: /^qtp/ },
-  { label: 'DynamoDB Local: JIT compilers', match: /^C[12] CompilerThre/ },
-  { label: 'DynamoDB Local: GC threads', match: /^(GC Thread|G1 )/ },
-];
-
+/** The parts reported, by their label; the Java thread groups below come on top. */
 export const PARTS = {
   generator: 'load generator (autocannon, this process)',
   runner: 'runner (Node)',
   eventLoop: 'runner: main thread (event loop)',
   java: 'DynamoDB Local (Java)',
+  sqlite: 'DynamoDB Local: SQLite thread',
   others: 'other processes on the machine',
 } as const;
+
+/** DynamoDB Local's threads, grouped by the name the JVM gives them. */
+const JAVA_THREAD_GROUPS: ReadonlyArray<{ label: string; match: RegExp }> = [
+  // sqlite4java runs every statement of a database on this one thread, in turn.
+  { label: PARTS.sqlite, match: /^SQLiteQueue/ },
+  { label: 'DynamoDB Local: Jetty HTTP threads', match: /^qtp/ },
+  { label: 'DynamoDB Local: JIT compilers', match: /^C[12] CompilerThre/ },
+  { label: 'DynamoDB Local: GC threads', match: /^(GC Thread|G1 )/ },
+];
 
 export interface CpuUsage {
   seconds: number;
@@ -55,6 +57,29 @@ interface Snapshot {
 export function watchCpu(targets: CpuTargets): { stop(): CpuUsage } {
   const first = snapshot(targets);
   return { stop: () => usageBetween(first, snapshot(targets)) };
+}
+
+/** Below this share of one core over a poll, a process counts as idle. */
+const IDLE_PERCENT = 10;
+const IDLE_POLL_MS = 250;
+/** Idle polls in a row that mean it is done, not waiting a moment on DynamoDB Local. */
+const IDLE_POLLS = 2;
+
+/**
+ * Resolves once `pid` has been idle for {@link IDLE_POLLS} polls in a row, or after `maxMs`:
+ * autocannon drops what is in flight when its time is up, and the runner goes on to finish it.
+ */
+export async function waitUntilIdle(pid: number, maxMs = 60_000): Promise<void> {
+  const deadline = performance.now() + maxMs;
+  let before = processTicks(`/proc/${pid}/stat`) ?? 0;
+  let idlePolls = 0;
+  while (idlePolls < IDLE_POLLS && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
+    const now = processTicks(`/proc/${pid}/stat`) ?? before;
+    const busyMs = ((now - before) / TICKS_PER_SECOND) * 1000;
+    idlePolls = busyMs < (IDLE_POLL_MS * IDLE_PERCENT) / 100 ? idlePolls + 1 : 0;
+    before = now;
+  }
 }
 
 function snapshot({ runnerPid, javaPid }: CpuTargets): Snapshot {

@@ -14,6 +14,11 @@ export interface RunReport {
   result: autocannon.Result;
   /** Events answered `accepted` or `duplicate` in the measured part. */
   handled: number;
+  /**
+   * Events the CPU figures were spent on: those answered in the measured part, and those in
+   * flight at its end (or timed out) that the runner went on to apply.
+   */
+  processed: number;
   reconciliation: Reconciliation;
   readBack: StoredEvents;
   cpu: CpuUsage;
@@ -23,8 +28,6 @@ export interface RunReport {
 const SATURATED_THREAD = 85;
 /** The machine this busy (share of all its cores) leaves nothing for more load. */
 const SATURATED_MACHINE = 0.9;
-
-const SQLITE_THREAD = 'DynamoDB Local: SQLite thread';
 
 /** Events answered `accepted` or `duplicate`, per second of the measured part. */
 export function eventsPerSecond(run: RunReport): number {
@@ -73,40 +76,45 @@ export function accounting(run: RunReport): string {
   ].join('\n');
 }
 
-/** Where the CPU went, per part and per event answered. */
+/** CPU milliseconds per event processed, from a part's busy share (% of one core) over the window. */
+function msPerEvent(run: RunReport, percent: number): number {
+  return ((percent / 100) * run.cpu.seconds * 1000) / run.processed;
+}
+
+/** Where the CPU went, per part and per event processed. */
 export function cpuTable(run: RunReport): string {
-  const msPerEvent = (percent: number) => (run.handled === 0 ? '—' : (((percent / 100) * run.cpu.seconds * 1000) / run.handled).toFixed(2));
-  const rows = [...run.cpu.parts].map(([part, percent]) => [part, `${percent.toFixed(0)}%`, msPerEvent(percent)]);
+  const rows = [...run.cpu.parts].map(([part, percent]) => [part, `${percent.toFixed(0)}%`, run.processed === 0 ? '—' : msPerEvent(run, percent).toFixed(2)]);
   rows.push(['machine, all processes', `${run.cpu.machine.toFixed(0)}% of ${run.cpu.cores * 100}%`, '']);
-  return table(['CPU (% of one core)', 'busy', 'CPU ms per event'], rows, [0]);
+  return table([`CPU over ${run.cpu.seconds.toFixed(0)} s (% of one core)`, 'busy', 'CPU ms per event'], rows, [0]);
 }
 
 /**
  * Why the run went no faster: a saturated single thread, or saturated cores. Then what the
  * same CPU costs per event would allow on this machine's cores with nothing else running (the
- * lead re-measures there): each single-threaded part can do at most 1,000 ms of CPU a second,
- * and all parts together at most cores × 1,000 ms.
+ * figure that carries over from a busy machine): a single-threaded part does at most 1,000 ms
+ * of CPU a second, all parts together at most cores × 1,000 ms. CPU only: the SQLite thread's
+ * waits on the disk come on top.
  */
 export function diagnosis(run: RunReport): string {
   const parts = run.cpu.parts;
   const get = (part: string) => parts.get(part) ?? 0;
   const findings: string[] = [];
   if (get(PARTS.eventLoop) >= SATURATED_THREAD) findings.push(`the runner's event loop is saturated (${get(PARTS.eventLoop).toFixed(0)}% of a core)`);
-  if (get(SQLITE_THREAD) >= SATURATED_THREAD) findings.push(`DynamoDB Local's single SQLite thread is saturated (${get(SQLITE_THREAD).toFixed(0)}% of a core)`);
+  if (get(PARTS.sqlite) >= SATURATED_THREAD) findings.push(`DynamoDB Local's single SQLite thread is saturated (${get(PARTS.sqlite).toFixed(0)}% of a core)`);
   if (run.cpu.machine >= SATURATED_MACHINE * run.cpu.cores * 100) {
     findings.push(`the machine's ${run.cpu.cores} cores are saturated (${run.cpu.machine.toFixed(0)}%: runner ${get(PARTS.runner).toFixed(0)}%, DynamoDB Local ${get(PARTS.java).toFixed(0)}%, load generator ${get(PARTS.generator).toFixed(0)}%, other processes ${get(PARTS.others).toFixed(0)}%)`);
   }
-  if (run.handled === 0) return '  bottleneck: nothing was answered';
-  const msPerEvent = (percent: number) => ((percent / 100) * run.cpu.seconds * 1000) / run.handled;
-  const ours = msPerEvent(get(PARTS.generator) + get(PARTS.runner) + get(PARTS.java));
+  if (run.processed === 0) return '  bottleneck: nothing was processed';
+  const ms = (part: string) => msPerEvent(run, get(part));
+  const ours = ms(PARTS.generator) + ms(PARTS.runner) + ms(PARTS.java);
   const bounds = [
     { what: `all ${run.cpu.cores} cores`, limit: (run.cpu.cores * 1000) / ours },
-    { what: 'the event loop', limit: 1000 / msPerEvent(get(PARTS.eventLoop)) },
-    { what: 'the SQLite thread', limit: 1000 / msPerEvent(get(SQLITE_THREAD)) },
+    { what: 'the event loop', limit: 1000 / ms(PARTS.eventLoop) },
+    { what: 'the SQLite thread', limit: 1000 / ms(PARTS.sqlite) },
   ].sort((a, b) => a.limit - b.limit);
   return [
     `  bottleneck: ${findings.length > 0 ? findings.join('; ') : 'no thread and not the machine saturated: the offered load (rate × connections) was the limit'}`,
-    `  CPU per event: ${ours.toFixed(2)} ms in all (runner ${msPerEvent(get(PARTS.runner)).toFixed(2)}, of which event loop ${msPerEvent(get(PARTS.eventLoop)).toFixed(2)}; DynamoDB Local ${msPerEvent(get(PARTS.java)).toFixed(2)}, of which SQLite thread ${msPerEvent(get(SQLITE_THREAD)).toFixed(2)}; load generator ${msPerEvent(get(PARTS.generator)).toFixed(2)})`,
+    `  CPU per event: ${ours.toFixed(2)} ms in all (runner ${ms(PARTS.runner).toFixed(2)}, of which event loop ${ms(PARTS.eventLoop).toFixed(2)}; DynamoDB Local ${ms(PARTS.java).toFixed(2)}, of which SQLite thread ${ms(PARTS.sqlite).toFixed(2)}; load generator ${ms(PARTS.generator).toFixed(2)})`,
     `  on a quiet machine these costs allow at most ${bounds.map((b) => `${fmt(b.limit)} ev/s (${b.what})`).join(', ')}`,
   ].join('\n');
 }

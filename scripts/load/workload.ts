@@ -33,7 +33,7 @@ export interface WorkloadOptions {
 const ZONES = ['Europe/Madrid', 'Europe/London', 'America/New_York', 'America/Sao_Paulo', 'Asia/Kolkata', 'Australia/Sydney'] as const;
 const EXIT_REASONS = ['coverage', 'price', 'support', 'tariff_complexity', 'moved', 'other', 'unknown'] as const;
 const ENGAGEMENTS = ['delivered', 'opened', 'clicked'] as const;
-/** Replays are drawn from the latest answered events, a bounded sample so memory stays flat. */
+/** Replays are drawn from a bounded random sample of answered events, so memory stays flat however long the run. */
 const REPLAY_POOL_SIZE = 5_000;
 /** Follow-ups per customer, so none grows a long history (the record keeps a bounded log). */
 const MAX_FOLLOW_UPS = 4;
