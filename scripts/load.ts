@@ -19,11 +19,11 @@
  *
  * Where the ceiling is, and why (2026-11-23, the 2-core development machine, Node 20, Java 17,
  * with other test suites taking 120–150% of its 200% meanwhile, so only the costs per event
- * are meaningful): the ceiling is the CPU, at about 80–100 events/s on two cores of its own,
- * singles or batches — 20 to 25 times short of 2,000 events/s.
- * - Each event costs 20–25 ms of CPU: the runner 11–13 ms (10–12 of them on its event loop),
- *   DynamoDB Local 10–12 ms (its Jetty request threads ~4, its one SQLite thread ~3, the JIT
- *   still ~4 after a minute), autocannon under 1 ms. 2,000 events/s would need under 1 ms.
+ * are meaningful): the ceiling is the CPU, at about 100 events/s on two cores of its own,
+ * singles or batches — some 20 times short of 2,000 events/s.
+ * - Each event costs 19–25 ms of CPU: the runner 10–13 ms (9–12 of them on its event loop),
+ *   DynamoDB Local 8–12 ms (its Jetty request threads 3–4, its one SQLite thread 2–3, the JIT
+ *   still 3–4 after a minute), autocannon under 1 ms. 2,000 events/s would need under 1 ms.
  * - The runner's time goes to the engine, not to the runner: about 40% planning send instants
  *   (`pickSendInstant` in `shared/domain/send-window.ts` builds luxon dates for every day of
  *   each touch window, and each zone offset goes through `Intl.DateTimeFormat#formatToParts`),
