@@ -26,8 +26,29 @@ function clockParts(time: string): { hour: number; minute: number } {
   return { hour, minute };
 }
 
+/**
+ * {@link computeWindowOnDate}, remembered: a window on a date in a zone never changes, and
+ * planning a journey asks for the same dates over and over (every customer churned the same day
+ * in the same zone, every touch of a 30-day window). Luxon answers each with several
+ * `Intl.DateTimeFormat` calls, which were the larger part of ingesting a churn.
+ * Bounded: the oldest entry goes first past {@link WINDOW_CACHE_SIZE}.
+ */
+const windowCache = new Map<string, readonly Span[]>();
+const WINDOW_CACHE_SIZE = 20_000;
+
+function windowOnDate(date: DateTime, zone: string, window: SendWindow): readonly Span[] {
+  const key = `${zone}|${window.start}|${window.end}|${date.year}-${date.month}-${date.day}`;
+  let spans = windowCache.get(key);
+  if (!spans) {
+    spans = computeWindowOnDate(date, zone, window);
+    if (windowCache.size >= WINDOW_CACHE_SIZE) windowCache.delete(windowCache.keys().next().value!);
+    windowCache.set(key, spans);
+  }
+  return spans;
+}
+
 /** The window's instants on one local calendar date (several spans when a DST change falls inside). */
-function windowOnDate(date: DateTime, zone: string, window: SendWindow): Span[] {
+function computeWindowOnDate(date: DateTime, zone: string, window: SendWindow): Span[] {
   const day = { year: date.year, month: date.month, day: date.day };
   const start = DateTime.fromObject({ ...day, ...clockParts(window.start) }, { zone });
   const end =
