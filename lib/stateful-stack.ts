@@ -3,6 +3,7 @@ import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } fr
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { WINBACK_TABLE } from '#shared/adapters/aws/dynamodb-table';
+import { JOURNEY_FACTS } from '#shared/domain/kpi/tables';
 import { AUDIENCES_PREFIX } from '#shared/domain/audience';
 
 /**
@@ -64,7 +65,8 @@ export class WinbackStatefulStack extends Stack {
         { id: 'athena-results', prefix: 'athena-results/', expiration: Duration.days(30) },
         { id: 'audiences', prefix: AUDIENCES_PREFIX, expiration: Duration.days(AUDIENCE_RETENTION_DAYS) },
         { id: 'old-versions', noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) },
-        { id: 'cool-facts', prefix: 'facts/', transitions: [{ storageClass: StorageClass.INTELLIGENT_TIERING, transitionAfter: Duration.days(30) }] },
+        // The journey facts are read mostly in their first month; the older nights cool down.
+        { id: 'cool-facts', prefix: JOURNEY_FACTS.prefix, transitions: [{ storageClass: StorageClass.INTELLIGENT_TIERING, transitionAfter: Duration.days(30) }] },
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });

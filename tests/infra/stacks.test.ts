@@ -29,7 +29,13 @@ describe('Winback CDK app (API key mode, the default)', () => {
         BucketEncryption: Match.anyValue(),
         VersioningConfiguration: { Status: 'Enabled' },
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-        LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'athena-results', Prefix: 'athena-results/', ExpirationInDays: 30 })]) },
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([
+            Match.objectLike({ Id: 'athena-results', Prefix: 'athena-results/', ExpirationInDays: 30 }),
+            // The folder the nightly job writes its facts to, not a prefix that matches nothing.
+            Match.objectLike({ Id: 'cool-facts', Prefix: 'journey_facts/', Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 30 }] }),
+          ]),
+        },
       }),
     });
     // TLS only, on both buckets.
