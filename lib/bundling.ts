@@ -33,11 +33,12 @@ export const RUNTIME_PROVIDED_SDK = [
  * - The AWS SDK is bundled, but for {@link RUNTIME_PROVIDED_SDK}. The Node.js 24 runtime does ship
  *   SDK v3 (every client, `lib-dynamodb` too), and an ESM bundle can import it (Lambda resolves ES
  *   module imports through NODE_PATH since Node.js 18), which would bring the bundles from
- *   ~0.6–0.8 MB to ~0.25–0.3 MB. We do not, because it makes cold starts slower, not faster: the
- *   runtime's SDK is CommonJS, loaded file by file with Node's module resolution and whole,
- *   where the bundled one is one minified, tree-shaken file (`npm run bench` measures it: about
- *   three times the module init of the same bundle with the SDK inside; AWS measured the same
- *   direction for CDK's default, aws/aws-cdk#25492, which is why CDK added `bundleAwsSDK`). It
+ *   0.55–0.8 MiB to 0.22–0.3 MiB. We do not, because it makes cold starts slower, not faster: the
+ *   runtime's SDK is CommonJS, every package loaded whole through Node's module resolution, and
+ *   nothing external can be tree-shaken, where the bundled SDK is only what we use, minified, in
+ *   one file (`npm run bench`: 3–4× the module init CPU of the same function, 2.5–3.3× for a
+ *   bare handler that only creates the clients; AWS measured the same direction for CDK's
+ *   default, aws/aws-cdk#25492, which is why CDK added `bundleAwsSDK`). It
  *   also keeps the SDK version ours, pinned by the lockfile and the one the tests ran: the
  *   runtime's is older and changes under the function (a named export it lacks fails the import,
  *   aws/aws-sdk-js-v3#3230; a client option it predates is ignored without a word). The cost is
