@@ -1,121 +1,33 @@
 /**
- * `npm run bench:kpi [-- --journeys N]`: the nightly KPI job over N synthetic journeys (default
- * 1,000,000), streamed from a store that makes them on the fly (nothing holds them all), written
- * as Parquet to a temporary lake; then DuckDB computes the same KPIs with sql/kpis.sql over the
- * same files. Prints time and peak memory of the job beside DuckDB's time.
+ * `npm run bench:kpi [-- --journeys N] [--segments S] [--json]`: the nightly KPI job over N
+ * synthetic journeys (default 1,000,000), then DuckDB over the same Parquet
+ * (scripts/bench/kpi-job.ts). Prints time and peak memory of the job beside DuckDB's time, or
+ * with `--json` the raw figures, for `npm run bench`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { FileObjectStore } from '#shared/adapters/local/file-object-store';
-import { openLake, renderKpiSql } from '#shared/adapters/local/duckdb-lake';
-import { encodeParquet } from '#shared/adapters/parquet';
-import type { CustomerRecord, Journey, Touch } from '#shared/domain/customer';
-import { parsePolicy } from '#shared/domain/policy';
-import { PolicyRegistry } from '#shared/domain/policy-registry';
-import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
-import { ExitReason } from '#shared/domain/vocabulary';
-import { runNightlyJob } from '#shared/engine/nightly-job';
-import { silentLogger } from '#shared/ports/logger';
-import type { CustomerStore, StoredJourneys } from '#shared/ports/customer-store';
-import { mulberry32 } from './seeded-random.ts';
+import { runKpiBench } from './bench/kpi-job.ts';
 
-const { values } = parseArgs({ options: { journeys: { type: 'string', default: '1000000' }, segments: { type: 'string', default: '4' } } });
-const JOURNEYS = Number(values.journeys);
-const SEGMENTS = Number(values.segments);
-const DAY = 86_400_000;
-const NOW = Date.parse('2026-11-23T02:30:00Z');
-const policy = parsePolicy(telecomPortOut);
+const { values } = parseArgs({ options: { journeys: { type: 'string', default: '1000000' }, segments: { type: 'string', default: '4' }, json: { type: 'boolean', default: false } } });
+const result = await runKpiBench(Number(values.journeys), Number(values.segments));
 
-function syntheticRecord(i: number, rand: () => number): CustomerRecord {
-  const churnedAt = NOW - Math.floor(rand() * 330 + 130) * DAY;
-  const arm = rand() < 0.1 ? 'control' : 'treatment';
-  const eligible = rand() > 0.15;
-  const returned = eligible && rand() < (arm === 'treatment' ? 0.16 : 0.1);
-  const returnedAt = returned ? churnedAt + Math.floor(rand() * 90) * DAY : undefined;
-  const touch = (index: number, status: Touch['status']): Touch => ({
-    touchId: `j${i}-${index + 1}`,
-    index,
-    angle: index === 0 ? 'fix' : 'offer',
-    offerId: index === 0 ? 'fix-coverage' : 'offer-profile',
-    channel: rand() < 0.8 ? 'sms' : 'email',
-    dueAt: new Date(churnedAt + (30 + index * 30) * DAY).toISOString(),
-    timerName: `t${i}-${index}`,
-    status,
-    deferrals: 0,
-    attempts: 1,
-    cost: status === 'sent' ? 0.05 : 0,
-    engagement: rand() < 0.7 ? { delivered: new Date(churnedAt).toISOString(), ...(rand() < 0.1 ? { clicked: new Date(churnedAt).toISOString() } : {}) } : {},
-  });
-  const sentStatus: Touch['status'] = arm === 'control' ? 'withheld' : 'sent';
-  const journey: Journey = {
-    journeyId: `j${i}`,
-    churnEventId: `e${i}`,
-    policyId: policy.id,
-    policyVersion: policy.version,
-    churnKind: 'port_out',
-    exitReason: ExitReason.options[Math.floor(rand() * ExitReason.options.length)]!,
-    churnedAt: new Date(churnedAt).toISOString(),
-    plannedAt: new Date(churnedAt).toISOString(),
-    status: !eligible ? 'ineligible' : returned ? 'won_back' : 'active',
-    ineligibleReasons: eligible ? [] : ['repeat_churner'],
-    segment: { tier: ['high', 'mid', 'standard'][Math.floor(rand() * 3)]!, exitReason: 'coverage', churnKind: 'port_out', key: '' },
-    arm,
-    variant: rand() < 0.5 ? 'A' : 'B',
-    touches: eligible ? [touch(0, sentStatus), touch(1, returned && rand() < 0.5 ? 'cancelled' : sentStatus)] : [],
-    monthlyRevenue: 30,
-    ...(returnedAt ? { returnedAt: new Date(returnedAt).toISOString(), returnRevenue: 30 } : {}),
-    ...(returned && rand() < 0.3 ? { npsScore: Math.floor(rand() * 11) } : {}),
-  };
-  return { customerId: `bench-${i}`, version: 1, consentSetAt: {}, journeys: [journey], history: [] };
-}
-
-/** A store whose scan makes the records on the fly, a segment per stripe of ids. */
-const syntheticStore: Pick<CustomerStore, 'scan'> = {
-  async *scan(segment, totalSegments): AsyncIterable<StoredJourneys> {
-    // Seeded, so every run benchmarks the same data.
-    const rand = mulberry32(segment + 1);
-    for (let i = segment; i < JOURNEYS; i += totalSegments) yield { kind: 'customer', record: syntheticRecord(i, rand) };
-  },
-};
-
-const lakeRoot = mkdtempSync(join(tmpdir(), 'winback-bench-kpi-'));
-try {
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
-  const startRss = process.memoryUsage().rss;
-  const t0 = performance.now();
-  const summary = await runNightlyJob(
-    { store: syntheticStore, lake: new FileObjectStore(lakeRoot), encode: encodeParquet, policies: new PolicyRegistry([policy]), clock: { now: () => NOW }, logger: silentLogger, idHashKey: 'bench-key', costPerAcquisition: 150, scanSegments: SEGMENTS },
-    '2026-11-23',
-  );
-  const jobSeconds = (performance.now() - t0) / 1000;
-  clearInterval(sampler);
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-
-  const lake = await openLake(lakeRoot);
-  const t1 = performance.now();
-  const duckRows = await lake.query(renderKpiSql('2026-11-23', 150));
-  const duckSeconds = (performance.now() - t1) / 1000;
-  lake.close();
-
+if (values.json) {
+  console.log(JSON.stringify(result));
+} else {
   const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(0)} MB`;
   const table = [
     ['what', 'journeys', 'time', 'peak memory', 'output'],
-    ['nightly job (scan → facts Parquet → KPIs), Node', summary.journeys.toLocaleString('en'), `${jobSeconds.toFixed(1)} s`, `${mb(peakRss)} RSS (${mb(peakRss - startRss)} above start)`, `${summary.factFiles.length} fact files, ${summary.kpiRows} KPI rows`],
-    ['same KPIs with sql/kpis.sql, DuckDB over the Parquet', summary.journeys.toLocaleString('en'), `${duckSeconds.toFixed(1)} s`, '(in-process DuckDB)', `${duckRows.length} KPI rows`],
+    ['nightly job (scan → facts Parquet → KPIs), Node', result.journeys.toLocaleString('en'), `${result.jobSeconds.toFixed(1)} s`, `${mb(result.peakRssBytes)} RSS (${mb(result.rssGrowthBytes)} above start)`, `${result.factFiles} fact files, ${result.kpiRows} KPI rows`],
+    ['same KPIs with sql/kpis.sql, DuckDB over the Parquet', result.journeys.toLocaleString('en'), `${result.duckSeconds.toFixed(1)} s`, '(in-process DuckDB)', `${result.duckRows} KPI rows`],
   ];
   const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
   for (const [i, row] of table.entries()) {
     console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | '));
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   }
-  console.log(`\n${SEGMENTS} scan segments, ${(summary.journeys / jobSeconds).toFixed(0)} journeys/s; Node ${process.version}, ${(await import('node:os')).cpus().length} cores.`);
-  if (duckRows.length !== summary.kpiRows) {
-    console.error('DuckDB and the job disagree on the number of KPI rows');
-    process.exitCode = 1;
-  }
-} finally {
-  rmSync(lakeRoot, { recursive: true, force: true });
+  console.log(`\n${result.segments} scan segments, ${(result.journeys / result.jobSeconds).toFixed(0)} journeys/s; Node ${process.version}, ${cpus().length} cores.`);
+}
+if (result.duckRows !== result.kpiRows) {
+  console.error('DuckDB and the job disagree on the number of KPI rows');
+  process.exitCode = 1;
 }

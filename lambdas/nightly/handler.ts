@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadLambdaEngine } from '#shared/adapters/aws/lambda-engine';
 import { AthenaKpiEngine } from '#shared/adapters/aws/athena-kpi-engine';
 import { createAthenaClient, createS3Client } from '#shared/adapters/aws/clients';

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadLambdaEngine } from '#shared/adapters/aws/lambda-engine';
 import { fireTimer, type TimerResult } from '#shared/engine/fire-timer';
 

@@ -1,5 +1,5 @@
 import { IANAZone } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Channel, ChurnKind, EngagementKind, ExitReason, TaskOutcomeKind } from './vocabulary.ts';
 import type { FieldIssue } from './errors.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Channel, ChurnKind, DAY_MS, ExitReason } from './vocabulary.ts';
 import { ValidationError } from './errors.ts';
 import { toFieldIssues } from './events.ts';

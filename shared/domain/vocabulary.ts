@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Channels Winback can reach a customer on. USSD is deliberately absent: never used. */
 export const CHANNELS = ['sms', 'email', 'push'] as const;

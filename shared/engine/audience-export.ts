@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { audienceRows, CUSTOMER_MATCH_PREFIX, type AudienceRow } from '#shared/domain/audience';
 import type { CustomerRecord } from '#shared/domain/customer';
 import { ValidationError } from '#shared/domain/errors';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '#shared/domain/errors';
 import { KpiAggregator } from '#shared/domain/kpi/aggregate';
 import { customerFactRows, erasedFactRow } from '#shared/domain/kpi/facts';

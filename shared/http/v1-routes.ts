@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '#shared/domain/errors';
 import { Identifier, MAX_BATCH_EVENTS, parseEvent, toFieldIssues } from '#shared/domain/events';
 import type { EngineDeps } from '#shared/engine/deps';

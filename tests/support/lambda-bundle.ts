@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { ESM_BUNDLE_FILE, LAMBDA_ESBUILD_OPTIONS, lambdaEntry } from '#lib/bundling';
+import { ESM_BUNDLE_FILE, LAMBDA_ESBUILD_OPTIONS, lambdaEntry, RUNTIME_PROVIDED_SDK } from '#lib/bundling';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -20,41 +20,54 @@ export interface LambdaBundle {
   code: string;
   /** Every source file esbuild put into the bundle, relative to the repository. */
   inputs: string[];
-  /** What the bundle still imports at run time (left external): Node built-ins only. */
+  /** What the bundle still imports at run time (left external): see {@link isProvidedByLambda}. */
   externalImports: string[];
 }
 
 /**
  * A folder outside the repository to build bundles into, laid out like a Lambda function: the
- * bundle and nothing else (the SDK is bundled too, see lib/bundling.ts). A bundle that imports a
- * package at run time fails here as it would in Lambda, where inside the repository Node would
- * quietly find it in node_modules.
+ * bundle and nothing else (the SDK is bundled too, but for credential providers Lambda never
+ * reaches, see lib/bundling.ts). A bundle that imports a package at run time fails here as it
+ * would in Lambda, where inside the repository Node would quietly find it in node_modules.
  */
 export function createLambdaRoot(): { root: string; remove(): void } {
   const root = mkdtempSync(join(tmpdir(), 'winback-lambda-bundles-'));
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 
+/** What to bundle: a Lambda's `handler.ts`, or source code given as text (resolved from the repository). */
+export type BundleSource = { lambda: string } | { name: string; code: string };
+
 /**
  * Builds `lambdas/<lambda>/handler.ts` with esbuild's JS API and exactly the options CDK gets
  * (lib/bundling.ts), from the repository root as CDK runs esbuild, into `<root>/<lambda>/index.mjs`.
  */
 export async function buildLambdaBundle(lambda: string, root: string, define?: Record<string, string>): Promise<LambdaBundle> {
-  const file = join(root, lambda, ESM_BUNDLE_FILE);
+  return buildBundle({ lambda }, root, define ? { define } : {});
+}
+
+/**
+ * Builds `source` as {@link buildLambdaBundle} does, into `<root>/<name>/index.mjs`. `overrides`
+ * replace options of lib/bundling.ts: `npm run bench` uses it to ask "what if" (the SDK left to
+ * the runtime); a test that means to run what CDK deploys passes none.
+ */
+export async function buildBundle(source: BundleSource, root: string, overrides: Pick<esbuild.BuildOptions, 'define' | 'external'> = {}): Promise<LambdaBundle> {
+  const name = 'lambda' in source ? source.lambda : source.name;
+  const file = join(root, name, ESM_BUNDLE_FILE);
   const result = await esbuild.build({
     ...LAMBDA_ESBUILD_OPTIONS,
-    ...(define ? { define } : {}),
-    entryPoints: [lambdaEntry(lambda)],
+    ...overrides,
+    ...('lambda' in source ? { entryPoints: [lambdaEntry(source.lambda)] } : { stdin: { contents: source.code, resolveDir: REPO_ROOT, sourcefile: `${name}.ts`, loader: 'ts' as const } }),
     outfile: file,
     absWorkingDir: REPO_ROOT,
     metafile: true,
     logLevel: 'silent',
   });
   const output = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith(ESM_BUNDLE_FILE))?.[1];
-  if (!output) throw new Error(`esbuild wrote no ${ESM_BUNDLE_FILE} for ${lambda}`);
+  if (!output) throw new Error(`esbuild wrote no ${ESM_BUNDLE_FILE} for ${name}`);
   const code = readFileSync(file, 'utf8');
   return {
-    lambda,
+    lambda: name,
     file,
     bytes: Buffer.byteLength(code),
     code,
@@ -63,17 +76,23 @@ export async function buildLambdaBundle(lambda: string, root: string, define?: R
   };
 }
 
-/** True for a Node built-in (`node:crypto`, `stream`): all a bundle may import at run time. */
+/**
+ * True for what a bundle may import at run time: a Node built-in (`node:crypto`, `stream`), or
+ * one of the SDK packages lib/bundling.ts leaves to the runtime.
+ */
 export function isProvidedByLambda(specifier: string): boolean {
-  return specifier.startsWith('node:') || builtinModules.includes(specifier);
+  return specifier.startsWith('node:') || builtinModules.includes(specifier) || (RUNTIME_PROVIDED_SDK as readonly string[]).includes(specifier);
 }
 
 /** What one handler invocation gave back: its result, or what it threw. */
 export type Invocation = { ok: true; value: any } | { ok: false; error: { name: string; message: string; stack?: string } };
 
 export interface BundleRun {
-  /** False when importing the bundle (module scope, top-level await included) threw. */
-  coldStart: { ok: true; initMs: number } | { ok: false; error: { name: string; message: string; stack?: string } };
+  /**
+   * Importing the bundle (module scope, top-level await included): how long it took, and how much
+   * of the process's CPU time; or what it threw.
+   */
+  coldStart: { ok: true; initMs: number; cpuMs: number } | { ok: false; error: { name: string; message: string; stack?: string } };
   invocations: Invocation[];
   /** Everything the process wrote (the function's log lines), stdout and stderr. */
   output: string;
@@ -90,6 +109,7 @@ import { pathToFileURL } from 'node:url';
 const serialize = (error) => (error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : { name: 'NonError', message: String(error) });
 process.once('message', async ({ file, events, functionTimeoutMs }) => {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   let handler;
   try {
     ({ handler } = await import(pathToFileURL(file).href));
@@ -98,7 +118,8 @@ process.once('message', async ({ file, events, functionTimeoutMs }) => {
     process.send({ coldStart: { ok: false, error: serialize(error) }, invocations: [] }, () => process.exit(1));
     return;
   }
-  const coldStart = { ok: true, initMs: Math.round(performance.now() - started) };
+  const { user, system } = process.cpuUsage(cpu);
+  const coldStart = { ok: true, initMs: Math.round(performance.now() - started), cpuMs: Math.round((user + system) / 1000) };
   const invocations = [];
   for (const event of events) {
     const deadline = Date.now() + functionTimeoutMs;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Touch } from '#shared/domain/customer';
 import { parseEvent, type MessageEngaged } from '#shared/domain/events';
 import type { EngagementKind } from '#shared/domain/vocabulary';

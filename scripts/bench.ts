@@ -1,0 +1,146 @@
+/**
+ * `npm run bench [-- --runs 7] [--kpi-journeys 100000]`: one table of Winback's performance
+ * figures against their targets, on this machine (named above the table). Progress goes to
+ * stderr, the table alone to stdout. Figures on a shared machine are indicative.
+ *
+ * 1. Each Lambda: its minified bundle against 300 KiB, and its module init against 1.5× a bare
+ *    handler that creates the same SDK clients (scripts/bench/lambda-init.ts), with what
+ *    leaving the SDK to the runtime would give beside it. The verdict compares CPU time: on a
+ *    shared machine wall time swings with the neighbours' load (the same run has seen 1.25× and
+ *    2.3× for two functions whose CPU ratios were 1.7× and 1.95×), and in Lambda a cold start
+ *    is CPU-bound but for the one Secrets Manager call, which both handlers make.
+ * 2. Ingest throughput per core, in-memory and through the DynamoDB adapter on DynamoDB Local
+ *    (scripts/bench/ingest-throughput.ts). Target, derived: a 500-event batch (the API's largest)
+ *    must fit API Gateway's 29 s integration timeout on the API function's 512 MB, which Lambda
+ *    gives 512/1769 of a vCPU: 500 / 29 s / 0.289 ≈ 60 events per second of CPU.
+ * 3. DynamoDB units of one journey (churn → two SMS → return) against 1.5× the floor the design
+ *    allows (scripts/bench/journey-capacity.ts derives the floor and says why the adapter is above it).
+ * 4. The nightly KPI job (scripts/bench/kpi-job.ts, in a process of its own for its memory), at
+ *    a size that keeps this bench to minutes; `npm run bench:kpi` runs 1,000,000. Targets, from
+ *    the function's settings (lib/nightly-job.ts): 1,000,000 journeys inside its 15-minute timeout
+ *    (≥ 1,111 journeys/s), peak memory inside its 1,769 MB.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startDynamoDbLocal } from '#shared/adapters/local/dynamodb-local';
+import { measureIngestDynamoDb, measureIngestInMemory, type Throughput } from './bench/ingest-throughput.ts';
+import { journeyTotals, measureJourneyCapacity } from './bench/journey-capacity.ts';
+import type { KpiBenchResult } from './bench/kpi-job.ts';
+import { measureLambdaInit, type LambdaInit } from './bench/lambda-init.ts';
+import { kib, machine, ms, perSecond, renderTable, times, verdict, type Row } from './bench/table.ts';
+
+const MAX_BUNDLE_BYTES = 300 * 1024;
+const MAX_INIT_RATIO = 1.5;
+const MIN_INGEST_PER_CORE = 60;
+const MAX_UNITS_RATIO = 1.5;
+/** 1,000,000 journeys in the nightly function's 15 minutes. */
+const MIN_KPI_JOURNEYS_PER_SECOND = 1_000_000 / (15 * 60);
+const NIGHTLY_MEMORY_MB = 1769;
+const INGEST_EVENTS = { inMemory: 2000, dynamoDb: 1000 };
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, 'kpi-journeys': { type: 'string', default: '100000' } } });
+const progress = (message: string) => process.stderr.write(`${message}\n`);
+
+function lambdaRows(results: readonly LambdaInit[], runs: number): Row[] {
+  return results.flatMap(({ lambda, handler, bare, sdkFromRuntime }) => {
+    const cpuRatio = handler.cpuMs / bare.cpuMs;
+    const fromRuntime = sdkFromRuntime.handler;
+    return [
+      {
+        measure: `${lambda}: bundle, minified`,
+        target: `≤ ${kib(MAX_BUNDLE_BYTES)}`,
+        figure: `${kib(handler.bytes)} (bare handler ${kib(bare.bytes)}; with the SDK left to the runtime ${kib(fromRuntime.bytes)})`,
+        verdict: verdict(handler.bytes <= MAX_BUNDLE_BYTES),
+      },
+      {
+        measure: `${lambda}: module init, median of ${runs}`,
+        target: `≤ ${MAX_INIT_RATIO}× bare handler`,
+        figure:
+          `CPU ${ms(handler.cpuMs)} vs ${ms(bare.cpuMs)}: ${times(cpuRatio)} (wall ${ms(handler.initMs)} vs ${ms(bare.initMs)}); ` +
+          `SDK left to the runtime: ${times(fromRuntime.cpuMs / handler.cpuMs)} this CPU (bare handler ${times(sdkFromRuntime.bare.cpuMs / bare.cpuMs)})`,
+        verdict: verdict(cpuRatio <= MAX_INIT_RATIO),
+      },
+    ];
+  });
+}
+
+function ingestRow(store: string, result: Throughput): Row {
+  return {
+    measure: `ingest (validate + ingestEvent), ${store}`,
+    target: `≥ ${MIN_INGEST_PER_CORE} events/s per core`,
+    figure: `${perSecond(result.perCore)} events/s per core (${perSecond(result.perSecond)}/s wall, ${result.events.toLocaleString('en')} churns)`,
+    verdict: verdict(result.perCore >= MIN_INGEST_PER_CORE),
+  };
+}
+
+function capacityRows({ measured, floor }: ReturnType<typeof journeyTotals>): Row[] {
+  const calls = Object.entries(measured.calls).map(([operation, count]) => `${count} ${operation}`).join(', ');
+  return [
+    {
+      measure: 'DynamoDB read units per journey (churn → 2 SMS → return)',
+      target: `≤ ${MAX_UNITS_RATIO}× floor`,
+      figure: `${measured.read} RCU, floor ${floor.read}: ${times(measured.read / floor.read)} (${calls})`,
+      verdict: verdict(measured.read <= MAX_UNITS_RATIO * floor.read),
+    },
+    {
+      measure: 'DynamoDB write units per journey',
+      target: `≤ ${MAX_UNITS_RATIO}× floor`,
+      figure: `${measured.write} WCU, floor ${floor.write}: ${times(measured.write / floor.write)} (DynamoDB Local says ${measured.writeAsReportedByLocal}: it under-counts transactions)`,
+      verdict: verdict(measured.write <= MAX_UNITS_RATIO * floor.write),
+    },
+  ];
+}
+
+function kpiRows(result: KpiBenchResult): Row[] {
+  const rate = result.journeys / result.jobSeconds;
+  const peakMb = result.peakRssBytes / 1_048_576;
+  return [
+    {
+      measure: `nightly KPI job, ${result.journeys.toLocaleString('en')} journeys`,
+      target: `≥ ${perSecond(MIN_KPI_JOURNEYS_PER_SECOND)} journeys/s`,
+      figure: `${perSecond(rate)} journeys/s (${result.jobSeconds.toFixed(1)} s; DuckDB's sql/kpis.sql over the same Parquet: ${result.duckSeconds.toFixed(1)} s)`,
+      verdict: verdict(rate >= MIN_KPI_JOURNEYS_PER_SECOND),
+    },
+    {
+      measure: 'nightly KPI job, peak memory',
+      target: `≤ ${NIGHTLY_MEMORY_MB} MB`,
+      figure: `${peakMb.toFixed(0)} MB RSS (${(result.rssGrowthBytes / 1_048_576).toFixed(0)} MB above its start)`,
+      verdict: verdict(peakMb <= NIGHTLY_MEMORY_MB),
+    },
+  ];
+}
+
+/** Runs scripts/bench-kpi.ts in a process of its own, so its peak memory is its own. */
+async function runKpiBenchApart(journeys: number): Promise<KpiBenchResult> {
+  const script = fileURLToPath(new URL('./bench-kpi.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '--journeys', String(journeys), '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  if (code !== 0) throw new Error(`bench-kpi exited with ${code}: ${output}`);
+  return JSON.parse(output.trim().split('\n').at(-1)!) as KpiBenchResult;
+}
+
+const runs = Number(values.runs);
+progress(`Module init of the four Lambdas, ${runs} cold starts of each of 16 bundles…`);
+const rows = lambdaRows(await measureLambdaInit(runs), runs);
+
+progress('Starting DynamoDB Local…');
+const dynamoDb = await startDynamoDbLocal();
+try {
+  progress(`Ingest, in-memory store, ${INGEST_EVENTS.inMemory} churns…`);
+  rows.push(ingestRow('in-memory store', await measureIngestInMemory(INGEST_EVENTS.inMemory)));
+  progress(`Ingest, DynamoDB Local, ${INGEST_EVENTS.dynamoDb} churns…`);
+  rows.push(ingestRow('DynamoDB Local', await measureIngestDynamoDb(dynamoDb.endpoint, INGEST_EVENTS.dynamoDb)));
+  progress('DynamoDB units of one journey…');
+  rows.push(...capacityRows(journeyTotals(await measureJourneyCapacity(dynamoDb.endpoint))));
+} finally {
+  await dynamoDb.stop();
+}
+
+progress(`Nightly KPI job, ${Number(values['kpi-journeys']).toLocaleString('en')} journeys…`);
+rows.push(...kpiRows(await runKpiBenchApart(Number(values['kpi-journeys']))));
+
+console.log(`Machine: ${machine()}\n`);
+console.log(renderTable(rows));
