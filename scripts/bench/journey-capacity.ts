@@ -3,7 +3,7 @@ import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aw
 import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { localDynamoClient } from '#shared/adapters/local/dynamodb-local';
 import { ingestEvent } from '#shared/engine/ingest-event';
-import { sendTouch } from '#shared/engine/send-touch';
+import { fireTimer } from '#shared/engine/fire-timer';
 import type { EngineDeps } from '#shared/engine/deps';
 import type { MessageChannel, SendReceipt } from '#shared/ports/message-channel';
 import { churnEvent, returnedEvent } from '../../tests/fixtures/events.ts';
@@ -137,7 +137,7 @@ async function lifecycle(recorder: StepRecorder, metered: DynamoDBClient, tableN
   for (const [index, timer] of timers.entries()) {
     clock.set(timer.dueAt);
     await recorder.record(`touch ${index + 1}`, async () => {
-      const result = await sendTouch(engine, timer.payload);
+      const result = await fireTimer(engine, timer.payload);
       if (result.outcome !== 'sent') throw new Error(`touch ${index + 1} was ${result.outcome} (${result.reason}), not sent`);
     }, sent);
   }
