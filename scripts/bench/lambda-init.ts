@@ -49,13 +49,14 @@ const CLIENTS = {
   scheduler: { imports: "import { SchedulerClient } from '@aws-sdk/client-scheduler';", create: 'new SchedulerClient({})' },
   sms: { imports: "import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';", create: 'new PinpointSMSVoiceV2Client({})' },
   email: { imports: "import { SESv2Client } from '@aws-sdk/client-sesv2';", create: 'new SESv2Client({})' },
+  sns: { imports: "import { SNSClient } from '@aws-sdk/client-sns';", create: 'new SNSClient({})' },
   s3: { imports: "import { S3Client } from '@aws-sdk/client-s3';", create: 'new S3Client({})' },
 } satisfies Record<string, ClientRecipe>;
 
 /** The clients each handler creates at init (shared/adapters/aws/lambda-engine.ts, lambdas/nightly). */
 const LAMBDA_CLIENTS: Record<Lambda, Array<keyof typeof CLIENTS>> = {
   api: ['dynamodb', 'scheduler'],
-  'send-touch': ['dynamodb', 'scheduler', 'sms', 'email'],
+  'send-touch': ['dynamodb', 'scheduler', 'sms', 'email', 'sns'],
   engagement: ['dynamodb', 'scheduler'],
   nightly: ['dynamodb', 'scheduler', 's3'],
 };
@@ -101,6 +102,7 @@ function environment(endpoints: { secrets: string; elsewhere: string }): Record<
     SMS_CONFIGURATION_SET: 'winback-bench-sms',
     SES_FROM_ADDRESS: 'winback@example.com',
     SES_CONFIGURATION_SET: 'winback-bench-email',
+    RETENTION_TASK_TOPIC_ARN: `arn:aws:sns:${REGION}:123456789012:winback-bench-retention-tasks`,
     UNSUBSCRIBE_BASE_URL: 'https://example.com/api/v1/unsubscribe',
     LAKE_BUCKET: 'winback-bench-lake',
     COST_PER_ACQUISITION: '150',
