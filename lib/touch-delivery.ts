@@ -97,7 +97,8 @@ export class TouchDelivery extends Construct {
       destination: EventDestination.snsTopic(this.sesEventsTopic),
       events: [EmailSendingEvent.DELIVERY, EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.OPEN, EmailSendingEvent.CLICK],
     });
-    props.messagingKey.grantEncryptDecrypt(new ServicePrincipal('ses.amazonaws.com'));
+    // SES encrypts its events with the key: only for this account's configuration sets.
+    props.messagingKey.grantEncryptDecrypt(new ServicePrincipal('ses.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }));
 
     // SMS: End User Messaging publishes receipts and replies to these topics itself (topic policy
     // for the sms-voice service, limited to this account, and for receipts to this configuration
@@ -112,7 +113,7 @@ export class TouchDelivery extends Construct {
     this.smsEventsTopic.grantPublish(smsVoice(smsConfigurationSetArn));
     this.smsInboundTopic = new Topic(this, 'SmsInbound', { masterKey: props.messagingKey, enforceSSL: true });
     this.smsInboundTopic.grantPublish(smsVoice());
-    props.messagingKey.grant(new ServicePrincipal('sms-voice.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');
+    props.messagingKey.grant(smsVoice(), 'kms:GenerateDataKey*', 'kms:Decrypt');
     this.smsConfigurationSet = new CfnConfigurationSet(this, 'Sms', {
       configurationSetName: this.smsConfigurationSetName,
       ...(props.settings.smsSenderId ? { defaultSenderId: props.settings.smsSenderId } : {}),

@@ -189,6 +189,12 @@ describe('Winback CDK app (API key mode, the default)', () => {
     // The messaging key lets the service encrypt what it publishes.
     const keyPolicy = JSON.stringify(Object.values(engine.findResources('AWS::KMS::Key'))[0]!.Properties.KeyPolicy);
     expect(keyPolicy).toContain('sms-voice.amazonaws.com');
+    // …and every AWS service the key trusts, only on this account's behalf (no confused deputy).
+    const keyStatements = Object.values(engine.findResources('AWS::KMS::Key'))[0]!.Properties.KeyPolicy.Statement as Statement[];
+    const forServices = keyStatements.filter((statement) => JSON.stringify((statement as { Principal?: unknown }).Principal ?? '').includes('"Service"'));
+    const services = forServices.flatMap((statement) => [(statement as { Principal: { Service: string | string[] } }).Principal.Service].flat());
+    expect([...new Set(services)].sort()).toEqual(['cloudwatch.amazonaws.com', 'ses.amazonaws.com', 'sms-voice.amazonaws.com']);
+    for (const statement of forServices) expect((statement as { Condition?: unknown }).Condition).toMatchObject({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
 
     // SES events, SMS receipts and inbound SMS: all to the engagement function, each with the dead-letter queue.
     const engagementId = onlyLogicalId(engine, 'AWS::Lambda::Function', { Handler: 'index.handler', Description: Match.stringLikeRegexp('SMS replies') });
