@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parsePolicy, type Policy } from '#shared/domain/policy';
+import { deploymentPolicies } from '#shared/domain/policy-registry';
 import { toFieldIssues } from '#shared/domain/events';
 import { DomainError } from '#shared/domain/errors';
 
@@ -96,5 +97,11 @@ export function readSettings(context: { tryGetContext(key: string): unknown }): 
       throw new SettingsError(`Invalid policy file ${file}:${details}`);
     }
   });
+  // A team no policy routes to would get an e-mail subscription and never a task: a typo.
+  const teams = deploymentPolicies(policies).teams();
+  const unrouted = Object.keys(result.data.retentionTeams).filter((team) => !teams.includes(team));
+  if (unrouted.length > 0) {
+    throw new SettingsError(`Invalid Winback settings (${source}):\n${unrouted.map((team) => `  retentionTeams.${team}: no policy routes tasks to this team (they route to: ${teams.join(', ') || 'none'})`).join('\n')}`);
+  }
   return { ...result.data, policies };
 }

@@ -192,7 +192,7 @@ describe('Winback CDK app (API key mode, the default)', () => {
     // …and every AWS service the key trusts, only on this account's behalf (no confused deputy).
     const keyStatements = Object.values(engine.findResources('AWS::KMS::Key'))[0]!.Properties.KeyPolicy.Statement as Statement[];
     const forServices = keyStatements.filter((statement) => JSON.stringify((statement as { Principal?: unknown }).Principal ?? '').includes('"Service"'));
-    const services = forServices.flatMap((statement) => [(statement as { Principal: { Service: string | string[] } }).Principal.Service].flat());
+    const services = forServices.flatMap((statement) => [(statement as unknown as { Principal: { Service: string | string[] } }).Principal.Service].flat());
     expect([...new Set(services)].sort()).toEqual(['cloudwatch.amazonaws.com', 'ses.amazonaws.com', 'sms-voice.amazonaws.com']);
     for (const statement of forServices) expect((statement as { Condition?: unknown }).Condition).toMatchObject({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
 
@@ -253,5 +253,6 @@ describe('Winback CDK app, operator settings', () => {
     }
     expect(attempt(undefined)).toThrow(/Winback settings missing/);
     expect(attempt({ sesFromAddress: 'a@b.co', policyFile: 'tests/fixtures/no-such-policy.json' })).toThrow(/policy file/);
+    expect(attempt({ sesFromAddress: 'a@b.co', retentionTeams: { partner: ['p@b.co'], salse: ['s@b.co'] } })).toThrow(/retentionTeams\.salse: no policy routes tasks to this team \(they route to: account-management, partner, sales\)/);
   });
 });
