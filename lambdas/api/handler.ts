@@ -7,7 +7,7 @@ import { createRouter } from '#shared/http/router';
 import { v1Routes } from '#shared/http/v1-routes';
 import { unsubscribeRoutes } from '#shared/http/unsubscribe-routes';
 
-const { deps, logger, unsubscribeKey } = await loadLambdaEngine({ channels: 'none' });
+const { deps, logger, unsubscribeKey } = await loadLambdaEngine();
 
 // API Gateway has already authenticated the caller (API key with a usage plan, or IAM) before
 // this function runs; the local runner checks its key in the same router instead. The

@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { loadLambdaEngine } from '#shared/adapters/aws/lambda-engine';
 import { AthenaKpiEngine } from '#shared/adapters/aws/athena-kpi-engine';
-import { createAthenaClient, createS3Client } from '#shared/adapters/aws/clients';
+import { createAthenaClient, createS3Client } from '#shared/adapters/aws/lake-clients';
 import { optionalEnv, requireEnv } from '#shared/adapters/aws/environment';
 import { S3ObjectStore } from '#shared/adapters/aws/s3-object-store';
 import { encodeParquet } from '#shared/adapters/parquet';
@@ -12,7 +12,7 @@ import { runNightlyJob, type NightlySummary } from '#shared/engine/nightly-job';
 // Embedded at bundle time (esbuild's text loader, set in lib/nightly-job.ts).
 import kpiSqlTemplate from '../../sql/kpis.sql';
 
-const { deps, logger } = await loadLambdaEngine({ channels: 'none' });
+const { deps, logger } = await loadLambdaEngine();
 const bucket = requireEnv('LAKE_BUCKET');
 const lake = new S3ObjectStore({ client: createS3Client(), bucket });
 const costPerAcquisition = z.coerce.number().positive().parse(requireEnv('COST_PER_ACQUISITION'));

@@ -2,9 +2,10 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import * as z from 'zod';
 import { loadLambdaEngine } from '#shared/adapters/aws/lambda-engine';
+import { createSendChannels } from '#shared/adapters/aws/send-channels';
 import { fireTimer, type TimerResult } from '#shared/engine/fire-timer';
 
-const { deps, logger } = await loadLambdaEngine({ channels: 'send' });
+const { deps, logger } = await loadLambdaEngine({ channels: createSendChannels });
 
 /** What each one-shot schedule passes as its input (TimerSpec.payload): a touch due (no `kind`), or a lapse check. */
 const TimerPayload = z.union([

@@ -14,7 +14,7 @@ import { PinpointSMSVoiceV2Client, SendTextMessageCommand, type SendTextMessageC
 import { mockClient } from 'aws-sdk-client-mock';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createSesClient } from '#shared/adapters/aws/clients';
+import { createSesClient } from '#shared/adapters/aws/message-clients';
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
 import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { EventBridgeTouchScheduler } from '#shared/adapters/aws/eventbridge-touch-scheduler';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3Client } from '#shared/adapters/aws/clients';
+import { createS3Client } from '#shared/adapters/aws/lake-clients';
 import { S3ObjectStore } from '#shared/adapters/aws/s3-object-store';
 
 /** The part of s3rver's API these tests use (the package ships no type declarations). */

@@ -6,7 +6,7 @@ import type { ObjectStore } from '#shared/ports/object-store';
 
 /** Options of {@link AthenaKpiEngine}. */
 export interface AthenaKpiEngineOptions {
-  /** Created once per process with `createAthenaClient()` (`clients.ts`). */
+  /** Created once per process with `createAthenaClient()` (`lake-clients.ts`). */
   readonly client: AthenaClient;
   /** The Athena workgroup (it enforces the result location, its encryption and the scan limit). */
   readonly workgroup: string;

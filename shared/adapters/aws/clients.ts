@@ -1,15 +1,11 @@
-import { AthenaClient, type AthenaClientConfig } from '@aws-sdk/client-athena';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { PinpointSMSVoiceV2Client, type PinpointSMSVoiceV2ClientConfig } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
-import { SESv2Client, type SESv2ClientConfig } from '@aws-sdk/client-sesv2';
-import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@aws-sdk/types';
 import { ChannelError } from '#shared/ports/message-channel';
 
 /**
- * One factory per AWS service the adapters use. Each Lambda calls them once per cold start (at
+ * One factory per AWS service the adapters use (the message clients in `message-clients.ts`, the
+ * lake's in `lake-clients.ts`, so a function imports only the SDK clients it creates). Each Lambda calls them once per cold start (at
  * module scope) and passes the client to its adapter, so connections are reused across
  * invocations and the retry policy below is set in exactly one place.
  *
@@ -96,8 +92,9 @@ export function worstCaseCallMs({ maxAttempts, requestTimeoutMs }: CallBudget): 
  * out, and no retry ever happens; with it the SDK sees a retryable error after 3 s. (The request
  * timeout counts from the same start, so it bounds the whole attempt.)
  */
-const CONNECTION_TIMEOUT_MS = 3_000;
-const httpFor = ({ requestTimeoutMs }: CallBudget) => ({ connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true }) as const;
+export const CONNECTION_TIMEOUT_MS = 3_000;
+/** The HTTP handler options of a call with this budget. */
+export const httpFor = ({ requestTimeoutMs }: CallBudget) => ({ connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true }) as const;
 
 /** The EventBridge Scheduler client for {@link EventBridgeTouchScheduler}. */
 export function createSchedulerClient(overrides: SchedulerClientConfig = {}): SchedulerClient {
@@ -107,44 +104,6 @@ export function createSchedulerClient(overrides: SchedulerClientConfig = {}): Sc
 /** The DynamoDB client for {@link DynamoDbCustomerStore} (wrap it with `createDocumentClient`). */
 export function createDynamoDbClient(overrides: DynamoDBClientConfig = {}): DynamoDBClient {
   return new DynamoDBClient({ retryMode: 'standard', maxAttempts: DYNAMODB_CALL.maxAttempts, requestHandler: httpFor(DYNAMODB_CALL), ...overrides });
-}
-
-/** The End User Messaging SMS (Pinpoint SMS Voice v2) client for {@link EumSmsChannel}. */
-export function createSmsClient(overrides: PinpointSMSVoiceV2ClientConfig = {}): PinpointSMSVoiceV2Client {
-  return new PinpointSMSVoiceV2Client({ maxAttempts: MESSAGE_CALL.maxAttempts, retryStrategy: new RetryOnlyUnsentStrategy(MESSAGE_CALL.maxAttempts), requestHandler: httpFor(MESSAGE_CALL), ...overrides });
-}
-
-/** The SES v2 client for {@link SesEmailChannel}. */
-export function createSesClient(overrides: SESv2ClientConfig = {}): SESv2Client {
-  return new SESv2Client({ maxAttempts: MESSAGE_CALL.maxAttempts, retryStrategy: new RetryOnlyUnsentStrategy(MESSAGE_CALL.maxAttempts), requestHandler: httpFor(MESSAGE_CALL), ...overrides });
-}
-
-/**
- * The SNS client for {@link SnsTaskChannel}: the SDK's standard retries, 5xx included, since a
- * task notified twice costs a second e-mail to the team and nothing else.
- */
-export function createSnsClient(overrides: SNSClientConfig = {}): SNSClient {
-  return new SNSClient({ retryMode: 'standard', maxAttempts: SNS_MAX_ATTEMPTS, requestHandler: httpFor(MESSAGE_CALL), ...overrides });
-}
-
-/**
- * The Athena client for {@link AthenaKpiEngine}. Its calls (start, poll, stop, one page of
- * results) are small and answer quickly whatever the query's size — the query itself runs in
- * Athena, and the engine polls for it — so the small-call timeouts apply.
- */
-export function createAthenaClient(overrides: AthenaClientConfig = {}): AthenaClient {
-  return new AthenaClient({ retryMode: 'standard', maxAttempts: ATHENA_MAX_ATTEMPTS, requestHandler: httpFor(SCHEDULER_CALL), ...overrides });
-}
-
-/**
- * The S3 client for {@link S3ObjectStore}. No overall request timeout: a multipart part of
- * several MB may legitimately take a while on a slow link; only the connect phase is bounded.
- * Against s3rver pass `forcePathStyle: true`. (TOOLING.md also suggests `WHEN_REQUIRED`
- * checksums for streamed bodies; {@link S3ObjectStore} never hands a raw stream to PutObject, so
- * it works against s3rver with the defaults too.)
- */
-export function createS3Client(overrides: S3ClientConfig = {}): S3Client {
-  return new S3Client({ retryMode: 'standard', maxAttempts: S3_MAX_ATTEMPTS, requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS }, ...overrides });
 }
 
 /**

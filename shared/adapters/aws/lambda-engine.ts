@@ -1,18 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { deriveKey } from '#shared/domain/keys';
-import { signUnsubscribeToken } from '#shared/domain/unsubscribe';
 import { systemClock } from '#shared/ports/clock';
 import type { MessageChannels } from '#shared/ports/message-channel';
 import type { EngineDeps } from '#shared/engine/deps';
 import { bundledPolicies } from './bundled-policies.ts';
-import { createDynamoDbClient, createSchedulerClient, createSesClient, createSmsClient, createSnsClient } from './clients.ts';
+import { createDynamoDbClient, createSchedulerClient } from './clients.ts';
 import { createDocumentClient, DynamoDbCustomerStore } from './dynamodb-customer-store.ts';
 import { EventBridgeTouchScheduler } from './eventbridge-touch-scheduler.ts';
-import { optionalEnv, requireEnv } from './environment.ts';
-import { SesEmailChannel } from './ses-email-channel.ts';
-import { SnsTaskChannel } from './sns-task-channel.ts';
-import { EumSmsChannel } from './sms-channel.ts';
+import { requireEnv } from './environment.ts';
 
 export interface LambdaEngine {
   deps: EngineDeps;
@@ -26,10 +22,10 @@ export interface LambdaEngine {
  * (a missing one fails the cold start, naming it), creates one SDK client per service, and
  * wires the same engine the local runner runs, with the AWS adapters.
  *
- * `channels: 'send'` also wires End User Messaging SMS, SES and the retention-task topic (only the
- * send-touch function sends messages).
+ * `channels` builds the message channels, for the one function that sends (`createSendChannels`);
+ * the others pass none, and so never load the SDK clients of SMS, SES and SNS.
  */
-export async function loadLambdaEngine(options: { channels: 'none' | 'send' }): Promise<LambdaEngine> {
+export async function loadLambdaEngine(options: { channels?: (keys: { unsubscribeKey: string }) => MessageChannels } = {}): Promise<LambdaEngine> {
   const logger = new Logger();
   const secrets = new SecretsManagerClient({});
   const secret = await secrets.send(new GetSecretValueCommand({ SecretId: requireEnv('KEYS_SECRET_ARN') }));
@@ -38,24 +34,7 @@ export async function loadLambdaEngine(options: { channels: 'none' | 'send' }): 
   const masterKey = secret.SecretString;
 
   const unsubscribeKey = deriveKey(masterKey, 'unsubscribe-link');
-  const channels: MessageChannels = {};
-  if (options.channels === 'send') {
-    const unsubscribeBase = requireEnv('UNSUBSCRIBE_BASE_URL');
-    const originationIdentity = optionalEnv('SMS_ORIGINATION_IDENTITY');
-    channels.sms = new EumSmsChannel({
-      client: createSmsClient(),
-      configurationSetName: requireEnv('SMS_CONFIGURATION_SET'),
-      messageType: optionalEnv('SMS_MESSAGE_TYPE') === 'TRANSACTIONAL' ? 'TRANSACTIONAL' : 'PROMOTIONAL',
-      ...(originationIdentity ? { originationIdentity } : {}),
-    });
-    channels.email = new SesEmailChannel({
-      client: createSesClient(),
-      fromAddress: requireEnv('SES_FROM_ADDRESS'),
-      configurationSetName: requireEnv('SES_CONFIGURATION_SET'),
-      unsubscribeUrl: (message) => `${unsubscribeBase}?token=${encodeURIComponent(signUnsubscribeToken({ customerId: message.customerId, channel: 'email' }, unsubscribeKey))}`,
-    });
-    channels.task = new SnsTaskChannel({ client: createSnsClient(), topicArn: requireEnv('RETENTION_TASK_TOPIC_ARN') });
-  }
+  const channels = options.channels?.({ unsubscribeKey }) ?? {};
 
   const deps: EngineDeps = {
     store: new DynamoDbCustomerStore({

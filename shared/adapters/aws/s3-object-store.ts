@@ -5,7 +5,7 @@ import type { ObjectStore } from '#shared/ports/object-store';
 
 /** Options of {@link S3ObjectStore}. */
 export interface S3ObjectStoreOptions {
-  /** Created once per process with `createS3Client()` (`clients.ts`). */
+  /** Created once per process with `createS3Client()` (`lake-clients.ts`). */
   readonly client: S3Client;
   /** The lake bucket (created by the CDK stack). */
   readonly bucket: string;

@@ -5,7 +5,7 @@ import { toChannelError } from './clients.ts';
 
 /** Options of {@link SesEmailChannel}. */
 export interface SesEmailChannelOptions {
-  /** Created once per process with `createSesClient()` (`clients.ts`). */
+  /** Created once per process with `createSesClient()` (`message-clients.ts`). */
   readonly client: SESv2Client;
   /** A verified identity, e.g. `Winback Mobile <offers@mail.example.com>`. */
   readonly fromAddress: string;

@@ -6,7 +6,7 @@ import { encodeCustomerTag } from './ses-email-channel.ts';
 
 /** Options of {@link EumSmsChannel}. */
 export interface EumSmsChannelOptions {
-  /** Created once per process with `createSmsClient()` (`clients.ts`). */
+  /** Created once per process with `createSmsClient()` (`message-clients.ts`). */
   readonly client: PinpointSMSVoiceV2Client;
   /**
    * The End User Messaging SMS configuration set whose event destination sends delivery receipts

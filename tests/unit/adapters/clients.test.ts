@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { classifySendFailure, createSchedulerClient, createSesClient, RetryOnlyUnsentStrategy, SCHEDULER_MAX_ATTEMPTS, SES_MAX_ATTEMPTS, toChannelError, worstCaseCallMs } from '#shared/adapters/aws/clients';
+import { classifySendFailure, createSchedulerClient, RetryOnlyUnsentStrategy, SCHEDULER_MAX_ATTEMPTS, SES_MAX_ATTEMPTS, toChannelError, worstCaseCallMs } from '#shared/adapters/aws/clients';
+import { createSesClient } from '#shared/adapters/aws/message-clients';
 import { SesEmailChannel } from '#shared/adapters/aws/ses-email-channel';
 import { EventBridgeTouchScheduler } from '#shared/adapters/aws/eventbridge-touch-scheduler';
 import type { TimerSpec } from '#shared/domain/customer';

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSmsClient } from '#shared/adapters/aws/clients';
+import { createSmsClient } from '#shared/adapters/aws/message-clients';
 import { decodeCustomerTag } from '#shared/adapters/aws/ses-email-channel';
 import { EumSmsChannel } from '#shared/adapters/aws/sms-channel';
 import type { OutboundMessage } from '#shared/domain/customer';
