@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parsePolicy, type Policy } from '#shared/domain/policy';
 import { deploymentPolicies } from '#shared/domain/policy-registry';
+import { TeamName } from '#shared/domain/vocabulary';
 import { toFieldIssues } from '#shared/domain/events';
 import { DomainError } from '#shared/domain/errors';
 
@@ -29,7 +30,7 @@ export const SettingsSchema = z.object({
    * addresses still has its tasks listed by `GET /v1/tasks`.
    * @default {}
    */
-  retentionTeams: z.record(z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be a team name: lowercase letters, digits and dashes'), z.array(z.email()).min(1)).default({}),
+  retentionTeams: z.record(TeamName, z.array(z.email()).min(1)).default({}),
   /** Where alarms are e-mailed; alarms still exist (on the alarm topic) without it. */
   alarmEmail: optional(z.email()),
   /** A JSON policy file replacing the embedded telecom port-out policy. */

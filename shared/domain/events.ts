@@ -1,6 +1,6 @@
 import { IANAZone } from 'luxon';
 import * as z from 'zod';
-import { Channel, ChurnKind, EngagementKind, ExitReason, TaskOutcomeKind } from './vocabulary.ts';
+import { Channel, ChurnKind, EngagementKind, ExitReason, Market, TaskOutcomeKind } from './vocabulary.ts';
 import type { FieldIssue } from './errors.ts';
 
 /**
@@ -69,8 +69,6 @@ const envelope = {
   occurredAt: Timestamp,
   customerId: Identifier,
 };
-
-const Market = z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'must be an ISO 3166 code such as US or US-FL');
 
 const Contacts = z.object({
   phone: z.e164().optional(),

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { Channel, ChurnKind, DAY_MS, ExitReason } from './vocabulary.ts';
+import { Channel, ChurnKind, DAY_MS, ExitReason, Market, TeamName } from './vocabulary.ts';
 import { ValidationError } from './errors.ts';
 import { toFieldIssues } from './events.ts';
 import { smsParts } from './sms.ts';
@@ -44,8 +44,6 @@ const Offer = z.object({
   costMonths: z.number().nonnegative().max(120).default(0),
 });
 
-const MarketCode = z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'must be an ISO 3166 code such as US or US-FL');
-
 /** A value formula (see value-formula.ts), checked when the policy is. */
 const Formula = z
   .string()
@@ -74,7 +72,7 @@ const Escalation = z.object({
   routes: z
     .array(
       z.object({
-        team: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be lowercase letters, digits and dashes'),
+        team: TeamName,
         accountTypes: z.array(z.string().min(1).max(64)).min(1).optional(),
       }),
     )
@@ -86,7 +84,7 @@ const Escalation = z.object({
 /** A market's own legal send window, e.g. `US` 08:00–21:00 (TCPA), `US-FL` 08:00–20:00 (FTSA). */
 const MarketWindow = z.object({
   /** ISO 3166-1 country (`US`) or ISO 3166-2 subdivision (`US-FL`), as upstream sends `market`. */
-  market: MarketCode,
+  market: Market,
   start: ClockTime,
   end: ClockTime,
   weekdays: z.array(Weekday).min(1).default([1, 2, 3, 4, 5, 6, 7]),
@@ -118,7 +116,7 @@ export const PolicySchema = z
      * Which churns this policy plans, beyond their kind: the markets (`US` also takes `US-FL`) and
      * brands it is for; absent = all. New journeys take the first policy that matches.
      */
-    appliesTo: z.object({ markets: z.array(MarketCode).min(1).optional(), brands: z.array(z.string().min(1).max(64)).min(1).optional() }).default({}),
+    appliesTo: z.object({ markets: z.array(Market).min(1).optional(), brands: z.array(z.string().min(1).max(64)).min(1).optional() }).default({}),
     /** Lapse detection: a customer with no `customer.active` event for this many days churns with kind `lapse`. */
     lapse: z.object({ afterDays: z.number().int().positive().max(730) }).optional(),
     /** Nothing is sent after this day. */

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ValidationError } from '#shared/domain/errors';
 import { Identifier, MAX_BATCH_EVENTS, parseEvent, toFieldIssues } from '#shared/domain/events';
+import { TeamName } from '#shared/domain/vocabulary';
 import type { EngineDeps } from '#shared/engine/deps';
 import { ingestBatch, ingestEvent } from '#shared/engine/ingest-event';
 import { eraseCustomer, viewCustomer } from '#shared/engine/customer-admin';
@@ -13,7 +14,7 @@ const BatchEnvelope = z.object({
 });
 
 const TaskQuery = z.object({
-  team: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be a team name: lowercase letters, digits and dashes').optional(),
+  team: TeamName.optional(),
   status: z.enum(['open', 'all']).default('open'),
   limit: z.coerce.number().int().min(1).max(MAX_TASKS_LISTED).default(100),
 });
