@@ -192,6 +192,11 @@ export function timerNameFor(customerId: string, touchId: string, deferrals: num
 /** The event id a lapse is recorded under: a second firing of the same timer is a replay. */
 export const lapseEventId = (timerName: string) => `lapse:${timerName}`;
 
+/** A touch as every plan makes it: planned, due at `dueAtMs`, with its first timer's name and nothing tried yet. */
+function plannedTouch(record: CustomerRecord, fields: Pick<Touch, 'touchId' | 'index' | 'angle' | 'offerId' | 'channel'>, dueAtMs: number): Touch {
+  return { ...fields, dueAt: iso(dueAtMs), timerName: timerNameFor(record.customerId, fields.touchId, 0), status: 'planned', deferrals: 0, attempts: 0, engagement: {} };
+}
+
 function timerFor(record: CustomerRecord, touch: Touch): TimerSpec {
   return {
     name: touch.timerName,
@@ -405,20 +410,8 @@ function startJourney(record: CustomerRecord, churn: ChurnFacts, nowMs: number, 
     const windowStart = Math.max(churnedAtMs + rule.dayFrom * DAY_MS, nowMs + MIN_LEAD_MS);
     const windowEnd = churnedAtMs + (rule.dayTo + 1) * DAY_MS;
     const dueAtMs = pickSendInstant(windowStart, windowEnd, profile.timezone, sendWindow, unitHash('plan', record.customerId, String(index)));
-    const touch: Touch = {
-      touchId,
-      index,
-      angle: rule.angle,
-      offerId: offer.id,
-      channel,
-      dueAt: iso(dueAtMs ?? windowEnd),
-      timerName: timerNameFor(record.customerId, touchId, 0),
-      status: dueAtMs === undefined ? 'skipped' : 'planned',
-      deferrals: 0,
-      attempts: 0,
-      engagement: {},
-      ...(dueAtMs === undefined ? { reason: 'window_passed' } : {}),
-    };
+    const planned = plannedTouch(record, { touchId, index, angle: rule.angle, offerId: offer.id, channel }, dueAtMs ?? windowEnd);
+    const touch: Touch = dueAtMs === undefined ? { ...planned, status: 'skipped', reason: 'window_passed' } : planned;
     journey.touches.push(touch);
     if (touch.status === 'planned') {
       effects.schedule.push(timerFor(record, touch));
@@ -434,19 +427,7 @@ function planTaskNotice(record: CustomerRecord, journey: Journey, dueAtMs: numbe
   const task = journey.task!;
   const number = journey.touches.filter((t) => t.channel === 'task').length + 1;
   const touchId = `${journey.journeyId}-t${number}`;
-  const touch: Touch = {
-    touchId,
-    index: number - 1,
-    angle: 'retention_task',
-    offerId: task.taskId,
-    channel: 'task',
-    dueAt: iso(dueAtMs),
-    timerName: timerNameFor(record.customerId, touchId, 0),
-    status: 'planned',
-    deferrals: 0,
-    attempts: 0,
-    engagement: {},
-  };
+  const touch = plannedTouch(record, { touchId, index: number - 1, angle: 'retention_task', offerId: task.taskId, channel: 'task' }, dueAtMs);
   journey.touches.push(touch);
   effects.schedule.push(timerFor(record, touch));
   log(record, { at: iso(nowMs), decision: 'planned', reason: `task:${task.team}@${touch.dueAt}`, journeyId: journey.journeyId, touchId, channel: 'task' });
@@ -651,19 +632,7 @@ function planClickFollowUp(record: CustomerRecord, journey: Journey, clickedChan
     return;
   }
   const offer = findOffer(policy, { angle: rule.angle, exitReason: journey.exitReason, tier: journey.segment.tier, variant: journey.variant, monthlyRevenue: journey.monthlyRevenue })!;
-  const touch: Touch = {
-    touchId,
-    index: policy.touches.length,
-    angle: rule.angle,
-    offerId: offer.id,
-    channel,
-    dueAt: iso(dueAtMs),
-    timerName: timerNameFor(record.customerId, touchId, 0),
-    status: 'planned',
-    deferrals: 0,
-    attempts: 0,
-    engagement: {},
-  };
+  const touch = plannedTouch(record, { touchId, index: policy.touches.length, angle: rule.angle, offerId: offer.id, channel }, dueAtMs);
   journey.touches.push(touch);
   effects.schedule.push(timerFor(record, touch));
   log(record, { at, decision: 'planned', reason: `follow_up_after_click:${offer.id}@${touch.dueAt}`, journeyId: journey.journeyId, touchId, channel });
