@@ -6,6 +6,7 @@ import { offerBudget, offerCost, parsePolicy } from '#shared/domain/policy';
 import { subscription } from '#shared/domain/policies/subscription';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { assign } from '#shared/domain/targeting';
+import type { OutboxMessage } from '#shared/adapters/local/outbox-channel';
 import { startRunnerProcess, type RunnerProcess } from '../support/local-runner-process.ts';
 
 /**
@@ -16,16 +17,6 @@ const DAY = 86_400_000;
 const START = '2026-01-05T08:00:00.000Z'; // a Monday
 const preset = parsePolicy(subscription);
 const inTreatment = (prefix: string, policy = preset) => Array.from({ length: 100 }, (_, i) => `${prefix}-${i}`).find((id) => assign(id, policy).arm === 'treatment')!;
-
-interface OutboxMessage {
-  channel: string;
-  to: string;
-  customerId: string;
-  touchId: string;
-  text: string;
-  subject?: string;
-  sentAt: string;
-}
 
 describe('retention tasks and the subscription preset, locally over HTTP', () => {
   let dataDir: string;

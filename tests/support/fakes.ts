@@ -1,6 +1,6 @@
 import { InMemoryCustomerStore } from '#shared/adapters/local/memory-customer-store';
 import type { OutboundMessage, TimerSpec } from '#shared/domain/customer';
-import { parsePolicy, type Policy } from '#shared/domain/policy';
+import { parsePolicy, type Policy, type PolicyInput } from '#shared/domain/policy';
 import { PolicyRegistry } from '#shared/domain/policy-registry';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { assign, type Arm } from '#shared/domain/targeting';
@@ -112,6 +112,13 @@ export interface TestDeps extends EngineDeps {
   scheduler: FakeScheduler;
   clock: FakeClock;
   channels: { sms: FakeChannel; email: FakeChannel; push: FakeChannel; task: FakeChannel };
+}
+
+/** Fresh fakes with the default telecom port-out policy as `change` edits it. */
+export function depsWith(change: (policy: PolicyInput) => void): TestDeps {
+  const policy = structuredClone(telecomPortOut);
+  change(policy);
+  return makeDeps({ policies: new PolicyRegistry([parsePolicy(policy)]) });
 }
 
 /** Fresh fakes with the default telecom port-out policy; any part can be replaced. */

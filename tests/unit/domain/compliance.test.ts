@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parsePolicy, type PolicyInput } from '#shared/domain/policy';
-import { PolicyRegistry } from '#shared/domain/policy-registry';
-import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { sendWindowFor } from '#shared/domain/targeting';
 import { isInsideSendWindow } from '#shared/domain/send-window';
 import { ingestEvent } from '#shared/engine/ingest-event';
 import { churnEvent, consentEvent, returnedEvent } from '../../fixtures/events.ts';
-import { customerIdIn, makeDeps, runUntil, type TestDeps } from '../../support/fakes.ts';
+import { customerIdIn, depsWith, makeDeps, runUntil } from '../../support/fakes.ts';
 import { day, iso, recordOf, touchesOf } from '../engine/helpers.ts';
 
 const engaged = (customerId: string, touchId: string, kind: string, atMs: number, text?: string) =>
   ({ eventId: `eng-${touchId}-${kind}-${atMs}`, type: 'message.engaged', occurredAt: iso(atMs), customerId, touchId, kind, ...(text ? { text } : {}) }) as const;
-
-function depsWith(change: (policy: PolicyInput) => void): TestDeps {
-  const policy = structuredClone(telecomPortOut);
-  change(policy);
-  return makeDeps({ policies: new PolicyRegistry([parsePolicy(policy)]) });
-}
 
 describe('feedback into the journey', () => {
   it('suppresses e-mail on a hard bounce and moves the next touch to SMS, where consented', async () => {

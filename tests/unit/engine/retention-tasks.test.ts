@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parsePolicy, type PolicyInput } from '#shared/domain/policy';
-import { PolicyRegistry } from '#shared/domain/policy-registry';
-import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { customerFactRows } from '#shared/domain/kpi/facts';
 import { ingestEvent } from '#shared/engine/ingest-event';
 import { churnEvent, returnedEvent } from '../../fixtures/events.ts';
-import { makeDeps, runUntil, type TestDeps } from '../../support/fakes.ts';
+import { depsWith, makeDeps, runUntil } from '../../support/fakes.ts';
 import { day, iso, journeyOf, recordOf, T0 } from './helpers.ts';
 
 /** A partner account worth 120 × 60 = 7,200 by the default formula: over the 3,000 threshold. */
@@ -23,12 +20,6 @@ const partnerChurn = (customerId: string) =>
 
 const outcome = (customerId: string, taskId: string, fields: Record<string, unknown>, atMs: number) =>
   ({ eventId: `outcome-${taskId}-${atMs}`, type: 'task.outcome', occurredAt: iso(atMs), customerId, taskId, ...fields }) as never;
-
-function depsWith(change: (policy: PolicyInput) => void): TestDeps {
-  const policy = structuredClone(telecomPortOut);
-  change(policy);
-  return makeDeps({ policies: new PolicyRegistry([parsePolicy(policy)]) });
-}
 
 describe('escalation of high-value accounts', () => {
   it('hands a high-value partner account to the partner team instead of texting it', async () => {
