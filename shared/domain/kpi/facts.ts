@@ -12,8 +12,6 @@ export const RETENTION_12M_DAYS = 365;
 
 type FactJourney = Omit<Journey, 'touches' | 'churnEventId'> & { touches: Array<Pick<Journey['touches'][number], 'channel' | 'status' | 'offerId' | 'cost' | 'engagement'>> };
 
-const task = (journey: FactJourney) => journey.task;
-
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 
 /**
@@ -33,7 +31,7 @@ export function journeyFactRow(journey: FactJourney, customerHash: string, churn
   // The offer taken up: the last one actually sent before a return that counts.
   const lastOffer = withinWindow ? sent.at(-1) : undefined;
   const takenUp = lastOffer ? policy.offers.find((o) => o.id === lastOffer.offerId) : undefined;
-  const retention = task(journey);
+  const retention = journey.task;
   const retained = (days: number): boolean | null => {
     if (returnedAtMs === undefined || nowMs < returnedAtMs + days * DAY_MS) return null;
     return churnedAgainAtMs === undefined || churnedAgainAtMs >= returnedAtMs + days * DAY_MS;
