@@ -3,7 +3,7 @@ import { Channel, ChurnKind, DAY_MS, ExitReason, Market, TeamName } from './voca
 import { ValidationError } from './errors.ts';
 import { toFieldIssues } from './events.ts';
 import { smsParts } from './sms.ts';
-import { FormulaError, parseFormula } from './value-formula.ts';
+import { FormulaError, parseFormula, type ValueFormula } from './value-formula.ts';
 
 const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:mm (00:00–24:00)');
 
@@ -51,7 +51,7 @@ const Formula = z
   .max(500)
   .superRefine((source, ctx) => {
     try {
-      parseFormula(source);
+      formulaOf(source);
     } catch (error) {
       if (!(error instanceof FormulaError)) throw error;
       ctx.addIssue({ code: 'custom', message: `not a valid formula: ${error.message}` });
@@ -281,6 +281,14 @@ export function findOffer(policy: Pick<Policy, 'offers' | 'offerCap'>, context: 
   );
 }
 
+/** Parsed formulas by source: a policy's formula is parsed when it is validated, not again for every churn. There are as many as loaded policies. */
+const formulas = new Map<string, ValueFormula>();
+function formulaOf(source: string): ValueFormula {
+  let formula = formulas.get(source);
+  if (!formula) formulas.set(source, (formula = parseFormula(source)));
+  return formula;
+}
+
 /**
  * The value the policy's escalation formula gives this account, or undefined when it reads a
  * number the customer does not have. Names resolve to the profile's numbers, then to numeric
@@ -288,7 +296,7 @@ export function findOffer(policy: Pick<Policy, 'offers' | 'offerCap'>, context: 
  */
 export function accountValue(escalation: Pick<Escalation, 'value'>, account: { monthlyRevenue: number; tenureMonths: number; priorChurns: number; attributes?: Record<string, string | number | boolean> | undefined }): number | undefined {
   const known: Record<string, number> = { monthlyRevenue: account.monthlyRevenue, tenureMonths: account.tenureMonths, priorChurns: account.priorChurns };
-  return parseFormula(escalation.value).evaluate((name) => {
+  return formulaOf(escalation.value).evaluate((name) => {
     if (Object.hasOwn(known, name)) return known[name];
     const attribute = account.attributes && Object.hasOwn(account.attributes, name) ? account.attributes[name] : undefined;
     return typeof attribute === 'number' ? attribute : undefined;
