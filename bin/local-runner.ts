@@ -5,7 +5,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { parsePolicy, type Policy } from '#shared/domain/policy';
 import { deploymentPolicies } from '#shared/domain/policy-registry';
-import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { ValidationError } from '#shared/domain/errors';
 import { toFieldIssues } from '#shared/domain/events';
 import type { EngineDeps } from '#shared/engine/deps';
@@ -61,7 +60,10 @@ export const TABLE_NAME = 'winback';
 
 /** `WINBACK_POLICY_FILE` may list several files, comma-separated: every version still in use. */
 function loadPolicies(files: string | undefined): Policy[] {
-  return (files ?? '').split(',').filter(Boolean).map((file) => parsePolicy(JSON.parse(readFileSync(file.trim(), 'utf8'))));
+  return (files ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((file) => parsePolicy(JSON.parse(readFileSync(file.trim(), 'utf8'))));
 }
 
 /**
@@ -90,18 +92,28 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
   const logger = new Logger({ serviceName: 'winback-local' });
   const dataDir = config.WINBACK_DATA_DIR;
   const policies = deploymentPolicies(loadPolicies(config.WINBACK_POLICY_FILE));
-  const dynamo = await startDynamoDbLocal({ dbPath: join(dataDir, 'dynamodb'), ...(config.WINBACK_DYNAMODB_PORT ? { port: config.WINBACK_DYNAMODB_PORT } : {}) });
+  const dynamo = await startDynamoDbLocal({
+    dbPath: join(dataDir, 'dynamodb'),
+    ...(config.WINBACK_DYNAMODB_PORT ? { port: config.WINBACK_DYNAMODB_PORT } : {}),
+  });
   const client = localDynamoClient(dynamo.endpoint);
   await ensureTable(client, TABLE_NAME);
 
-  const clock = new VirtualClock(join(dataDir, 'clock.json'), config.WINBACK_START_TIME ? Date.parse(config.WINBACK_START_TIME) : Date.now());
+  const clock = new VirtualClock(
+    join(dataDir, 'clock.json'),
+    config.WINBACK_START_TIME ? Date.parse(config.WINBACK_START_TIME) : Date.now(),
+  );
   const timers = new LocalTimers(join(dataDir, 'timers.jsonl'));
   const outbox = new OutboxChannel(join(dataDir, 'outbox.jsonl'), clock);
   // The lake, laid out as in S3, so `npm run query` (DuckDB) reads what Athena would.
   const lake = new FileObjectStore(join(dataDir, 'lake'));
   const kpiEngine = config.WINBACK_KPI_ENGINE === 'duckdb' ? new DuckDbKpiEngine(join(dataDir, 'lake')) : undefined;
   const deps: EngineDeps = {
-    store: new DynamoDbCustomerStore({ client: createDocumentClient(client), tableName: TABLE_NAME, phoneHashKey: deriveKey(config.WINBACK_MASTER_KEY, 'phone-lookup') }),
+    store: new DynamoDbCustomerStore({
+      client: createDocumentClient(client),
+      tableName: TABLE_NAME,
+      phoneHashKey: deriveKey(config.WINBACK_MASTER_KEY, 'phone-lookup'),
+    }),
     scheduler: timers,
     channels: { sms: outbox, email: outbox, push: outbox, task: outbox },
     clock,
@@ -114,14 +126,20 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
   let clockQueue: Promise<unknown> = Promise.resolve();
   const advance = (targetMs: number) => {
     const run = clockQueue.then(async () => {
-      if (targetMs < clock.now()) throw new ValidationError('the clock only moves forward', [{ path: 'advanceTo', code: 'too_small', message: `must not be before ${new Date(clock.now()).toISOString()}` }]);
+      if (targetMs < clock.now())
+        throw new ValidationError('the clock only moves forward', [
+          { path: 'advanceTo', code: 'too_small', message: `must not be before ${new Date(clock.now()).toISOString()}` },
+        ]);
       const fired = await timers.fireDue(targetMs, async (timer) => {
         clock.set(Math.max(clock.now(), Date.parse(timer.dueAt)));
         try {
           await fireTimer(deps, timer.payload);
         } catch (error) {
           // What Scheduler would put in its dead-letter queue after its retries.
-          appendFileSync(join(dataDir, 'dead-letters.jsonl'), `${JSON.stringify({ timer, error: String(error), at: new Date(clock.now()).toISOString() })}\n`);
+          appendFileSync(
+            join(dataDir, 'dead-letters.jsonl'),
+            `${JSON.stringify({ timer, error: String(error), at: new Date(clock.now()).toISOString() })}\n`,
+          );
           logger.error('touch timer failed; dead-lettered', { timerName: timer.name, error: String(error) });
         }
       });
@@ -161,7 +179,18 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
         const parsed = NightlyRequest.safeParse(json);
         if (!parsed.success) throw new ValidationError('send {"date": "YYYY-MM-DD"}', toFieldIssues(parsed.error));
         const summary = await runNightlyJob(
-          { store: deps.store, lake, encode: encodeParquet, policies, clock, logger, idHashKey: deps.idHashKey, costPerAcquisition: config.WINBACK_COST_PER_ACQUISITION, scanSegments: 2, kpiEngine },
+          {
+            store: deps.store,
+            lake,
+            encode: encodeParquet,
+            policies,
+            clock,
+            logger,
+            idHashKey: deps.idHashKey,
+            costPerAcquisition: config.WINBACK_COST_PER_ACQUISITION,
+            scanSegments: 2,
+            kpiEngine,
+          },
           parsed.data.date,
         );
         return { status: 200, body: summary };
@@ -178,7 +207,10 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
       res.writeHead(response.statusCode, response.headers).end(response.body);
     })().catch((error: unknown) => {
       logger.error('local server failure', { error: String(error) });
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"code":"internal_error","message":"internal error","details":[]}}');
+      if (!res.headersSent)
+        res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end('{"error":{"code":"internal_error","message":"internal error","details":[]}}');
     });
   });
   await new Promise<void>((resolve) => server.listen(config.PORT, '127.0.0.1', resolve));

@@ -42,8 +42,17 @@ function formatTable({ columns, rows }: LakeTable): string {
   const texts = rows.map((row) => row.map(cell));
   const widths = columns.map((name, i) => Math.max(name.length, ...texts.map((row) => row[i]!.length)));
   const numeric = columns.map((_, i) => rows.length > 0 && rows.every((row) => row[i] === null || typeof row[i] === 'number'));
-  const line = (cells: string[]) => cells.map((text, i) => (numeric[i] ? text.padStart(widths[i]!) : text.padEnd(widths[i]!))).join(' | ').trimEnd();
-  return [line(columns), widths.map((w) => '-'.repeat(w)).join('-+-'), ...texts.map(line), `(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`].join('\n');
+  const line = (cells: string[]) =>
+    cells
+      .map((text, i) => (numeric[i] ? text.padStart(widths[i]!) : text.padEnd(widths[i]!)))
+      .join(' | ')
+      .trimEnd();
+  return [
+    line(columns),
+    widths.map((w) => '-'.repeat(w)).join('-+-'),
+    ...texts.map(line),
+    `(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`,
+  ].join('\n');
 }
 
 let request: { sql: string; json: boolean };

@@ -46,20 +46,37 @@ function readOptions() {
     process.exit(0);
   }
   const queue = values.queue;
-  if (queue !== undefined && !(DEAD_LETTER_QUEUE_NAMES as readonly string[]).includes(queue)) throw new UsageError(`unknown queue ${queue}`);
-  return { dryRun: values['dry-run'] ?? false, queue: queue as DeadLetterQueueName | undefined, stack: values.stack ?? 'WinbackEngine', outputsFile: values['outputs-file'] };
+  if (queue !== undefined && !(DEAD_LETTER_QUEUE_NAMES as readonly string[]).includes(queue))
+    throw new UsageError(`unknown queue ${queue}`);
+  return {
+    dryRun: values['dry-run'] ?? false,
+    queue: queue as DeadLetterQueueName | undefined,
+    stack: values.stack ?? 'WinbackEngine',
+    outputsFile: values['outputs-file'],
+  };
 }
 
 async function stackOutputs(stack: string, outputsFile: string | undefined): Promise<Record<string, string>> {
   if (outputsFile !== undefined) return outputsFromCdkFile(JSON.parse(readFileSync(outputsFile, 'utf8')), stack);
-  const { stdout } = await promisify(execFile)('aws', ['cloudformation', 'describe-stacks', '--stack-name', stack, '--query', 'Stacks[0].Outputs', '--output', 'json']);
+  const { stdout } = await promisify(execFile)('aws', [
+    'cloudformation',
+    'describe-stacks',
+    '--stack-name',
+    stack,
+    '--query',
+    'Stacks[0].Outputs',
+    '--output',
+    'json',
+  ]);
   return outputsFromDescribeStacks(JSON.parse(stdout));
 }
 
 function print(reports: QueueReport[], dryRun: boolean): void {
   console.log(dryRun ? 'Dry run: nothing invoked, nothing deleted.' : 'Replayed:');
   for (const r of reports) {
-    console.log(`  ${r.queue.padEnd(10)} → ${r.functionName}: ${r.received} read, ${r.replayed} ${dryRun ? 'to replay' : 'replayed'}, ${r.failed} failed, ${r.unreadable} unreadable`);
+    console.log(
+      `  ${r.queue.padEnd(10)} → ${r.functionName}: ${r.received} read, ${r.replayed} ${dryRun ? 'to replay' : 'replayed'}, ${r.failed} failed, ${r.unreadable} unreadable`,
+    );
     for (const { messageId, problem } of r.problems) console.log(`    ${messageId}: ${problem}`);
   }
 }

@@ -3,7 +3,16 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { CfnNamedQuery, CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
-import { Database, DataFormat, DateIntervalUnit, PartitionProjectionConfiguration, S3Table, S3TableStorage, Schema, type Type } from 'aws-cdk-lib/aws-glue';
+import {
+  Database,
+  DataFormat,
+  DateIntervalUnit,
+  PartitionProjectionConfiguration,
+  S3Table,
+  S3TableStorage,
+  Schema,
+  type Type,
+} from 'aws-cdk-lib/aws-glue';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
@@ -90,7 +99,8 @@ export function readNamedQueries(directory: string = NAMED_QUERIES_DIRECTORY): N
         .find((line) => line.startsWith('-- '))
         ?.slice(3)
         .trim();
-      if (!description) throw new Error(`${join(directory, file)}: add a "-- <description>" line; it becomes the named query's description in Athena`);
+      if (!description)
+        throw new Error(`${join(directory, file)}: add a "-- <description>" line; it becomes the named query's description in Athena`);
       return { name: basename(file, '.sql'), description, sql };
     });
 }
@@ -125,7 +135,10 @@ export class Analytics extends Construct {
     const stack = Stack.of(this);
     this.lakeBucket = props.lakeBucket;
     const cutoff = props.bytesScannedCutoffPerQuery ?? 10 * GIB;
-    if (!Number.isInteger(cutoff) || cutoff < MIN_SCAN_CUTOFF_BYTES) throw new Error(`bytesScannedCutoffPerQuery must be a whole number of bytes, at least ${MIN_SCAN_CUTOFF_BYTES} (Athena's minimum); got ${cutoff}`);
+    if (!Number.isInteger(cutoff) || cutoff < MIN_SCAN_CUTOFF_BYTES)
+      throw new Error(
+        `bytesScannedCutoffPerQuery must be a whole number of bytes, at least ${MIN_SCAN_CUTOFF_BYTES} (Athena's minimum); got ${cutoff}`,
+      );
 
     this.database = new Database(this, 'Database', {
       databaseName: DATABASE,
@@ -199,9 +212,17 @@ export class Analytics extends Construct {
     this.lakeBucket.grantReadWrite(grantee, `${ATHENA_RESULTS_PREFIX}*`);
     if (Construct.isConstruct(grantee)) {
       for (const table of ANALYST_TABLES) {
-        acknowledgeWildcardResource(grantee, this.lakeBucket.arnForObjects(`${table.prefix}*`), `Athena reads the ${table.name} part files of every projected dt= partition a query selects; bounded to that table's prefix.`);
+        acknowledgeWildcardResource(
+          grantee,
+          this.lakeBucket.arnForObjects(`${table.prefix}*`),
+          `Athena reads the ${table.name} part files of every projected dt= partition a query selects; bounded to that table's prefix.`,
+        );
       }
-      acknowledgeWildcardResource(grantee, this.lakeBucket.arnForObjects(`${ATHENA_RESULTS_PREFIX}*`), 'Athena writes each query\'s result under a name it makes per query execution; bounded to the workgroup\'s athena-results/ prefix.');
+      acknowledgeWildcardResource(
+        grantee,
+        this.lakeBucket.arnForObjects(`${ATHENA_RESULTS_PREFIX}*`),
+        "Athena writes each query's result under a name it makes per query execution; bounded to the workgroup's athena-results/ prefix.",
+      );
     }
   }
 
@@ -214,7 +235,9 @@ export class Analytics extends Construct {
       s3Prefix: table.prefix,
       dataFormat: DataFormat.PARQUET,
       columns: table.columns.map((column) => ({ name: column.name, type: GLUE_TYPE[column.type], comment: column.comment })),
-      partitionKeys: [{ name: 'dt', type: Schema.STRING, comment: 'the night the job ran, YYYY-MM-DD (a dt= folder, not a column in the files)' }],
+      partitionKeys: [
+        { name: 'dt', type: Schema.STRING, comment: 'the night the job ran, YYYY-MM-DD (a dt= folder, not a column in the files)' },
+      ],
       partitionProjection: {
         dt: PartitionProjectionConfiguration.date({
           min: FIRST_PARTITION,

@@ -66,7 +66,9 @@ export const LAMBDA_ESBUILD_OPTIONS = {
   sourcemap: true,
   sourcesContent: false,
   mainFields: ['module', 'main'],
-  banner: { js: "import { createRequire as __winbackCreateRequire } from 'node:module'; const require = __winbackCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __winbackCreateRequire } from 'node:module'; const require = __winbackCreateRequire(import.meta.url);",
+  },
   external: [...RUNTIME_PROVIDED_SDK],
   loader: { '.sql': 'text' },
 } as const satisfies BuildOptions;

@@ -2,7 +2,7 @@ import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Role } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { CfnSchedule, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { type CfnSchedule, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -68,7 +68,8 @@ export class NightlyJob extends Construct {
 
     this.handler = new WinbackFunction(this, 'Handler', {
       lambda: 'nightly',
-      description: 'Nightly KPIs: journey facts and win-back KPIs as Parquet dt= partitions in the lake, for Athena; and the hashed Customer Match audience.',
+      description:
+        'Nightly KPIs: journey facts and win-back KPIs as Parquet dt= partitions in the lake, for Athena; and the hashed Customer Match audience.',
       define: props.policyDefine,
       // sql/kpis.sql is embedded in the bundle as text (the `.sql` loader of lib/bundling.ts), so
       // Athena runs exactly the query the tests prove equal to the in-process aggregator.
@@ -98,7 +99,11 @@ export class NightlyJob extends Construct {
     for (const table of ANALYST_TABLES) props.lakeBucket.grantReadWrite(this.handler, `${table.prefix}*`);
     props.analytics.grantQuery(this.handler);
     for (const table of ANALYST_TABLES) {
-      acknowledgeWildcardResource(this.handler, props.lakeBucket.arnForObjects(`${table.prefix}*`), `Part files are named per night and scan segment; the wildcard is bounded to the ${table.name} prefix the job owns.`);
+      acknowledgeWildcardResource(
+        this.handler,
+        props.lakeBucket.arnForObjects(`${table.prefix}*`),
+        `Part files are named per night and scan segment; the wildcard is bounded to the ${table.name} prefix the job owns.`,
+      );
     }
     // Writes and clears the hashed audience files; never reads them back (no GetObject): they are
     // for the ad platforms' uploads, not for Athena. Listing is the bucket-level s3:List* above.
@@ -114,7 +119,8 @@ export class NightlyJob extends Construct {
     for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*']) {
       Validations.of(this.handler).acknowledge({
         id: `AwsSolutions-IAM5[Action::${action}]`,
-        reason: 'The CDK S3 grant action groups, limited to the lake prefixes the job writes and Athena reads (a re-run lists, clears and rewrites its partitions).',
+        reason:
+          'The CDK S3 grant action groups, limited to the lake prefixes the job writes and Athena reads (a re-run lists, clears and rewrites its partitions).',
       });
     }
 
@@ -136,7 +142,11 @@ export class NightlyJob extends Construct {
     const target = (this.schedule.node.defaultChild as CfnSchedule).target as CfnSchedule.TargetProperty;
     const role = Stack.of(this).node.children.find((child): child is Role => child instanceof Role && child.roleArn === target.roleArn);
     if (role) {
-      acknowledgeWildcardResource(role, `${this.handler.functionArn}:*`, "lambda:InvokeFunction on the nightly function's own versions and aliases (LambdaInvoke's grantInvoke); no other function.");
+      acknowledgeWildcardResource(
+        role,
+        `${this.handler.functionArn}:*`,
+        "lambda:InvokeFunction on the nightly function's own versions and aliases (LambdaInvoke's grantInvoke); no other function.",
+      );
     }
   }
 }

@@ -31,7 +31,9 @@ export class Operations extends Construct {
     super(scope, id);
     this.alarmTopic = new Topic(this, 'Alarms', { masterKey: props.messagingKey, enforceSSL: true });
     // CloudWatch encrypts alarm notifications with the key: only for this account's alarms.
-    props.messagingKey.grantEncryptDecrypt(new ServicePrincipal('cloudwatch.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }));
+    props.messagingKey.grantEncryptDecrypt(
+      new ServicePrincipal('cloudwatch.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
+    );
     if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
 
     const alarm = (name: string, metric: IMetric, description: string) => {
@@ -47,7 +49,11 @@ export class Operations extends Construct {
       this.alarms.push(created);
     };
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
-      alarm(`${name}DeadLetters`, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), `Messages wait in the ${name} dead-letter queue: see the README's replay section.`);
+      alarm(
+        `${name}DeadLetters`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        `Messages wait in the ${name} dead-letter queue: see the README's replay section.`,
+      );
     }
     for (const [name, fn] of Object.entries(props.functions)) {
       alarm(`${name}Errors`, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), `The ${name} function failed.`);

@@ -1,5 +1,15 @@
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { AccessLogFormat, ApiKeySourceType, AuthorizationType, EndpointType, LambdaIntegration, LogGroupLogDestination, MethodLoggingLevel, Period, RestApi } from 'aws-cdk-lib/aws-apigateway';
+import {
+  AccessLogFormat,
+  ApiKeySourceType,
+  AuthorizationType,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  Period,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { WinbackFunction } from './winback-function.ts';
@@ -60,7 +70,9 @@ export class PublicApi extends Construct {
         }),
       },
       defaultMethodOptions:
-        props.auth === 'iam' ? { authorizationType: AuthorizationType.IAM } : { apiKeyRequired: true, authorizationType: AuthorizationType.NONE },
+        props.auth === 'iam'
+          ? { authorizationType: AuthorizationType.IAM }
+          : { apiKeyRequired: true, authorizationType: AuthorizationType.NONE },
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
@@ -78,10 +90,12 @@ export class PublicApi extends Construct {
     // One-click unsubscribe (RFC 8058): a mail client follows the link with no key; the handler
     // verifies the link's HMAC signature instead, and changes nothing on GET.
     const unsubscribe = v1.addResource('unsubscribe');
-    for (const method of ['GET', 'POST']) unsubscribe.addMethod(method, integration, { apiKeyRequired: false, authorizationType: AuthorizationType.NONE });
+    for (const method of ['GET', 'POST'])
+      unsubscribe.addMethod(method, integration, { apiKeyRequired: false, authorizationType: AuthorizationType.NONE });
     Validations.of(unsubscribe).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason: 'One-click unsubscribe (RFC 8058) is followed by mail clients with no credentials; the handler verifies the HMAC-signed token in the link, and GET changes nothing.',
+      reason:
+        'One-click unsubscribe (RFC 8058) is followed by mail clients with no credentials; the handler verifies the HMAC-signed token in the link, and GET changes nothing.',
     });
 
     if (props.auth === 'apiKey') {
@@ -91,13 +105,31 @@ export class PublicApi extends Construct {
         quota: { limit: 5_000_000, period: Period.DAY },
         apiStages: [{ stage: this.api.deploymentStage }],
       });
-      plan.addApiKey(this.api.addApiKey('UpstreamKey', { description: 'First upstream system; rotate or add more in the console or with the CLI.' }));
-      Validations.of(this.api).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'Every method requires an API key with a usage plan (the chosen scheme for server-to-server upstream systems); IAM is available with apiAuth "iam".' });
-      Validations.of(this.api).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Callers are servers, not end users: API keys (or IAM) rather than a Cognito user pool.' });
+      plan.addApiKey(
+        this.api.addApiKey('UpstreamKey', { description: 'First upstream system; rotate or add more in the console or with the CLI.' }),
+      );
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Every method requires an API key with a usage plan (the chosen scheme for server-to-server upstream systems); IAM is available with apiAuth "iam".',
+      });
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason: 'Callers are servers, not end users: API keys (or IAM) rather than a Cognito user pool.',
+      });
     } else {
-      Validations.of(this.api).acknowledge({ id: 'AwsSolutions-COG4', reason: 'Callers are servers authenticated with IAM (SigV4), not end users of a Cognito user pool.' });
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason: 'Callers are servers authenticated with IAM (SigV4), not end users of a Cognito user pool.',
+      });
     }
-    Validations.of(this.api).acknowledge({ id: 'AwsSolutions-APIG2', reason: 'The handler validates every request with zod and names every invalid field; a gateway validator would answer with less.' });
-    Validations.of(this.api).acknowledge({ id: 'AwsSolutions-APIG3', reason: 'WAF is left to the operator (it costs per web ACL); the usage plan throttles each key.' });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason: 'The handler validates every request with zod and names every invalid field; a gateway validator would answer with less.',
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason: 'WAF is left to the operator (it costs per web ACL); the usage plan throttles each key.',
+    });
   }
 }

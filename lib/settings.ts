@@ -41,7 +41,12 @@ export const SettingsSchema = z.object({
    */
   nightlyRun: z
     .strictObject({
-      hour: z.number().int().min(0, 'must be an hour of the day in UTC, 0–23').max(23, 'must be an hour of the day in UTC, 0–23').default(2),
+      hour: z
+        .number()
+        .int()
+        .min(0, 'must be an hour of the day in UTC, 0–23')
+        .max(23, 'must be an hour of the day in UTC, 0–23')
+        .default(2),
       minute: z.number().int().min(0, 'must be a minute, 0–59').max(59, 'must be a minute, 0–59').default(30),
     })
     .default({ hour: 2, minute: 30 }),
@@ -71,7 +76,11 @@ export const SettingsSchema = z.object({
    * cancelled (and billed only up to the limit). Athena's minimum is 10 MB.
    * @default 10
    */
-  athenaScanLimitGb: z.number().min(0.01, 'must be at least 0.01 (Athena refuses a limit under 10 MB)').max(1_000_000, 'must be at most 1000000 (about 1 PiB)').default(10),
+  athenaScanLimitGb: z
+    .number()
+    .min(0.01, 'must be at least 0.01 (Athena refuses a limit under 10 MB)')
+    .max(1_000_000, 'must be at most 1000000 (about 1 PiB)')
+    .default(10),
 });
 
 export type Settings = z.output<typeof SettingsSchema> & { policies: Policy[] };
@@ -83,10 +92,17 @@ export function readSettings(context: { tryGetContext(key: string): unknown }): 
   const file = context.tryGetContext('winbackConfig');
   const source = typeof file === 'string' ? `file ${file}` : 'cdk.json context "winback"';
   const raw = typeof file === 'string' ? JSON.parse(readFileSync(file, 'utf8')) : context.tryGetContext('winback');
-  if (raw === undefined) throw new SettingsError(`Winback settings missing: add a "winback" object to the context in cdk.json, or pass -c winbackConfig=<file.json>`);
+  if (raw === undefined)
+    throw new SettingsError(
+      `Winback settings missing: add a "winback" object to the context in cdk.json, or pass -c winbackConfig=<file.json>`,
+    );
   const result = SettingsSchema.safeParse(raw);
   if (!result.success) {
-    throw new SettingsError(`Invalid Winback settings (${source}):\n${toFieldIssues(result.error).map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+    throw new SettingsError(
+      `Invalid Winback settings (${source}):\n${toFieldIssues(result.error)
+        .map((i) => `  ${i.path}: ${i.message}`)
+        .join('\n')}`,
+    );
   }
   // Several files: every policy version still in use by running journeys (the first plans new ones).
   const files = result.data.policyFile === undefined ? [] : [result.data.policyFile].flat();
@@ -102,7 +118,9 @@ export function readSettings(context: { tryGetContext(key: string): unknown }): 
   const teams = deploymentPolicies(policies).teams();
   const unrouted = Object.keys(result.data.retentionTeams).filter((team) => !teams.includes(team));
   if (unrouted.length > 0) {
-    throw new SettingsError(`Invalid Winback settings (${source}):\n${unrouted.map((team) => `  retentionTeams.${team}: no policy routes tasks to this team (they route to: ${teams.join(', ') || 'none'})`).join('\n')}`);
+    throw new SettingsError(
+      `Invalid Winback settings (${source}):\n${unrouted.map((team) => `  retentionTeams.${team}: no policy routes tasks to this team (they route to: ${teams.join(', ') || 'none'})`).join('\n')}`,
+    );
   }
   return { ...result.data, policies };
 }

@@ -52,7 +52,10 @@ export class WinbackStatefulStack extends Stack {
       lifecycleRules: [{ expiration: Duration.days(365) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(accessLogs).acknowledge({ id: 'AwsSolutions-S1', reason: 'This is the server access log bucket of the lake; logging it into itself would loop.' });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the server access log bucket of the lake; logging it into itself would loop.',
+    });
 
     this.lakeBucket = new Bucket(this, 'Lake', {
       encryption: BucketEncryption.S3_MANAGED,
@@ -66,7 +69,11 @@ export class WinbackStatefulStack extends Stack {
         { id: 'audiences', prefix: AUDIENCES_PREFIX, expiration: Duration.days(AUDIENCE_RETENTION_DAYS) },
         { id: 'old-versions', noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) },
         // The journey facts are read mostly in their first month; the older nights cool down.
-        { id: 'cool-facts', prefix: JOURNEY_FACTS.prefix, transitions: [{ storageClass: StorageClass.INTELLIGENT_TIERING, transitionAfter: Duration.days(30) }] },
+        {
+          id: 'cool-facts',
+          prefix: JOURNEY_FACTS.prefix,
+          transitions: [{ storageClass: StorageClass.INTELLIGENT_TIERING, transitionAfter: Duration.days(30) }],
+        },
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -37,19 +37,38 @@ export class WinbackStatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: WinbackStatelessStackProps) {
     super(scope, id, props);
     // Operator policies, validated at synth, inlined into every engine bundle.
-    const policyDefine: Record<string, string> = props.settings.policies.length > 0 ? { WINBACK_BUNDLED_POLICIES: JSON.stringify(JSON.stringify(props.settings.policies)) } : {};
+    const policyDefine: Record<string, string> =
+      props.settings.policies.length > 0 ? { WINBACK_BUNDLED_POLICIES: JSON.stringify(JSON.stringify(props.settings.policies)) } : {};
 
     const keysSecret = new Secret(this, 'Keys', {
       description: 'Winback master key: pseudonymous customer ids and unsubscribe-link signatures are derived from it.',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
-    Validations.of(keysSecret).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'Rotating it would break pseudonymous ids (KPI joins) and every unsubscribe link already sent.' });
+    Validations.of(keysSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Rotating it would break pseudonymous ids (KPI joins) and every unsubscribe link already sent.',
+    });
 
     // It only encrypts messages in flight on its topics: nothing stored depends on it after a teardown.
-    const messagingKey = new Key(this, 'MessagingKey', { enableKeyRotation: true, description: 'Encrypts the SES events, SMS events, inbound SMS and alarm topics.', removalPolicy: RemovalPolicy.DESTROY, pendingWindow: Duration.days(7) });
+    const messagingKey = new Key(this, 'MessagingKey', {
+      enableKeyRotation: true,
+      description: 'Encrypts the SES events, SMS events, inbound SMS and alarm topics.',
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
 
-    this.delivery = new TouchDelivery(this, 'Delivery', { table: props.table, keysSecret, messagingKey, settings: props.settings, policyDefine });
-    this.publicApi = new PublicApi(this, 'PublicApi', { auth: props.settings.apiAuth, environment: this.delivery.timerEnvironment, policyDefine });
+    this.delivery = new TouchDelivery(this, 'Delivery', {
+      table: props.table,
+      keysSecret,
+      messagingKey,
+      settings: props.settings,
+      policyDefine,
+    });
+    this.publicApi = new PublicApi(this, 'PublicApi', {
+      auth: props.settings.apiAuth,
+      environment: this.delivery.timerEnvironment,
+      policyDefine,
+    });
     this.delivery.grantEngine(this.publicApi.handler, { table: props.table, keysSecret });
     grantTaskIndexQuery(this.publicApi.handler, props.table);
     // Base of the RFC 8058 one-click unsubscribe link in every e-mail.
@@ -84,8 +103,18 @@ export class WinbackStatelessStack extends Stack {
     this.operations = new Operations(this, 'Operations', {
       messagingKey,
       alarmEmail: props.settings.alarmEmail,
-      functions: { Api: this.publicApi.handler, SendTouch: this.delivery.sendFunction, Engagement: this.feedback.handler, Nightly: this.nightly.handler },
-      deadLetterQueues: { Timer: this.delivery.timerDeadLetters, Send: this.delivery.sendDeadLetters, Engagement: this.feedback.deadLetters, Nightly: this.nightly.deadLetters },
+      functions: {
+        Api: this.publicApi.handler,
+        SendTouch: this.delivery.sendFunction,
+        Engagement: this.feedback.handler,
+        Nightly: this.nightly.handler,
+      },
+      deadLetterQueues: {
+        Timer: this.delivery.timerDeadLetters,
+        Send: this.delivery.sendDeadLetters,
+        Engagement: this.feedback.deadLetters,
+        Nightly: this.nightly.deadLetters,
+      },
       api: this.publicApi.api,
     });
 
@@ -98,14 +127,19 @@ export class WinbackStatelessStack extends Stack {
       engagement: { queue: this.feedback.deadLetters, target: this.feedback.handler },
       nightly: { queue: this.nightly.deadLetters, target: this.nightly.handler },
     };
-    for (const [name, { queue, target }] of Object.entries(deadLetters) as Array<[DeadLetterQueueName, { queue: IQueue; target: IFunction }]>) {
+    for (const [name, { queue, target }] of Object.entries(deadLetters) as Array<
+      [DeadLetterQueueName, { queue: IQueue; target: IFunction }]
+    >) {
       const keys = deadLetterOutputKeys(name);
       new CfnOutput(this, keys.queueUrl, { value: queue.queueUrl, description: `The ${name} dead-letter queue (npm run dlq:replay).` });
-      new CfnOutput(this, keys.functionName, { value: target.functionName, description: `The function the ${name} dead letters are re-driven to.` });
+      new CfnOutput(this, keys.functionName, {
+        value: target.functionName,
+        description: `The function the ${name} dead letters are re-driven to.`,
+      });
     }
     new CfnOutput(this, 'SmsInboundTopicArn', {
       value: this.delivery.smsInboundTopic.topicArn,
-      description: "Set as the two-way SMS channel of the origination number, so replies (STOP) reach Winback.",
+      description: 'Set as the two-way SMS channel of the origination number, so replies (STOP) reach Winback.',
     });
   }
 }

@@ -26,7 +26,9 @@ import { deadLetterQueue } from './dead-letter-queue.ts';
  * claim: stopped by Lambda between the claim and the record, it would leave the touch `sending`
  * for good. Five seconds more for the rest (decisions, logs).
  */
-export const SEND_TOUCH_TIMEOUT = Duration.seconds(Math.ceil((4 * worstCaseCallMs(DYNAMODB_CALL) + worstCaseCallMs(MESSAGE_CALL)) / 1000) + 5);
+export const SEND_TOUCH_TIMEOUT = Duration.seconds(
+  Math.ceil((4 * worstCaseCallMs(DYNAMODB_CALL) + worstCaseCallMs(MESSAGE_CALL)) / 1000) + 5,
+);
 
 export interface TouchDeliveryProps {
   /** The journeys table (read and written by the send function). */
@@ -88,17 +90,28 @@ export class TouchDelivery extends Construct {
     this.scheduleGroupName = `${stack.stackName}-touches`;
     // Deleted with the stack, pending schedules with it: a retained group would fire into a deleted
     // function and block the next deployment, which creates a group of the same name.
-    this.scheduleGroup = new ScheduleGroup(this, 'Touches', { scheduleGroupName: this.scheduleGroupName, removalPolicy: RemovalPolicy.DESTROY });
+    this.scheduleGroup = new ScheduleGroup(this, 'Touches', {
+      scheduleGroupName: this.scheduleGroupName,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
 
     this.configurationSet = new ConfigurationSet(this, 'Email', { configurationSetName: `${stack.stackName}-email` });
     this.sesEventsTopic = new Topic(this, 'SesEvents', { masterKey: props.messagingKey, enforceSSL: true });
     new ConfigurationSetEventDestination(this, 'SesEventsDestination', {
       configurationSet: this.configurationSet,
       destination: EventDestination.snsTopic(this.sesEventsTopic),
-      events: [EmailSendingEvent.DELIVERY, EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT, EmailSendingEvent.OPEN, EmailSendingEvent.CLICK],
+      events: [
+        EmailSendingEvent.DELIVERY,
+        EmailSendingEvent.BOUNCE,
+        EmailSendingEvent.COMPLAINT,
+        EmailSendingEvent.OPEN,
+        EmailSendingEvent.CLICK,
+      ],
     });
     // SES encrypts its events with the key: only for this account's configuration sets.
-    props.messagingKey.grantEncryptDecrypt(new ServicePrincipal('ses.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }));
+    props.messagingKey.grantEncryptDecrypt(
+      new ServicePrincipal('ses.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } } }),
+    );
 
     // SMS: End User Messaging publishes receipts and replies to these topics itself (topic policy
     // for the sms-voice service, limited to this account, and for receipts to this configuration
@@ -107,7 +120,10 @@ export class TouchDelivery extends Construct {
     const smsConfigurationSetArn = `arn:${Aws.PARTITION}:sms-voice:${Aws.REGION}:${Aws.ACCOUNT_ID}:configuration-set/${this.smsConfigurationSetName}`;
     const smsVoice = (sourceArn?: string) =>
       new ServicePrincipal('sms-voice.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID }, ...(sourceArn ? { ArnLike: { 'aws:SourceArn': sourceArn } } : {}) },
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ...(sourceArn ? { ArnLike: { 'aws:SourceArn': sourceArn } } : {}),
+        },
       });
     this.smsEventsTopic = new Topic(this, 'SmsEvents', { masterKey: props.messagingKey, enforceSSL: true });
     this.smsEventsTopic.grantPublish(smsVoice(smsConfigurationSetArn));
@@ -118,7 +134,12 @@ export class TouchDelivery extends Construct {
       configurationSetName: this.smsConfigurationSetName,
       ...(props.settings.smsSenderId ? { defaultSenderId: props.settings.smsSenderId } : {}),
       eventDestinations: [
-        { eventDestinationName: 'winback-engagement', enabled: true, matchingEventTypes: [...SMS_EVENT_TYPES], snsDestination: { topicArn: this.smsEventsTopic.topicArn } },
+        {
+          eventDestinationName: 'winback-engagement',
+          enabled: true,
+          matchingEventTypes: [...SMS_EVENT_TYPES],
+          snsDestination: { topicArn: this.smsEventsTopic.topicArn },
+        },
       ],
     });
     // The service checks that it may publish to the topic when the destination is created.
@@ -133,7 +154,12 @@ export class TouchDelivery extends Construct {
     // A fixed name lets the other functions know the send function's ARN without a reference,
     // which would close a dependency cycle (send → API URL → API function → send).
     const sendFunctionName = `${stack.stackName}-send-touch`;
-    const sendFunctionArn = stack.formatArn({ service: 'lambda', resource: 'function', resourceName: sendFunctionName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const sendFunctionArn = stack.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: sendFunctionName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
 
     this.schedulerRole = new Role(this, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
@@ -171,7 +197,9 @@ export class TouchDelivery extends Construct {
     // What grantPublish would give, without its `kms:GenerateDataKey*` wildcard: SNS encrypts
     // each message under the messaging key with a data key asked for on the publisher's behalf.
     this.sendFunction.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: [this.retentionTaskTopic.topicArn] }));
-    this.sendFunction.addToRolePolicy(new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.messagingKey.keyArn] }));
+    this.sendFunction.addToRolePolicy(
+      new PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.messagingKey.keyArn] }),
+    );
     // Scheduler may invoke exactly this function (not its versions or aliases: no `:*`), and
     // send what it cannot deliver to its dead-letter queue.
     this.schedulerRole.addToPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.sendFunction.functionArn] }));
@@ -203,7 +231,11 @@ export class TouchDelivery extends Construct {
       new PolicyStatement({
         actions: ['ses:SendEmail'],
         resources: [
-          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: props.settings.sesIdentity ?? props.settings.sesFromAddress.split('@')[1]! }),
+          stack.formatArn({
+            service: 'ses',
+            resource: 'identity',
+            resourceName: props.settings.sesIdentity ?? props.settings.sesFromAddress.split('@')[1]!,
+          }),
           stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.configurationSet.configurationSetName }),
         ],
       }),
@@ -214,7 +246,11 @@ export class TouchDelivery extends Construct {
    * Lets an engine function create (and, with `cancelsTimers`, delete) this deployment's touch
    * timers, passing only the scheduler role, and read and write the table and the keys secret.
    */
-  grantEngine(grantee: WinbackFunction, props: Pick<TouchDeliveryProps, 'table' | 'keysSecret'>, options: { cancelsTimers: boolean } = { cancelsTimers: true }): void {
+  grantEngine(
+    grantee: WinbackFunction,
+    props: Pick<TouchDeliveryProps, 'table' | 'keysSecret'>,
+    options: { cancelsTimers: boolean } = { cancelsTimers: true },
+  ): void {
     grantee.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
@@ -235,7 +271,15 @@ export class TouchDelivery extends Construct {
 }
 
 /** Item reads and writes on the table itself: what an engine function does to records and receipts. */
-export const TABLE_READ_WRITE = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'] as const;
+export const TABLE_READ_WRITE = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:PutItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+] as const;
 
 /**
  * Table rights named item by item, instead of `grantReadWriteData`: with an index on the table,
@@ -248,5 +292,7 @@ export function grantTableData(grantee: WinbackFunction, table: ITable, actions:
 
 /** Querying the task index, for `GET /v1/tasks`. */
 export function grantTaskIndexQuery(grantee: WinbackFunction, table: ITable): void {
-  grantee.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${WINBACK_TABLE.taskIndex.name}`] }));
+  grantee.addToRolePolicy(
+    new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/${WINBACK_TABLE.taskIndex.name}`] }),
+  );
 }

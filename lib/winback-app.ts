@@ -10,7 +10,10 @@ import { WinbackStatelessStack } from './stateless-stack.ts';
 export function buildWinback(app: App): { stateful: WinbackStatefulStack; stateless: WinbackStatelessStack } {
   const settings = readSettings(app.node);
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
-  const stateful = new WinbackStatefulStack(app, 'WinbackData', { env, description: 'Winback data: journeys table and lake bucket (retained on delete).' });
+  const stateful = new WinbackStatefulStack(app, 'WinbackData', {
+    env,
+    description: 'Winback data: journeys table and lake bucket (retained on delete).',
+  });
   const stateless = new WinbackStatelessStack(app, 'WinbackEngine', {
     env,
     description: 'Winback engine: API, functions, touch scheduling, messaging, alarms.',

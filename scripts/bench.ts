@@ -39,7 +39,9 @@ const MIN_KPI_JOURNEYS_PER_SECOND = 1_000_000 / (15 * 60);
 const NIGHTLY_MEMORY_MB = 1769;
 const INGEST_EVENTS = { inMemory: 2000, dynamoDb: 1000 };
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, 'kpi-journeys': { type: 'string', default: '100000' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '7' }, 'kpi-journeys': { type: 'string', default: '100000' } },
+});
 const progress = (message: string) => process.stderr.write(`${message}\n`);
 
 function lambdaRows(results: readonly LambdaInit[], runs: number): Row[] {
@@ -75,7 +77,9 @@ function ingestRow(store: string, result: Throughput): Row {
 }
 
 function capacityRows({ measured, floor }: ReturnType<typeof journeyTotals>): Row[] {
-  const calls = Object.entries(measured.calls).map(([operation, count]) => `${count} ${operation}`).join(', ');
+  const calls = Object.entries(measured.calls)
+    .map(([operation, count]) => `${count} ${operation}`)
+    .join(', ');
   return [
     {
       measure: 'DynamoDB read units per journey (churn → 2 SMS → return)',
@@ -114,7 +118,9 @@ function kpiRows(result: KpiBenchResult): Row[] {
 /** Runs scripts/bench-kpi.ts in a process of its own, so its peak memory is its own. */
 async function runKpiBenchApart(journeys: number): Promise<KpiBenchResult> {
   const script = fileURLToPath(new URL('./bench-kpi.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, '--journeys', String(journeys), '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '--journeys', String(journeys), '--json'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));

@@ -74,14 +74,56 @@ export const costOf = (quantity: number, price: Price): number => (quantity * pr
 const M = 1_000_000;
 
 export const PRICES = {
-  apiRequest: { usd: 3.5, per: M, unit: 'requests', page: 'https://aws.amazon.com/api-gateway/pricing/', note: 'REST API, first 333 M requests a month' },
+  apiRequest: {
+    usd: 3.5,
+    per: M,
+    unit: 'requests',
+    page: 'https://aws.amazon.com/api-gateway/pricing/',
+    note: 'REST API, first 333 M requests a month',
+  },
   lambdaRequest: { usd: 0.2, per: M, unit: 'requests', page: 'https://aws.amazon.com/lambda/pricing/' },
-  lambdaGbSecond: { usd: 0.0000133334, per: 1, unit: 'GB-second', page: 'https://aws.amazon.com/lambda/pricing/', note: 'arm64, first tier; since 1 Aug 2025 the INIT phase is billed too' },
-  dynamoWrite: { usd: 0.625, per: M, unit: 'write request units', page: 'https://aws.amazon.com/dynamodb/pricing/on-demand/', note: 'on-demand, Standard table class (price cut of 1 Nov 2024)' },
-  dynamoRead: { usd: 0.125, per: M, unit: 'read request units', page: 'https://aws.amazon.com/dynamodb/pricing/on-demand/', note: 'on-demand, Standard table class (price cut of 1 Nov 2024)' },
-  dynamoStorage: { usd: 0.25, per: 1, unit: 'GB-month', page: 'https://aws.amazon.com/dynamodb/pricing/on-demand/', note: 'first 25 GB a month are free (not counted)' },
-  dynamoPitr: { usd: 0.2, per: 1, unit: 'GB-month', page: 'https://aws.amazon.com/dynamodb/pricing/on-demand/', note: 'continuous backups (PITR), on the table size' },
-  schedulerInvocation: { usd: 1.0, per: M, unit: 'invocations', page: 'https://aws.amazon.com/eventbridge/pricing/', note: '14 M invocations a month free (not counted); creating and deleting schedules is free' },
+  lambdaGbSecond: {
+    usd: 0.0000133334,
+    per: 1,
+    unit: 'GB-second',
+    page: 'https://aws.amazon.com/lambda/pricing/',
+    note: 'arm64, first tier; since 1 Aug 2025 the INIT phase is billed too',
+  },
+  dynamoWrite: {
+    usd: 0.625,
+    per: M,
+    unit: 'write request units',
+    page: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+    note: 'on-demand, Standard table class (price cut of 1 Nov 2024)',
+  },
+  dynamoRead: {
+    usd: 0.125,
+    per: M,
+    unit: 'read request units',
+    page: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+    note: 'on-demand, Standard table class (price cut of 1 Nov 2024)',
+  },
+  dynamoStorage: {
+    usd: 0.25,
+    per: 1,
+    unit: 'GB-month',
+    page: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+    note: 'first 25 GB a month are free (not counted)',
+  },
+  dynamoPitr: {
+    usd: 0.2,
+    per: 1,
+    unit: 'GB-month',
+    page: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+    note: 'continuous backups (PITR), on the table size',
+  },
+  schedulerInvocation: {
+    usd: 1.0,
+    per: M,
+    unit: 'invocations',
+    page: 'https://aws.amazon.com/eventbridge/pricing/',
+    note: '14 M invocations a month free (not counted); creating and deleting schedules is free',
+  },
   smsPart: {
     usd: 0.00581,
     per: 1,
@@ -94,8 +136,20 @@ export const PRICES = {
   secretMonth: { usd: 0.4, per: 1, unit: 'secret-month', page: 'https://aws.amazon.com/secrets-manager/pricing/' },
   kmsKeyMonth: { usd: 1.0, per: 1, unit: 'key-month', page: 'https://aws.amazon.com/kms/pricing/' },
   alarmMonth: { usd: 0.1, per: 1, unit: 'alarm-month', page: 'https://aws.amazon.com/cloudwatch/pricing/', note: 'standard resolution' },
-  logIngestGb: { usd: 0.5, per: 1, unit: 'GB ingested', page: 'https://aws.amazon.com/cloudwatch/pricing/', note: 'Standard log class, first tier' },
-  xrayTrace: { usd: 5.0, per: M, unit: 'traces recorded', page: 'https://aws.amazon.com/xray/pricing/', note: '100 k traces a month free (not counted)' },
+  logIngestGb: {
+    usd: 0.5,
+    per: 1,
+    unit: 'GB ingested',
+    page: 'https://aws.amazon.com/cloudwatch/pricing/',
+    note: 'Standard log class, first tier',
+  },
+  xrayTrace: {
+    usd: 5.0,
+    per: M,
+    unit: 'traces recorded',
+    page: 'https://aws.amazon.com/xray/pricing/',
+    note: '100 k traces a month free (not counted)',
+  },
   sqsRequest: { usd: 0.4, per: M, unit: 'requests', page: 'https://aws.amazon.com/sqs/pricing/', note: '1 M requests a month free' },
 } as const satisfies Record<string, Price>;
 
@@ -210,8 +264,8 @@ class Usage {
   currentFn: LambdaName = 'api';
 
   op(name: string): OperationUsage {
-    let usage = this.dynamo.get(name);
-    if (!usage) this.dynamo.set(name, (usage = { calls: 0, readUnits: 0, writeUnits: 0, withoutCapacity: 0 }));
+    const usage = this.dynamo.get(name) ?? { calls: 0, readUnits: 0, writeUnits: 0, withoutCapacity: 0 };
+    this.dynamo.set(name, usage);
     return usage;
   }
 
@@ -235,7 +289,14 @@ export interface CostLine {
 export interface Estimate {
   customers: number;
   options: Required<Omit<EstimateOptions, 'endpoint' | 'memoryMb'>> & { memoryMb: Record<LambdaName, number> };
-  population: { eligible: number; ineligible: number; treatment: number; control: number; returned: number; neverReturnedTreatment: number };
+  population: {
+    eligible: number;
+    ineligible: number;
+    treatment: number;
+    control: number;
+    returned: number;
+    neverReturnedTreatment: number;
+  };
   counts: {
     apiRequests: number;
     lambda: Record<LambdaName, { invocations: number; coldStarts: number; gbSeconds: number }>;
@@ -257,7 +318,14 @@ export interface Estimate {
   /** Local wall time of each use case against DynamoDB Local (not Lambda's duration). */
   measuredWallMs: Record<LambdaName, { median: number; p90: number }>;
   /** The table after the run: what stays stored, and what one nightly KPI scan of it reads. */
-  storage: { items: number; bytes: number; customerItems: number; avgCustomerItemBytes: number; maxCustomerItemBytes: number; nightlyScanReadUnits: number };
+  storage: {
+    items: number;
+    bytes: number;
+    customerItems: number;
+    avgCustomerItemBytes: number;
+    maxCustomerItemBytes: number;
+    nightlyScanReadUnits: number;
+  };
   journeys: JourneyTrace[];
   /** Variable cost of these `customers`' journeys, one line per billed dimension. */
   lines: CostLine[];
@@ -267,7 +335,8 @@ export interface Estimate {
 /** Journeys' variable cost for `customers` synthetic port-outs, counted from their calls. */
 export async function estimate(customers: number, options: EstimateOptions = {}): Promise<Estimate> {
   if (!Number.isInteger(customers) || customers < 1) throw new Error(`customers must be a positive integer, got ${customers}`);
-  if (options.returnShare !== undefined && !(options.returnShare >= 0 && options.returnShare <= 1)) throw new Error(`returnShare must be between 0 and 1, got ${options.returnShare}`);
+  if (options.returnShare !== undefined && !(options.returnShare >= 0 && options.returnShare <= 1))
+    throw new Error(`returnShare must be between 0 and 1, got ${options.returnShare}`);
   const opts = {
     returnShare: options.returnShare ?? 0.15,
     returnDay: options.returnDay ?? 50,
@@ -367,7 +436,10 @@ interface SyntheticCustomer {
 
 function pick<T>(rand: () => number, weighted: ReadonlyArray<readonly [T, number]>): T {
   let point = rand() * weighted.reduce((sum, [, w]) => sum + w, 0);
-  for (const [value, weight] of weighted) if ((point -= weight) < 0) return value;
+  for (const [value, weight] of weighted) {
+    point -= weight;
+    if (point < 0) return value;
+  }
   return weighted.at(-1)![0];
 }
 
@@ -392,7 +464,10 @@ const EXIT_REASONS = [
  * only. About 5% are repeat churners and 3% below the value floor (not contacted); `returnShare`
  * come back around `returnDay` (normal, sd 8 days, kept within days 31–89).
  */
-function syntheticPopulation(count: number, opts: { returnShare: number; returnDay: number; seed: number; startAt: string }): SyntheticCustomer[] {
+function syntheticPopulation(
+  count: number,
+  opts: { returnShare: number; returnDay: number; seed: number; startAt: string },
+): SyntheticCustomer[] {
   // Seeded, so every run is the same population.
   const rand = mulberry32(opts.seed);
   const start = Date.parse(opts.startAt);
@@ -425,7 +500,13 @@ function syntheticPopulation(count: number, opts: { returnShare: number; returnD
     if (rand() < opts.returnShare) {
       const day = Math.min(89, Math.max(31, opts.returnDay + 8 * normal()));
       customer.returnedAtMs = churnedAtMs + Math.round(day * DAY_MS);
-      customer.returned = parsed({ eventId: `return-${customerId}`, type: 'customer.returned', occurredAt: new Date(customer.returnedAtMs).toISOString(), customerId, revenue: 30 });
+      customer.returned = parsed({
+        eventId: `return-${customerId}`,
+        type: 'customer.returned',
+        occurredAt: new Date(customer.returnedAtMs).toISOString(),
+        customerId,
+        revenue: 30,
+      });
     }
     return customer;
   });
@@ -449,7 +530,13 @@ const MAX_STEPS = 50;
  * (deleted once fired, like `ActionAfterCompletion: DELETE`), the return posted when it happens.
  * On a tie the posted event goes first.
  */
-async function runJourney(customer: SyntheticCustomer, usage: Usage, store: DynamoDbCustomerStore, policies: PolicyRegistry, current: AsyncLocalStorage<Usage>): Promise<JourneyTrace> {
+async function runJourney(
+  customer: SyntheticCustomer,
+  usage: Usage,
+  store: DynamoDbCustomerStore,
+  policies: PolicyRegistry,
+  current: AsyncLocalStorage<Usage>,
+): Promise<JourneyTrace> {
   let now = customer.churnedAtMs;
   const timers = new Map<string, TimerSpec>();
   const plannedDueMs: number[] = [];
@@ -569,24 +656,48 @@ const LAMBDA_CONTEXT: Record<LambdaName, Record<string, unknown>> = {
 
 /** Counts the engine's log lines and their size as the Powertools logger would write them. */
 function countingLogger(usage: Usage): EngineLogger {
-  const line = (level: string) => (message: string, ...attributes: Array<Record<string, unknown>>) => {
-    const json = JSON.stringify({ level, message, timestamp: '2026-03-02T14:05:00.123Z', ...LAMBDA_CONTEXT[usage.currentFn], ...Object.assign({}, ...attributes) });
-    usage.logEvents += 1;
-    usage.logBytes += Buffer.byteLength(json) + ASSUMPTIONS.logEventOverheadBytes;
-  };
+  const line =
+    (level: string) =>
+    (message: string, ...attributes: Array<Record<string, unknown>>) => {
+      const json = JSON.stringify({
+        level,
+        message,
+        timestamp: '2026-03-02T14:05:00.123Z',
+        ...LAMBDA_CONTEXT[usage.currentFn],
+        ...Object.assign({}, ...attributes),
+      });
+      usage.logEvents += 1;
+      usage.logBytes += Buffer.byteLength(json) + ASSUMPTIONS.logEventOverheadBytes;
+    };
   return { info: line('INFO'), warn: line('WARN'), error: line('ERROR') };
 }
 
 /** Lambda's own JSON log records per invocation (platform.start, platform.report). */
 const PLATFORM_LINES = [
-  { time: '2026-03-02T14:05:00.000Z', type: 'platform.start', record: { requestId: '6d68ca91-49c9-448d-89b8-7ca3e6dc66aa', version: '$LATEST', tracing: { spanId: '0123456789abcdef', type: 'X-Amzn-Trace-Id', value: 'Root=1-6742b1c2-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1' } } },
+  {
+    time: '2026-03-02T14:05:00.000Z',
+    type: 'platform.start',
+    record: {
+      requestId: '6d68ca91-49c9-448d-89b8-7ca3e6dc66aa',
+      version: '$LATEST',
+      tracing: {
+        spanId: '0123456789abcdef',
+        type: 'X-Amzn-Trace-Id',
+        value: 'Root=1-6742b1c2-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1',
+      },
+    },
+  },
   {
     time: '2026-03-02T14:05:00.150Z',
     type: 'platform.report',
     record: {
       requestId: '6d68ca91-49c9-448d-89b8-7ca3e6dc66aa',
       metrics: { durationMs: 101.25, billedDurationMs: 102, memorySizeMB: 512, maxMemoryUsedMB: 96 },
-      tracing: { spanId: '0123456789abcdef', type: 'X-Amzn-Trace-Id', value: 'Root=1-6742b1c2-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1' },
+      tracing: {
+        spanId: '0123456789abcdef',
+        type: 'X-Amzn-Trace-Id',
+        value: 'Root=1-6742b1c2-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1',
+      },
       status: 'success',
     },
   },
@@ -595,7 +706,15 @@ const PLATFORM_LINES = [
 /** One API Gateway access log line (the fields lib/public-api.ts asks for). */
 const ACCESS_LOG_BYTES =
   Buffer.byteLength(
-    JSON.stringify({ requestId: '4f1d6a2e-3b9c-4d8e-9f0a-1b2c3d4e5f60', requestTime: '02/Mar/2026:14:05:00 +0000', httpMethod: 'POST', resourcePath: '/v1/events', status: '202', protocol: 'HTTP/1.1', responseLength: '44' }),
+    JSON.stringify({
+      requestId: '4f1d6a2e-3b9c-4d8e-9f0a-1b2c3d4e5f60',
+      requestTime: '02/Mar/2026:14:05:00 +0000',
+      httpMethod: 'POST',
+      resourcePath: '/v1/events',
+      status: '202',
+      protocol: 'HTTP/1.1',
+      responseLength: '44',
+    }),
   ) + ASSUMPTIONS.logEventOverheadBytes;
 
 // ---------------------------------------------------------------------------------------------
@@ -654,13 +773,19 @@ const median = (values: number[], q = 0.5) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 };
 
-function summarize(customers: number, options: Estimate['options'], results: Array<{ trace: JourneyTrace; usage: Usage }>, storage: Estimate['storage']): Estimate {
+function summarize(
+  customers: number,
+  options: Estimate['options'],
+  results: Array<{ trace: JourneyTrace; usage: Usage }>,
+  storage: Estimate['storage'],
+): Estimate {
   const usages = results.map((r) => r.usage);
   const sum = (f: (u: Usage) => number) => usages.reduce((total, u) => total + f(u), 0);
   const byOperation: Record<string, OperationUsage> = {};
   for (const usage of usages) {
     for (const [name, op] of usage.dynamo) {
-      const total = (byOperation[name] ??= { calls: 0, readUnits: 0, writeUnits: 0, withoutCapacity: 0 });
+      byOperation[name] ??= { calls: 0, readUnits: 0, writeUnits: 0, withoutCapacity: 0 };
+      const total = byOperation[name];
       total.calls += op.calls;
       total.readUnits += op.readUnits;
       total.writeUnits += op.writeUnits;
@@ -679,7 +804,13 @@ function summarize(customers: number, options: Estimate['options'], results: Arr
     const gb = options.memoryMb[fn] / 1024;
     const gbSeconds = gb * ((calls.length * ASSUMPTIONS.durationMs[fn] + coldStarts * ASSUMPTIONS.initMs) / 1000);
     lambda[fn] = { invocations: calls.length, coldStarts, gbSeconds };
-    measuredWallMs[fn] = { median: median(calls.map((c) => c.wallMs)), p90: median(calls.map((c) => c.wallMs), 0.9) };
+    measuredWallMs[fn] = {
+      median: median(calls.map((c) => c.wallMs)),
+      p90: median(
+        calls.map((c) => c.wallMs),
+        0.9,
+      ),
+    };
   }
   const invocations = lambda.api.invocations + lambda.sendTouch.invocations;
   const apiRequests = sum((u) => u.apiRequests);
@@ -695,26 +826,57 @@ function summarize(customers: number, options: Estimate['options'], results: Arr
   const counts: Estimate['counts'] = {
     apiRequests,
     lambda,
-    scheduler: { createSchedule: sum((u) => u.createSchedule), deleteSchedule: sum((u) => u.deleteSchedule), deleteNotFound: sum((u) => u.deleteNotFound), invocations: sum((u) => u.timersFired) },
+    scheduler: {
+      createSchedule: sum((u) => u.createSchedule),
+      deleteSchedule: sum((u) => u.deleteSchedule),
+      deleteNotFound: sum((u) => u.deleteNotFound),
+      invocations: sum((u) => u.timersFired),
+    },
     sms: sum((u) => u.sms),
     smsParts: sum((u) => u.smsParts),
     emails: sum((u) => u.emails),
     push: sum((u) => u.push),
-    dynamodb: { readUnits, writeUnits, byOperation, callsWithoutCapacity: Object.values(byOperation).reduce((s, o) => s + o.withoutCapacity, 0) },
+    dynamodb: {
+      readUnits,
+      writeUnits,
+      byOperation,
+      callsWithoutCapacity: Object.values(byOperation).reduce((s, o) => s + o.withoutCapacity, 0),
+    },
     secretsManagerCalls: lambda.api.coldStarts + lambda.sendTouch.coldStarts,
     xrayTraces: Math.round((apiRequests + lambda.sendTouch.invocations) * ASSUMPTIONS.xraySampledShare),
     logEvents,
     logBytes,
   };
 
-  const line = (service: string, what: string, quantity: number, price: Price): CostLine => ({ service, what, quantity, price, usd: costOf(quantity, price) });
+  const line = (service: string, what: string, quantity: number, price: Price): CostLine => ({
+    service,
+    what,
+    quantity,
+    price,
+    usd: costOf(quantity, price),
+  });
   const lines: CostLine[] = [
     line('API Gateway (REST)', 'requests (one per event posted)', counts.apiRequests, PRICES.apiRequest),
-    line('Lambda', `invocations (api ${lambda.api.invocations}, send-touch ${lambda.sendTouch.invocations})`, invocations, PRICES.lambdaRequest),
-    line('Lambda', `compute, GB-s (${ASSUMPTIONS.durationMs.api}/${ASSUMPTIONS.durationMs.sendTouch} ms per call, ${ASSUMPTIONS.initMs} ms per cold start)`, lambda.api.gbSeconds + lambda.sendTouch.gbSeconds, PRICES.lambdaGbSecond),
+    line(
+      'Lambda',
+      `invocations (api ${lambda.api.invocations}, send-touch ${lambda.sendTouch.invocations})`,
+      invocations,
+      PRICES.lambdaRequest,
+    ),
+    line(
+      'Lambda',
+      `compute, GB-s (${ASSUMPTIONS.durationMs.api}/${ASSUMPTIONS.durationMs.sendTouch} ms per call, ${ASSUMPTIONS.initMs} ms per cold start)`,
+      lambda.api.gbSeconds + lambda.sendTouch.gbSeconds,
+      PRICES.lambdaGbSecond,
+    ),
     line('DynamoDB', 'write request units (measured)', writeUnits, PRICES.dynamoWrite),
     line('DynamoDB', 'read request units (measured)', readUnits, PRICES.dynamoRead),
-    line('EventBridge Scheduler', `invocations = timers fired (${counts.scheduler.createSchedule} created, ${counts.scheduler.deleteSchedule} deleted: free)`, counts.scheduler.invocations, PRICES.schedulerInvocation),
+    line(
+      'EventBridge Scheduler',
+      `invocations = timers fired (${counts.scheduler.createSchedule} created, ${counts.scheduler.deleteSchedule} deleted: free)`,
+      counts.scheduler.invocations,
+      PRICES.schedulerInvocation,
+    ),
     line('SNS / End User Messaging SMS', `SMS parts (${counts.sms} messages)`, counts.smsParts, PRICES.smsPart),
     line('SES', 'e-mails', counts.emails, PRICES.email),
     line('Secrets Manager', 'GetSecretValue (one per cold start)', counts.secretsManagerCalls, PRICES.secretsApiCall),
@@ -738,7 +900,9 @@ function summarize(customers: number, options: Estimate['options'], results: Arr
     },
     counts,
     sendOutcomes: outcomes,
-    smsTexts: [...texts].map(([text, sent]) => ({ text, characters: [...text].length, parts: smsParts(text), sent })).sort((a, b) => b.sent - a.sent),
+    smsTexts: [...texts]
+      .map(([text, sent]) => ({ text, characters: [...text].length, parts: smsParts(text), sent }))
+      .sort((a, b) => b.sent - a.sent),
     measuredWallMs,
     storage,
     journeys: traces,
@@ -767,13 +931,38 @@ export interface StackFacts {
 }
 
 /** Counted from lib/ as of this writing (lib/operations.ts: 3 DLQ + 3 function + 1 API alarm). */
-export const DEFAULT_STACK_FACTS: StackFacts = { alarms: 7, secrets: 1, kmsKeys: 1, memoryMb: {}, retained: [], source: 'defaults in scripts/cost-estimate.ts (synth failed)' };
+export const DEFAULT_STACK_FACTS: StackFacts = {
+  alarms: 7,
+  secrets: 1,
+  kmsKeys: 1,
+  memoryMb: {},
+  retained: [],
+  source: 'defaults in scripts/cost-estimate.ts (synth failed)',
+};
 
 export function fixedMonthlyCosts(facts: StackFacts): FixedCosts {
   const lines: CostLine[] = [
-    { service: 'Secrets Manager', what: 'keys secret', quantity: facts.secrets, price: PRICES.secretMonth, usd: costOf(facts.secrets, PRICES.secretMonth) },
-    { service: 'KMS', what: 'customer managed key (SNS topics)', quantity: facts.kmsKeys, price: PRICES.kmsKeyMonth, usd: costOf(facts.kmsKeys, PRICES.kmsKeyMonth) },
-    { service: 'CloudWatch', what: 'alarms', quantity: facts.alarms, price: PRICES.alarmMonth, usd: costOf(facts.alarms, PRICES.alarmMonth) },
+    {
+      service: 'Secrets Manager',
+      what: 'keys secret',
+      quantity: facts.secrets,
+      price: PRICES.secretMonth,
+      usd: costOf(facts.secrets, PRICES.secretMonth),
+    },
+    {
+      service: 'KMS',
+      what: 'customer managed key (SNS topics)',
+      quantity: facts.kmsKeys,
+      price: PRICES.kmsKeyMonth,
+      usd: costOf(facts.kmsKeys, PRICES.kmsKeyMonth),
+    },
+    {
+      service: 'CloudWatch',
+      what: 'alarms',
+      quantity: facts.alarms,
+      price: PRICES.alarmMonth,
+      usd: costOf(facts.alarms, PRICES.alarmMonth),
+    },
   ];
   return { lines, total: lines.reduce((s, l) => s + l.usd, 0), source: facts.source };
 }
@@ -791,9 +980,18 @@ export async function stackFacts(): Promise<StackFacts> {
   try {
     const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
     buildWinback(app);
-    const facts: StackFacts = { alarms: 0, secrets: 0, kmsKeys: 0, memoryMb: {}, retained: [], source: 'counted in the synthesized stacks (cdk.json context)' };
+    const facts: StackFacts = {
+      alarms: 0,
+      secrets: 0,
+      kmsKeys: 0,
+      memoryMb: {},
+      retained: [],
+      source: 'counted in the synthesized stacks (cdk.json context)',
+    };
     for (const stack of app.synth().stacks) {
-      const resources = (stack.template as { Resources?: Record<string, { Type: string; DeletionPolicy?: string; Properties?: Record<string, unknown> }> }).Resources ?? {};
+      const resources =
+        (stack.template as { Resources?: Record<string, { Type: string; DeletionPolicy?: string; Properties?: Record<string, unknown> }> })
+          .Resources ?? {};
       for (const [id, resource] of Object.entries(resources)) {
         if (resource.Type === 'AWS::CloudWatch::Alarm') facts.alarms += 1;
         if (resource.Type === 'AWS::SecretsManager::Secret') facts.secrets += 1;
@@ -818,9 +1016,21 @@ export function ongoingMonthlyCosts(result: Estimate): CostLine[] {
   const gb = result.storage.bytes / 1e9;
   const scans = 30 * result.storage.nightlyScanReadUnits;
   return [
-    { service: 'DynamoDB', what: 'storage, GB (records and event receipts)', quantity: gb, price: PRICES.dynamoStorage, usd: costOf(gb, PRICES.dynamoStorage) },
+    {
+      service: 'DynamoDB',
+      what: 'storage, GB (records and event receipts)',
+      quantity: gb,
+      price: PRICES.dynamoStorage,
+      usd: costOf(gb, PRICES.dynamoStorage),
+    },
     { service: 'DynamoDB', what: 'point-in-time recovery, GB', quantity: gb, price: PRICES.dynamoPitr, usd: costOf(gb, PRICES.dynamoPitr) },
-    { service: 'DynamoDB', what: 'nightly KPI scan, read units (30 nights, measured)', quantity: scans, price: PRICES.dynamoRead, usd: costOf(scans, PRICES.dynamoRead) },
+    {
+      service: 'DynamoDB',
+      what: 'nightly KPI scan, read units (30 nights, measured)',
+      quantity: scans,
+      price: PRICES.dynamoRead,
+      usd: costOf(scans, PRICES.dynamoRead),
+    },
   ];
 }
 
@@ -829,7 +1039,8 @@ export function ongoingMonthlyCosts(result: Estimate): CostLine[] {
 // ---------------------------------------------------------------------------------------------
 
 const usd = (value: number) => (value === 0 ? '$0' : value >= 1 ? `$${value.toFixed(2)}` : `$${value.toPrecision(2)}`);
-const quantity = (value: number) => (Number.isInteger(value) ? value.toLocaleString('en-US') : value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3));
+const quantity = (value: number) =>
+  Number.isInteger(value) ? value.toLocaleString('en-US') : value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3);
 function unitPrice(price: Price): string {
   const per = price.per === 1 ? '' : price.per === M ? '1M ' : `${price.per.toLocaleString('en-US')} `;
   return `$${price.usd} per ${per}${price.unit}`;
@@ -837,7 +1048,8 @@ function unitPrice(price: Price): string {
 
 function table(lines: CostLine[], scale: number, heading: string): string[] {
   const out = [`| service | ${heading} | quantity | unit list price | cost |`, '| --- | --- | ---: | --- | ---: |'];
-  for (const l of lines) out.push(`| ${l.service} | ${l.what} | ${quantity(l.quantity * scale)} | ${unitPrice(l.price)} | ${usd(l.usd * scale)} |`);
+  for (const l of lines)
+    out.push(`| ${l.service} | ${l.what} | ${quantity(l.quantity * scale)} | ${unitPrice(l.price)} | ${usd(l.usd * scale)} |`);
   return out;
 }
 
@@ -846,22 +1058,32 @@ export function formatReport(result: Estimate, fixed?: FixedCosts): string {
   const { population: p, counts: c } = result;
   const sms = result.lines.find((l) => l.price === PRICES.smsPart)!.usd;
   const out: string[] = [];
-  out.push(`Winback: AWS cost per 1,000 churned customers (${PRICES_REGION} list prices as of ${PRICES_AS_OF}; check them against the pricing pages)`);
+  out.push(
+    `Winback: AWS cost per 1,000 churned customers (${PRICES_REGION} list prices as of ${PRICES_AS_OF}; check them against the pricing pages)`,
+  );
   out.push('');
   out.push(
     `Simulated: ${result.customers} US port-outs with SMS consent over 30 days from ${result.options.startAt.slice(0, 10)} (seed ${result.options.seed}); ` +
       `${p.eligible} eligible (${p.treatment} treatment, ${p.control} control), ${p.ineligible} not contacted (repeat churners, below value floor); ` +
       `${p.returned} returned around day ${result.options.returnDay}.`,
   );
-  out.push(`Fired timers ended as: ${Object.entries(result.sendOutcomes).map(([k2, v]) => `${v} ${k2}`).join(', ')}.`);
+  out.push(
+    `Fired timers ended as: ${Object.entries(result.sendOutcomes)
+      .map(([k2, v]) => `${v} ${k2}`)
+      .join(', ')}.`,
+  );
   out.push('');
   out.push('Per 1,000 churned customers (variable: the calls their journeys make)');
   out.push('');
   out.push(...table(result.lines, k, 'what is counted'));
   out.push(`| **total** | | | | **${usd(result.total * k)}** |`);
   out.push('');
-  out.push(`Without SMS: ${usd((result.total - sms) * k)} per 1,000 customers; SMS is ${((sms / result.total) * 100).toFixed(1)}% of the total, before carrier fees.`);
-  out.push(`Per churned customer: ${usd((result.total * k) / 1000)}; per SMS part ${usd(costOf(1, PRICES.smsPart))} (each message is ${(c.smsParts / Math.max(1, c.sms)).toFixed(2)} parts on average).`);
+  out.push(
+    `Without SMS: ${usd((result.total - sms) * k)} per 1,000 customers; SMS is ${((sms / result.total) * 100).toFixed(1)}% of the total, before carrier fees.`,
+  );
+  out.push(
+    `Per churned customer: ${usd((result.total * k) / 1000)}; per SMS part ${usd(costOf(1, PRICES.smsPart))} (each message is ${(c.smsParts / Math.max(1, c.sms)).toFixed(2)} parts on average).`,
+  );
   const long = result.smsTexts.filter((t) => t.parts > 1);
   if (long.length > 0) {
     const sentLong = long.reduce((s, t) => s + t.sent, 0);
@@ -875,13 +1097,18 @@ export function formatReport(result: Estimate, fixed?: FixedCosts): string {
   out.push('DynamoDB, measured (ReturnConsumedCapacity TOTAL on every call, as DynamoDB Local reports it)');
   out.push('');
   out.push('| operation | calls per 1,000 | read units | write units |', '| --- | ---: | ---: | ---: |');
-  for (const [name, op] of Object.entries(c.dynamodb.byOperation).sort()) out.push(`| ${name} | ${quantity(op.calls * k)} | ${quantity(op.readUnits * k)} | ${quantity(op.writeUnits * k)} |`);
+  for (const [name, op] of Object.entries(c.dynamodb.byOperation).sort())
+    out.push(`| ${name} | ${quantity(op.calls * k)} | ${quantity(op.readUnits * k)} | ${quantity(op.writeUnits * k)} |`);
   out.push('');
   const eligible = result.journeys.filter((j) => j.eligible);
   const perJourney = (f: (j: JourneyTrace) => number) => (eligible.length ? eligible.reduce((s, j) => s + f(j), 0) / eligible.length : 0);
-  out.push(`Per eligible journey: ${perJourney((j) => j.writeUnits).toFixed(1)} WRU and ${perJourney((j) => j.readUnits).toFixed(1)} RRU on average; customer item ${result.storage.avgCustomerItemBytes} bytes on average, ${result.storage.maxCustomerItemBytes} at most.`);
+  out.push(
+    `Per eligible journey: ${perJourney((j) => j.writeUnits).toFixed(1)} WRU and ${perJourney((j) => j.readUnits).toFixed(1)} RRU on average; customer item ${result.storage.avgCustomerItemBytes} bytes on average, ${result.storage.maxCustomerItemBytes} at most.`,
+  );
   out.push(`Calls without reported capacity: ${c.dynamodb.callsWithoutCapacity} (failed calls report none; a clean run has none).`);
-  out.push(`Scheduler: ${quantity(c.scheduler.createSchedule * k)} CreateSchedule, ${quantity(c.scheduler.deleteSchedule * k)} DeleteSchedule (${quantity(c.scheduler.deleteNotFound * k)} already gone), ${quantity(c.scheduler.invocations * k)} fired.`);
+  out.push(
+    `Scheduler: ${quantity(c.scheduler.createSchedule * k)} CreateSchedule, ${quantity(c.scheduler.deleteSchedule * k)} DeleteSchedule (${quantity(c.scheduler.deleteNotFound * k)} already gone), ${quantity(c.scheduler.invocations * k)} fired.`,
+  );
   out.push(
     `Lambda: api ${quantity(c.lambda.api.invocations * k)} invocations (${quantity(c.lambda.api.coldStarts * k)} cold), send-touch ${quantity(c.lambda.sendTouch.invocations * k)} (${quantity(c.lambda.sendTouch.coldStarts * k)} cold); ` +
       `local wall time of the use case against DynamoDB Local (not Lambda): ingest median ${result.measuredWallMs.api.median.toFixed(1)} ms, send median ${result.measuredWallMs.sendTouch.median.toFixed(1)} ms.`,
@@ -895,17 +1122,27 @@ export function formatReport(result: Estimate, fixed?: FixedCosts): string {
     out.push('');
   }
   const ongoing = ongoingMonthlyCosts(result);
-  out.push('Ongoing, per month while 1,000 customers\' records stay in the table (records have no TTL; receipts expire after 400 days)');
+  out.push("Ongoing, per month while 1,000 customers' records stay in the table (records have no TTL; receipts expire after 400 days)");
   out.push('');
   out.push(...table(ongoing, k, 'what'));
   out.push(`| **total** | | | | **${usd(ongoing.reduce((s, l) => s + l.usd, 0) * k)}** |`);
   out.push('');
   out.push('Assumptions (not measurable here):');
-  out.push(`- Lambda billed duration ${ASSUMPTIONS.durationMs.api} ms per api call and ${ASSUMPTIONS.durationMs.sendTouch} ms per send-touch call at ${result.options.memoryMb.api}/${result.options.memoryMb.sendTouch} MB arm64; ${ASSUMPTIONS.initMs} ms INIT per cold start.`);
-  out.push(`- A cold start when a function was idle for more than ${ASSUMPTIONS.idleEnvironmentMinutes} minutes (all customers on one time line, no concurrency); each fetches the keys secret once.`);
-  out.push('- X-Ray records every request (default sampling at this volume). Logs: engine lines as Powertools writes them, platform.start/report, one API access log line, 26 bytes overhead each.');
-  out.push('- One event per API request (a batch of up to 500 events is one request). SMS delivery receipts are not wired back, so SMS causes no engagement invocations.');
-  out.push('- Not counted: SMS carrier fees and the origination identity\'s monthly lease (10DLC, toll-free or short code in the US), free tiers, data transfer, the nightly job\'s Lambda/S3/Athena (per night, not per customer).');
+  out.push(
+    `- Lambda billed duration ${ASSUMPTIONS.durationMs.api} ms per api call and ${ASSUMPTIONS.durationMs.sendTouch} ms per send-touch call at ${result.options.memoryMb.api}/${result.options.memoryMb.sendTouch} MB arm64; ${ASSUMPTIONS.initMs} ms INIT per cold start.`,
+  );
+  out.push(
+    `- A cold start when a function was idle for more than ${ASSUMPTIONS.idleEnvironmentMinutes} minutes (all customers on one time line, no concurrency); each fetches the keys secret once.`,
+  );
+  out.push(
+    '- X-Ray records every request (default sampling at this volume). Logs: engine lines as Powertools writes them, platform.start/report, one API access log line, 26 bytes overhead each.',
+  );
+  out.push(
+    '- One event per API request (a batch of up to 500 events is one request). SMS delivery receipts are not wired back, so SMS causes no engagement invocations.',
+  );
+  out.push(
+    "- Not counted: SMS carrier fees and the origination identity's monthly lease (10DLC, toll-free or short code in the US), free tiers, data transfer, the nightly job's Lambda/S3/Athena (per night, not per customer).",
+  );
   return out.join('\n');
 }
 
@@ -926,7 +1163,9 @@ async function main(): Promise<void> {
   try {
     facts = await stackFacts();
   } catch (error) {
-    console.error(`warning: could not synthesize the stacks to count alarms and memory (${error instanceof Error ? error.message : String(error)}); using defaults`);
+    console.error(
+      `warning: could not synthesize the stacks to count alarms and memory (${error instanceof Error ? error.message : String(error)}); using defaults`,
+    );
     facts = DEFAULT_STACK_FACTS;
   }
   const result = await estimate(Number(values.customers), {

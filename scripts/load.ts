@@ -66,7 +66,8 @@ const { values: flags } = parseArgs({
 
 function numberFlag(name: keyof typeof flags, min: number, max: number): number {
   const value = Number(flags[name]);
-  if (!Number.isFinite(value) || value < min || value > max) throw new Error(`--${name} must be a number from ${min} to ${max}, got ${flags[name]}`);
+  if (!Number.isFinite(value) || value < min || value > max)
+    throw new Error(`--${name} must be a number from ${min} to ${max}, got ${flags[name]}`);
   return value;
 }
 
@@ -82,7 +83,8 @@ const settings = {
   startTime: flags['start-time'],
 };
 const modes = flags.modes.split(',').map((mode) => mode.trim()) as Mode[];
-if (modes.some((mode) => mode !== 'singles' && mode !== 'batches')) throw new Error(`--modes takes singles and/or batches, got ${flags.modes}`);
+if (modes.some((mode) => mode !== 'singles' && mode !== 'batches'))
+  throw new Error(`--modes takes singles and/or batches, got ${flags.modes}`);
 if (Number.isNaN(Date.parse(settings.startTime))) throw new Error(`--start-time must be an ISO date-time, got ${settings.startTime}`);
 
 /**
@@ -119,9 +121,26 @@ async function loadRun(mode: Mode, target: number | undefined): Promise<RunRepor
   try {
     unlessInterrupted();
     const runTag = `ld${Date.now().toString(36)}`;
-    const workload = new Workload({ runTag, seed: settings.seed, replayShare: settings.replayShare, followUpShare: settings.followUpShare, startTimeMs: Date.parse(settings.startTime) });
+    const workload = new Workload({
+      runTag,
+      seed: settings.seed,
+      replayShare: settings.replayShare,
+      followUpShare: settings.followUpShare,
+      startTimeMs: Date.parse(settings.startTime),
+    });
     const ledger = new Ledger();
-    const load = { url: runner.url, apiKey: runner.apiKey, mode, batchSize: settings.batchSize, eventsPerSecond: target, connections: connectionsFor(mode), timeoutSeconds: settings.timeoutSeconds, workload, ledger, signal: interrupted.signal };
+    const load = {
+      url: runner.url,
+      apiKey: runner.apiKey,
+      mode,
+      batchSize: settings.batchSize,
+      eventsPerSecond: target,
+      connections: connectionsFor(mode),
+      timeoutSeconds: settings.timeoutSeconds,
+      workload,
+      ledger,
+      signal: interrupted.signal,
+    };
     if (settings.warmupEvents > 0) {
       // DynamoDB Local's JVM (and V8) compile their hot paths after so many calls, a JIT
       // thread taking a core meanwhile: measured from a cold start, every event would carry
@@ -144,7 +163,17 @@ async function loadRun(mode: Mode, target: number | undefined): Promise<RunRepor
     const readBack = await readBackAppliedEvents(runner.dynamoEndpoint);
     const reconciliation = reconcile(ledger.entries(), readBack.applied);
     const processed = handled + reconciliation.storedWithoutPromise;
-    return { mode, target, eventsPerRequest: mode === 'batches' ? settings.batchSize : 1, result, handled, processed, reconciliation, readBack, cpu: usage };
+    return {
+      mode,
+      target,
+      eventsPerRequest: mode === 'batches' ? settings.batchSize : 1,
+      result,
+      handled,
+      processed,
+      reconciliation,
+      readBack,
+      cpu: usage,
+    };
   } finally {
     await runner.stop();
   }
@@ -165,7 +194,9 @@ for (const mode of modes) {
   for (const run of runs) {
     const problems = violations(run);
     failed ||= problems.length > 0;
-    console.log(`\n${mode} ${run.target === undefined ? 'flat out' : `at ${run.target} events/s`}: ${Math.round(eventsPerSecond(run))} events/s achieved; ${problems.length === 0 ? 'nothing lost, nothing applied twice' : problems.join('; ')}`);
+    console.log(
+      `\n${mode} ${run.target === undefined ? 'flat out' : `at ${run.target} events/s`}: ${Math.round(eventsPerSecond(run))} events/s achieved; ${problems.length === 0 ? 'nothing lost, nothing applied twice' : problems.join('; ')}`,
+    );
     console.log(accounting(run));
     console.log(diagnosis(run));
     console.log(cpuTable(run));

@@ -15,6 +15,6 @@ const { deps, logger, unsubscribeKey } = await loadLambdaEngine();
 const route = createRouter({ routes: [...v1Routes(deps), ...unsubscribeRoutes(deps, unsubscribeKey)], authorize: () => {}, logger });
 
 /** The public v1 API: the same routes as the local runner. */
-export const handler = middy(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => toApiGatewayResult(await route(fromApiGatewayEvent(event)))).use(
-  injectLambdaContext(logger),
-);
+export const handler = middy(
+  async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => toApiGatewayResult(await route(fromApiGatewayEvent(event))),
+).use(injectLambdaContext(logger));

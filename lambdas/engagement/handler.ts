@@ -7,4 +7,6 @@ import { loadLambdaEngine } from '#shared/adapters/aws/lambda-engine';
 const { deps, logger } = await loadLambdaEngine();
 
 /** SES events, SMS delivery receipts and SMS replies (three SNS topics) into journeys. */
-export const handler = middy(async (event: SNSEvent): Promise<{ ingested: number; ignored: number }> => ingestNotifications(deps, event)).use(injectLambdaContext(logger));
+export const handler = middy(
+  async (event: SNSEvent): Promise<{ ingested: number; ignored: number }> => ingestNotifications(deps, event),
+).use(injectLambdaContext(logger));

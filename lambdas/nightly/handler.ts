@@ -19,7 +19,10 @@ const costPerAcquisition = z.coerce.number().positive().parse(requireEnv('COST_P
 const scanSegments = z.coerce.number().int().min(1).max(64).parse(requireEnv('SCAN_SEGMENTS'));
 /** `athena`: Athena computes the KPIs from the facts in S3; `in-process`: this function does. */
 const kpiEngine = z.enum(['in-process', 'athena']).parse(optionalEnv('KPI_ENGINE') ?? 'in-process');
-const athena = kpiEngine === 'athena' ? { client: createAthenaClient(), workgroup: requireEnv('ATHENA_WORKGROUP'), database: requireEnv('ATHENA_DATABASE') } : undefined;
+const athena =
+  kpiEngine === 'athena'
+    ? { client: createAthenaClient(), workgroup: requireEnv('ATHENA_WORKGROUP'), database: requireEnv('ATHENA_DATABASE') }
+    : undefined;
 /** Time kept back to stop a still-running Athena query and report, before Lambda's own timeout. */
 const STOP_MARGIN_MS = 30_000;
 
@@ -29,6 +32,28 @@ const NightlyInput = z.object({ date: z.iso.date().optional() });
 /** Writes the night's journey facts and KPIs to the lake bucket as Parquet `dt=` partitions. */
 export const handler = middy(async (event: unknown, context: Context): Promise<NightlySummary> => {
   const date = NightlyInput.parse(event ?? {}).date ?? new Date(deps.clock.now()).toISOString().slice(0, 10);
-  const engine = athena && new AthenaKpiEngine({ ...athena, lake, bucket, sqlTemplate: kpiSqlTemplate, timeoutMs: () => context.getRemainingTimeInMillis() - STOP_MARGIN_MS });
-  return runNightlyJob({ store: deps.store, lake, encode: encodeParquet, policies: deps.policies, clock: deps.clock, logger, idHashKey: deps.idHashKey, costPerAcquisition, scanSegments, kpiEngine: engine }, date);
+  const engine =
+    athena &&
+    new AthenaKpiEngine({
+      ...athena,
+      lake,
+      bucket,
+      sqlTemplate: kpiSqlTemplate,
+      timeoutMs: () => context.getRemainingTimeInMillis() - STOP_MARGIN_MS,
+    });
+  return runNightlyJob(
+    {
+      store: deps.store,
+      lake,
+      encode: encodeParquet,
+      policies: deps.policies,
+      clock: deps.clock,
+      logger,
+      idHashKey: deps.idHashKey,
+      costPerAcquisition,
+      scanSegments,
+      kpiEngine: engine,
+    },
+    date,
+  );
 }).use(injectLambdaContext(logger));

@@ -17,4 +17,6 @@ const TimerPayload = z.union([
  * Invoked by EventBridge Scheduler when a timer is due. A malformed payload or a retryable
  * failure throws: Lambda retries the async invocation, then sends it to the dead-letter queue.
  */
-export const handler = middy(async (event: unknown): Promise<TimerResult> => fireTimer(deps, TimerPayload.parse(event))).use(injectLambdaContext(logger));
+export const handler = middy(async (event: unknown): Promise<TimerResult> => fireTimer(deps, TimerPayload.parse(event))).use(
+  injectLambdaContext(logger),
+);

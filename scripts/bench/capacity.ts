@@ -145,7 +145,10 @@ export function meterCapacity(client: DynamoDBClient): CapacityTally {
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
-      const body = JSON.parse(bodyText((args.request as { body?: unknown }).body)) as { Item?: AnyItem; TransactItems?: TransactWriteEntry[] };
+      const body = JSON.parse(bodyText((args.request as { body?: unknown }).body)) as {
+        Item?: AnyItem;
+        TransactItems?: TransactWriteEntry[];
+      };
       const result = await next(args);
       const reported = consumedUnits((result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity);
       if (WRITES.has(operation)) tally.writeAsReportedByLocal += reported;
@@ -182,7 +185,8 @@ export function valueSize(value: AnyAttributeValue): number {
   if (value.BS !== undefined) return value.BS.reduce((sum, b) => sum + binary(b), 0);
   // A list or map: 3 bytes, plus 1 byte per element on top of the elements themselves.
   if (value.L !== undefined) return 3 + value.L.reduce((sum, element) => sum + 1 + valueSize(element), 0);
-  if (value.M !== undefined) return 3 + Object.entries(value.M).reduce((sum, [name, element]) => sum + 1 + utf8(name) + valueSize(element), 0);
+  if (value.M !== undefined)
+    return 3 + Object.entries(value.M).reduce((sum, [name, element]) => sum + 1 + utf8(name) + valueSize(element), 0);
   throw new Error(`unknown attribute value type: ${Object.keys(value).join()}`);
 }
 

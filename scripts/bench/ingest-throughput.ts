@@ -87,7 +87,11 @@ export async function measureIngestDynamoDb(endpoint: string, events: number): P
   const client = localDynamoClient(endpoint);
   await ensureTable(client, tableName);
   try {
-    return await measureIngest(new DynamoDbCustomerStore({ client: createDocumentClient(client), tableName, phoneHashKey: 'bench-phone-key' }), events, 'ddb');
+    return await measureIngest(
+      new DynamoDbCustomerStore({ client: createDocumentClient(client), tableName, phoneHashKey: 'bench-phone-key' }),
+      events,
+      'ddb',
+    );
   } finally {
     await client.send(new DeleteTableCommand({ TableName: tableName }));
     client.destroy();

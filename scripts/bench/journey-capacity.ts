@@ -55,12 +55,18 @@ export interface Units {
 /** The floor of one ingested event (see the module comment). */
 export function ingestFloor(sizes: IngestSizes): Units {
   const lookup = sizes.newLookup > 0 ? writeUnits(0, sizes.newLookup) : 0;
-  return { read: readUnits(sizes.customerBefore), write: writeUnits(sizes.customerBefore, sizes.customerAfter) + writeUnits(0, sizes.receipt) + lookup };
+  return {
+    read: readUnits(sizes.customerBefore),
+    write: writeUnits(sizes.customerBefore, sizes.customerAfter) + writeUnits(0, sizes.receipt) + lookup,
+  };
 }
 
 /** The floor of one sent touch (see the module comment). */
 export function sendFloor(sizes: SendSizes): Units {
-  return { read: readUnits(sizes.customerBefore), write: writeUnits(sizes.customerBefore, sizes.claimed) + writeUnits(sizes.claimed, sizes.customerAfter) };
+  return {
+    read: readUnits(sizes.customerBefore),
+    write: writeUnits(sizes.customerBefore, sizes.claimed) + writeUnits(sizes.claimed, sizes.customerAfter),
+  };
 }
 
 /** One step of the lifecycle: what it consumed, and its floor. */
@@ -75,7 +81,9 @@ async function itemSizes(client: DynamoDBClient, tableName: string): Promise<Map
   const sizes = new Map<string, number>();
   let start: Record<string, AttributeValue> | undefined;
   do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    const page = await client.send(
+      new ScanCommand({ TableName: tableName, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }),
+    );
     for (const item of page.Items ?? []) sizes.set(`${item.pk?.S}|${item.sk?.S}`, itemSize(item));
     start = page.LastEvaluatedKey;
   } while (start);
@@ -126,24 +134,47 @@ async function lifecycle(recorder: StepRecorder, metered: DynamoDBClient, tableN
   };
   const clock = new FakeClock('2026-01-05T09:00:00Z');
   const deps = makeDeps({ clock });
-  const engine: EngineDeps = { ...deps, store: new DynamoDbCustomerStore({ client: createDocumentClient(metered), tableName, phoneHashKey: 'bench-phone-key' }), channels: { sms } };
+  const engine: EngineDeps = {
+    ...deps,
+    store: new DynamoDbCustomerStore({ client: createDocumentClient(metered), tableName, phoneHashKey: 'bench-phone-key' }),
+    channels: { sms },
+  };
   const ingested = (before: Sizes, after: Sizes) =>
-    ingestFloor({ customerBefore: before.get(customerKey) ?? 0, customerAfter: after.get(customerKey) ?? 0, receipt: newItem(before, after, 'EVENT#'), newLookup: newItem(before, after, 'PHONE#') });
-  const sent = (before: Sizes, after: Sizes) => sendFloor({ customerBefore: before.get(customerKey) ?? 0, claimed, customerAfter: after.get(customerKey) ?? 0 });
+    ingestFloor({
+      customerBefore: before.get(customerKey) ?? 0,
+      customerAfter: after.get(customerKey) ?? 0,
+      receipt: newItem(before, after, 'EVENT#'),
+      newLookup: newItem(before, after, 'PHONE#'),
+    });
+  const sent = (before: Sizes, after: Sizes) =>
+    sendFloor({ customerBefore: before.get(customerKey) ?? 0, claimed, customerAfter: after.get(customerKey) ?? 0 });
 
-  await recorder.record('churn', async () => void (await ingestEvent(engine, churnEvent({ customerId, eventId: 'bench-churn', occurredAt: '2026-01-05T09:00:00+00:00' }))), ingested);
+  await recorder.record(
+    'churn',
+    async () =>
+      void (await ingestEvent(engine, churnEvent({ customerId, eventId: 'bench-churn', occurredAt: '2026-01-05T09:00:00+00:00' }))),
+    ingested,
+  );
   const timers = deps.scheduler.due(Number.MAX_SAFE_INTEGER);
   if (timers.length !== 2) throw new Error(`the churn planned ${timers.length} touches, not 2`);
   for (const [index, timer] of timers.entries()) {
     clock.set(timer.dueAt);
-    await recorder.record(`touch ${index + 1}`, async () => {
-      const result = await fireTimer(engine, timer.payload);
-      if (result.outcome !== 'sent') throw new Error(`touch ${index + 1} was ${result.outcome} (${result.reason}), not sent`);
-    }, sent);
+    await recorder.record(
+      `touch ${index + 1}`,
+      async () => {
+        const result = await fireTimer(engine, timer.payload);
+        if (result.outcome !== 'sent') throw new Error(`touch ${index + 1} was ${result.outcome} (${result.reason}), not sent`);
+      },
+      sent,
+    );
   }
   clock.advance(3_600_000);
   const occurredAt = new Date(clock.now()).toISOString();
-  await recorder.record('return', async () => void (await ingestEvent(engine, returnedEvent({ customerId, eventId: 'bench-return', occurredAt }))), ingested);
+  await recorder.record(
+    'return',
+    async () => void (await ingestEvent(engine, returnedEvent({ customerId, eventId: 'bench-return', occurredAt }))),
+    ingested,
+  );
 }
 
 /**

@@ -43,7 +43,10 @@ function syntheticRecord(i: number, rand: () => number): CustomerRecord {
     deferrals: 0,
     attempts: 1,
     cost: status === 'sent' ? 0.05 : 0,
-    engagement: rand() < 0.7 ? { delivered: new Date(churnedAt).toISOString(), ...(rand() < 0.1 ? { clicked: new Date(churnedAt).toISOString() } : {}) } : {},
+    engagement:
+      rand() < 0.7
+        ? { delivered: new Date(churnedAt).toISOString(), ...(rand() < 0.1 ? { clicked: new Date(churnedAt).toISOString() } : {}) }
+        : {},
   });
   const sentStatus: Touch['status'] = arm === 'control' ? 'withheld' : 'sent';
   const journey: Journey = {
@@ -102,7 +105,17 @@ export async function runKpiBench(journeys: number, segments: number): Promise<K
     const startRss = process.memoryUsage().rss;
     const t0 = performance.now();
     const summary = await runNightlyJob(
-      { store: syntheticStore(journeys), lake: new FileObjectStore(lakeRoot), encode: encodeParquet, policies: new PolicyRegistry([policy]), clock: { now: () => NOW }, logger: silentLogger, idHashKey: 'bench-key', costPerAcquisition: 150, scanSegments: segments },
+      {
+        store: syntheticStore(journeys),
+        lake: new FileObjectStore(lakeRoot),
+        encode: encodeParquet,
+        policies: new PolicyRegistry([policy]),
+        clock: { now: () => NOW },
+        logger: silentLogger,
+        idHashKey: 'bench-key',
+        costPerAcquisition: 150,
+        scanSegments: segments,
+      },
       '2026-11-23',
     );
     const jobSeconds = (performance.now() - t0) / 1000;
@@ -114,7 +127,17 @@ export async function runKpiBench(journeys: number, segments: number): Promise<K
     const duckRows = await lake.query(renderKpiSql('2026-11-23', 150));
     const duckSeconds = (performance.now() - t1) / 1000;
     lake.close();
-    return { journeys: summary.journeys, segments, jobSeconds, peakRssBytes: peakRss, rssGrowthBytes: peakRss - startRss, factFiles: summary.factFiles.length, kpiRows: summary.kpiRows, duckSeconds, duckRows: duckRows.length };
+    return {
+      journeys: summary.journeys,
+      segments,
+      jobSeconds,
+      peakRssBytes: peakRss,
+      rssGrowthBytes: peakRss - startRss,
+      factFiles: summary.factFiles.length,
+      kpiRows: summary.kpiRows,
+      duckSeconds,
+      duckRows: duckRows.length,
+    };
   } finally {
     rmSync(lakeRoot, { recursive: true, force: true });
   }

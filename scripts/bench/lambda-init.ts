@@ -47,7 +47,10 @@ const CLIENTS = {
     create: 'DynamoDBDocumentClient.from(new DynamoDBClient({}))',
   },
   scheduler: { imports: "import { SchedulerClient } from '@aws-sdk/client-scheduler';", create: 'new SchedulerClient({})' },
-  sms: { imports: "import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';", create: 'new PinpointSMSVoiceV2Client({})' },
+  sms: {
+    imports: "import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';",
+    create: 'new PinpointSMSVoiceV2Client({})',
+  },
   email: { imports: "import { SESv2Client } from '@aws-sdk/client-sesv2';", create: 'new SESv2Client({})' },
   sns: { imports: "import { SNSClient } from '@aws-sdk/client-sns';", create: 'new SNSClient({})' },
   s3: { imports: "import { S3Client } from '@aws-sdk/client-s3';", create: 'new S3Client({})' },
@@ -159,7 +162,11 @@ async function buildVariants(bundledRoot: string, runtimeRoot: string): Promise<
 }
 
 /** Cold-starts every bundle `runs` times, in turn, and returns the medians by key. */
-async function coldStarts(bundles: Map<string, LambdaBundle>, env: Record<string, string>, runs: number): Promise<Map<string, InitFigures>> {
+async function coldStarts(
+  bundles: Map<string, LambdaBundle>,
+  env: Record<string, string>,
+  runs: number,
+): Promise<Map<string, InitFigures>> {
   const samples = new Map<string, Array<{ initMs: number; cpuMs: number }>>();
   for (let run = 0; run < runs; run++) {
     for (const [key, bundle] of bundles) {
@@ -169,7 +176,10 @@ async function coldStarts(bundles: Map<string, LambdaBundle>, env: Record<string
     }
   }
   return new Map(
-    [...samples].map(([key, runsOf]) => [key, { bytes: bundles.get(key)!.bytes, initMs: median(runsOf.map((s) => s.initMs)), cpuMs: median(runsOf.map((s) => s.cpuMs)) }]),
+    [...samples].map(([key, runsOf]) => [
+      key,
+      { bytes: bundles.get(key)!.bytes, initMs: median(runsOf.map((s) => s.initMs)), cpuMs: median(runsOf.map((s) => s.cpuMs)) },
+    ]),
   );
 }
 
@@ -177,7 +187,10 @@ async function coldStarts(bundles: Map<string, LambdaBundle>, env: Record<string
 export async function measureLambdaInit(runs: number): Promise<LambdaInit[]> {
   const bundled = createLambdaRoot();
   const fromRuntime = runtimeSdkRoot();
-  const [secrets, elsewhere] = await Promise.all([startSecretsManagerStub({ [KEYS_SECRET_ARN]: 'bench-master-key-0123456789abcdef0123456789' }), startCatchAllStub()]);
+  const [secrets, elsewhere] = await Promise.all([
+    startSecretsManagerStub({ [KEYS_SECRET_ARN]: 'bench-master-key-0123456789abcdef0123456789' }),
+    startCatchAllStub(),
+  ]);
   try {
     const bundles = await buildVariants(bundled.root, fromRuntime.root);
     const figures = await coldStarts(bundles, environment({ secrets: secrets.endpoint, elsewhere: elsewhere.endpoint }), runs);

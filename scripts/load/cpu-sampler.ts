@@ -103,7 +103,9 @@ function usageBetween(first: Snapshot, last: Snapshot): CpuUsage {
   const seconds = (last.atMs - first.atMs) / 1000;
   const toPercent = (ticks: number) => (ticks / TICKS_PER_SECOND / seconds) * 100;
   // Parts in a fixed order: each process, then its threads.
-  const parts = new Map<string, number>([PARTS.generator, PARTS.runner, PARTS.eventLoop, PARTS.java, ...JAVA_THREAD_GROUPS.map((g) => g.label)].map((label) => [label, 0]));
+  const parts = new Map<string, number>(
+    [PARTS.generator, PARTS.runner, PARTS.eventLoop, PARTS.java, ...JAVA_THREAD_GROUPS.map((g) => g.label)].map((label) => [label, 0]),
+  );
   // A thread born during the window counts in full; one that died in it is missed (a slight undercount).
   for (const [key, value] of last.ticks) {
     const label = key.slice(0, key.lastIndexOf('|'));
@@ -126,7 +128,12 @@ function processTicks(statFile: string): number | undefined {
 
 /** Ticks every CPU spent on anything but idling, from the first line of /proc/stat. */
 function machineBusyTicks(): number {
-  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   return [user, nice, system, irq, softirq, steal].reduce<number>((sum, value) => sum + (value ?? 0), 0);
 }
 

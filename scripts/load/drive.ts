@@ -49,7 +49,9 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
     headers: { 'content-type': 'application/json', 'x-api-key': options.apiKey },
     connections: options.connections,
     // With `amount`, each connection stops after its last answer: nothing is left in flight.
-    ...('seconds' in options.length ? { duration: options.length.seconds } : { amount: Math.max(options.connections, Math.ceil(options.length.events / eventsPerRequest)) }),
+    ...('seconds' in options.length
+      ? { duration: options.length.seconds }
+      : { amount: Math.max(options.connections, Math.ceil(options.length.events / eventsPerRequest)) }),
     timeout: options.timeoutSeconds,
     // autocannon 9 "corrects" rate-limited latencies with an expected interval of ceil(1/rate)
     // ms, rate being per connection and per second: always 1 ms, so every slow answer would add

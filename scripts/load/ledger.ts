@@ -121,7 +121,12 @@ export function answersFromResponse(status: number, body: string, count: number,
   if (!Array.isArray(results)) return answers;
   for (const result of results as Array<{ index?: unknown; status?: unknown }>) {
     const status = statusOf(result);
-    if (typeof result.index === 'number' && result.index < count && (status === 'accepted' || status === 'duplicate' || status === 'rejected')) answers[result.index] = status;
+    if (
+      typeof result.index === 'number' &&
+      result.index < count &&
+      (status === 'accepted' || status === 'duplicate' || status === 'rejected')
+    )
+      answers[result.index] = status;
   }
   return answers;
 }

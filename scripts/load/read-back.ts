@@ -24,7 +24,11 @@ export async function readBackAppliedEvents(dynamoEndpoint: string): Promise<Sto
   const started = performance.now();
   const client = localDynamoClient(dynamoEndpoint);
   // The scan never looks a phone number up, so the lookup key is never used.
-  const store = new DynamoDbCustomerStore({ client: createDocumentClient(client), tableName: TABLE_NAME, phoneHashKey: 'not-used-by-scans' });
+  const store = new DynamoDbCustomerStore({
+    client: createDocumentClient(client),
+    tableName: TABLE_NAME,
+    phoneHashKey: 'not-used-by-scans',
+  });
   const applied = new Map<string, number>();
   let customers = 0;
   try {
@@ -34,7 +38,8 @@ export async function readBackAppliedEvents(dynamoEndpoint: string): Promise<Sto
           if (item.kind !== 'customer') continue;
           customers += 1;
           for (const entry of item.record.history) {
-            if (entry.decision === 'received' && entry.eventId !== undefined) applied.set(entry.eventId, (applied.get(entry.eventId) ?? 0) + 1);
+            if (entry.decision === 'received' && entry.eventId !== undefined)
+              applied.set(entry.eventId, (applied.get(entry.eventId) ?? 0) + 1);
           }
         }
       }),

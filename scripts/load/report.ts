@@ -83,7 +83,11 @@ function msPerEvent(run: RunReport, percent: number): number {
 
 /** Where the CPU went, per part and per event processed. */
 export function cpuTable(run: RunReport): string {
-  const rows = [...run.cpu.parts].map(([part, percent]) => [part, `${percent.toFixed(0)}%`, run.processed === 0 ? '—' : msPerEvent(run, percent).toFixed(2)]);
+  const rows = [...run.cpu.parts].map(([part, percent]) => [
+    part,
+    `${percent.toFixed(0)}%`,
+    run.processed === 0 ? '—' : msPerEvent(run, percent).toFixed(2),
+  ]);
   rows.push(['machine, all processes', `${run.cpu.machine.toFixed(0)}% of ${run.cpu.cores * 100}%`, '']);
   return table([`CPU over ${run.cpu.seconds.toFixed(0)} s (% of one core)`, 'busy', 'CPU ms per event'], rows, [0]);
 }
@@ -99,10 +103,14 @@ export function diagnosis(run: RunReport): string {
   const parts = run.cpu.parts;
   const get = (part: string) => parts.get(part) ?? 0;
   const findings: string[] = [];
-  if (get(PARTS.eventLoop) >= SATURATED_THREAD) findings.push(`the runner's event loop is saturated (${get(PARTS.eventLoop).toFixed(0)}% of a core)`);
-  if (get(PARTS.sqlite) >= SATURATED_THREAD) findings.push(`DynamoDB Local's single SQLite thread is saturated (${get(PARTS.sqlite).toFixed(0)}% of a core)`);
+  if (get(PARTS.eventLoop) >= SATURATED_THREAD)
+    findings.push(`the runner's event loop is saturated (${get(PARTS.eventLoop).toFixed(0)}% of a core)`);
+  if (get(PARTS.sqlite) >= SATURATED_THREAD)
+    findings.push(`DynamoDB Local's single SQLite thread is saturated (${get(PARTS.sqlite).toFixed(0)}% of a core)`);
   if (run.cpu.machine >= SATURATED_MACHINE * run.cpu.cores * 100) {
-    findings.push(`the machine's ${run.cpu.cores} cores are saturated (${run.cpu.machine.toFixed(0)}%: runner ${get(PARTS.runner).toFixed(0)}%, DynamoDB Local ${get(PARTS.java).toFixed(0)}%, load generator ${get(PARTS.generator).toFixed(0)}%, other processes ${get(PARTS.others).toFixed(0)}%)`);
+    findings.push(
+      `the machine's ${run.cpu.cores} cores are saturated (${run.cpu.machine.toFixed(0)}%: runner ${get(PARTS.runner).toFixed(0)}%, DynamoDB Local ${get(PARTS.java).toFixed(0)}%, load generator ${get(PARTS.generator).toFixed(0)}%, other processes ${get(PARTS.others).toFixed(0)}%)`,
+    );
   }
   if (run.processed === 0) return '  bottleneck: nothing was processed';
   const ms = (part: string) => msPerEvent(run, get(part));
@@ -124,13 +132,18 @@ function failures(result: autocannon.Result): string {
     .filter(([status]) => !status.startsWith('2'))
     .map(([status, { count }]) => `${status}×${count}`);
   const connection = result.errors - result.timeouts;
-  const parts = [...statuses, ...(result.timeouts > 0 ? [`timeouts×${result.timeouts}`] : []), ...(connection > 0 ? [`connection×${connection}`] : [])];
+  const parts = [
+    ...statuses,
+    ...(result.timeouts > 0 ? [`timeouts×${result.timeouts}`] : []),
+    ...(connection > 0 ? [`connection×${connection}`] : []),
+  ];
   return parts.length === 0 ? '0' : parts.join(' ');
 }
 
 function table(header: readonly string[], rows: readonly string[][], leftAligned: readonly number[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: readonly string[]) => `| ${cells.map((cell, i) => (leftAligned.includes(i) ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, i) => (leftAligned.includes(i) ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (leftAligned.includes(i) ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(header), rule, ...rows.map(line)].join('\n');
 }

@@ -38,7 +38,14 @@ export async function startLoadRunner(startTime: string, cpuProfileDir?: string)
   // Node writes the profile when the runner exits (on stop()); Chrome DevTools opens it.
   const profile = cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'bin/local.ts'], {
-    env: { ...process.env, PORT: '0', WINBACK_DATA_DIR: dataDir, WINBACK_DYNAMODB_PORT: String(dynamoPort), WINBACK_START_TIME: startTime, WINBACK_API_KEY: apiKey },
+    env: {
+      ...process.env,
+      PORT: '0',
+      WINBACK_DATA_DIR: dataDir,
+      WINBACK_DYNAMODB_PORT: String(dynamoPort),
+      WINBACK_START_TIME: startTime,
+      WINBACK_API_KEY: apiKey,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -48,7 +55,10 @@ export async function startLoadRunner(startTime: string, cpuProfileDir?: string)
   const exited = once(child, 'exit');
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the runner did not start in ${START_TIMEOUT_MS / 1000} s:\n${output}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`the runner did not start in ${START_TIMEOUT_MS / 1000} s:\n${output}`)),
+      START_TIMEOUT_MS,
+    );
     const watch = () => {
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (!match) return;

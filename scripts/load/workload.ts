@@ -76,7 +76,10 @@ export class Workload {
       occurredAt: this.pastInstant(),
       churnKind: kind,
       exitReason: this.pick(EXIT_REASONS),
-      contacts: { phone: `+3460${String(n % 10_000_000).padStart(7, '0')}`, ...(this.random() < 0.6 ? { email: `${customerId}@example.com` } : {}) },
+      contacts: {
+        phone: `+3460${String(n % 10_000_000).padStart(7, '0')}`,
+        ...(this.random() < 0.6 ? { email: `${customerId}@example.com` } : {}),
+      },
       consents: { sms: this.random() < 0.85, email: this.random() < 0.5, push: false },
       timezone: this.pick(ZONES),
       locale: 'en',

@@ -77,7 +77,7 @@ export function sha256Hex(value: string): string {
 export function audienceRows(record: CustomerRecord, nowMs: number, policies: PolicyRegistry): AudienceRow[] {
   const journey = record.journeys.at(-1);
   const profile = record.profile;
-  if (!journey || journey.status !== 'active' || journey.arm !== 'treatment' || !profile) return [];
+  if (journey?.status !== 'active' || journey.arm !== 'treatment' || !profile) return [];
   const policy = policies.get(journey.policyId, journey.policyVersion);
   const churnedAtMs = Date.parse(journey.churnedAt);
   if (nowMs >= horizonEndMs(policy, churnedAtMs)) return [];

@@ -1,13 +1,43 @@
 import { DateTime } from 'luxon';
-import type { ConsentChanged, CustomerActive, CustomerChurned, CustomerReturned, MessageEngaged, SurveyAnswered, TaskOutcome, WinbackEvent } from './events.ts';
+import type {
+  ConsentChanged,
+  CustomerActive,
+  CustomerChurned,
+  CustomerReturned,
+  MessageEngaged,
+  SurveyAnswered,
+  TaskOutcome,
+  WinbackEvent,
+} from './events.ts';
 import { accountValue, findOffer, horizonEndMs, teamFor, type Policy } from './policy.ts';
 import type { PolicyRegistry } from './policy-registry.ts';
 import { nextSendInstant, pickSendInstant, isInsideSendWindow } from './send-window.ts';
-import { assign, channelBlock, contactFor, contactHash, ineligibilityReasons, segmentOf, sendWindowFor, usableChannels, type Arm, type ConsentClock, type Reachability, type Segment } from './targeting.ts';
+import {
+  assign,
+  channelBlock,
+  contactFor,
+  contactHash,
+  ineligibilityReasons,
+  segmentOf,
+  sendWindowFor,
+  usableChannels,
+  type Arm,
+  type ConsentClock,
+  type Reachability,
+  type Segment,
+} from './targeting.ts';
 import { isOptOut } from './opt-out.ts';
 import { shortHash, unitHash } from './hash.ts';
 import { taskNotice } from './retention-task.ts';
-import { CHANNELS, DAY_MS, type Channel, type ChurnKind, type EngagementKind, type ExitReason, type TaskOutcomeKind } from './vocabulary.ts';
+import {
+  CHANNELS,
+  DAY_MS,
+  type Channel,
+  type ChurnKind,
+  type EngagementKind,
+  type ExitReason,
+  type TaskOutcomeKind,
+} from './vocabulary.ts';
 
 /**
  * The customer aggregate: everything Winback knows about one customer, stored as one record
@@ -103,7 +133,20 @@ export interface Profile extends Reachability {
   attributes?: Record<string, string | number | boolean>;
 }
 
-export type Decision = 'received' | 'planned' | 'ineligible' | 'escalated' | 'sent' | 'withheld' | 'skipped' | 'deferred' | 'cancelled' | 'switched' | 'suppressed' | 'failed' | 'recorded';
+export type Decision =
+  | 'received'
+  | 'planned'
+  | 'ineligible'
+  | 'escalated'
+  | 'sent'
+  | 'withheld'
+  | 'skipped'
+  | 'deferred'
+  | 'cancelled'
+  | 'switched'
+  | 'suppressed'
+  | 'failed'
+  | 'recorded';
 
 /** One line of the decision log: what was decided, when, and why. Never personal data. */
 export interface DecisionEntry {
@@ -193,8 +236,20 @@ export function timerNameFor(customerId: string, touchId: string, deferrals: num
 export const lapseEventId = (timerName: string) => `lapse:${timerName}`;
 
 /** A touch as every plan makes it: planned, due at `dueAtMs`, with its first timer's name and nothing tried yet. */
-function plannedTouch(record: CustomerRecord, fields: Pick<Touch, 'touchId' | 'index' | 'angle' | 'offerId' | 'channel'>, dueAtMs: number): Touch {
-  return { ...fields, dueAt: iso(dueAtMs), timerName: timerNameFor(record.customerId, fields.touchId, 0), status: 'planned', deferrals: 0, attempts: 0, engagement: {} };
+function plannedTouch(
+  record: CustomerRecord,
+  fields: Pick<Touch, 'touchId' | 'index' | 'angle' | 'offerId' | 'channel'>,
+  dueAtMs: number,
+): Touch {
+  return {
+    ...fields,
+    dueAt: iso(dueAtMs),
+    timerName: timerNameFor(record.customerId, fields.touchId, 0),
+    status: 'planned',
+    deferrals: 0,
+    attempts: 0,
+    engagement: {},
+  };
 }
 
 function timerFor(record: CustomerRecord, touch: Touch): TimerSpec {
@@ -278,7 +333,16 @@ export function applyLapse(current: CustomerRecord, due: LapseDue, nowMs: number
   return { record, effects };
 }
 
-const emptyProfile = (): Profile => ({ contacts: {}, consents: { sms: false, email: false, push: false }, timezone: 'UTC', locale: 'en', accountType: 'consumer', monthlyRevenue: 0, tenureMonths: 0, priorChurns: 0 });
+const emptyProfile = (): Profile => ({
+  contacts: {},
+  consents: { sms: false, email: false, push: false },
+  timezone: 'UTC',
+  locale: 'en',
+  accountType: 'consumer',
+  monthlyRevenue: 0,
+  tenureMonths: 0,
+  priorChurns: 0,
+});
 
 /** Consents an event carries, except where a later `consent.changed` already set the channel: the newer choice wins. */
 function takeConsents(record: CustomerRecord, profile: Profile, consents: Partial<Record<Channel, boolean>>, occurredAt: string): void {
@@ -295,9 +359,25 @@ function takeConsents(record: CustomerRecord, profile: Profile, consents: Partia
 /** What a churn or an activity says about the customer; fields it does not carry stay as they were. */
 function updateProfile(record: CustomerRecord, event: CustomerChurned | CustomerActive, replaceContacts: boolean): Profile {
   const before = record.profile ?? emptyProfile();
-  const profile: Profile = { ...before, contacts: replaceContacts ? { ...event.contacts } : { ...before.contacts, ...event.contacts }, consents: { ...before.consents } };
+  const profile: Profile = {
+    ...before,
+    contacts: replaceContacts ? { ...event.contacts } : { ...before.contacts, ...event.contacts },
+    consents: { ...before.consents },
+  };
   takeConsents(record, profile, event.consents ?? {}, event.occurredAt);
-  const fields = ['timezone', 'locale', 'accountType', 'monthlyRevenue', 'tenureMonths', 'priorChurns', 'market', 'brand', 'accountNumber', 'company', 'attributes'] as const;
+  const fields = [
+    'timezone',
+    'locale',
+    'accountType',
+    'monthlyRevenue',
+    'tenureMonths',
+    'priorChurns',
+    'market',
+    'brand',
+    'accountNumber',
+    'company',
+    'attributes',
+  ] as const;
   for (const field of fields) if (event[field] !== undefined) Object.assign(profile, { [field]: event[field] });
   // A suppression stays: it sticks to its contact (its hash says which), so a new address or number lifts it.
   record.profile = profile;
@@ -307,7 +387,13 @@ function updateProfile(record: CustomerRecord, event: CustomerChurned | Customer
 function onChurned(record: CustomerRecord, event: CustomerChurned, nowMs: number, policies: PolicyRegistry, effects: Effects): void {
   // A churn states the whole profile: contacts it leaves out are no longer valid.
   updateProfile(record, event, true);
-  startJourney(record, { eventId: event.eventId, churnKind: event.churnKind, exitReason: event.exitReason, occurredAt: event.occurredAt }, nowMs, policies, effects);
+  startJourney(
+    record,
+    { eventId: event.eventId, churnKind: event.churnKind, exitReason: event.exitReason, occurredAt: event.occurredAt },
+    nowMs,
+    policies,
+    effects,
+  );
 }
 
 interface ChurnFacts {
@@ -324,7 +410,13 @@ function startJourney(record: CustomerRecord, churn: ChurnFacts, nowMs: number, 
   const running = activeJourney(record);
   const stillOpen = running && nowMs < horizonEndMs(policies.get(running.policyId, running.policyVersion), ms(running.churnedAt));
   if (running && stillOpen) {
-    log(record, { at: iso(nowMs), decision: 'recorded', reason: 'already_in_active_journey', eventId: churn.eventId, journeyId: running.journeyId });
+    log(record, {
+      at: iso(nowMs),
+      decision: 'recorded',
+      reason: 'already_in_active_journey',
+      eventId: churn.eventId,
+      journeyId: running.journeyId,
+    });
     return;
   }
   const policy = policies.forChurn({ churnKind: churn.churnKind, market: profile.market, brand: profile.brand });
@@ -406,10 +498,22 @@ function startJourney(record: CustomerRecord, churn: ChurnFacts, nowMs: number, 
   }
   policy.touches.forEach((rule, index) => {
     const touchId = `${journeyId}-${index + 1}`;
-    const offer = findOffer(policy, { angle: rule.angle, exitReason: churn.exitReason, tier: segment.tier, variant, monthlyRevenue: profile.monthlyRevenue })!;
+    const offer = findOffer(policy, {
+      angle: rule.angle,
+      exitReason: churn.exitReason,
+      tier: segment.tier,
+      variant,
+      monthlyRevenue: profile.monthlyRevenue,
+    })!;
     const windowStart = Math.max(churnedAtMs + rule.dayFrom * DAY_MS, nowMs + MIN_LEAD_MS);
     const windowEnd = churnedAtMs + (rule.dayTo + 1) * DAY_MS;
-    const dueAtMs = pickSendInstant(windowStart, windowEnd, profile.timezone, sendWindow, unitHash('plan', record.customerId, String(index)));
+    const dueAtMs = pickSendInstant(
+      windowStart,
+      windowEnd,
+      profile.timezone,
+      sendWindow,
+      unitHash('plan', record.customerId, String(index)),
+    );
     const planned = plannedTouch(record, { touchId, index, angle: rule.angle, offerId: offer.id, channel }, dueAtMs ?? windowEnd);
     const touch: Touch = dueAtMs === undefined ? { ...planned, status: 'skipped', reason: 'window_passed' } : planned;
     journey.touches.push(touch);
@@ -427,13 +531,31 @@ function planTaskNotice(record: CustomerRecord, journey: Journey, dueAtMs: numbe
   const task = journey.task!;
   const number = journey.touches.filter((t) => t.channel === 'task').length + 1;
   const touchId = `${journey.journeyId}-t${number}`;
-  const touch = plannedTouch(record, { touchId, index: number - 1, angle: 'retention_task', offerId: task.taskId, channel: 'task' }, dueAtMs);
+  const touch = plannedTouch(
+    record,
+    { touchId, index: number - 1, angle: 'retention_task', offerId: task.taskId, channel: 'task' },
+    dueAtMs,
+  );
   journey.touches.push(touch);
   effects.schedule.push(timerFor(record, touch));
-  log(record, { at: iso(nowMs), decision: 'planned', reason: `task:${task.team}@${touch.dueAt}`, journeyId: journey.journeyId, touchId, channel: 'task' });
+  log(record, {
+    at: iso(nowMs),
+    decision: 'planned',
+    reason: `task:${task.team}@${touch.dueAt}`,
+    journeyId: journey.journeyId,
+    touchId,
+    channel: 'task',
+  });
 }
 
-function cancelPending(record: CustomerRecord, journey: Journey, reason: string, at: string, effects: Effects, channel?: TouchChannel): void {
+function cancelPending(
+  record: CustomerRecord,
+  journey: Journey,
+  reason: string,
+  at: string,
+  effects: Effects,
+  channel?: TouchChannel,
+): void {
   for (const touch of journey.touches) {
     if (!isPending(touch) || (channel && touch.channel !== channel)) continue;
     touch.status = 'cancelled';
@@ -455,7 +577,15 @@ function onReturned(record: CustomerRecord, event: CustomerReturned, policies: P
 }
 
 /** The customer is back (a return, activity after a lapse, a task retained): the journey ends and its pending touches are cancelled. */
-function markReturned(record: CustomerRecord, journey: Journey, returnedAtMs: number, eventId: string, policies: PolicyRegistry, effects: Effects, revenue?: number): void {
+function markReturned(
+  record: CustomerRecord,
+  journey: Journey,
+  returnedAtMs: number,
+  eventId: string,
+  policies: PolicyRegistry,
+  effects: Effects,
+  revenue?: number,
+): void {
   if (!record.lastReturnedAt || ms(record.lastReturnedAt) < returnedAtMs) record.lastReturnedAt = iso(returnedAtMs);
   const policy = policies.get(journey.policyId, journey.policyVersion);
   const withinWindow = returnedAtMs - ms(journey.churnedAt) <= policy.conversionWindowDays * DAY_MS;
@@ -476,7 +606,8 @@ function onActive(record: CustomerRecord, event: CustomerActive, nowMs: number, 
   const activeAtMs = ms(event.occurredAt);
   const profile = updateProfile(record, event, false);
   const journey = activeJourney(record);
-  if (journey?.churnKind === 'lapse' && activeAtMs > ms(journey.churnedAt)) markReturned(record, journey, activeAtMs, event.eventId, policies, effects);
+  if (journey?.churnKind === 'lapse' && activeAtMs > ms(journey.churnedAt))
+    markReturned(record, journey, activeAtMs, event.eventId, policies, effects);
 
   const policy = policies.forChurn({ churnKind: 'lapse', market: profile.market, brand: profile.brand });
   if (!policy?.lapse) {
@@ -492,7 +623,12 @@ function onActive(record: CustomerRecord, event: CustomerActive, nowMs: number, 
   const timerName = `wb-${shortHash(record.customerId)}-lapse-${shortHash(event.eventId, 8)}`;
   const dueAt = iso(Math.max(activeAtMs + policy.lapse.afterDays * DAY_MS, nowMs + MIN_LEAD_MS));
   record.lapse = { lastActiveAt: event.occurredAt, dueAt, timerName };
-  effects.schedule.push({ name: timerName, dueAt, timezone: profile.timezone, payload: { kind: 'lapse', customerId: record.customerId, timerName } });
+  effects.schedule.push({
+    name: timerName,
+    dueAt,
+    timezone: profile.timezone,
+    payload: { kind: 'lapse', customerId: record.customerId, timerName },
+  });
   log(record, { at: event.occurredAt, decision: 'planned', reason: `lapse_check@${dueAt}`, eventId: event.eventId });
 }
 
@@ -509,12 +645,29 @@ function onTaskOutcome(record: CustomerRecord, event: TaskOutcome, nowMs: number
     return;
   }
   if (!isTaskOpen(task)) {
-    log(record, { at: event.occurredAt, decision: 'recorded', reason: `task_already_${task.status}`, eventId: event.eventId, journeyId: journey.journeyId });
+    log(record, {
+      at: event.occurredAt,
+      decision: 'recorded',
+      reason: `task_already_${task.status}`,
+      eventId: event.eventId,
+      journeyId: journey.journeyId,
+    });
     return;
   }
-  task.outcomes.push({ outcome: event.outcome, at: event.occurredAt, ...(event.followUpAt ? { followUpAt: event.followUpAt } : {}), ...(event.reason ? { reason: event.reason } : {}) });
+  task.outcomes.push({
+    outcome: event.outcome,
+    at: event.occurredAt,
+    ...(event.followUpAt ? { followUpAt: event.followUpAt } : {}),
+    ...(event.reason ? { reason: event.reason } : {}),
+  });
   if (event.reason) task.reason = event.reason;
-  log(record, { at: event.occurredAt, decision: 'recorded', reason: `task:${event.outcome}`, eventId: event.eventId, journeyId: journey.journeyId });
+  log(record, {
+    at: event.occurredAt,
+    decision: 'recorded',
+    reason: `task:${event.outcome}`,
+    eventId: event.eventId,
+    journeyId: journey.journeyId,
+  });
   cancelPending(record, journey, `task_${event.outcome}`, event.occurredAt, effects, 'task');
   switch (event.outcome) {
     case 'retained':
@@ -535,14 +688,28 @@ function onTaskOutcome(record: CustomerRecord, event: TaskOutcome, nowMs: number
 }
 
 function onConsentChanged(record: CustomerRecord, event: ConsentChanged, policies: PolicyRegistry, effects: Effects): void {
-  setConsent(record, event.channel, event.granted, { at: event.occurredAt, eventId: event.eventId, reason: event.granted ? 'consent_granted' : 'consent_revoked' }, policies, effects);
+  setConsent(
+    record,
+    event.channel,
+    event.granted,
+    { at: event.occurredAt, eventId: event.eventId, reason: event.granted ? 'consent_granted' : 'consent_revoked' },
+    policies,
+    effects,
+  );
 }
 
 /**
  * The one way a consent changes (an event, an opt-out reply): an older change never overrides a
  * newer one, and a withdrawal moves or cancels the channel's pending touches.
  */
-function setConsent(record: CustomerRecord, channel: Channel, granted: boolean, change: { at: string; eventId: string; reason: string; journeyId?: string; touchId?: string }, policies: PolicyRegistry, effects: Effects): void {
+function setConsent(
+  record: CustomerRecord,
+  channel: Channel,
+  granted: boolean,
+  change: { at: string; eventId: string; reason: string; journeyId?: string; touchId?: string },
+  policies: PolicyRegistry,
+  effects: Effects,
+): void {
   const { at, eventId, reason } = change;
   const where = { ...(change.journeyId ? { journeyId: change.journeyId } : {}), ...(change.touchId ? { touchId: change.touchId } : {}) };
   const setAt = record.consentSetAt[channel];
@@ -553,7 +720,16 @@ function setConsent(record: CustomerRecord, channel: Channel, granted: boolean, 
   record.consentSetAt[channel] = at;
   if (!record.profile) {
     // Consent before any churn event: remember it for when the churn arrives.
-    record.profile = { contacts: {}, consents: { sms: false, email: false, push: false }, timezone: 'UTC', locale: 'en', accountType: 'consumer', monthlyRevenue: 0, tenureMonths: 0, priorChurns: 0 };
+    record.profile = {
+      contacts: {},
+      consents: { sms: false, email: false, push: false },
+      timezone: 'UTC',
+      locale: 'en',
+      accountType: 'consumer',
+      monthlyRevenue: 0,
+      tenureMonths: 0,
+      priorChurns: 0,
+    };
   }
   record.profile.consents[channel] = granted;
   log(record, { at, decision: 'recorded', reason, eventId, channel, ...where });
@@ -564,7 +740,14 @@ function setConsent(record: CustomerRecord, channel: Channel, granted: boolean, 
  * A channel can no longer be used (consent revoked, opt-out reply, bounce, complaint): the
  * pending touches on it move to the next usable channel, or are cancelled with their timers.
  */
-function channelLost(record: CustomerRecord, channel: Channel, reason: string, at: string, policies: PolicyRegistry, effects: Effects): void {
+function channelLost(
+  record: CustomerRecord,
+  channel: Channel,
+  reason: string,
+  at: string,
+  policies: PolicyRegistry,
+  effects: Effects,
+): void {
   const journey = activeJourney(record);
   if (!journey || !record.profile) return;
   const policy = policies.get(journey.policyId, journey.policyVersion);
@@ -575,38 +758,86 @@ function channelLost(record: CustomerRecord, channel: Channel, reason: string, a
   }
   for (const touch of journey.touches.filter((t) => isPending(t) && t.channel === channel)) {
     touch.channel = fallback;
-    log(record, { at, decision: 'switched', reason: `${reason}:${channel}->${fallback}`, journeyId: journey.journeyId, touchId: touch.touchId, channel: fallback });
+    log(record, {
+      at,
+      decision: 'switched',
+      reason: `${reason}:${channel}->${fallback}`,
+      journeyId: journey.journeyId,
+      touchId: touch.touchId,
+      channel: fallback,
+    });
   }
 }
 
 function onEngaged(record: CustomerRecord, event: MessageEngaged, policies: PolicyRegistry, effects: Effects): void {
   const found = findTouch(record, event.touchId);
   if (!found) {
-    log(record, { at: event.occurredAt, decision: 'recorded', reason: 'engagement_for_unknown_touch', eventId: event.eventId, touchId: event.touchId });
+    log(record, {
+      at: event.occurredAt,
+      decision: 'recorded',
+      reason: 'engagement_for_unknown_touch',
+      eventId: event.eventId,
+      touchId: event.touchId,
+    });
     return;
   }
   const { journey, touch } = found;
   const channel = touch.channel;
   // A task notice went to a team, not to the customer: its delivery says nothing about them.
   if (channel === 'task') {
-    log(record, { at: event.occurredAt, decision: 'recorded', reason: 'engagement_for_task_notice', eventId: event.eventId, journeyId: journey.journeyId, touchId: event.touchId });
+    log(record, {
+      at: event.occurredAt,
+      decision: 'recorded',
+      reason: 'engagement_for_task_notice',
+      eventId: event.eventId,
+      journeyId: journey.journeyId,
+      touchId: event.touchId,
+    });
     return;
   }
   const firstClick = event.kind === 'clicked' && touch.engagement.clicked === undefined;
   touch.engagement[event.kind] ??= event.occurredAt;
   if (firstClick) planClickFollowUp(record, journey, channel, ms(event.occurredAt), policies, effects);
-  log(record, { at: event.occurredAt, decision: 'recorded', reason: `engagement:${event.kind}`, eventId: event.eventId, journeyId: journey.journeyId, touchId: event.touchId });
+  log(record, {
+    at: event.occurredAt,
+    decision: 'recorded',
+    reason: `engagement:${event.kind}`,
+    eventId: event.eventId,
+    journeyId: journey.journeyId,
+    touchId: event.touchId,
+  });
   const profile = record.profile;
   const contact = profile ? contactFor(profile, channel) : undefined;
   if (!profile || contact === undefined) return;
   if (event.kind === 'bounced' || event.kind === 'complained') {
     // A hard bounce or a complaint ends this contact on this channel, whatever the consent says.
     profile.suppressed = { ...profile.suppressed, [channel]: { reason: event.kind, at: event.occurredAt, contact: contactHash(contact) } };
-    log(record, { at: event.occurredAt, decision: 'suppressed', reason: event.kind, eventId: event.eventId, journeyId: journey.journeyId, touchId: touch.touchId, channel });
+    log(record, {
+      at: event.occurredAt,
+      decision: 'suppressed',
+      reason: event.kind,
+      eventId: event.eventId,
+      journeyId: journey.journeyId,
+      touchId: touch.touchId,
+      channel,
+    });
     channelLost(record, channel, `suppressed_${event.kind}`, event.occurredAt, policies, effects);
   } else if (event.kind === 'replied' && event.text !== undefined && isOptOut(event.text)) {
     // "STOP" is a withdrawal of consent: recorded as such (the text itself is never stored).
-    setConsent(record, channel, false, { at: event.occurredAt, eventId: event.eventId, reason: 'consent_revoked_by_reply', journeyId: journey.journeyId, touchId: touch.touchId }, policies, effects);
+    setConsent(
+      record,
+      channel,
+      false,
+      {
+        at: event.occurredAt,
+        eventId: event.eventId,
+        reason: 'consent_revoked_by_reply',
+        journeyId: journey.journeyId,
+        touchId: touch.touchId,
+      },
+      policies,
+      effects,
+    );
   }
 }
 
@@ -615,33 +846,66 @@ function onEngaged(record: CustomerRecord, event: MessageEngaged, policies: Poli
  * `afterDays` later, on the clicked channel if still usable, inside the send window and before
  * the horizon. At most one per journey; the frequency caps still decide at send time.
  */
-function planClickFollowUp(record: CustomerRecord, journey: Journey, clickedChannel: Channel, clickedAtMs: number, policies: PolicyRegistry, effects: Effects): void {
+function planClickFollowUp(
+  record: CustomerRecord,
+  journey: Journey,
+  clickedChannel: Channel,
+  clickedAtMs: number,
+  policies: PolicyRegistry,
+  effects: Effects,
+): void {
   const policy = policies.get(journey.policyId, journey.policyVersion);
   const rule = policy.clickFollowUp;
   const profile = record.profile;
   const touchId = `${journey.journeyId}-f1`;
   if (!rule || !profile || journey.status !== 'active' || journey.touches.some((t) => t.touchId === touchId)) return;
   const clock = consentClock(record, journey.churnedAt, clickedAtMs);
-  const channel = channelBlock(profile, clickedChannel, policy, clock) === undefined ? clickedChannel : usableChannels(profile, policy, clock)[0];
+  const channel =
+    channelBlock(profile, clickedChannel, policy, clock) === undefined ? clickedChannel : usableChannels(profile, policy, clock)[0];
   const sendWindow = sendWindowFor(policy, profile.market);
   if (!channel || !sendWindow) return;
-  const dueAtMs = nextSendInstant(clickedAtMs + rule.afterDays * DAY_MS, horizonEndMs(policy, ms(journey.churnedAt)), profile.timezone, sendWindow, unitHash('follow-up', record.customerId, touchId));
+  const dueAtMs = nextSendInstant(
+    clickedAtMs + rule.afterDays * DAY_MS,
+    horizonEndMs(policy, ms(journey.churnedAt)),
+    profile.timezone,
+    sendWindow,
+    unitHash('follow-up', record.customerId, touchId),
+  );
   const at = iso(clickedAtMs);
   if (dueAtMs === undefined) {
     log(record, { at, decision: 'skipped', reason: 'follow_up_after_horizon', journeyId: journey.journeyId, touchId });
     return;
   }
-  const offer = findOffer(policy, { angle: rule.angle, exitReason: journey.exitReason, tier: journey.segment.tier, variant: journey.variant, monthlyRevenue: journey.monthlyRevenue })!;
+  const offer = findOffer(policy, {
+    angle: rule.angle,
+    exitReason: journey.exitReason,
+    tier: journey.segment.tier,
+    variant: journey.variant,
+    monthlyRevenue: journey.monthlyRevenue,
+  })!;
   const touch = plannedTouch(record, { touchId, index: policy.touches.length, angle: rule.angle, offerId: offer.id, channel }, dueAtMs);
   journey.touches.push(touch);
   effects.schedule.push(timerFor(record, touch));
-  log(record, { at, decision: 'planned', reason: `follow_up_after_click:${offer.id}@${touch.dueAt}`, journeyId: journey.journeyId, touchId, channel });
+  log(record, {
+    at,
+    decision: 'planned',
+    reason: `follow_up_after_click:${offer.id}@${touch.dueAt}`,
+    journeyId: journey.journeyId,
+    touchId,
+    channel,
+  });
 }
 
 function onSurvey(record: CustomerRecord, event: SurveyAnswered): void {
   const journey = record.journeys.findLast((j) => j.returnedAt !== undefined) ?? record.journeys.at(-1);
   if (journey) journey.npsScore = event.score;
-  log(record, { at: event.occurredAt, decision: 'recorded', reason: `nps:${event.score}`, eventId: event.eventId, ...(journey ? { journeyId: journey.journeyId } : {}) });
+  log(record, {
+    at: event.occurredAt,
+    decision: 'recorded',
+    reason: `nps:${event.score}`,
+    eventId: event.eventId,
+    ...(journey ? { journeyId: journey.journeyId } : {}),
+  });
 }
 
 /**
@@ -685,11 +949,16 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
   const policy = policies.get(journey.policyId, journey.policyVersion);
   if (touch.channel === 'task') return decideTaskNotice(record, profile, journey, touch, policy);
   // Touches past the policy's list are click follow-ups: open from the quiet days to the horizon.
-  const rule = policy.touches[touch.index] ?? (policy.clickFollowUp ? { dayFrom: policy.quietDays, dayTo: policy.horizonDays, angle: policy.clickFollowUp.angle, onlyIfNotReturned: true } : undefined);
+  const rule =
+    policy.touches[touch.index] ??
+    (policy.clickFollowUp
+      ? { dayFrom: policy.quietDays, dayTo: policy.horizonDays, angle: policy.clickFollowUp.angle, onlyIfNotReturned: true }
+      : undefined);
   if (!rule) return { kind: 'skip', reason: 'touch_not_in_policy' };
 
   if (journey.status !== 'active') return { kind: 'skip', reason: 'customer_returned' };
-  if (rule.onlyIfNotReturned && record.lastReturnedAt && ms(record.lastReturnedAt) >= ms(journey.churnedAt)) return { kind: 'skip', reason: 'customer_returned' };
+  if (rule.onlyIfNotReturned && record.lastReturnedAt && ms(record.lastReturnedAt) >= ms(journey.churnedAt))
+    return { kind: 'skip', reason: 'customer_returned' };
   const churnedAtMs = ms(journey.churnedAt);
   const touchWindowStart = churnedAtMs + rule.dayFrom * DAY_MS;
   const touchWindowEnd = Math.min(churnedAtMs + (rule.dayTo + 1) * DAY_MS, horizonEndMs(policy, churnedAtMs));
@@ -708,7 +977,13 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
 
   const seed = unitHash('defer', record.customerId, touch.touchId, String(touch.deferrals));
   const deferUntil = (fromMs: number, reason: string): SendDecision => {
-    const dueAtMs = nextSendInstant(Math.max(fromMs, nowMs + MIN_LEAD_MS, touchWindowStart), touchWindowEnd, profile.timezone, sendWindow, seed);
+    const dueAtMs = nextSendInstant(
+      Math.max(fromMs, nowMs + MIN_LEAD_MS, touchWindowStart),
+      touchWindowEnd,
+      profile.timezone,
+      sendWindow,
+      seed,
+    );
     return dueAtMs === undefined ? { kind: 'skip', reason: `${reason}_until_window_end` } : { kind: 'defer', dueAtMs, reason };
   };
   // A timer fired early (a mis-formatted schedule, a clock skew) must not break the quiet days.
@@ -727,7 +1002,15 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
   }
 
   if (journey.arm === 'control') return { kind: 'withhold', channel };
-  const offer = policy.offers.find((o) => o.id === touch.offerId) ?? findOffer(policy, { angle: touch.angle, exitReason: journey.exitReason, tier: journey.segment.tier, variant: journey.variant, monthlyRevenue: journey.monthlyRevenue })!;
+  const offer =
+    policy.offers.find((o) => o.id === touch.offerId) ??
+    findOffer(policy, {
+      angle: touch.angle,
+      exitReason: journey.exitReason,
+      tier: journey.segment.tier,
+      variant: journey.variant,
+      monthlyRevenue: journey.monthlyRevenue,
+    })!;
   const body = offer.text.replaceAll('{brand}', policy.brand);
   return {
     kind: 'send',
@@ -754,7 +1037,20 @@ function decideTaskNotice(record: CustomerRecord, profile: Profile, journey: Jou
   if (!task || !isTaskOpen(task)) return { kind: 'skip', reason: 'task_closed' };
   if (journey.status !== 'active') return { kind: 'skip', reason: 'customer_returned' };
   const { subject, text } = taskNotice({ customerId: record.customerId, profile, journey, task, currency: policy.currency });
-  return { kind: 'send', message: { channel: 'task', to: task.team, customerId: record.customerId, touchId: touch.touchId, subject, text, variant: journey.variant, locale: profile.locale, timezone: profile.timezone } };
+  return {
+    kind: 'send',
+    message: {
+      channel: 'task',
+      to: task.team,
+      customerId: record.customerId,
+      touchId: touch.touchId,
+      subject,
+      text,
+      variant: journey.variant,
+      locale: profile.locale,
+      timezone: profile.timezone,
+    },
+  };
 }
 
 /** Applies the outcome of a send decision (or of the send itself) to a copy of the record. */
@@ -829,7 +1125,10 @@ export function applySendOutcome(current: CustomerRecord, touchId: string, outco
 
 /** Every timer still pending for this customer (to cancel on erasure). */
 export function pendingTimers(record: CustomerRecord): string[] {
-  return [...record.journeys.flatMap((j) => j.touches.filter(isPending).map((t) => t.timerName)), ...(record.lapse ? [record.lapse.timerName] : [])];
+  return [
+    ...record.journeys.flatMap((j) => j.touches.filter(isPending).map((t) => t.timerName)),
+    ...(record.lapse ? [record.lapse.timerName] : []),
+  ];
 }
 
 /** Formats an instant as ISO 8601 with the customer's local offset, e.g. 2026-03-02T14:05:00.000+01:00. */

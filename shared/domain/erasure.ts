@@ -7,7 +7,9 @@ export interface ErasedJourney extends Omit<Journey, 'touches' | 'churnEventId'>
   /** Keyed hash of the churn event id: upstream systems sometimes build event ids from phone numbers. */
   churnEventHash: string;
   erasedAt: string;
-  touches: Array<Pick<Journey['touches'][number], 'touchId' | 'index' | 'channel' | 'status' | 'offerId' | 'sentAt' | 'cost' | 'engagement'>>;
+  touches: Array<
+    Pick<Journey['touches'][number], 'touchId' | 'index' | 'channel' | 'status' | 'offerId' | 'sentAt' | 'cost' | 'engagement'>
+  >;
 }
 
 /** The facts KPIs still need after an erasure request, with nothing that identifies the person. */

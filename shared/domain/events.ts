@@ -47,7 +47,9 @@ export const MAX_ATTRIBUTES = 50;
  * DynamoDB refuses an empty map key, and its marshaller a map with a `constructor` key (it takes
  * it for a class instance): both were 500s.
  */
-const AttributeName = Text.min(1).max(64).refine((name) => name !== 'constructor', 'constructor is a reserved name');
+const AttributeName = Text.min(1)
+  .max(64)
+  .refine((name) => name !== 'constructor', 'constructor is a reserved name');
 
 /**
  * Checked before the entries: a body of 100,000 bad attributes would otherwise cost seconds and
@@ -57,8 +59,10 @@ const AttributeName = Text.min(1).max(64).refine((name) => name !== 'constructor
 const Attributes = z.preprocess(
   (input, ctx) => {
     if (typeof input !== 'object' || input === null) return input;
-    if (Object.keys(input).length > MAX_ATTRIBUTES) ctx.issues.push({ code: 'custom', input, message: `must hold at most ${MAX_ATTRIBUTES} attributes` });
-    else if (Object.hasOwn(input, '__proto__')) ctx.issues.push({ code: 'custom', input, path: ['__proto__'], message: '__proto__ is a reserved name' });
+    if (Object.keys(input).length > MAX_ATTRIBUTES)
+      ctx.issues.push({ code: 'custom', input, message: `must hold at most ${MAX_ATTRIBUTES} attributes` });
+    else if (Object.hasOwn(input, '__proto__'))
+      ctx.issues.push({ code: 'custom', input, path: ['__proto__'], message: '__proto__ is a reserved name' });
     return input;
   },
   z.record(AttributeName, z.union([Text.max(1024), AttributeNumber, z.boolean()])),
@@ -178,13 +182,23 @@ export const TaskOutcome = z
     reason: ExitReason.optional(),
   })
   .superRefine((event, ctx) => {
-    if (event.outcome === 'follow_up' && event.followUpAt === undefined) ctx.addIssue({ code: 'custom', path: ['followUpAt'], message: 'is required for a follow_up outcome' });
-    if (event.outcome !== 'follow_up' && event.followUpAt !== undefined) ctx.addIssue({ code: 'custom', path: ['followUpAt'], message: 'is only for a follow_up outcome' });
+    if (event.outcome === 'follow_up' && event.followUpAt === undefined)
+      ctx.addIssue({ code: 'custom', path: ['followUpAt'], message: 'is required for a follow_up outcome' });
+    if (event.outcome !== 'follow_up' && event.followUpAt !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['followUpAt'], message: 'is only for a follow_up outcome' });
   });
 
 const Envelope = z.object(envelope);
 
-export const WinbackEvent = z.discriminatedUnion('type', [CustomerChurned, CustomerReturned, ConsentChanged, MessageEngaged, SurveyAnswered, CustomerActive, TaskOutcome]);
+export const WinbackEvent = z.discriminatedUnion('type', [
+  CustomerChurned,
+  CustomerReturned,
+  ConsentChanged,
+  MessageEngaged,
+  SurveyAnswered,
+  CustomerActive,
+  TaskOutcome,
+]);
 
 export type CustomerChurned = z.infer<typeof CustomerChurned>;
 export type CustomerReturned = z.infer<typeof CustomerReturned>;

@@ -2,7 +2,20 @@
  * Opt-out keywords carriers and regulators expect an SMS program to honour (CTIA, and the French
  * ARRET / STOP), matched as the whole message, case and punctuation aside.
  */
-export const OPT_OUT_KEYWORDS = ['STOP', 'STOPALL', 'ARRET', 'CANCEL', 'END', 'OPT-OUT', 'OPTOUT', 'QUIT', 'REMOVE', 'TD', 'UNSUBSCRIBE', 'REVOKE'] as const;
+export const OPT_OUT_KEYWORDS = [
+  'STOP',
+  'STOPALL',
+  'ARRET',
+  'CANCEL',
+  'END',
+  'OPT-OUT',
+  'OPTOUT',
+  'QUIT',
+  'REMOVE',
+  'TD',
+  'UNSUBSCRIBE',
+  'REVOKE',
+] as const;
 
 /** Plain-language refusals: "stop texting me", "please don't message me again", "remove me from your list". */
 const PLAIN_LANGUAGE = [
@@ -20,10 +33,7 @@ const PLAIN_LANGUAGE = [
  * law, a wrong one only loses a message.
  */
 export function isOptOut(text: string): boolean {
-  const folded = text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .trim();
+  const folded = text.normalize('NFKD').replace(/\p{M}/gu, '').trim();
   const keyword = folded.toUpperCase().replace(/[^A-Z-]/g, '');
   if ((OPT_OUT_KEYWORDS as readonly string[]).includes(keyword)) return true;
   const sentence = folded.toLowerCase().replace(/[’`]/g, "'");

@@ -44,7 +44,9 @@ export class PolicyRegistry {
       this.byKey.set(key, policy);
     }
     this.current = policies.filter((policy) => policies.find((p) => p.id === policy.id) === policy);
-    this.routedTeams = [...new Set([...this.byKey.values()].flatMap((policy) => policy.escalation?.routes.map((route) => route.team) ?? []))].sort();
+    this.routedTeams = [
+      ...new Set([...this.byKey.values()].flatMap((policy) => policy.escalation?.routes.map((route) => route.team) ?? [])),
+    ].sort();
   }
 
   private static key(id: string, version: string): string {
@@ -84,7 +86,11 @@ export const EMBEDDED_POLICIES = { current: [telecomPortOut, subscription], reti
  */
 export function deploymentPolicies(operatorPolicies: readonly Policy[]): PolicyRegistry {
   const embedded = [...EMBEDDED_POLICIES.current, ...EMBEDDED_POLICIES.retired].map(parsePolicy);
-  if (operatorPolicies.length === 0) return new PolicyRegistry(embedded.slice(0, EMBEDDED_POLICIES.current.length), embedded.slice(EMBEDDED_POLICIES.current.length));
+  if (operatorPolicies.length === 0)
+    return new PolicyRegistry(embedded.slice(0, EMBEDDED_POLICIES.current.length), embedded.slice(EMBEDDED_POLICIES.current.length));
   const listed = (policy: Policy) => operatorPolicies.some((p) => p.id === policy.id && p.version === policy.version);
-  return new PolicyRegistry(operatorPolicies, embedded.filter((policy) => !listed(policy)));
+  return new PolicyRegistry(
+    operatorPolicies,
+    embedded.filter((policy) => !listed(policy)),
+  );
 }

@@ -116,7 +116,9 @@ export const PolicySchema = z
      * Which churns this policy plans, beyond their kind: the markets (`US` also takes `US-FL`) and
      * brands it is for; absent = all. New journeys take the first policy that matches.
      */
-    appliesTo: z.object({ markets: z.array(Market).min(1).optional(), brands: z.array(z.string().min(1).max(64)).min(1).optional() }).default({}),
+    appliesTo: z
+      .object({ markets: z.array(Market).min(1).optional(), brands: z.array(z.string().min(1).max(64)).min(1).optional() })
+      .default({}),
     /** Lapse detection: a customer with no `customer.active` event for this many days churns with kind `lapse`. */
     lapse: z.object({ afterDays: z.number().int().positive().max(730) }).optional(),
     /** Nothing is sent after this day. */
@@ -188,7 +190,9 @@ export const PolicySchema = z
      * policy order, within the cap: list the richest first and end each angle with one that
      * costs nothing.
      */
-    offerCap: z.object({ maxShareOfValue: z.number().positive().max(1), valueMonths: z.number().int().positive().max(60).default(12) }).optional(),
+    offerCap: z
+      .object({ maxShareOfValue: z.number().positive().max(1), valueMonths: z.number().int().positive().max(60).default(12) })
+      .optional(),
     escalation: Escalation.optional(),
     offers: z.array(Offer).min(1),
   })
@@ -197,7 +201,8 @@ export const PolicySchema = z
     if (policy.sendWindow.start >= policy.sendWindow.end) issue(['sendWindow', 'end'], 'must be after sendWindow.start');
     policy.markets.forEach((market, i) => {
       if (market.start >= market.end) issue(['markets', i, 'end'], 'must be after start');
-      if (policy.markets.findIndex((m) => m.market === market.market) !== i) issue(['markets', i, 'market'], `${market.market} is listed twice`);
+      if (policy.markets.findIndex((m) => m.market === market.market) !== i)
+        issue(['markets', i, 'market'], `${market.market} is listed twice`);
     });
     if (policy.conversionWindowDays > policy.horizonDays) issue(['conversionWindowDays'], 'must not exceed horizonDays');
     policy.touches.forEach((touch, i) => {
@@ -210,7 +215,8 @@ export const PolicySchema = z
     });
     if (policy.lapse && !policy.churnKinds.includes('lapse')) issue(['lapse'], 'needs "lapse" in churnKinds');
     const routes = policy.escalation?.routes ?? [];
-    if (routes.length > 0 && routes.at(-1)!.accountTypes) issue(['escalation', 'routes', routes.length - 1], 'the last route must take every account type (no accountTypes)');
+    if (routes.length > 0 && routes.at(-1)!.accountTypes)
+      issue(['escalation', 'routes', routes.length - 1], 'the last route must take every account type (no accountTypes)');
     const lastTier = policy.tiers.at(-1);
     if (lastTier && (lastTier.minMonthlyRevenue > 0 || lastTier.minTenureMonths > 0)) {
       issue(['tiers', policy.tiers.length - 1], 'the last tier must match everyone (zero thresholds)');
@@ -218,7 +224,11 @@ export const PolicySchema = z
     if (policy.channels.includes('sms')) {
       policy.offers.forEach((offer, i) => {
         const parts = smsParts(`${offer.text.replaceAll('{brand}', policy.brand)} ${policy.smsFooter}`.trim());
-        if (parts > policy.smsMaxParts) issue(['offers', i, 'text'], `as an SMS with the footer it takes ${parts} parts, more than smsMaxParts (${policy.smsMaxParts}): shorten it, or raise smsMaxParts`);
+        if (parts > policy.smsMaxParts)
+          issue(
+            ['offers', i, 'text'],
+            `as an SMS with the footer it takes ${parts} parts, more than smsMaxParts (${policy.smsMaxParts}): shorten it, or raise smsMaxParts`,
+          );
       });
     }
     // Every touch (and the click follow-up) must have an offer for every exit reason, tier and
@@ -227,7 +237,8 @@ export const PolicySchema = z
     const angles: Array<[PropertyKey[], string]> = policy.touches.map((touch, i) => [['touches', i, 'angle'], touch.angle]);
     if (policy.clickFollowUp) {
       angles.push([['clickFollowUp', 'angle'], policy.clickFollowUp.angle]);
-      if (policy.clickFollowUp.afterDays > policy.horizonDays) issue(['clickFollowUp', 'afterDays'], `must not exceed horizonDays (${policy.horizonDays})`);
+      if (policy.clickFollowUp.afterDays > policy.horizonDays)
+        issue(['clickFollowUp', 'afterDays'], `must not exceed horizonDays (${policy.horizonDays})`);
     }
     angles.forEach(([path, angle]) => {
       for (const exitReason of ExitReason.options)
@@ -235,7 +246,10 @@ export const PolicySchema = z
           for (const variant of policy.variants)
             if (!findOffer(policy, { angle, exitReason, tier: tier.name, variant: variant.id, monthlyRevenue: SMALLEST_REVENUE })) {
               const free = policy.offerCap ? ' within the margin cap of every customer (offerCap: end with one that costs nothing)' : '';
-              issue(path, `no offer${free} for angle "${angle}", exit reason "${exitReason}", tier "${tier.name}", variant "${variant.id}"`);
+              issue(
+                path,
+                `no offer${free} for angle "${angle}", exit reason "${exitReason}", tier "${tier.name}", variant "${variant.id}"`,
+              );
               return;
             }
     });
@@ -284,8 +298,8 @@ export function findOffer(policy: Pick<Policy, 'offers' | 'offerCap'>, context: 
 /** Parsed formulas by source: a policy's formula is parsed when it is validated, not again for every churn. There are as many as loaded policies. */
 const formulas = new Map<string, ValueFormula>();
 function formulaOf(source: string): ValueFormula {
-  let formula = formulas.get(source);
-  if (!formula) formulas.set(source, (formula = parseFormula(source)));
+  const formula = formulas.get(source) ?? parseFormula(source);
+  formulas.set(source, formula);
   return formula;
 }
 
@@ -294,8 +308,20 @@ function formulaOf(source: string): ValueFormula {
  * number the customer does not have. Names resolve to the profile's numbers, then to numeric
  * attributes.
  */
-export function accountValue(escalation: Pick<Escalation, 'value'>, account: { monthlyRevenue: number; tenureMonths: number; priorChurns: number; attributes?: Record<string, string | number | boolean> | undefined }): number | undefined {
-  const known: Record<string, number> = { monthlyRevenue: account.monthlyRevenue, tenureMonths: account.tenureMonths, priorChurns: account.priorChurns };
+export function accountValue(
+  escalation: Pick<Escalation, 'value'>,
+  account: {
+    monthlyRevenue: number;
+    tenureMonths: number;
+    priorChurns: number;
+    attributes?: Record<string, string | number | boolean> | undefined;
+  },
+): number | undefined {
+  const known: Record<string, number> = {
+    monthlyRevenue: account.monthlyRevenue,
+    tenureMonths: account.tenureMonths,
+    priorChurns: account.priorChurns,
+  };
   return formulaOf(escalation.value).evaluate((name) => {
     if (Object.hasOwn(known, name)) return known[name];
     const attribute = account.attributes && Object.hasOwn(account.attributes, name) ? account.attributes[name] : undefined;
@@ -305,7 +331,8 @@ export function accountValue(escalation: Pick<Escalation, 'value'>, account: { m
 
 /** The team a task for this account type goes to: the first route that lists it, else the catch-all. */
 export function teamFor(escalation: Pick<Escalation, 'routes'>, accountType: string): string {
-  return (escalation.routes.find((route) => !route.accountTypes || route.accountTypes.includes(accountType)) ?? escalation.routes.at(-1)!).team;
+  return (escalation.routes.find((route) => !route.accountTypes || route.accountTypes.includes(accountType)) ?? escalation.routes.at(-1)!)
+    .team;
 }
 
 /** The first instant after the journey's horizon: nothing is sent from then on, and the journey has ended. */

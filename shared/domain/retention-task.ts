@@ -28,7 +28,12 @@ export interface TaskView {
   outcomes: RetentionTask['outcomes'];
 }
 
-export function toTaskView(record: Pick<CustomerRecord, 'customerId' | 'profile'>, journey: Journey, task: RetentionTask, currency: string): TaskView {
+export function toTaskView(
+  record: Pick<CustomerRecord, 'customerId' | 'profile'>,
+  journey: Journey,
+  task: RetentionTask,
+  currency: string,
+): TaskView {
   const profile = record.profile;
   const contacts = profile?.contacts ?? {};
   return {
@@ -58,7 +63,10 @@ export function toTaskView(record: Pick<CustomerRecord, 'customerId' | 'profile'
  * The notification a team gets: a subject that says whose account and by when, and a body with
  * everything needed to call, plus the task id to report the outcome with (`task.outcome`).
  */
-export function taskNotice(input: { customerId: string; profile: Profile; journey: Journey; task: RetentionTask; currency: string }): { subject: string; text: string } {
+export function taskNotice(input: { customerId: string; profile: Profile; journey: Journey; task: RetentionTask; currency: string }): {
+  subject: string;
+  text: string;
+} {
   const view = toTaskView({ customerId: input.customerId, profile: input.profile }, input.journey, input.task, input.currency);
   const value = `${view.value.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${view.currency}`;
   const who = view.company ?? view.name ?? view.accountNumber ?? view.customerId;

@@ -62,7 +62,12 @@ function computeWindowOnDate(date: DateTime, zone: string, window: SendWindow): 
   // skip forward and picks one pass of a repeated time, so a window inside a skipped hour would
   // become an hour outside the window, and a window inside a repeated hour would lose a pass.)
   const shows = (instant: DateTime, time: string) => instant.toFormat('HH:mm') === time;
-  if (midnight.offset === nextMidnight.offset && start.offset === end.offset && shows(start, window.start) && (window.end === '24:00' || shows(end, window.end))) {
+  if (
+    midnight.offset === nextMidnight.offset &&
+    start.offset === end.offset &&
+    shows(start, window.start) &&
+    (window.end === '24:00' || shows(end, window.end))
+  ) {
     return start < end ? [[start.toMillis(), end.toMillis()]] : [];
   }
   // A clock change falls on this date: walk the day a minute at a time, keeping the minutes
@@ -117,7 +122,14 @@ export function pickSendInstant(fromMs: number, toMs: number, zone: string, wind
  * The next sendable instant at or after `fromMs` (and before `toMs`), spread by `seed` over the
  * first `spreadMinutes` of that opening so deferred touches do not all fire on the minute.
  */
-export function nextSendInstant(fromMs: number, toMs: number, zone: string, window: SendWindow, seed: number, spreadMinutes = 60): number | undefined {
+export function nextSendInstant(
+  fromMs: number,
+  toMs: number,
+  zone: string,
+  window: SendWindow,
+  seed: number,
+  spreadMinutes = 60,
+): number | undefined {
   const first = sendableSpans(fromMs, toMs, zone, window)[0];
   if (!first) return undefined;
   return pickInSpans([[first[0], Math.min(first[1], first[0] + spreadMinutes * MINUTE_MS)]], seed);

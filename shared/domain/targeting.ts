@@ -39,7 +39,12 @@ export const contactHash = (contact: string) => shortHash(`contact:${contact}`);
  * consent, a consent past its expiry under the policy's legal basis, or a suppression (bounce,
  * complaint) of the contact on file.
  */
-export function channelBlock(reach: Reachability, channel: Channel, policy: Pick<Policy, 'consent'>, clock?: ConsentClock): string | undefined {
+export function channelBlock(
+  reach: Reachability,
+  channel: Channel,
+  policy: Pick<Policy, 'consent'>,
+  clock?: ConsentClock,
+): string | undefined {
   const contact = contactFor(reach, channel);
   if (contact === undefined) return 'no_contact';
   if (!reach.consents[channel]) return 'no_consent';
@@ -64,8 +69,11 @@ export function usableChannels(reach: Reachability, policy: Pick<Policy, 'channe
  * of their market (`US-FL`, else `US`). Undefined when the two do not overlap at all.
  */
 export function sendWindowFor(policy: Pick<Policy, 'sendWindow' | 'markets'>, market: string | undefined): SendWindow | undefined {
-  const rule = market ? (policy.markets.find((m) => m.market === market) ?? policy.markets.find((m) => m.market === market.split('-')[0])) : undefined;
+  const rule = market
+    ? (policy.markets.find((m) => m.market === market) ?? policy.markets.find((m) => m.market === market.split('-')[0]))
+    : undefined;
   if (!rule) return policy.sendWindow;
+  // Local times as "HH:MM" strings, so they compare as text.
   const start = rule.start > policy.sendWindow.start ? rule.start : policy.sendWindow.start;
   const end = rule.end < policy.sendWindow.end ? rule.end : policy.sendWindow.end;
   const weekdays = policy.sendWindow.weekdays.filter((day) => rule.weekdays.includes(day));
@@ -105,7 +113,10 @@ export interface Segment {
   key: string;
 }
 
-export function segmentOf(input: { monthlyRevenue: number; tenureMonths: number; exitReason: string; churnKind: string }, policy: Policy): Segment {
+export function segmentOf(
+  input: { monthlyRevenue: number; tenureMonths: number; exitReason: string; churnKind: string },
+  policy: Policy,
+): Segment {
   const tier =
     policy.tiers.find((t) => input.monthlyRevenue >= t.minMonthlyRevenue && input.tenureMonths >= t.minTenureMonths)?.name ??
     // Unreachable with a validated policy (its last tier matches everyone).
@@ -123,6 +134,10 @@ export function assign(customerId: string, policy: Pick<Policy, 'holdout' | 'var
   const arm: Arm = unitHash(policy.holdout.salt, 'holdout', customerId) < policy.holdout.percent / 100 ? 'control' : 'treatment';
   const totalWeight = policy.variants.reduce((sum, v) => sum + v.weight, 0);
   let point = unitHash(policy.holdout.salt, 'variant', customerId) * totalWeight;
-  const variant = policy.variants.find((v) => (point -= v.weight) < 0) ?? policy.variants.at(-1)!;
+  const variant =
+    policy.variants.find((v) => {
+      point -= v.weight;
+      return point < 0;
+    }) ?? policy.variants.at(-1)!;
   return { arm, variant: variant.id };
 }

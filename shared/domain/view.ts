@@ -25,7 +25,17 @@ export interface CustomerView {
     ineligibleReasons: string[];
     returnedAt?: string;
     /** Touches on the `task` channel are the notices of the retention task. */
-    touches: Array<{ touchId: string; index: number; angle: string; channel: TouchChannel; dueAt: string; status: TouchStatus; reason?: string; sentAt?: string; engagement: Record<string, string> }>;
+    touches: Array<{
+      touchId: string;
+      index: number;
+      angle: string;
+      channel: TouchChannel;
+      dueAt: string;
+      status: TouchStatus;
+      reason?: string;
+      sentAt?: string;
+      engagement: Record<string, string>;
+    }>;
     /** The retention task, if the account was escalated (its contact details: `GET /v1/tasks`). */
     task?: RetentionTask;
   };
@@ -47,7 +57,14 @@ export function toCustomerView(record: CustomerRecord, nowMs: number, policies: 
     customerId: record.customerId,
     status: latestStatus ?? 'no_journey',
     // The channel→contact mapping the engine sends by (`contactFor`), not a second copy of it.
-    channels: profile ? Object.fromEntries(CHANNELS.map((channel) => [channel, { reachable: contactFor(profile, channel) !== undefined, consent: profile.consents[channel] }])) : {},
+    channels: profile
+      ? Object.fromEntries(
+          CHANNELS.map((channel) => [
+            channel,
+            { reachable: contactFor(profile, channel) !== undefined, consent: profile.consents[channel] },
+          ]),
+        )
+      : {},
     ...(latest
       ? {
           journey: {
@@ -80,7 +97,12 @@ export function toCustomerView(record: CustomerRecord, nowMs: number, policies: 
     pastJourneys: record.journeys
       .slice(0, -1)
       .reverse()
-      .map((j) => ({ journeyId: j.journeyId, status: statusAt(j, nowMs, policies), churnedAt: j.churnedAt, ...(j.returnedAt ? { returnedAt: j.returnedAt } : {}) })),
+      .map((j) => ({
+        journeyId: j.journeyId,
+        status: statusAt(j, nowMs, policies),
+        churnedAt: j.churnedAt,
+        ...(j.returnedAt ? { returnedAt: j.returnedAt } : {}),
+      })),
     history: record.history,
   };
 }

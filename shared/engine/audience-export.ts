@@ -64,7 +64,11 @@ export interface AudienceWriter {
  * feeds with the records it scans — its own scan ({@link exportAudience}) or the nightly job's,
  * so one pass over the table serves both.
  */
-export async function startAudienceExport(deps: Pick<AudienceExportDeps, 'lake' | 'policies' | 'rowsPerPart'>, date: string, nowMs: number): Promise<AudienceWriter> {
+export async function startAudienceExport(
+  deps: Pick<AudienceExportDeps, 'lake' | 'policies' | 'rowsPerPart'>,
+  date: string,
+  nowMs: number,
+): Promise<AudienceWriter> {
   const prefix = audiencePartition(date);
   await deps.lake.delete(await deps.lake.list(prefix));
   const rowsPerPart = deps.rowsPerPart ?? 100_000;
@@ -110,7 +114,10 @@ export async function startAudienceExport(deps: Pick<AudienceExportDeps, 'lake' 
  *     so memory stays bounded whatever the number of customers.
  */
 export async function exportAudience(deps: AudienceExportDeps, date: string): Promise<AudienceSummary> {
-  if (!PartitionDate.safeParse(date).success) throw new ValidationError('invalid audience export date', [{ path: 'date', code: 'invalid_format', message: 'must be a date, YYYY-MM-DD' }]);
+  if (!PartitionDate.safeParse(date).success)
+    throw new ValidationError('invalid audience export date', [
+      { path: 'date', code: 'invalid_format', message: 'must be a date, YYYY-MM-DD' },
+    ]);
   const started = Date.now();
   const writer = await startAudienceExport(deps, date, deps.clock.now());
   const scanSegment = async (segment: number) => {
@@ -122,6 +129,11 @@ export async function exportAudience(deps: AudienceExportDeps, date: string): Pr
   };
   await Promise.all(Array.from({ length: deps.scanSegments }, (_, segment) => scanSegment(segment)));
   const summary = writer.summary();
-  deps.logger.info('audience export done', { date, customers: summary.customers, files: summary.files.length, seconds: Math.round((Date.now() - started) / 1000) });
+  deps.logger.info('audience export done', {
+    date,
+    customers: summary.customers,
+    files: summary.files.length,
+    seconds: Math.round((Date.now() - started) / 1000),
+  });
   return summary;
 }

@@ -16,7 +16,11 @@ export async function fireTimer(deps: EngineDeps, payload: TimerPayload): Promis
  * second delivery is a replay). A stale timer (a newer activity replaced it) does nothing.
  */
 export async function fireLapse(deps: EngineDeps, due: LapseDue): Promise<TimerResult> {
-  const applied = await applyOnce(deps, { eventId: lapseEventId(due.timerName), type: 'customer.churned', customerId: due.customerId }, (stored) => (stored ? applyLapse(stored, due, deps.clock.now(), deps.policies) : undefined));
+  const applied = await applyOnce(
+    deps,
+    { eventId: lapseEventId(due.timerName), type: 'customer.churned', customerId: due.customerId },
+    (stored) => (stored ? applyLapse(stored, due, deps.clock.now(), deps.policies) : undefined),
+  );
   if (applied === 'applied') return { outcome: 'lapsed' };
   deps.logger.info('lapse timer ignored', { timerName: due.timerName, reason: applied });
   return { outcome: 'ignored', reason: applied === 'duplicate' ? 'already_fired' : 'stale_timer' };

@@ -44,7 +44,11 @@ export async function ingestEvent(deps: EngineDeps, event: WinbackEvent): Promis
  * lapse timer): `apply` computes the change from the stored record, or undefined for none.
  * Answers `duplicate` for an event id already recorded, `unchanged` when `apply` had nothing to do.
  */
-export async function applyOnce(deps: EngineDeps, key: { eventId: string; type: string; customerId: string }, apply: (stored: CustomerRecord | undefined) => Change | undefined): Promise<'applied' | 'duplicate' | 'unchanged'> {
+export async function applyOnce(
+  deps: EngineDeps,
+  key: { eventId: string; type: string; customerId: string },
+  apply: (stored: CustomerRecord | undefined) => Change | undefined,
+): Promise<'applied' | 'duplicate' | 'unchanged'> {
   if (await deps.store.hasEvent(key.eventId)) return 'duplicate';
   for (let attempt = 1; ; attempt++) {
     const change = apply(await deps.store.get(key.customerId));
@@ -60,7 +64,12 @@ export async function applyOnce(deps: EngineDeps, key: { eventId: string; type: 
     }
     await cancelTimers(deps, effects.cancel);
     // Event ids are logged hashed: some upstream systems build them from phone numbers.
-    deps.logger.info('event ingested', { eventId: shortHash(key.eventId), type: key.type, scheduled: effects.schedule.length, cancelled: effects.cancel.length });
+    deps.logger.info('event ingested', {
+      eventId: shortHash(key.eventId),
+      type: key.type,
+      scheduled: effects.schedule.length,
+      cancelled: effects.cancel.length,
+    });
     return 'applied';
   }
 }
@@ -115,7 +124,11 @@ export async function ingestBatch(deps: EngineDeps, items: readonly unknown[]): 
           results[index] = { index, eventId: result.eventId, status: result.status };
         } catch (error) {
           failed = true;
-          deps.logger.error('event of a batch failed', { eventId: shortHash(event.eventId), type: event.type, error: error instanceof Error ? error.name : 'unknown' });
+          deps.logger.error('event of a batch failed', {
+            eventId: shortHash(event.eventId),
+            type: event.type,
+            error: error instanceof Error ? error.name : 'unknown',
+          });
           results[index] = { index, eventId: event.eventId, status: 'failed', reason: 'unavailable' };
         }
       }

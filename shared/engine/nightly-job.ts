@@ -83,7 +83,10 @@ const partitionPrefix = (table: TableDefinition, date: string) => `${table.prefi
  */
 export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<NightlySummary> {
   const parsed = NightlyRequest.safeParse({ date });
-  if (!parsed.success) throw new ValidationError('invalid nightly job date', [{ path: 'date', code: 'invalid_format', message: 'must be a date, YYYY-MM-DD' }]);
+  if (!parsed.success)
+    throw new ValidationError('invalid nightly job date', [
+      { path: 'date', code: 'invalid_format', message: 'must be a date, YYYY-MM-DD' },
+    ]);
   const rowsPerPart = deps.rowsPerPart ?? 50_000;
   const progressEvery = deps.progressEvery ?? 100_000;
   const nowMs = deps.clock.now();
@@ -91,7 +94,8 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
 
   for (const table of [JOURNEY_FACTS, KPIS]) await deps.lake.delete(await deps.lake.list(partitionPrefix(table, date)));
   // One pass over the table serves both: the audience writer takes the records as they are read.
-  const audience = deps.exportAudience === false ? undefined : await startAudienceExport({ lake: deps.lake, policies: deps.policies }, date, nowMs);
+  const audience =
+    deps.exportAudience === false ? undefined : await startAudienceExport({ lake: deps.lake, policies: deps.policies }, date, nowMs);
 
   // With a SQL engine the KPIs are computed from the written facts, not here.
   const aggregator = deps.kpiEngine ? undefined : new KpiAggregator();
@@ -110,12 +114,16 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
     };
     for await (const item of deps.store.scan(segment, deps.scanSegments)) {
       if (item.kind === 'customer') await audienceSegment?.add(item.record);
-      const rows = item.kind === 'customer' ? customerFactRows(item.record, deps.idHashKey, nowMs, deps.policies) : [erasedFactRow(item.journey, nowMs, deps.policies)];
+      const rows =
+        item.kind === 'customer'
+          ? customerFactRows(item.record, deps.idHashKey, nowMs, deps.policies)
+          : [erasedFactRow(item.journey, nowMs, deps.policies)];
       for (const row of rows) {
         aggregator?.add(row);
         buffer.push(row);
         journeys += 1;
-        if (journeys % progressEvery === 0) deps.logger.info('nightly job progress', { date, journeys, seconds: Math.round((Date.now() - started) / 1000) });
+        if (journeys % progressEvery === 0)
+          deps.logger.info('nightly job progress', { date, journeys, seconds: Math.round((Date.now() - started) / 1000) });
       }
       if (buffer.length >= rowsPerPart) await flush();
     }
@@ -127,7 +135,12 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
   let kpiRows: number;
   let kpiFile = `${partitionPrefix(KPIS, date)}part-00000.parquet`;
   if (deps.kpiEngine) {
-    deps.logger.info('nightly job facts written; computing KPIs in the SQL engine', { date, journeys, factFiles: factFiles.length, seconds: Math.round((Date.now() - started) / 1000) });
+    deps.logger.info('nightly job facts written; computing KPIs in the SQL engine', {
+      date,
+      journeys,
+      factFiles: factFiles.length,
+      seconds: Math.round((Date.now() - started) / 1000),
+    });
     ({ rows: kpiRows } = await deps.kpiEngine.writeKpis(date, deps.costPerAcquisition));
     // The engine names its files (Athena's UNLOAD chooses its own names).
     kpiFile = (await deps.lake.list(partitionPrefix(KPIS, date)))[0] ?? partitionPrefix(KPIS, date);
@@ -137,6 +150,21 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
     kpiRows = rows.length;
   }
   const audienceSummary = audience?.summary();
-  deps.logger.info('nightly job done', { date, journeys, factFiles: factFiles.length, kpiRows, kpiEngine: deps.kpiEngine ? 'sql' : 'in-process', audienceCustomers: audienceSummary?.customers, seconds: Math.round((Date.now() - started) / 1000) });
-  return { date, journeys, factFiles: factFiles.sort(), kpiRows, kpiFile, ...(audienceSummary ? { audience: { customers: audienceSummary.customers, files: audienceSummary.files } } : {}) };
+  deps.logger.info('nightly job done', {
+    date,
+    journeys,
+    factFiles: factFiles.length,
+    kpiRows,
+    kpiEngine: deps.kpiEngine ? 'sql' : 'in-process',
+    audienceCustomers: audienceSummary?.customers,
+    seconds: Math.round((Date.now() - started) / 1000),
+  });
+  return {
+    date,
+    journeys,
+    factFiles: factFiles.sort(),
+    kpiRows,
+    kpiFile,
+    ...(audienceSummary ? { audience: { customers: audienceSummary.customers, files: audienceSummary.files } } : {}),
+  };
 }

@@ -11,7 +11,10 @@ export const MAX_TASKS_LISTED = 500;
  * The retention tasks a team works from, by due date: every team the policies route to, or one.
  * Each customer shows their latest task; earlier ones are in `GET /v1/customers/{id}`.
  */
-export async function listTasks(deps: EngineDeps, query: { team?: string | undefined; status: TaskFilter; limit: number }): Promise<TaskView[]> {
+export async function listTasks(
+  deps: EngineDeps,
+  query: { team?: string | undefined; status: TaskFilter; limit: number },
+): Promise<TaskView[]> {
   const teams = query.team === undefined ? deps.policies.teams() : [query.team];
   const perTeam = await Promise.all(teams.map((team) => deps.store.withTasksFor(team, query.limit)));
   return perTeam

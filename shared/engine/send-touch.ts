@@ -1,4 +1,11 @@
-import { applySendOutcome, decideSend, type CustomerRecord, type OutboundMessage, type SendOutcome, type TouchDue } from '#shared/domain/customer';
+import {
+  applySendOutcome,
+  decideSend,
+  type CustomerRecord,
+  type OutboundMessage,
+  type SendOutcome,
+  type TouchDue,
+} from '#shared/domain/customer';
 import { ConcurrentUpdateError } from '#shared/domain/errors';
 import { ChannelError, type SendReceipt } from '#shared/ports/message-channel';
 import { MAX_CONCURRENT_RETRIES, type EngineDeps } from './deps.ts';
@@ -59,7 +66,13 @@ export async function sendTouch(deps: EngineDeps, due: TouchDue): Promise<SendTo
           deps.logger.info('touch skipped', log);
           return { outcome: 'skipped', reason: decision.reason };
         case 'defer':
-          await record(deps, due.customerId, due.touchId, { kind: 'deferred', dueAtMs: decision.dueAtMs, reason: decision.reason }, current);
+          await record(
+            deps,
+            due.customerId,
+            due.touchId,
+            { kind: 'deferred', dueAtMs: decision.dueAtMs, reason: decision.reason },
+            current,
+          );
           deps.logger.info('touch deferred', log);
           return { outcome: 'deferred', reason: decision.reason };
         case 'withhold':
@@ -67,7 +80,12 @@ export async function sendTouch(deps: EngineDeps, due: TouchDue): Promise<SendTo
           deps.logger.info('touch withheld (control group)', log);
           return { outcome: 'withheld', reason: 'control_group' };
         case 'send': {
-          const claimed = applySendOutcome(current, due.touchId, { kind: 'claimed', channel: decision.message.channel }, deps.clock.now()).record;
+          const claimed = applySendOutcome(
+            current,
+            due.touchId,
+            { kind: 'claimed', channel: decision.message.channel },
+            deps.clock.now(),
+          ).record;
           await deps.store.save(claimed);
           claimed.version += 1;
           return await deliver(deps, due, decision.message, claimed);
@@ -95,14 +113,26 @@ async function deliver(deps: EngineDeps, due: TouchDue, message: OutboundMessage
   } catch (error) {
     const retryable = !(error instanceof ChannelError) || error.retryable;
     const reason = error instanceof Error ? error.message : String(error);
-    await record(deps, due.customerId, due.touchId, retryable ? { kind: 'released', error: reason } : { kind: 'failed', error: reason }, claimed);
+    await record(
+      deps,
+      due.customerId,
+      due.touchId,
+      retryable ? { kind: 'released', error: reason } : { kind: 'failed', error: reason },
+      claimed,
+    );
     deps.logger.warn('touch send failed', { ...log, retryable, error: reason });
     if (retryable) throw error;
     return { outcome: 'failed', reason };
   }
   // Outside the try above: the message is out, so failing to record it must not release the
   // claim (a retry would send it again). The error propagates with the touch left "sending".
-  await record(deps, due.customerId, due.touchId, { kind: 'sent', channel: message.channel, messageId: receipt.messageId, ...(receipt.cost !== undefined ? { cost: receipt.cost } : {}) }, claimed);
+  await record(
+    deps,
+    due.customerId,
+    due.touchId,
+    { kind: 'sent', channel: message.channel, messageId: receipt.messageId, ...(receipt.cost !== undefined ? { cost: receipt.cost } : {}) },
+    claimed,
+  );
   deps.logger.info('touch sent', { ...log, messageId: receipt.messageId });
   return { outcome: 'sent' };
 }

@@ -7,6 +7,7 @@ import type { EngineDeps } from './deps.ts';
 export async function cancelTimers(deps: EngineDeps, names: readonly string[]): Promise<void> {
   const results = await Promise.allSettled(names.map((name) => deps.scheduler.cancel(name)));
   results.forEach((result, i) => {
-    if (result.status === 'rejected') deps.logger.warn('timer cancel failed; the send-time check will skip it', { timerName: names[i], error: String(result.reason) });
+    if (result.status === 'rejected')
+      deps.logger.warn('timer cancel failed; the send-time check will skip it', { timerName: names[i], error: String(result.reason) });
   });
 }

@@ -6,10 +6,20 @@ import type { HttpResponse } from './http-types.ts';
 export function errorResponse(error: unknown, logger: EngineLogger): HttpResponse {
   if (error instanceof DomainError) {
     const status =
-      error instanceof ValidationError ? 400 : error instanceof UnauthorizedError ? 401 : error instanceof NotFoundError ? 404 : error instanceof PayloadTooLargeError ? 413 : undefined;
+      error instanceof ValidationError
+        ? 400
+        : error instanceof UnauthorizedError
+          ? 401
+          : error instanceof NotFoundError
+            ? 404
+            : error instanceof PayloadTooLargeError
+              ? 413
+              : undefined;
     if (status !== undefined) return json(status, { error: { code: error.code, message: error.message, details: error.details } });
   }
-  logger.error('request failed', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) });
+  logger.error('request failed', {
+    error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+  });
   return json(500, { error: { code: 'internal_error', message: 'internal error; the request can be retried safely', details: [] } });
 }
 

@@ -30,6 +30,8 @@ async function readBody(request: IncomingMessage, maxBytes: number): Promise<Pic
 /** A node:http request → transport-neutral request (the local runner's counterpart of api-gateway.ts). */
 export async function fromNodeRequest(request: IncomingMessage, maxBodyBytes: number): Promise<HttpRequest> {
   const { path, query } = splitTarget(request.url ?? '/');
-  const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), Array.isArray(value) ? value.join(',') : value]));
+  const headers = Object.fromEntries(
+    Object.entries(request.headers).map(([name, value]) => [name.toLowerCase(), Array.isArray(value) ? value.join(',') : value]),
+  );
   return { method: request.method ?? 'GET', path, headers, query, ...(await readBody(request, maxBodyBytes)) };
 }

@@ -41,9 +41,12 @@ function compile(route: Route): CompiledRoute {
 function checkBody(request: HttpRequest, maxBodyBytes: number): void {
   // Buffer.byteLength counts a lone surrogate as the 3 bytes of U+FFFD, which is what UTF-8 would carry.
   if (request.bodyTooLarge || (request.body !== undefined && Buffer.byteLength(request.body, 'utf8') > maxBodyBytes)) {
-    throw new PayloadTooLargeError(`body is larger than ${maxBodyBytes} bytes`, [{ path: '(body)', code: 'too_big', message: `must be at most ${maxBodyBytes} bytes` }]);
+    throw new PayloadTooLargeError(`body is larger than ${maxBodyBytes} bytes`, [
+      { path: '(body)', code: 'too_big', message: `must be at most ${maxBodyBytes} bytes` },
+    ]);
   }
-  if (request.bodyNotUtf8) throw new ValidationError('body is not UTF-8', [{ path: '(body)', code: 'invalid_encoding', message: 'body is not valid UTF-8' }]);
+  if (request.bodyNotUtf8)
+    throw new ValidationError('body is not UTF-8', [{ path: '(body)', code: 'invalid_encoding', message: 'body is not valid UTF-8' }]);
 }
 
 /** JSON.parse builds `__proto__` keys as own properties (no pollution) and nests iteratively (no stack overflow). */
@@ -60,7 +63,9 @@ function decodeParam(value: string, name: string): string {
   try {
     return decodeURIComponent(value);
   } catch {
-    throw new ValidationError(`path parameter ${name} is not valid percent-encoding`, [{ path: name, code: 'invalid_encoding', message: 'not valid percent-encoding' }]);
+    throw new ValidationError(`path parameter ${name} is not valid percent-encoding`, [
+      { path: name, code: 'invalid_encoding', message: 'not valid percent-encoding' },
+    ]);
   }
 }
 
@@ -84,7 +89,12 @@ export function createRouter(options: RouterOptions): (request: HttpRequest) => 
       const route = hit.c.route;
       checkBody(request, maxBodyBytes);
       const result = await route.handler({ ...request, params, json: route.rawBody ? undefined : parseJson(request.body) });
-      if (result.raw) return { statusCode: result.status, headers: { 'content-type': result.raw.contentType, 'cache-control': 'no-store' }, body: result.raw.text };
+      if (result.raw)
+        return {
+          statusCode: result.status,
+          headers: { 'content-type': result.raw.contentType, 'cache-control': 'no-store' },
+          body: result.raw.text,
+        };
       return json(result.status, result.body);
     } catch (error) {
       return errorResponse(error, options.logger);

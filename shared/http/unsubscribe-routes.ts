@@ -13,7 +13,10 @@ const CHANNEL_NAMES = { email: 'e-mails', sms: 'text messages', push: 'notificat
 
 function claimOf(request: RouteRequest, key: string): UnsubscribeClaim {
   const claim = verifyUnsubscribeToken(request.query?.token ?? '', key);
-  if (!claim) throw new ValidationError('invalid or incomplete unsubscribe link', [{ path: 'token', code: 'invalid_token', message: 'the link is not one Winback signed, or it was cut short' }]);
+  if (!claim)
+    throw new ValidationError('invalid or incomplete unsubscribe link', [
+      { path: 'token', code: 'invalid_token', message: 'the link is not one Winback signed, or it was cut short' },
+    ]);
   return claim;
 }
 
@@ -34,7 +37,10 @@ export function unsubscribeRoutes(deps: EngineDeps, unsubscribeKey: string): Rou
         const token = encodeURIComponent(request.query!.token!);
         return {
           status: 200,
-          raw: page('Unsubscribe', `<form method="post" action="?token=${token}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Stop ${CHANNEL_NAMES[claim.channel]}</button></form>`),
+          raw: page(
+            'Unsubscribe',
+            `<form method="post" action="?token=${token}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Stop ${CHANNEL_NAMES[claim.channel]}</button></form>`,
+          ),
         };
       },
     },

@@ -8,7 +8,6 @@ import { eraseCustomer, viewCustomer } from '#shared/engine/customer-admin';
 import { listTasks, MAX_TASKS_LISTED } from '#shared/engine/retention-tasks';
 import type { Route } from './http-types.ts';
 
-
 const BatchEnvelope = z.object({
   events: z.array(z.unknown()).min(1, 'must hold at least one event').max(MAX_BATCH_EVENTS, `must hold at most ${MAX_BATCH_EVENTS} events`),
 });
@@ -21,7 +20,11 @@ const TaskQuery = z.object({
 
 function customerId(params: Record<string, string>): string {
   const result = Identifier.safeParse(params.customerId);
-  if (!result.success) throw new ValidationError('invalid customer id', toFieldIssues(result.error).map((i) => ({ ...i, path: 'customerId' })));
+  if (!result.success)
+    throw new ValidationError(
+      'invalid customer id',
+      toFieldIssues(result.error).map((i) => ({ ...i, path: 'customerId' })),
+    );
   return result.data;
 }
 
@@ -42,10 +45,23 @@ export function v1Routes(deps: EngineDeps): Route[] {
           if (!batch.success) throw new ValidationError('invalid batch', toFieldIssues(batch.error));
           const results = await ingestBatch(deps, batch.data.events);
           const count = (status: string) => results.filter((r) => r.status === status).length;
-          const body = { accepted: count('accepted'), duplicate: count('duplicate'), rejected: count('rejected'), failed: count('failed'), results };
+          const body = {
+            accepted: count('accepted'),
+            duplicate: count('duplicate'),
+            rejected: count('rejected'),
+            failed: count('failed'),
+            results,
+          };
           // Some valid events were not stored: 503 tells the caller to retry, and resending the
           // whole batch is as safe as resending the failed events (the stored ones answer duplicate).
-          if (body.failed > 0) return { status: 503, body: { ...body, error: { code: 'retry_failed_events', message: 'some events were not stored; send them again', details: [] } } };
+          if (body.failed > 0)
+            return {
+              status: 503,
+              body: {
+                ...body,
+                error: { code: 'retry_failed_events', message: 'some events were not stored; send them again', details: [] },
+              },
+            };
           return { status: 200, body };
         }
         const parsed = parseEvent(json);

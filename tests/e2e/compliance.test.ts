@@ -27,7 +27,9 @@ const EMAIL = 'ana.garcia@example.com';
 const policy = parsePolicy(telecomPortOut);
 
 /** Customer ids in the treatment arm, so their touches are really sent. */
-const [stops, bounces, lateAtNight] = Array.from({ length: 100 }, (_, i) => `compliance-${i}`).filter((id) => assign(id, policy).arm === 'treatment') as [string, string, string];
+const [stops, bounces, lateAtNight] = Array.from({ length: 100 }, (_, i) => `compliance-${i}`).filter(
+  (id) => assign(id, policy).arm === 'treatment',
+) as [string, string, string];
 
 interface HistoryEntry {
   at: string;
@@ -95,7 +97,12 @@ describe('compliance, end to end over HTTP (issue 5 acceptance)', () => {
     return answer.body.fired;
   }
 
-  async function view(customerId: string): Promise<{ status: string; channels: Record<string, { reachable: boolean; consent: boolean }>; journey: { touches: ViewTouch[] }; history: HistoryEntry[] }> {
+  async function view(customerId: string): Promise<{
+    status: string;
+    channels: Record<string, { reachable: boolean; consent: boolean }>;
+    journey: { touches: ViewTouch[] };
+    history: HistoryEntry[];
+  }> {
     const answer = await runner.call('GET', `/v1/customers/${customerId}`);
     expect(answer.status).toBe(200);
     return answer.body;
@@ -110,9 +117,17 @@ describe('compliance, end to end over HTTP (issue 5 acceptance)', () => {
   function expectEveryTouchExplained(touches: ViewTouch[], history: HistoryEntry[]): void {
     for (const touch of touches) {
       const entries = history.filter((entry) => entry.touchId === touch.touchId);
-      expect(entries.find((entry) => entry.decision === 'planned')?.reason, `${touch.touchId} planned`).toMatch(/^\w+:[\w-]+@\d{4}-\d\d-\d\dT/);
-      const fate = entries.findLast((entry) => entry.decision !== 'planned' && entry.decision !== 'switched' && entry.decision !== 'recorded' && entry.decision !== 'suppressed');
-      expect(fate, `${touch.touchId} (${touch.status}) has its decision logged`).toMatchObject({ decision: touch.status, ...(touch.reason && touch.status !== 'sent' ? { reason: touch.reason } : {}) });
+      expect(entries.find((entry) => entry.decision === 'planned')?.reason, `${touch.touchId} planned`).toMatch(
+        /^\w+:[\w-]+@\d{4}-\d\d-\d\dT/,
+      );
+      const fate = entries.findLast(
+        (entry) =>
+          entry.decision !== 'planned' && entry.decision !== 'switched' && entry.decision !== 'recorded' && entry.decision !== 'suppressed',
+      );
+      expect(fate, `${touch.touchId} (${touch.status}) has its decision logged`).toMatchObject({
+        decision: touch.status,
+        ...(touch.reason && touch.status !== 'sent' ? { reason: touch.reason } : {}),
+      });
     }
   }
 
@@ -129,7 +144,15 @@ describe('compliance, end to end over HTTP (issue 5 acceptance)', () => {
     const firstTouch = planned.journey.touches[0]!.touchId;
 
     // Act: the customer answers STOP; then the journey runs its course.
-    await post({ eventId: `stop-${stops}`, type: 'message.engaged', occurredAt: new Date(now).toISOString(), customerId: stops, touchId: firstTouch, kind: 'replied', text: 'STOP' });
+    await post({
+      eventId: `stop-${stops}`,
+      type: 'message.engaged',
+      occurredAt: new Date(now).toISOString(),
+      customerId: stops,
+      touchId: firstTouch,
+      kind: 'replied',
+      text: 'STOP',
+    });
     await advanceTo(churnedAt + 130 * DAY);
 
     // Assess: nothing went out, on any channel; the view says why.
@@ -140,10 +163,28 @@ describe('compliance, end to end over HTTP (issue 5 acceptance)', () => {
       ['cancelled', 'consent_revoked'],
     ]);
     expect(channels.sms).toEqual({ reachable: true, consent: false });
-    expect(history).toContainEqual(expect.objectContaining({ decision: 'recorded', reason: 'engagement:replied', eventId: `stop-${stops}`, touchId: firstTouch }));
-    expect(history).toContainEqual(expect.objectContaining({ decision: 'recorded', reason: 'consent_revoked_by_reply', eventId: `stop-${stops}`, touchId: firstTouch, channel: 'sms' }));
+    expect(history).toContainEqual(
+      expect.objectContaining({ decision: 'recorded', reason: 'engagement:replied', eventId: `stop-${stops}`, touchId: firstTouch }),
+    );
+    expect(history).toContainEqual(
+      expect.objectContaining({
+        decision: 'recorded',
+        reason: 'consent_revoked_by_reply',
+        eventId: `stop-${stops}`,
+        touchId: firstTouch,
+        channel: 'sms',
+      }),
+    );
     for (const touch of journey.touches) {
-      expect(history).toContainEqual(expect.objectContaining({ decision: 'cancelled', reason: 'consent_revoked', touchId: touch.touchId, channel: 'sms', at: new Date(churnedAt + 20 * DAY).toISOString() }));
+      expect(history).toContainEqual(
+        expect.objectContaining({
+          decision: 'cancelled',
+          reason: 'consent_revoked',
+          touchId: touch.touchId,
+          channel: 'sms',
+          at: new Date(churnedAt + 20 * DAY).toISOString(),
+        }),
+      );
     }
     expect(history.filter((entry) => entry.decision === 'sent')).toEqual([]);
     // The reply's text is never stored.
@@ -161,8 +202,22 @@ describe('compliance, end to end over HTTP (issue 5 acceptance)', () => {
     expect((await outboxFor(bounces)).map((m) => [m.touchId, m.channel, m.to])).toEqual([[first.touchId, 'email', EMAIL]]);
 
     // Act: the customer gives SMS consent, then the e-mail of touch 1 hard-bounces.
-    await post({ eventId: `sms-consent-${bounces}`, type: 'consent.changed', occurredAt: new Date(now).toISOString(), customerId: bounces, channel: 'sms', granted: true });
-    await post({ eventId: `bounce-${bounces}`, type: 'message.engaged', occurredAt: new Date(now).toISOString(), customerId: bounces, touchId: first.touchId, kind: 'bounced' });
+    await post({
+      eventId: `sms-consent-${bounces}`,
+      type: 'consent.changed',
+      occurredAt: new Date(now).toISOString(),
+      customerId: bounces,
+      channel: 'sms',
+      granted: true,
+    });
+    await post({
+      eventId: `bounce-${bounces}`,
+      type: 'message.engaged',
+      occurredAt: new Date(now).toISOString(),
+      customerId: bounces,
+      touchId: first.touchId,
+      kind: 'bounced',
+    });
     const switched = await view(bounces);
     await advanceTo(churnedAt + 130 * DAY);
 
@@ -179,9 +234,21 @@ describe('compliance, end to end over HTTP (issue 5 acceptance)', () => {
       ['email', 'sent'],
       ['sms', 'sent'],
     ]);
-    expect(history).toContainEqual(expect.objectContaining({ decision: 'recorded', reason: 'consent_granted', eventId: `sms-consent-${bounces}`, channel: 'sms' }));
-    expect(history).toContainEqual(expect.objectContaining({ decision: 'suppressed', reason: 'bounced', eventId: `bounce-${bounces}`, touchId: first.touchId, channel: 'email' }));
-    expect(history).toContainEqual(expect.objectContaining({ decision: 'switched', reason: 'suppressed_bounced:email->sms', touchId: second.touchId, channel: 'sms' }));
+    expect(history).toContainEqual(
+      expect.objectContaining({ decision: 'recorded', reason: 'consent_granted', eventId: `sms-consent-${bounces}`, channel: 'sms' }),
+    );
+    expect(history).toContainEqual(
+      expect.objectContaining({
+        decision: 'suppressed',
+        reason: 'bounced',
+        eventId: `bounce-${bounces}`,
+        touchId: first.touchId,
+        channel: 'email',
+      }),
+    );
+    expect(history).toContainEqual(
+      expect.objectContaining({ decision: 'switched', reason: 'suppressed_bounced:email->sms', touchId: second.touchId, channel: 'sms' }),
+    );
     expect(history).toContainEqual(expect.objectContaining({ decision: 'sent', touchId: second.touchId, channel: 'sms' }));
     expectEveryTouchExplained(journey.touches, history);
   });
@@ -191,13 +258,21 @@ describe('compliance, end to end over HTTP (issue 5 acceptance)', () => {
     // by a working day; a churn from 45 days ago at 11:00 Tokyo time, posted only now, so touch 1
     // (days 30–45) has until 11:00 tomorrow.
     let evening = DateTime.fromMillis(now, { zone: TOKYO }).set({ hour: 20, minute: 30, second: 0, millisecond: 0 });
-    while (evening.toMillis() <= now || !policy.sendWindow.weekdays.includes(evening.plus({ days: 1 }).weekday)) evening = evening.plus({ days: 1 });
+    while (evening.toMillis() <= now || !policy.sendWindow.weekdays.includes(evening.plus({ days: 1 }).weekday))
+      evening = evening.plus({ days: 1 });
     await advanceTo(evening.toMillis());
     const churnedAt = evening.minus({ days: 45 }).set({ hour: 11, minute: 0 });
     const nextMorning = evening.plus({ days: 1 }).startOf('day');
 
     // Act
-    await post(churn(lateAtNight, churnedAt.toISO()!, { timezone: TOKYO, locale: 'ja-JP', contacts: { phone: PHONE }, consents: { sms: true, email: false, push: false } }));
+    await post(
+      churn(lateAtNight, churnedAt.toISO()!, {
+        timezone: TOKYO,
+        locale: 'ja-JP',
+        contacts: { phone: PHONE },
+        consents: { sms: true, email: false, push: false },
+      }),
+    );
     const planned = await view(lateAtNight);
     await advanceTo(churnedAt.toMillis() + 130 * DAY);
 
@@ -207,7 +282,15 @@ describe('compliance, end to end over HTTP (issue 5 acceptance)', () => {
     expect(first.status).toBe('planned');
     expect(due.hasSame(nextMorning, 'day')).toBe(true);
     expect(due.hour).toBe(10);
-    expect(planned.history).toContainEqual(expect.objectContaining({ decision: 'planned', reason: `fix:fix-coverage@${first.dueAt}`, touchId: first.touchId, channel: 'sms', at: evening.toUTC().toISO() }));
+    expect(planned.history).toContainEqual(
+      expect.objectContaining({
+        decision: 'planned',
+        reason: `fix:fix-coverage@${first.dueAt}`,
+        touchId: first.touchId,
+        channel: 'sms',
+        at: evening.toUTC().toISO(),
+      }),
+    );
     const messages = await outboxFor(lateAtNight);
     expect(messages[0]).toMatchObject({ touchId: first.touchId, channel: 'sms', to: PHONE });
     const sentAt = DateTime.fromISO(messages[0]!.sentAt, { setZone: true });

@@ -78,7 +78,10 @@ describe('local runner, end to end over HTTP', () => {
     expect((await runner.call('POST', '/v1/events', churn(returns, 'churn-returns'))).status).toBe(202);
 
     const batch = await runner.call('POST', '/v1/events', {
-      events: [churn(batched, 'churn-batched'), { ...churn('bad', 'churn-bad'), occurredAt: 'yesterday', contacts: { phone: '12' }, timezone: 'Mars/Base' }],
+      events: [
+        churn(batched, 'churn-batched'),
+        { ...churn('bad', 'churn-bad'), occurredAt: 'yesterday', contacts: { phone: '12' }, timezone: 'Mars/Base' },
+      ],
     });
     expect(batch.status).toBe(200);
     expect(batch.body).toMatchObject({ accepted: 1, rejected: 1, duplicate: 0 });
@@ -90,7 +93,13 @@ describe('local runner, end to end over HTTP', () => {
     const day50 = await runner.call('POST', '/local/clock', { advanceDays: 50 });
     expect(day50.status).toBe(200);
     expect(day50.body.fired).toBe(3);
-    const returned = await runner.call('POST', '/v1/events', { eventId: 'return-1', type: 'customer.returned', occurredAt: day50.body.now, customerId: returns, revenue: 30 });
+    const returned = await runner.call('POST', '/v1/events', {
+      eventId: 'return-1',
+      type: 'customer.returned',
+      occurredAt: day50.body.now,
+      customerId: returns,
+      revenue: 30,
+    });
     expect(returned.status).toBe(202);
     const day130 = await runner.call('POST', '/local/clock', { advanceTo: new Date(Date.parse(START) + 130 * DAY).toISOString() });
     expect(day130.body).toEqual({ now: '2026-05-15T08:00:00.000Z', fired: 2 });
@@ -160,7 +169,12 @@ describe('local runner, end to end over HTTP', () => {
 
     // Act
     const unsubscribed = await runner.call('POST', `/v1/unsubscribe?token=${encodeURIComponent(token)}`, undefined, { apiKey: null });
-    const forged = await runner.call('POST', `/v1/unsubscribe?token=${encodeURIComponent(signUnsubscribeToken({ customerId: stays, channel: 'sms' }, 'not-the-key'))}`, undefined, { apiKey: null });
+    const forged = await runner.call(
+      'POST',
+      `/v1/unsubscribe?token=${encodeURIComponent(signUnsubscribeToken({ customerId: stays, channel: 'sms' }, 'not-the-key'))}`,
+      undefined,
+      { apiKey: null },
+    );
 
     // Assess
     expect(unsubscribed.status).toBe(200);

@@ -24,8 +24,14 @@ describe('local runner: nightly KPIs queried with npm run query', () => {
   let dataDir: string;
   let runner: RunnerProcess;
   const query = async (args: string[]) => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bin/query.ts', '--json', ...args], { env: { ...process.env, WINBACK_DATA_DIR: dataDir } });
-    return stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bin/query.ts', '--json', ...args], {
+      env: { ...process.env, WINBACK_DATA_DIR: dataDir },
+    });
+    return stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, any>);
   };
 
   beforeAll(async () => {
@@ -51,7 +57,17 @@ describe('local runner: nightly KPIs queried with npm run query', () => {
     expect(batch.body.accepted).toBe(36);
     const day50 = (await runner.call('POST', '/local/clock', { advanceDays: 50 })).body.now as string;
     for (const customerId of returning) {
-      expect((await runner.call('POST', '/v1/events', { eventId: `kpi-return-${customerId}`, type: 'customer.returned', occurredAt: day50, customerId, revenue: 25 })).status).toBe(202);
+      expect(
+        (
+          await runner.call('POST', '/v1/events', {
+            eventId: `kpi-return-${customerId}`,
+            type: 'customer.returned',
+            occurredAt: day50,
+            customerId,
+            revenue: 25,
+          })
+        ).status,
+      ).toBe(202);
     }
     await runner.call('POST', '/local/clock', { advanceDays: 80 });
     const nightly = await runner.call('POST', '/local/jobs/nightly', { date: '2026-05-15' });
@@ -77,7 +93,12 @@ describe('local runner: nightly KPIs queried with npm run query', () => {
       const variantOf = (list: string[]) => list.filter((id) => assign(id, policy).variant === row.variant);
       const t = variantOf(treated);
       const c = variantOf(control);
-      const expected = liftInterval(t.filter((id) => returning.has(id)).length, t.length, c.filter((id) => returning.has(id)).length, c.length)!;
+      const expected = liftInterval(
+        t.filter((id) => returning.has(id)).length,
+        t.length,
+        c.filter((id) => returning.has(id)).length,
+        c.length,
+      )!;
       expect(row).toMatchObject({ treatment_eligible: t.length, control_eligible: c.length });
       expect(row.lift).toBeCloseTo(expected.lift, 12);
       expect(row.lift_ci_low).toBeCloseTo(expected.low, 12);

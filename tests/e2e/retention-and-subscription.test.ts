@@ -16,12 +16,14 @@ import { startRunnerProcess, type RunnerProcess } from '../support/local-runner-
 const DAY = 86_400_000;
 const START = '2026-01-05T08:00:00.000Z'; // a Monday
 const preset = parsePolicy(subscription);
-const inTreatment = (prefix: string, policy = preset) => Array.from({ length: 100 }, (_, i) => `${prefix}-${i}`).find((id) => assign(id, policy).arm === 'treatment')!;
+const inTreatment = (prefix: string, policy = preset) =>
+  Array.from({ length: 100 }, (_, i) => `${prefix}-${i}`).find((id) => assign(id, policy).arm === 'treatment')!;
 
 describe('retention tasks and the subscription preset, locally over HTTP', () => {
   let dataDir: string;
   let runner: RunnerProcess;
-  const outboxFor = async (customerId: string): Promise<OutboxMessage[]> => (await runner.call('GET', '/local/outbox')).body.messages.filter((m: OutboxMessage) => m.customerId === customerId);
+  const outboxFor = async (customerId: string): Promise<OutboxMessage[]> =>
+    (await runner.call('GET', '/local/outbox')).body.messages.filter((m: OutboxMessage) => m.customerId === customerId);
   const post = async (event: Record<string, unknown>) => {
     const answer = await runner.call('POST', '/v1/events', event);
     expect(answer.status, JSON.stringify(answer.body)).toBe(202);
@@ -63,15 +65,35 @@ describe('retention tasks and the subscription preset, locally over HTTP', () =>
     // Assess 1
     const [notice] = await outboxFor(customerId);
     expect(notice).toMatchObject({ channel: 'task', to: 'partner' });
-    for (const detail of ['ACC-1001', 'Acme Iberia SL', 'Lucía Pérez', '+34600000002', 'it@acme.example', '8,640 EUR']) expect(notice!.text).toContain(detail);
+    for (const detail of ['ACC-1001', 'Acme Iberia SL', 'Lucía Pérez', '+34600000002', 'it@acme.example', '8,640 EUR'])
+      expect(notice!.text).toContain(detail);
     expect(tasks.status).toBe(200);
-    expect(tasks.body.tasks).toEqual([expect.objectContaining({ customerId, team: 'partner', status: 'open', value: 8640, accountNumber: 'ACC-1001', company: 'Acme Iberia SL', phone: '+34600000002' })]);
+    expect(tasks.body.tasks).toEqual([
+      expect.objectContaining({
+        customerId,
+        team: 'partner',
+        status: 'open',
+        value: 8640,
+        accountNumber: 'ACC-1001',
+        company: 'Acme Iberia SL',
+        phone: '+34600000002',
+      }),
+    ]);
     expect((await runner.call('GET', '/v1/tasks?team=sales')).body.tasks).toEqual([]);
 
     // Act 2: the team agrees to call back on day 10 at 16:00 Madrid time.
     const taskId = tasks.body.tasks[0].taskId as string;
     const followUpAt = '2026-01-15T16:00:00+01:00';
-    await post({ eventId: 'outcome-1', type: 'task.outcome', occurredAt: new Date(Date.parse(START) + DAY + 3_600_000).toISOString(), customerId, taskId, outcome: 'follow_up', followUpAt, reason: 'price' });
+    await post({
+      eventId: 'outcome-1',
+      type: 'task.outcome',
+      occurredAt: new Date(Date.parse(START) + DAY + 3_600_000).toISOString(),
+      customerId,
+      taskId,
+      outcome: 'follow_up',
+      followUpAt,
+      reason: 'price',
+    });
     const waiting = (await runner.call('GET', '/v1/tasks')).body.tasks;
     await runner.call('POST', '/local/clock', { advanceTo: '2026-01-15T14:59:00.000Z' });
     const beforeTime = await outboxFor(customerId);
@@ -85,7 +107,10 @@ describe('retention tasks and the subscription preset, locally over HTTP', () =>
       ['task', 'partner', expect.any(String)],
       ['task', 'partner', '2026-01-15T16:00:00.000+01:00'],
     ]);
-    expect((await runner.call('GET', '/v1/tasks?team=partner')).body.tasks[0]).toMatchObject({ status: 'open', dueAt: '2026-01-15T15:00:00.000Z' });
+    expect((await runner.call('GET', '/v1/tasks?team=partner')).body.tasks[0]).toMatchObject({
+      status: 'open',
+      dueAt: '2026-01-15T15:00:00.000Z',
+    });
 
     await runner.call('POST', '/local/clock', { advanceDays: 120 });
     expect((await outboxFor(customerId)).filter((m) => m.channel !== 'task')).toEqual([]);
@@ -129,7 +154,17 @@ describe('retention tasks and the subscription preset, locally over HTTP', () =>
     // Prepare
     const customerId = inTreatment('shopper');
     const now = (await runner.call('GET', '/local/clock')).body.now as string;
-    await post({ eventId: 'active-1', type: 'customer.active', occurredAt: now, customerId, contacts: { email: 'sam@example.com' }, consents: { email: true }, timezone: 'Europe/Madrid', monthlyRevenue: 25, tenureMonths: 6 });
+    await post({
+      eventId: 'active-1',
+      type: 'customer.active',
+      occurredAt: now,
+      customerId,
+      contacts: { email: 'sam@example.com' },
+      consents: { email: true },
+      timezone: 'Europe/Madrid',
+      monthlyRevenue: 25,
+      tenureMonths: 6,
+    });
 
     // Act
     await runner.call('POST', '/local/clock', { advanceDays: 59 });
@@ -139,7 +174,11 @@ describe('retention tasks and the subscription preset, locally over HTTP', () =>
     // Assess
     expect(before.status).toBe('no_journey');
     const after = (await runner.call('GET', `/v1/customers/${customerId}`)).body;
-    expect(after.journey).toMatchObject({ churnKind: 'lapse', policy: 'subscription@1', churnedAt: new Date(Date.parse(now) + 60 * DAY).toISOString() });
+    expect(after.journey).toMatchObject({
+      churnKind: 'lapse',
+      policy: 'subscription@1',
+      churnedAt: new Date(Date.parse(now) + 60 * DAY).toISOString(),
+    });
     expect((await outboxFor(customerId)).map((m) => m.channel)).toEqual(['email']);
   });
 });

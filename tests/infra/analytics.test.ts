@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWinback } from '#lib/winback-app';
 import { SettingsError } from '#lib/settings';
@@ -15,7 +15,13 @@ import { actionsOf, onlyLogicalId, resourcesOf, statementsOfRole, synthWinback }
 const namedQueriesDirectory = new URL('../../sql/named/', import.meta.url);
 
 // Not the defaults, so each assertion proves the setting flows through.
-const SETTINGS = { nightlyRun: { hour: 3, minute: 15 }, costPerAcquisition: 120, scanSegments: 8, kpiEngine: 'athena', athenaScanLimitGb: 5 };
+const SETTINGS = {
+  nightlyRun: { hour: 3, minute: 15 },
+  costPerAcquisition: 120,
+  scanSegments: 8,
+  kpiEngine: 'athena',
+  athenaScanLimitGb: 5,
+};
 
 /** An `Fn::Join` of strings and references as one string, each reference shown as `<ref>`. */
 function joined(value: unknown): string {
@@ -25,10 +31,17 @@ function joined(value: unknown): string {
 }
 
 /** The references inside an `Fn::Join`, to compare with what they should point at. */
-const referencesIn = (value: unknown) => ((value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1] ?? []).filter((part) => typeof part !== 'string');
+const referencesIn = (value: unknown) =>
+  ((value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1] ?? []).filter((part) => typeof part !== 'string');
 
 /** What Athena (Hive DDL) calls each column type of tables.ts. */
-const GLUE_TYPE: Record<ColumnType, string> = { string: 'string', int: 'int', double: 'double', boolean: 'boolean', timestamp: 'timestamp' };
+const GLUE_TYPE: Record<ColumnType, string> = {
+  string: 'string',
+  int: 'int',
+  double: 'double',
+  boolean: 'boolean',
+  timestamp: 'timestamp',
+};
 
 /** The Athena type a Parquet column (physical type + converted type) is read as. */
 function athenaTypeOfParquet(physical: string | null, converted: string | null): string {
@@ -41,7 +54,9 @@ function athenaTypeOfParquet(physical: string | null, converted: string | null):
 }
 
 const glueTableInput = (template: Template, table: TableDefinition) => {
-  const found = Object.values(template.findResources('AWS::Glue::Table', { Properties: { TableInput: Match.objectLike({ Name: table.name }) } }));
+  const found = Object.values(
+    template.findResources('AWS::Glue::Table', { Properties: { TableInput: Match.objectLike({ Name: table.name }) } }),
+  );
   expect(found, table.name).toHaveLength(1);
   return found[0]!.Properties.TableInput;
 };
@@ -50,7 +65,11 @@ describe('Analytics: Glue tables, Athena workgroup, named queries and the nightl
   let engine: Template;
   let data: Template;
   let nightlyId: string;
-  let nightly: { Role: { 'Fn::GetAtt': [string, string] }; Environment: { Variables: Record<string, unknown> }; DeadLetterConfig: { TargetArn: unknown } } & Record<string, unknown>;
+  let nightly: {
+    Role: { 'Fn::GetAtt': [string, string] };
+    Environment: { Variables: Record<string, unknown> };
+    DeadLetterConfig: { TargetArn: unknown };
+  } & Record<string, unknown>;
   let workGroupId: string;
   let databaseId: string;
   let outdir: string;
@@ -68,7 +87,9 @@ describe('Analytics: Glue tables, Athena workgroup, named queries and the nightl
   it('declares each Glue table with exactly the columns of tables.ts: names, order, types and comments', () => {
     for (const table of ANALYST_TABLES) {
       const input = glueTableInput(engine, table);
-      expect(input.StorageDescriptor.Columns).toEqual(table.columns.map((c) => ({ Name: c.name, Type: GLUE_TYPE[c.type], Comment: c.comment })));
+      expect(input.StorageDescriptor.Columns).toEqual(
+        table.columns.map((c) => ({ Name: c.name, Type: GLUE_TYPE[c.type], Comment: c.comment })),
+      );
       expect(input.PartitionKeys).toEqual([expect.objectContaining({ Name: 'dt', Type: 'string' })]);
       expect(input.StorageDescriptor).toMatchObject({
         InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
@@ -87,9 +108,16 @@ describe('Analytics: Glue tables, Athena workgroup, named queries and the nightl
         const file = join(scratch, `${table.name}.parquet`);
         writeFileSync(file, encodeParquet(table, []));
         // Act
-        const schema = (await connection.runAndReadAll(`SELECT name, type, converted_type FROM parquet_schema('${file}') WHERE num_children IS NULL ORDER BY column_id`)).getRowObjectsJson() as Array<{ name: string; type: string | null; converted_type: string | null }>;
+        const schema = (
+          await connection.runAndReadAll(
+            `SELECT name, type, converted_type FROM parquet_schema('${file}') WHERE num_children IS NULL ORDER BY column_id`,
+          )
+        ).getRowObjectsJson() as Array<{ name: string; type: string | null; converted_type: string | null }>;
         // Assess
-        const glueColumns = (glueTableInput(engine, table).StorageDescriptor.Columns as Array<{ Name: string; Type: string }>).map((c) => ({ name: c.Name, type: c.Type }));
+        const glueColumns = (glueTableInput(engine, table).StorageDescriptor.Columns as Array<{ Name: string; Type: string }>).map((c) => ({
+          name: c.Name,
+          type: c.Type,
+        }));
         expect(schema.map((c) => ({ name: c.name, type: athenaTypeOfParquet(c.type, c.converted_type) }))).toEqual(glueColumns);
       }
     } finally {
@@ -138,7 +166,13 @@ describe('Analytics: Glue tables, Athena workgroup, named queries and the nightl
       const sql = readFileSync(new URL(file, namedQueriesDirectory), 'utf8');
       const query = queries.find((q) => q.Name === basename(file, '.sql'))!;
       expect(query).toMatchObject({ Database: { Ref: databaseId }, WorkGroup: { Ref: workGroupId }, QueryString: sql });
-      expect(query.Description).toBe(sql.split('\n').find((line) => line.startsWith('-- '))!.slice(3).trim());
+      expect(query.Description).toBe(
+        sql
+          .split('\n')
+          .find((line) => line.startsWith('-- '))!
+          .slice(3)
+          .trim(),
+      );
     }
   });
 
@@ -160,13 +194,18 @@ describe('Analytics: Glue tables, Athena workgroup, named queries and the nightl
     expect(engine.findResources('AWS::SQS::Queue')[queueId]!.Properties).toMatchObject({ SqsManagedSseEnabled: true });
     engine.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: queueId }],
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
     engine.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
     });
-    engine.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: nightlyId } }] });
+    engine.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: nightlyId } }],
+    });
   });
 
   it("lets the schedule's role invoke the nightly function and dead-letter, nothing else", () => {
@@ -176,7 +215,10 @@ describe('Analytics: Glue tables, Athena workgroup, named queries and the nightl
     expect(statements).toHaveLength(2);
     const invoke = statements.find((s) => actionsOf(s).includes('lambda:InvokeFunction'))!;
     expect(actionsOf(invoke)).toEqual(['lambda:InvokeFunction']);
-    expect(resourcesOf(invoke)).toEqual([{ 'Fn::GetAtt': [nightlyId, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [nightlyId, 'Arn'] }, ':*']] }]);
+    expect(resourcesOf(invoke)).toEqual([
+      { 'Fn::GetAtt': [nightlyId, 'Arn'] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [nightlyId, 'Arn'] }, ':*']] },
+    ]);
     const deadLetter = statements.find((s) => s !== invoke)!;
     expect(deadLetter).toMatchObject({ Action: 'sqs:SendMessage', Resource: nightly.DeadLetterConfig.TargetArn });
   });
@@ -185,13 +227,16 @@ describe('Analytics: Glue tables, Athena workgroup, named queries and the nightl
     const statements = statementsOfRole(engine, nightly.Role['Fn::GetAtt'][0]);
     const dynamodb = statements.flatMap(actionsOf).filter((a) => a.startsWith('dynamodb:'));
     expect(dynamodb).toEqual(expect.arrayContaining(['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:GetItem']));
-    for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*']) expect(dynamodb).not.toContain(write);
+    for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*'])
+      expect(dynamodb).not.toContain(write);
     // It reads journeys; it never creates or deletes touch timers.
     expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('scheduler:') || a === 'iam:PassRole')).toEqual([]);
 
     const athena = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('athena:')));
     expect(athena).toHaveLength(1);
-    expect(actionsOf(athena[0]!)).toEqual(expect.arrayContaining(['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults']));
+    expect(actionsOf(athena[0]!)).toEqual(
+      expect.arrayContaining(['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults']),
+    );
     expect(resourcesOf(athena[0]!)).toHaveLength(1);
     expect(joined(resourcesOf(athena[0]!)[0])).toMatch(/^arn:.*:athena:.*:workgroup\/<ref>$/);
     expect(referencesIn(resourcesOf(athena[0]!)[0]).at(-1)).toEqual({ Ref: workGroupId });
@@ -207,21 +252,36 @@ describe('Analytics: Glue tables, Athena workgroup, named queries and the nightl
 
     for (const s of [...athena, ...glue]) expect(JSON.stringify(s.Resource)).not.toMatch(/"\*"|\/\*"/);
     // Lake objects: only the table prefixes, the audiences and Athena's results, never the whole bucket.
-    const objectPatterns = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:'))).flatMap(resourcesOf).map(joined).filter((r) => r.includes('/'));
-    expect([...new Set(objectPatterns)].sort()).toEqual(['<ref>/athena-results/*', `<ref>/${AUDIENCES_PREFIX}*`, ...ANALYST_TABLES.map((t) => `<ref>/${t.prefix}*`)].sort());
+    const objectPatterns = statements
+      .filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')))
+      .flatMap(resourcesOf)
+      .map(joined)
+      .filter((r) => r.includes('/'));
+    expect([...new Set(objectPatterns)].sort()).toEqual(
+      ['<ref>/athena-results/*', `<ref>/${AUDIENCES_PREFIX}*`, ...ANALYST_TABLES.map((t) => `<ref>/${t.prefix}*`)].sort(),
+    );
   });
 
   it('lets the nightly function list, write and clear the hashed audiences under audiences/, but not read them back', () => {
     const statements = statementsOfRole(engine, nightly.Role['Fn::GetAtt'][0]);
-    const matches = (granted: string, action: string) => granted === action || (granted.endsWith('*') && action.startsWith(granted.slice(0, -1)));
-    const allowedOn = (resource: string) => statements.filter((s) => s.Effect === 'Allow' && resourcesOf(s).map(joined).includes(resource)).flatMap(actionsOf);
+    const matches = (granted: string, action: string) =>
+      granted === action || (granted.endsWith('*') && action.startsWith(granted.slice(0, -1)));
+    const allowedOn = (resource: string) =>
+      statements.filter((s) => s.Effect === 'Allow' && resourcesOf(s).map(joined).includes(resource)).flatMap(actionsOf);
     const onAudiences = allowedOn(`<ref>/${AUDIENCES_PREFIX}*`);
     // Put (one PutObject per part), clear a night before re-writing it (list, then delete).
-    for (const action of ['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject']) expect(onAudiences.some((a) => matches(a, action)), action).toBe(true);
+    for (const action of ['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'])
+      expect(
+        onAudiences.some((a) => matches(a, action)),
+        action,
+      ).toBe(true);
     expect(allowedOn('<ref>').some((a) => matches(a, 's3:ListBucket'))).toBe(true);
     // Hashed contacts are for the ad platforms' uploads, not for reading back (nor for Athena).
     expect(onAudiences.filter((a) => a.startsWith('s3:Get'))).toEqual([]);
-    const gets = statements.filter((s) => actionsOf(s).some((a) => matches(a, 's3:GetObject'))).flatMap(resourcesOf).map(joined);
+    const gets = statements
+      .filter((s) => actionsOf(s).some((a) => matches(a, 's3:GetObject')))
+      .flatMap(resourcesOf)
+      .map(joined);
     expect(gets.filter((r) => r.includes(AUDIENCES_PREFIX))).toEqual([]);
     for (const table of ANALYST_TABLES) expect(table.prefix.startsWith(AUDIENCES_PREFIX)).toBe(false);
   });
@@ -242,10 +302,22 @@ describe('Analytics: Glue tables, Athena workgroup, named queries and the nightl
   it("lets the nightly function run the KPI SQL as an UNLOAD: Athena reads and writes S3 with the function's rights", () => {
     const statements = statementsOfRole(engine, nightly.Role['Fn::GetAtt'][0]);
     const allowed = (action: string, resource: string) =>
-      statements.some((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a === action || (a.endsWith('*') && action.startsWith(a.slice(0, -1)))) && resourcesOf(s).map(joined).includes(resource));
+      statements.some(
+        (s) =>
+          s.Effect === 'Allow' &&
+          actionsOf(s).some((a) => a === action || (a.endsWith('*') && action.startsWith(a.slice(0, -1)))) &&
+          resourcesOf(s).map(joined).includes(resource),
+      );
     // Start, follow, stop (at the timeout) and read the count of the query, in the workgroup.
     const athena = statements.find((s) => actionsOf(s).some((a) => a.startsWith('athena:')))!;
-    expect(actionsOf(athena)).toEqual(expect.arrayContaining(['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:StopQueryExecution', 'athena:GetQueryResults']));
+    expect(actionsOf(athena)).toEqual(
+      expect.arrayContaining([
+        'athena:StartQueryExecution',
+        'athena:GetQueryExecution',
+        'athena:StopQueryExecution',
+        'athena:GetQueryResults',
+      ]),
+    );
     // Read the facts, check the target is empty and clear it, write the KPI files, and the manifest
     // and metadata under the result location.
     for (const [action, resource] of [
@@ -289,7 +361,9 @@ describe('Analytics: Glue tables, Athena workgroup, named queries and the nightl
     // (Booleans, not toContain: a failure would print the whole minified bundle.)
     expect(/@duckdb|duckdb\.node|DuckDBInstance/.test(bundle), 'DuckDB in the nightly bundle').toBe(false);
     // The query's lines (those without backticks, which the bundle escapes), and the UNLOAD around it.
-    const kpiSqlLines = readFileSync(new URL('../../sql/kpis.sql', import.meta.url), 'utf8').split('\n').filter((line) => line.trim() !== '' && !line.includes('`'));
+    const kpiSqlLines = readFileSync(new URL('../../sql/kpis.sql', import.meta.url), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.includes('`'));
     expect(kpiSqlLines.length).toBeGreaterThan(100);
     expect(kpiSqlLines.filter((line) => !bundle.includes(line))).toEqual([]);
     expect(bundle.includes("WITH (format = 'PARQUET', compression = 'SNAPPY')")).toBe(true);
@@ -301,7 +375,16 @@ describe('Analytics settings', () => {
     const attempt = () =>
       buildWinback(
         new App({
-          context: { winback: { sesFromAddress: 'a@b.co', nightlyRun: { hour: 25, minute: 30 }, scanSegments: 0, costPerAcquisition: -5, athenaScanLimitGb: 0, kpiEngine: 'spark' } },
+          context: {
+            winback: {
+              sesFromAddress: 'a@b.co',
+              nightlyRun: { hour: 25, minute: 30 },
+              scanSegments: 0,
+              costPerAcquisition: -5,
+              athenaScanLimitGb: 0,
+              kpiEngine: 'spark',
+            },
+          },
         }),
       );
     expect(attempt).toThrow(SettingsError);
@@ -311,6 +394,8 @@ describe('Analytics settings', () => {
     expect(attempt).toThrow(/athenaScanLimitGb/);
     expect(attempt).toThrow(/kpiEngine: must be "in-process" or "athena"/);
     // A misspelt key is an error, not a silent default.
-    expect(() => buildWinback(new App({ context: { winback: { sesFromAddress: 'a@b.co', nightlyRun: { hours: 3 } } } }))).toThrow(/nightlyRun/);
+    expect(() => buildWinback(new App({ context: { winback: { sesFromAddress: 'a@b.co', nightlyRun: { hours: 3 } } } }))).toThrow(
+      /nightlyRun/,
+    );
   });
 });

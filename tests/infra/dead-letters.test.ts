@@ -10,12 +10,14 @@ describe('Winback engine stack: dead letters and the send function', () => {
   beforeAll(() => ({ engine } = synthWinback()));
 
   const logicalIdOf = (type: string, props: Record<string, unknown>) => onlyLogicalId(engine, type, props);
-  const sendFunctionId = () => logicalIdOf('AWS::Lambda::Function', { Handler: 'index.handler', Description: Match.stringLikeRegexp('Sends one due touch') });
+  const sendFunctionId = () =>
+    logicalIdOf('AWS::Lambda::Function', { Handler: 'index.handler', Description: Match.stringLikeRegexp('Sends one due touch') });
 
   it('outputs each dead-letter queue with the function its messages are re-driven to', () => {
     // Prepare: which queue each function dead-letters to, from the template itself.
     const functions = engine.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } });
-    const functionOfQueue = (queueId: string) => Object.keys(functions).filter((id) => JSON.stringify(functions[id]!.Properties.DeadLetterConfig ?? {}).includes(`"${queueId}"`));
+    const functionOfQueue = (queueId: string) =>
+      Object.keys(functions).filter((id) => JSON.stringify(functions[id]!.Properties.DeadLetterConfig ?? {}).includes(`"${queueId}"`));
     const outputs = engine.findOutputs('*');
     const refOf = (key: string) => JSON.stringify(outputs[key]?.Value);
 
@@ -46,7 +48,9 @@ describe('Winback engine stack: dead letters and the send function', () => {
 
   it('does not let the send function delete timers, which it never does', () => {
     // Prepare
-    const roleId = (engine.findResources('AWS::Lambda::Function')[sendFunctionId()]!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+    const roleId = (engine.findResources('AWS::Lambda::Function')[sendFunctionId()]!.Properties.Role as { 'Fn::GetAtt': string[] })[
+      'Fn::GetAtt'
+    ][0]!;
 
     // Act
     const actions = statementsOfRole(engine, roleId).flatMap(actionsOf);

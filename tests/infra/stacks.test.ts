@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWinback } from '#lib/winback-app';
 import { SettingsError } from '#lib/settings';
@@ -28,12 +28,21 @@ describe('Winback CDK app (API key mode, the default)', () => {
       Properties: Match.objectLike({
         BucketEncryption: Match.anyValue(),
         VersioningConfiguration: { Status: 'Enabled' },
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
         LifecycleConfiguration: {
           Rules: Match.arrayWith([
             Match.objectLike({ Id: 'athena-results', Prefix: 'athena-results/', ExpirationInDays: 30 }),
             // The folder the nightly job writes its facts to, not a prefix that matches nothing.
-            Match.objectLike({ Id: 'cool-facts', Prefix: 'journey_facts/', Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 30 }] }),
+            Match.objectLike({
+              Id: 'cool-facts',
+              Prefix: 'journey_facts/',
+              Transitions: [{ StorageClass: 'INTELLIGENT_TIERING', TransitionInDays: 30 }],
+            }),
           ]),
         },
       }),
@@ -45,8 +54,14 @@ describe('Winback CDK app (API key mode, the default)', () => {
   });
 
   it('lets the Scheduler role invoke the send function and nothing else', () => {
-    const roleId = onlyLogicalId(engine, 'AWS::IAM::Role', { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] }), Description: Match.stringLikeRegexp('send-touch function') });
-    const sendFunctionId = onlyLogicalId(engine, 'AWS::Lambda::Function', { Handler: 'index.handler', Description: Match.stringLikeRegexp('Sends one due touch') });
+    const roleId = onlyLogicalId(engine, 'AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] }),
+      Description: Match.stringLikeRegexp('send-touch function'),
+    });
+    const sendFunctionId = onlyLogicalId(engine, 'AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Description: Match.stringLikeRegexp('Sends one due touch'),
+    });
     const statements = statementsOfRole(engine, roleId);
     const invoke = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
@@ -56,8 +71,13 @@ describe('Winback CDK app (API key mode, the default)', () => {
   });
 
   it('lets functions pass only the Scheduler role, and create timers only in their schedule group', () => {
-    const roleId = onlyLogicalId(engine, 'AWS::IAM::Role', { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] }), Description: Match.stringLikeRegexp('send-touch function') });
-    const all = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    const roleId = onlyLogicalId(engine, 'AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] }),
+      Description: Match.stringLikeRegexp('send-touch function'),
+    });
+    const all = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Statement[],
+    );
     const passRole = all.filter((s) => actionsOf(s).includes('iam:PassRole'));
     expect(passRole.length).toBeGreaterThanOrEqual(3); // API, send, engagement
     for (const s of passRole) expect(resourcesOf(s)).toEqual([{ 'Fn::GetAtt': [roleId, 'Arn'] }]);
@@ -70,13 +90,24 @@ describe('Winback CDK app (API key mode, the default)', () => {
   });
 
   it('has no wildcard resource except where the service has no resource to scope to', () => {
-    const all = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    const all = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Statement[],
+    );
     const wildcard = all.filter((s) => resourcesOf(s).includes('*'));
     // X-Ray tracing calls only, acknowledged with its reason in lib/.
-    for (const s of wildcard) expect(actionsOf(s).every((a) => ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'].includes(a)), JSON.stringify(s)).toBe(true);
+    for (const s of wildcard)
+      expect(
+        actionsOf(s).every((a) => ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'].includes(a)),
+        JSON.stringify(s),
+      ).toBe(true);
     // Publishing is for the retention tasks only, by the send function only.
-    const sendFunctionId = onlyLogicalId(engine, 'AWS::Lambda::Function', { Handler: 'index.handler', Description: Match.stringLikeRegexp('Sends one due touch') });
-    const sendRoleId = (engine.findResources('AWS::Lambda::Function')[sendFunctionId]!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+    const sendFunctionId = onlyLogicalId(engine, 'AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Description: Match.stringLikeRegexp('Sends one due touch'),
+    });
+    const sendRoleId = (engine.findResources('AWS::Lambda::Function')[sendFunctionId]!.Properties.Role as { 'Fn::GetAtt': string[] })[
+      'Fn::GetAtt'
+    ][0]!;
     const publish = all.filter((s) => actionsOf(s).some((a) => a.startsWith('sns:')));
     expect(publish).toHaveLength(1);
     expect(statementsOfRole(engine, sendRoleId)).toContainEqual(publish[0]);
@@ -87,9 +118,20 @@ describe('Winback CDK app (API key mode, the default)', () => {
 
   it('indexes retention tasks by team and due date, and lets only the API query that index', () => {
     data.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: [{ IndexName: 'tasks', KeySchema: [{ AttributeName: 'taskTeam', KeyType: 'HASH' }, { AttributeName: 'taskDueAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'tasks',
+          KeySchema: [
+            { AttributeName: 'taskTeam', KeyType: 'HASH' },
+            { AttributeName: 'taskDueAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
     });
-    const all = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    const all = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Statement[],
+    );
     const onIndexes = all.filter((s) => JSON.stringify(s.Resource).includes('/index/'));
     expect(onIndexes).toHaveLength(1);
     expect(actionsOf(onIndexes[0]!)).toEqual(['dynamodb:Query']);
@@ -97,8 +139,12 @@ describe('Winback CDK app (API key mode, the default)', () => {
   });
 
   it('e-mails each team only its own tasks', () => {
-    const { engine } = synthWinback({ retentionTeams: { partner: ['partners@example.com'], sales: ['sales@example.com', 'sales-lead@example.com'] } });
-    const subscriptions = Object.values(engine.findResources('AWS::SNS::Subscription')).map((s) => s.Properties).filter((s) => s.Protocol === 'email');
+    const { engine } = synthWinback({
+      retentionTeams: { partner: ['partners@example.com'], sales: ['sales@example.com', 'sales-lead@example.com'] },
+    });
+    const subscriptions = Object.values(engine.findResources('AWS::SNS::Subscription'))
+      .map((s) => s.Properties)
+      .filter((s) => s.Protocol === 'email');
     expect(subscriptions.map((s) => [s.Endpoint, s.FilterPolicy]).sort()).toEqual([
       ['partners@example.com', { team: ['partner'] }],
       ['sales-lead@example.com', { team: ['sales'] }],
@@ -107,15 +153,26 @@ describe('Winback CDK app (API key mode, the default)', () => {
   });
 
   it('lets only the send function send texts, with its configuration set and this account’s origination identities', () => {
-    const sendFunctionId = onlyLogicalId(engine, 'AWS::Lambda::Function', { Handler: 'index.handler', Description: Match.stringLikeRegexp('Sends one due touch') });
-    const sendRoleId = (engine.findResources('AWS::Lambda::Function')[sendFunctionId]!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
-    const all = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    const sendFunctionId = onlyLogicalId(engine, 'AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Description: Match.stringLikeRegexp('Sends one due touch'),
+    });
+    const sendRoleId = (engine.findResources('AWS::Lambda::Function')[sendFunctionId]!.Properties.Role as { 'Fn::GetAtt': string[] })[
+      'Fn::GetAtt'
+    ][0]!;
+    const all = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Statement[],
+    );
     const sms = all.filter((s) => actionsOf(s).some((a) => a.startsWith('sms-voice:')));
     expect(sms).toHaveLength(1);
     expect(statementsOfRole(engine, sendRoleId)).toContainEqual(sms[0]);
     expect(actionsOf(sms[0]!)).toEqual(['sms-voice:SendTextMessage']);
     // The ARNs as CloudFormation joins them, pseudo parameters written <Partition>, <Region>, <AccountId>.
-    const arnOf = (resource: unknown) => JSON.stringify(resource).replace(/\{"Ref":"AWS::(\w+)"\}/g, '<$1>').replace('"Fn::Join":', '').replace(/[",[\]{}]/g, '');
+    const arnOf = (resource: unknown) =>
+      JSON.stringify(resource)
+        .replace(/\{"Ref":"AWS::(\w+)"\}/g, '<$1>')
+        .replace('"Fn::Join":', '')
+        .replace(/[",[\]{}]/g, '');
     expect(resourcesOf(sms[0]!).map(arnOf).sort()).toEqual([
       'arn:<Partition>:sms-voice:<Region>:<AccountId>:configuration-set/WinbackEngine-sms',
       'arn:<Partition>:sms-voice:<Region>:<AccountId>:opt-out-list/*',
@@ -131,19 +188,38 @@ describe('Winback CDK app (API key mode, the default)', () => {
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
       expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(
-        expect.arrayContaining(['TABLE_NAME', 'SCHEDULE_GROUP_NAME', 'SEND_TOUCH_FUNCTION_ARN', 'SCHEDULER_ROLE_ARN', 'TIMER_DLQ_ARN', 'KEYS_SECRET_ARN']),
+        expect.arrayContaining([
+          'TABLE_NAME',
+          'SCHEDULE_GROUP_NAME',
+          'SEND_TOUCH_FUNCTION_ARN',
+          'SCHEDULER_ROLE_ARN',
+          'TIMER_DLQ_ARN',
+          'KEYS_SECRET_ARN',
+        ]),
       );
     }
     engine.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('Sends one due touch'),
       FunctionName: 'WinbackEngine-send-touch',
       DeadLetterConfig: { TargetArn: Match.anyValue() },
-      Environment: { Variables: Match.objectLike({ SES_FROM_ADDRESS: 'winback@example.com', SES_CONFIGURATION_SET: Match.anyValue(), UNSUBSCRIBE_BASE_URL: Match.anyValue(), SMS_CONFIGURATION_SET: 'WinbackEngine-sms', SMS_MESSAGE_TYPE: 'PROMOTIONAL' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          SES_FROM_ADDRESS: 'winback@example.com',
+          SES_CONFIGURATION_SET: Match.anyValue(),
+          UNSUBSCRIBE_BASE_URL: Match.anyValue(),
+          SMS_CONFIGURATION_SET: 'WinbackEngine-sms',
+          SMS_MESSAGE_TYPE: 'PROMOTIONAL',
+        }),
+      },
     });
     // The API function builds the send function's ARN from its fixed name.
     engine.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('public API'),
-      Environment: { Variables: Match.objectLike({ SEND_TOUCH_FUNCTION_ARN: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':function:WinbackEngine-send-touch$')])] } }) },
+      Environment: {
+        Variables: Match.objectLike({
+          SEND_TOUCH_FUNCTION_ARN: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':function:WinbackEngine-send-touch$')])] },
+        }),
+      },
     });
   });
 
@@ -155,13 +231,20 @@ describe('Winback CDK app (API key mode, the default)', () => {
     expect(alarms.filter((a) => a.MetricName === '5XXError')).toHaveLength(1);
     for (const alarm of alarms) expect(alarm.AlarmActions).toHaveLength(1);
     engine.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
-    engine.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', RedrivePolicy: { deadLetterTargetArn: Match.anyValue() } });
+    engine.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue() },
+    });
   });
 
   it('has the schedule group (deleted with the stack), the SES configuration set with its events topic, and encrypted topics', () => {
     engine.hasResource('AWS::Scheduler::ScheduleGroup', { Properties: { Name: 'WinbackEngine-touches' }, DeletionPolicy: 'Delete' });
     engine.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
-      EventDestination: Match.objectLike({ Enabled: true, MatchingEventTypes: Match.arrayWith(['delivery', 'bounce', 'complaint', 'open', 'click']), SnsDestination: Match.anyValue() }),
+      EventDestination: Match.objectLike({
+        Enabled: true,
+        MatchingEventTypes: Match.arrayWith(['delivery', 'bounce', 'complaint', 'open', 'click']),
+        SnsDestination: Match.anyValue(),
+      }),
     });
     for (const topic of Object.values(engine.findResources('AWS::SNS::Topic'))) expect(topic.Properties.KmsMasterKeyId).toBeDefined();
   });
@@ -175,7 +258,17 @@ describe('Winback CDK app (API key mode, the default)', () => {
     const destination = configurationSet.EventDestinations[0];
     expect(destination).toMatchObject({ Enabled: true, SnsDestination: { TopicArn: { Ref: expect.any(String) } } });
     expect([...destination.MatchingEventTypes].sort()).toEqual(
-      ['TEXT_DELIVERED', 'TEXT_SUCCESSFUL', 'TEXT_BLOCKED', 'TEXT_INVALID', 'TEXT_UNREACHABLE', 'TEXT_CARRIER_UNREACHABLE', 'TEXT_TTL_EXPIRED', 'TEXT_SPAM', 'TEXT_UNKNOWN'].sort(),
+      [
+        'TEXT_DELIVERED',
+        'TEXT_SUCCESSFUL',
+        'TEXT_BLOCKED',
+        'TEXT_INVALID',
+        'TEXT_UNREACHABLE',
+        'TEXT_CARRIER_UNREACHABLE',
+        'TEXT_TTL_EXPIRED',
+        'TEXT_SPAM',
+        'TEXT_UNKNOWN',
+      ].sort(),
     );
     const smsEventsTopicId: string = destination.SnsDestination.TopicArn.Ref;
 
@@ -191,14 +284,26 @@ describe('Winback CDK app (API key mode, the default)', () => {
     expect(keyPolicy).toContain('sms-voice.amazonaws.com');
     // …and every AWS service the key trusts, only on this account's behalf (no confused deputy).
     const keyStatements = Object.values(engine.findResources('AWS::KMS::Key'))[0]!.Properties.KeyPolicy.Statement as Statement[];
-    const forServices = keyStatements.filter((statement) => JSON.stringify((statement as { Principal?: unknown }).Principal ?? '').includes('"Service"'));
-    const services = forServices.flatMap((statement) => [(statement as unknown as { Principal: { Service: string | string[] } }).Principal.Service].flat());
+    const forServices = keyStatements.filter((statement) =>
+      JSON.stringify((statement as { Principal?: unknown }).Principal ?? '').includes('"Service"'),
+    );
+    const services = forServices.flatMap((statement) =>
+      [(statement as unknown as { Principal: { Service: string | string[] } }).Principal.Service].flat(),
+    );
     expect([...new Set(services)].sort()).toEqual(['cloudwatch.amazonaws.com', 'ses.amazonaws.com', 'sms-voice.amazonaws.com']);
-    for (const statement of forServices) expect((statement as { Condition?: unknown }).Condition).toMatchObject({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
+    for (const statement of forServices)
+      expect((statement as { Condition?: unknown }).Condition).toMatchObject({
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      });
 
     // SES events, SMS receipts and inbound SMS: all to the engagement function, each with the dead-letter queue.
-    const engagementId = onlyLogicalId(engine, 'AWS::Lambda::Function', { Handler: 'index.handler', Description: Match.stringLikeRegexp('SMS replies') });
-    const subscriptions = Object.values(engine.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'lambda' } })).map((r) => r.Properties);
+    const engagementId = onlyLogicalId(engine, 'AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Description: Match.stringLikeRegexp('SMS replies'),
+    });
+    const subscriptions = Object.values(engine.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'lambda' } })).map(
+      (r) => r.Properties,
+    );
     expect(subscriptions).toHaveLength(3);
     for (const subscription of subscriptions) {
       expect(subscription.Endpoint).toEqual({ 'Fn::GetAtt': [engagementId, 'Arn'] });
@@ -212,7 +317,10 @@ describe('Winback CDK app (API key mode, the default)', () => {
   it('requires an API key on every route but the one-click unsubscribe link, which carries a signed token', () => {
     const methods = Object.values(engine.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
     const unsubscribeId = onlyLogicalId(engine, 'AWS::ApiGateway::Resource', { PathPart: 'unsubscribe' });
-    const [open, guarded] = [methods.filter((m) => m.ResourceId.Ref === unsubscribeId), methods.filter((m) => m.ResourceId.Ref !== unsubscribeId)];
+    const [open, guarded] = [
+      methods.filter((m) => m.ResourceId.Ref === unsubscribeId),
+      methods.filter((m) => m.ResourceId.Ref !== unsubscribeId),
+    ];
     expect(guarded.map((m) => m.HttpMethod).sort()).toEqual(['DELETE', 'GET', 'GET', 'GET', 'POST']);
     for (const method of guarded) expect(method).toMatchObject({ ApiKeyRequired: true });
     expect(open.map((m) => m.HttpMethod).sort()).toEqual(['GET', 'POST']);
@@ -237,7 +345,9 @@ describe('Winback CDK app, operator settings', () => {
   it('passes the SMS sender id and alarm e-mail through', () => {
     const { engine } = synthWinback({ smsSenderId: 'Winback', smsOriginationNumber: '+18005550100', alarmEmail: 'ops@example.com' });
     engine.hasResourceProperties('AWS::SMSVOICE::ConfigurationSet', { DefaultSenderId: 'Winback' });
-    engine.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ SMS_ORIGINATION_IDENTITY: '+18005550100' }) } });
+    engine.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SMS_ORIGINATION_IDENTITY: '+18005550100' }) },
+    });
     engine.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
   });
 
@@ -253,6 +363,8 @@ describe('Winback CDK app, operator settings', () => {
     }
     expect(attempt(undefined)).toThrow(/Winback settings missing/);
     expect(attempt({ sesFromAddress: 'a@b.co', policyFile: 'tests/fixtures/no-such-policy.json' })).toThrow(/policy file/);
-    expect(attempt({ sesFromAddress: 'a@b.co', retentionTeams: { partner: ['p@b.co'], salse: ['s@b.co'] } })).toThrow(/retentionTeams\.salse: no policy routes tasks to this team \(they route to: account-management, partner, sales\)/);
+    expect(attempt({ sesFromAddress: 'a@b.co', retentionTeams: { partner: ['p@b.co'], salse: ['s@b.co'] } })).toThrow(
+      /retentionTeams\.salse: no policy routes tasks to this team \(they route to: account-management, partner, sales\)/,
+    );
   });
 });

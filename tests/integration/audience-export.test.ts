@@ -44,15 +44,35 @@ describe('hashed audience export, from events to CSV in the lake', () => {
     const i = contacts.size;
     const held = { phone: phone(i), ...(withEmailContact ? { email: email(i) } : {}) };
     contacts.set(customerId, held);
-    await ingestEvent(deps, churnEvent({ customerId, eventId: `aud-churn-${customerId}`, contacts: held, consents: { ...consents, push: false } }));
+    await ingestEvent(
+      deps,
+      churnEvent({ customerId, eventId: `aud-churn-${customerId}`, contacts: held, consents: { ...consents, push: false } }),
+    );
   };
   const setSms = (customerId: string, granted: boolean, atDay: number) =>
-    ingestEvent(deps, consentEvent({ customerId, eventId: `aud-sms-${granted}-${atDay}-${customerId}`, channel: 'sms', granted, occurredAt: iso(day(atDay)) }));
+    ingestEvent(
+      deps,
+      consentEvent({
+        customerId,
+        eventId: `aud-sms-${granted}-${atDay}-${customerId}`,
+        channel: 'sms',
+        granted,
+        occurredAt: iso(day(atDay)),
+      }),
+    );
 
   beforeAll(async () => {
     lakeRoot = mkdtempSync(join(tmpdir(), 'winback-audience-'));
     deps = makeDeps();
-    audience = { store: deps.store, lake: new FileObjectStore(lakeRoot), policies: deps.policies, clock: deps.clock, logger: deps.logger, scanSegments: 3, rowsPerPart: 2 };
+    audience = {
+      store: deps.store,
+      lake: new FileObjectStore(lakeRoot),
+      policies: deps.policies,
+      clock: deps.clock,
+      logger: deps.logger,
+      scanSegments: 3,
+      rowsPerPart: 2,
+    };
     // Prepare: port-outs with various consents; a STOP-style revocation on day 10 for most.
     for (const id of revoked) await churn(id, { sms: true, email: false });
     await churn(withEmail, { sms: true, email: false }, true);
@@ -158,10 +178,29 @@ describe('local runner: POST /local/jobs/nightly reports the audience', () => {
   it('exports a customer who replied STOP-style (consent.changed) and has no other channel', async () => {
     // Prepare
     const customerId = treated('runner');
-    const churned = await runner.call('POST', '/v1/events', { ...churnEvent({ customerId, eventId: 'aud-runner-churn', occurredAt: START, contacts: { phone: phone(99) }, consents: { sms: true, email: false, push: false } }) });
+    const churned = await runner.call('POST', '/v1/events', {
+      ...churnEvent({
+        customerId,
+        eventId: 'aud-runner-churn',
+        occurredAt: START,
+        contacts: { phone: phone(99) },
+        consents: { sms: true, email: false, push: false },
+      }),
+    });
     expect(churned.status).toBe(202);
     const now = (await runner.call('POST', '/local/clock', { advanceDays: 10 })).body.now as string;
-    expect((await runner.call('POST', '/v1/events', { eventId: 'aud-runner-stop', type: 'consent.changed', occurredAt: now, customerId, channel: 'sms', granted: false })).status).toBe(202);
+    expect(
+      (
+        await runner.call('POST', '/v1/events', {
+          eventId: 'aud-runner-stop',
+          type: 'consent.changed',
+          occurredAt: now,
+          customerId,
+          channel: 'sms',
+          granted: false,
+        })
+      ).status,
+    ).toBe(202);
 
     // Act
     const nightly = await runner.call('POST', '/local/jobs/nightly', { date: '2026-01-15' });
@@ -169,7 +208,10 @@ describe('local runner: POST /local/jobs/nightly reports the audience', () => {
     // Assess
     expect(nightly.status).toBe(200);
     // (Which of the runner's scan segments holds the customer depends on a hash of the key.)
-    expect(nightly.body.audience).toEqual({ customers: 1, files: [expect.stringMatching(/^audiences\/customer-match\/dt=2026-01-15\/part-\d{3}-00000\.csv$/)] });
+    expect(nightly.body.audience).toEqual({
+      customers: 1,
+      files: [expect.stringMatching(/^audiences\/customer-match\/dt=2026-01-15\/part-\d{3}-00000\.csv$/)],
+    });
     const [file] = nightly.body.audience.files as string[];
     expect(readFileSync(join(dataDir, 'lake', file!), 'utf8')).toBe(`${CUSTOMER_MATCH_HEADER}\n,${sha256Hex(phone(99))}\n`);
   });

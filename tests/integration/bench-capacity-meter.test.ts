@@ -35,7 +35,11 @@ describe('the bench capacity meter', () => {
     // Act
     await documents.send(new GetCommand({ TableName: tableName, Key: { pk: 'missing', sk: 'S' }, ConsistentRead: true }));
     await documents.send(new PutCommand({ TableName: tableName, Item: item('big', 1500) }));
-    await documents.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: tableName, Item: item('a', 10) } }, { Put: { TableName: tableName, Item: item('b', 10) } }] }));
+    await documents.send(
+      new TransactWriteCommand({
+        TransactItems: [{ Put: { TableName: tableName, Item: item('a', 10) } }, { Put: { TableName: tableName, Item: item('b', 10) } }],
+      }),
+    );
     metered.destroy();
 
     // Assess: 1 RCU for a consistent miss; 2 WCU for 1.5 KB; 2 × (1 + 1) for the transaction.

@@ -11,7 +11,8 @@ const CUSTOMERS = 50;
 let result: Estimate;
 
 /** Touches whose timer fires before the customer returns (a return cancels the rest). */
-const touchesBeforeReturn = (j: JourneyTrace) => j.plannedDueMs.filter((due) => j.returnedAtMs === undefined || due < j.returnedAtMs).length;
+const touchesBeforeReturn = (j: JourneyTrace) =>
+  j.plannedDueMs.filter((due) => j.returnedAtMs === undefined || due < j.returnedAtMs).length;
 const sum = (journeys: JourneyTrace[], f: (j: JourneyTrace) => number) => journeys.reduce((total, j) => total + f(j), 0);
 
 describe('cost estimate: calls per journey', () => {
@@ -47,8 +48,14 @@ describe('cost estimate: calls per journey', () => {
     const treatment = result.journeys.filter((j) => j.eligible && j.arm === 'treatment');
     const returned = treatment.filter((j) => j.returnedAtMs !== undefined);
     expect(result.counts.sms).toBe(2 * result.population.neverReturnedTreatment + sum(returned, touchesBeforeReturn));
-    for (const journey of result.journeys) expect(journey.sms, journey.customerId).toBe(journey.eligible && journey.arm === 'treatment' ? touchesBeforeReturn(journey) : 0);
-    expect(result.sendOutcomes.withheld ?? 0).toBe(sum(result.journeys.filter((j) => j.eligible && j.arm === 'control'), touchesBeforeReturn));
+    for (const journey of result.journeys)
+      expect(journey.sms, journey.customerId).toBe(journey.eligible && journey.arm === 'treatment' ? touchesBeforeReturn(journey) : 0);
+    expect(result.sendOutcomes.withheld ?? 0).toBe(
+      sum(
+        result.journeys.filter((j) => j.eligible && j.arm === 'control'),
+        touchesBeforeReturn,
+      ),
+    );
     expect(result.counts.emails).toBe(0);
     expect(result.counts.smsParts).toBe(result.smsTexts.reduce((total, t) => total + t.parts * t.sent, 0));
   });
@@ -89,4 +96,3 @@ describe('cost estimate: calls per journey', () => {
     for (const line of result.lines) expect(Number.isFinite(line.usd), line.what).toBe(true);
   });
 });
-

@@ -194,10 +194,12 @@ describe('DynamoDbCustomerStore on DynamoDB Local', () => {
 
       // Act
       await shortMemory.save(churnedRecord(newId('customer')), receiptFor(eventId));
-      const { Item } = await documentClient.send(new GetCommand({ TableName: tableName, Key: { pk: `EVENT#${eventId}`, sk: 'RECEIPT' }, ConsistentRead: true }));
+      const { Item } = await documentClient.send(
+        new GetCommand({ TableName: tableName, Key: { pk: `EVENT#${eventId}`, sk: 'RECEIPT' }, ConsistentRead: true }),
+      );
 
       // Assess
-      expect(Item?.['expiresAt']).toBe(NOW_MS / 1000 + 30 * DAY_SECONDS);
+      expect(Item?.expiresAt).toBe(NOW_MS / 1000 + 30 * DAY_SECONDS);
     });
 
     it('refuses the same receipt twice and leaves the record unchanged', async () => {
@@ -250,7 +252,9 @@ describe('DynamoDbCustomerStore on DynamoDB Local', () => {
       const eventIds = [newId('event'), newId('event')];
 
       // Act
-      const results = await Promise.allSettled(eventIds.map((eventId) => store.save({ ...current, lastReturnedAt: '2026-04-01T00:00:00.000Z' }, receiptFor(eventId))));
+      const results = await Promise.allSettled(
+        eventIds.map((eventId) => store.save({ ...current, lastReturnedAt: '2026-04-01T00:00:00.000Z' }, receiptFor(eventId))),
+      );
 
       // Assess
       const winners = results.flatMap((result, index) => (result.status === 'fulfilled' ? [eventIds[index]!] : []));
@@ -292,7 +296,7 @@ describe('DynamoDbCustomerStore on DynamoDB Local', () => {
       expect(await store.get(record.customerId)).toBeUndefined();
       expect(facts).toHaveLength(1);
       const item = await erasedItem(customerHash, facts[0]!.journeyId);
-      expect(item?.['facts']).toEqual(facts[0]);
+      expect(item?.facts).toEqual(facts[0]);
       const raw = JSON.stringify(item);
       expect(raw).not.toContain(PHONE);
       expect(raw).not.toContain(EMAIL);
@@ -518,7 +522,12 @@ describe('DynamoDbCustomerStore.scan on DynamoDB Local', () => {
     const customers = all.flatMap((item) => (item.kind === 'customer' ? [item.record.customerId] : []));
     const erased = all.flatMap((item) => (item.kind === 'erased' ? [item.journey.customerHash] : []));
     expect(customers.sort()).toEqual(ids.slice(3).sort());
-    expect(erased.sort()).toEqual(ids.slice(0, 3).map((id) => pseudonymize(id, HASH_KEY)).sort());
+    expect(erased.sort()).toEqual(
+      ids
+        .slice(0, 3)
+        .map((id) => pseudonymize(id, HASH_KEY))
+        .sort(),
+    );
     expect(all.find((item) => item.kind === 'customer')!.record.version).toBe(1);
     expect(segments.filter((items) => items.length > 0).length).toBeGreaterThan(1);
   });

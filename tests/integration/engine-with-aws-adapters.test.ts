@@ -68,7 +68,8 @@ const C = { id: treatmentId('aws-it-returns'), phone: '+919800000103', zone: 'As
 function fireInstant(input: CreateScheduleCommandInput): number {
   const wallTime = /^at\((.+)\)$/.exec(input.ScheduleExpression ?? '')?.[1] ?? '';
   const instant = DateTime.fromFormat(wallTime, "yyyy-LL-dd'T'HH:mm:ss", { zone: input.ScheduleExpressionTimezone ?? 'UTC' });
-  if (!instant.isValid) throw new Error(`cannot read schedule ${input.Name}: ${input.ScheduleExpression} in ${input.ScheduleExpressionTimezone}`);
+  if (!instant.isValid)
+    throw new Error(`cannot read schedule ${input.Name}: ${input.ScheduleExpression} in ${input.ScheduleExpressionTimezone}`);
   return instant.toMillis();
 }
 
@@ -111,13 +112,23 @@ describe('engine with the AWS adapters', () => {
 
     schedulerMock.on(CreateScheduleCommand).callsFake((input: CreateScheduleCommandInput) => {
       created.push(structuredClone(input));
-      if (live.has(input.Name!)) throw new ConflictException({ message: `Schedule ${input.Name} already exists.`, Message: `Schedule ${input.Name} already exists.`, $metadata: { httpStatusCode: 409 } });
+      if (live.has(input.Name!))
+        throw new ConflictException({
+          message: `Schedule ${input.Name} already exists.`,
+          Message: `Schedule ${input.Name} already exists.`,
+          $metadata: { httpStatusCode: 409 },
+        });
       live.set(input.Name!, structuredClone(input));
       return { ScheduleArn: `arn:aws:scheduler:eu-west-1:123456789012:schedule/${GROUP}/${input.Name}` };
     });
     schedulerMock.on(DeleteScheduleCommand).callsFake((input: { Name: string; GroupName: string }) => {
       deleted.push(input.Name);
-      if (!live.delete(input.Name)) throw new ResourceNotFoundException({ message: `Schedule ${input.Name} does not exist.`, Message: `Schedule ${input.Name} does not exist.`, $metadata: { httpStatusCode: 404 } });
+      if (!live.delete(input.Name))
+        throw new ResourceNotFoundException({
+          message: `Schedule ${input.Name} does not exist.`,
+          Message: `Schedule ${input.Name} does not exist.`,
+          $metadata: { httpStatusCode: 404 },
+        });
       return {};
     });
     smsMock.on(SendTextMessageCommand).callsFake((input: SendTextMessageCommandInput) => {
@@ -140,7 +151,8 @@ describe('engine with the AWS adapters', () => {
           client: ses,
           fromAddress: 'Winback Mobile <offers@mail.example.com>',
           configurationSetName: 'winback-engagement',
-          unsubscribeUrl: (m) => `https://winback.example.com/v1/unsubscribe?token=${signUnsubscribeToken({ customerId: m.customerId, channel: 'email' }, UNSUBSCRIBE_KEY)}`,
+          unsubscribeUrl: (m) =>
+            `https://winback.example.com/v1/unsubscribe?token=${signUnsubscribeToken({ customerId: m.customerId, channel: 'email' }, UNSUBSCRIBE_KEY)}`,
         }),
       },
       clock,
@@ -186,17 +198,58 @@ describe('engine with the AWS adapters', () => {
 
   const record = async (customerId: string): Promise<CustomerRecord> => (await deps.store.get(customerId))!;
   const publishedTo = (phone: string) => published.filter((p) => p.input.DestinationPhoneNumber === phone);
-  const emailsTo = async (address: string): Promise<StoredEmail[]> => (await sesLocal.emails()).filter((e) => e.destination.to.includes(address));
+  const emailsTo = async (address: string): Promise<StoredEmail[]> =>
+    (await sesLocal.emails()).filter((e) => e.destination.to.includes(address));
   const dayOf = (atMs: number) => (atMs - T0) / DAY_MS;
 
   it('plans, sends, cancels and deduplicates through day 130', async () => {
     // Prepare: three port-outs on day 0.
     clock.set(T0 + 3_600_000);
-    await ingestEvent(deps, churnEvent({ eventId: `churn-${A.id}`, customerId: A.id, occurredAt: CHURNED_AT, timezone: A.zone, contacts: { phone: A.phone }, consents: { sms: true, email: false, push: false } }));
-    await ingestEvent(deps, churnEvent({ eventId: `churn-${B.id}`, customerId: B.id, occurredAt: CHURNED_AT, timezone: B.zone, contacts: { email: B.email }, consents: { sms: false, email: true, push: false } }));
-    await ingestEvent(deps, churnEvent({ eventId: `churn-${C.id}`, customerId: C.id, occurredAt: CHURNED_AT, timezone: C.zone, contacts: { phone: C.phone }, consents: { sms: true, email: false, push: false } }));
+    await ingestEvent(
+      deps,
+      churnEvent({
+        eventId: `churn-${A.id}`,
+        customerId: A.id,
+        occurredAt: CHURNED_AT,
+        timezone: A.zone,
+        contacts: { phone: A.phone },
+        consents: { sms: true, email: false, push: false },
+      }),
+    );
+    await ingestEvent(
+      deps,
+      churnEvent({
+        eventId: `churn-${B.id}`,
+        customerId: B.id,
+        occurredAt: CHURNED_AT,
+        timezone: B.zone,
+        contacts: { email: B.email },
+        consents: { sms: false, email: true, push: false },
+      }),
+    );
+    await ingestEvent(
+      deps,
+      churnEvent({
+        eventId: `churn-${C.id}`,
+        customerId: C.id,
+        occurredAt: CHURNED_AT,
+        timezone: C.zone,
+        contacts: { phone: C.phone },
+        consents: { sms: true, email: false, push: false },
+      }),
+    );
     // A replayed churn event changes nothing and creates no second timer.
-    const replay = await ingestEvent(deps, churnEvent({ eventId: `churn-${A.id}`, customerId: A.id, occurredAt: CHURNED_AT, timezone: A.zone, contacts: { phone: A.phone }, consents: { sms: true, email: false, push: false } }));
+    const replay = await ingestEvent(
+      deps,
+      churnEvent({
+        eventId: `churn-${A.id}`,
+        customerId: A.id,
+        occurredAt: CHURNED_AT,
+        timezone: A.zone,
+        contacts: { phone: A.phone },
+        consents: { sms: true, email: false, push: false },
+      }),
+    );
     const [recordA, recordB, recordC] = await Promise.all([record(A.id), record(B.id), record(C.id)]);
     const firstTimerOfA = recordA.journeys[0]!.touches[0]!.timerName;
     const secondTimerOfC = recordC.journeys[0]!.touches[1]!.timerName;
@@ -210,7 +263,11 @@ describe('engine with the AWS adapters', () => {
         const input = live.get(touch.timerName);
         expect(input, touch.timerName).toBeDefined();
         expect(fireInstant(input!)).toBe(Date.parse(touch.dueAt));
-        expect(JSON.parse(input!.Target!.Input!)).toEqual({ customerId: planned.customerId, touchId: touch.touchId, timerName: touch.timerName });
+        expect(JSON.parse(input!.Target!.Input!)).toEqual({
+          customerId: planned.customerId,
+          touchId: touch.touchId,
+          timerName: touch.timerName,
+        });
         expect(input).toMatchObject({ GroupName: GROUP, ActionAfterCompletion: 'DELETE', FlexibleTimeWindow: { Mode: 'OFF' } });
       }
     }
@@ -218,10 +275,17 @@ describe('engine with the AWS adapters', () => {
     // Act: the first touches go out; C comes back on day 50; the rest runs to day 130.
     await fireUntil(T0 + 50 * DAY_MS);
     clock.set(T0 + 50 * DAY_MS);
-    await ingestEvent(deps, returnedEvent({ eventId: `return-${C.id}`, customerId: C.id, occurredAt: new Date(T0 + 50 * DAY_MS).toISOString() }));
+    await ingestEvent(
+      deps,
+      returnedEvent({ eventId: `return-${C.id}`, customerId: C.id, occurredAt: new Date(T0 + 50 * DAY_MS).toISOString() }),
+    );
     await fireUntil(T0 + 130 * DAY_MS);
     // Scheduler delivering the same timer once more, long after: a no-op.
-    const lateRedelivery = await sendTouch(deps, { customerId: A.id, touchId: recordA.journeys[0]!.touches[0]!.touchId, timerName: firstTimerOfA });
+    const lateRedelivery = await sendTouch(deps, {
+      customerId: A.id,
+      touchId: recordA.journeys[0]!.touches[0]!.touchId,
+      timerName: firstTimerOfA,
+    });
 
     // Assess A: exactly two SMS, one per touch window, inside 10:00–19:00 London time, Mon–Sat.
     const smsToA = publishedTo(A.phone);
@@ -235,12 +299,18 @@ describe('engine with the AWS adapters', () => {
       const local = DateTime.fromMillis(atMs, { zone: A.zone });
       expect(local.toFormat('HH:mm') >= '10:00' && local.toFormat('HH:mm') < '19:00', local.toISO()!).toBe(true);
       expect(local.weekday).toBeLessThanOrEqual(6);
-      expect(input).toMatchObject({ MessageType: 'PROMOTIONAL', ConfigurationSetName: 'winback-sms', Context: { touchId: expect.any(String), customer: expect.any(String) } });
+      expect(input).toMatchObject({
+        MessageType: 'PROMOTIONAL',
+        ConfigurationSetName: 'winback-sms',
+        Context: { touchId: expect.any(String), customer: expect.any(String) },
+      });
       expect(input.MessageBody).toContain('Reply STOP to opt out.');
     }
     const finalA = await record(A.id);
     // The message ids recorded are the ones the SMS service answered for A's two sends, in order.
-    expect(finalA.journeys[0]!.touches.map((t) => [t.status, t.messageId])).toEqual(smsToA.map((sms) => ['sent', `sms-${published.indexOf(sms) + 1}`]));
+    expect(finalA.journeys[0]!.touches.map((t) => [t.status, t.messageId])).toEqual(
+      smsToA.map((sms) => ['sent', `sms-${published.indexOf(sms) + 1}`]),
+    );
 
     // Assess the duplicate deliveries of A's first timer: one sent, the others did nothing.
     const doubleFired = fired.find((f) => f.name === firstTimerOfA)!;

@@ -31,7 +31,10 @@ describe('DynamoDbCustomerStore with answers lost and calls failed', () => {
   beforeAll(async () => {
     plain = localDynamoClient(inject('dynamodbEndpoint'));
     await ensureTable(plain, tableName);
-    faulty = localDynamoClient(inject('dynamodbEndpoint'), { maxAttempts: DYNAMODB_CALL.maxAttempts, retryStrategy: noWaitRetry(DYNAMODB_CALL.maxAttempts) });
+    faulty = localDynamoClient(inject('dynamodbEndpoint'), {
+      maxAttempts: DYNAMODB_CALL.maxAttempts,
+      retryStrategy: noWaitRetry(DYNAMODB_CALL.maxAttempts),
+    });
     faults.attach(faulty, 'dynamodb');
     store = new DynamoDbCustomerStore({ client: createDocumentClient(faulty), tableName, phoneHashKey: 'faults-phone-key' });
     truth = new DynamoDbCustomerStore({ client: createDocumentClient(plain), tableName, phoneHashKey: 'faults-phone-key' });

@@ -10,7 +10,12 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createSchedulerClient, DYNAMODB_CALL, MESSAGE_CALL, RetryOnlyUnsentStrategy, SCHEDULER_CALL } from '#shared/adapters/aws/clients';
 import { createSesClient, createSmsClient } from '#shared/adapters/aws/message-clients';
-import { replayDeadLetters, type DeadLetterQueueName, type DeadLetterRoute, type QueueReport } from '#shared/adapters/aws/dead-letter-replay';
+import {
+  replayDeadLetters,
+  type DeadLetterQueueName,
+  type DeadLetterRoute,
+  type QueueReport,
+} from '#shared/adapters/aws/dead-letter-replay';
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
 import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { ingestNotifications } from '#shared/adapters/aws/engagement-notifications';
@@ -66,7 +71,11 @@ const END = T0 + 130 * DAY_MS;
 const GROUP = 'winback-touches';
 const SEND_FN = 'WinbackEngine-send-touch';
 const ENGAGEMENT_FN = 'WinbackEngine-engagement';
-const TOPICS = { ses: 'arn:aws:sns:eu-west-1:123456789012:ses-events', sms: 'arn:aws:sns:eu-west-1:123456789012:sms-events', inbound: 'arn:aws:sns:eu-west-1:123456789012:sms-inbound' };
+const TOPICS = {
+  ses: 'arn:aws:sns:eu-west-1:123456789012:ses-events',
+  sms: 'arn:aws:sns:eu-west-1:123456789012:sms-events',
+  inbound: 'arn:aws:sns:eu-west-1:123456789012:sms-inbound',
+};
 /** How often Scheduler, and SNS, cannot invoke the function at all (throttled past their retries). */
 const INVOKE_FAILURE_RATE = 0.06;
 const ZONES = ['Europe/London', 'Europe/Madrid', 'America/New_York', 'Asia/Kolkata', 'Australia/Sydney'];
@@ -77,17 +86,36 @@ const storeAndTimerFaults = seededFaults({
   services: ['dynamodb', 'scheduler'],
   before: 0.12,
   after: 0.05,
-  beforeKinds: ['ThrottlingException', 'ProvisionedThroughputExceededException', 'TransactionConflict', 'InternalServerError', 'ServiceUnavailable'],
+  beforeKinds: [
+    'ThrottlingException',
+    'ProvisionedThroughputExceededException',
+    'TransactionConflict',
+    'InternalServerError',
+    'ServiceUnavailable',
+  ],
   afterKinds: ['InternalServerError', 'ServiceUnavailable', 'AnswerLost'],
 });
 /**
  * Single-item conditional writes (a touch's claim, its outcome) lose their answers often: the
  * case where a retry meets the write it repeats.
  */
-const recordWriteFaults = seededFaults({ seed: SEED, operations: ['PutItem'], before: 0.1, after: 0.3, beforeKinds: ['ThrottlingException', 'InternalServerError'], afterKinds: ['InternalServerError', 'AnswerLost'] });
+const recordWriteFaults = seededFaults({
+  seed: SEED,
+  operations: ['PutItem'],
+  before: 0.1,
+  after: 0.3,
+  beforeKinds: ['ThrottlingException', 'InternalServerError'],
+  afterKinds: ['InternalServerError', 'AnswerLost'],
+});
 /** …and more on the fewer message sends, so that each kind is met. */
 const MESSAGE_SERVICES = new Set(['sms', 'ses']);
-const messageFaults = seededFaults({ seed: SEED, before: 0.1, after: 0.1, beforeKinds: ['ThrottlingException', 'InternalServerError', 'ServiceUnavailable'], afterKinds: ['InternalServerError', 'AnswerLost'] });
+const messageFaults = seededFaults({
+  seed: SEED,
+  before: 0.1,
+  after: 0.1,
+  beforeKinds: ['ThrottlingException', 'InternalServerError', 'ServiceUnavailable'],
+  afterKinds: ['InternalServerError', 'AnswerLost'],
+});
 /**
  * Incidents: every call of a service fails for a while, longer than all the retries, so that
  * invocations exhaust Lambda's retries and land in the dead-letter queues.
@@ -106,7 +134,9 @@ const OUTAGES: Array<{ service: string; operation?: string; fromDay: number; toD
 ];
 function outageFault(call: FaultCall, nowMs: number): Fault | undefined {
   const day = (nowMs - T0) / DAY_MS;
-  const outage = OUTAGES.find((o) => o.service === call.service && (o.operation === undefined || o.operation === call.operation) && day >= o.fromDay && day < o.toDay);
+  const outage = OUTAGES.find(
+    (o) => o.service === call.service && (o.operation === undefined || o.operation === call.operation) && day >= o.fromDay && day < o.toDay,
+  );
   return outage && { kind: outage.kind, phase: 'before' };
 }
 
@@ -127,7 +157,11 @@ function fireInstant(schedule: ReceivedSchedule): number {
 function generateCustomers(random: () => number): Customer[] {
   return Array.from({ length: CUSTOMERS }, (_, i) => {
     const reach = random();
-    const customer: Customer = { id: `fj-${SEED}-${i}`, repliesStop: random() < 0.25, ...(random() < 0.3 ? { returnsOnDay: 40 + Math.floor(random() * 30) } : {}) };
+    const customer: Customer = {
+      id: `fj-${SEED}-${i}`,
+      repliesStop: random() < 0.25,
+      ...(random() < 0.3 ? { returnsOnDay: 40 + Math.floor(random() * 30) } : {}),
+    };
     if (reach < 0.7) customer.phone = `+4477009${String(10_000 + i).slice(1)}`;
     if (reach >= 0.4) customer.email = `fj${i}@example.com`;
     return customer;
@@ -138,9 +172,22 @@ describe('journeys under injected faults, with dead letters replayed', () => {
   const random = mulberry32(SEED);
   const clock = new FakeClock(T0);
   const customers = generateCustomers(random);
-  const faults = new FaultLayer((call) => outageFault(call, clock.now()) ?? (MESSAGE_SERVICES.has(call.service) ? messageFaults(call) : call.operation === 'PutItem' ? recordWriteFaults(call) : storeAndTimerFaults(call)));
+  const faults = new FaultLayer(
+    (call) =>
+      outageFault(call, clock.now()) ??
+      (MESSAGE_SERVICES.has(call.service)
+        ? messageFaults(call)
+        : call.operation === 'PutItem'
+          ? recordWriteFaults(call)
+          : storeAndTimerFaults(call)),
+  );
   const tableName = `winback-faults-journeys-${randomUUID()}`;
-  const queues: Record<DeadLetterQueueName, MemoryQueue> = { timer: new MemoryQueue('timer-dlq'), send: new MemoryQueue('send-dlq'), engagement: new MemoryQueue('engagement-dlq'), nightly: new MemoryQueue('nightly-dlq') };
+  const queues: Record<DeadLetterQueueName, MemoryQueue> = {
+    timer: new MemoryQueue('timer-dlq'),
+    send: new MemoryQueue('send-dlq'),
+    engagement: new MemoryQueue('engagement-dlq'),
+    nightly: new MemoryQueue('nightly-dlq'),
+  };
   const routes: DeadLetterRoute[] = [
     { queue: 'timer', queueUrl: queues.timer.url, functionName: SEND_FN },
     { queue: 'send', queueUrl: queues.send.url, functionName: SEND_FN },
@@ -174,12 +221,27 @@ describe('journeys under injected faults, with dead letters replayed', () => {
   beforeAll(async () => {
     plainDynamo = localDynamoClient(inject('dynamodbEndpoint'));
     await ensureTable(plainDynamo, tableName);
-    dynamo = localDynamoClient(inject('dynamodbEndpoint'), { maxAttempts: DYNAMODB_CALL.maxAttempts, retryStrategy: noWaitRetry(DYNAMODB_CALL.maxAttempts) });
+    dynamo = localDynamoClient(inject('dynamodbEndpoint'), {
+      maxAttempts: DYNAMODB_CALL.maxAttempts,
+      retryStrategy: noWaitRetry(DYNAMODB_CALL.maxAttempts),
+    });
     faults.attach(dynamo, 'dynamodb');
     [schedulerStub, smsStub, sesLocal] = await Promise.all([startSchedulerStub(), startSmsStub(), startSesLocal()]);
-    const scheduler = createSchedulerClient({ ...fakeAwsConfig, endpoint: schedulerStub.endpoint, retryStrategy: noWaitRetry(SCHEDULER_CALL.maxAttempts) });
-    const sms = createSmsClient({ ...fakeAwsConfig, endpoint: smsStub.endpoint, retryStrategy: new RetryOnlyUnsentStrategy(MESSAGE_CALL.maxAttempts, () => 0) });
-    const ses = createSesClient({ ...sesLocalClientConfig, endpoint: sesLocal.endpoint, retryStrategy: new RetryOnlyUnsentStrategy(MESSAGE_CALL.maxAttempts, () => 0) });
+    const scheduler = createSchedulerClient({
+      ...fakeAwsConfig,
+      endpoint: schedulerStub.endpoint,
+      retryStrategy: noWaitRetry(SCHEDULER_CALL.maxAttempts),
+    });
+    const sms = createSmsClient({
+      ...fakeAwsConfig,
+      endpoint: smsStub.endpoint,
+      retryStrategy: new RetryOnlyUnsentStrategy(MESSAGE_CALL.maxAttempts, () => 0),
+    });
+    const ses = createSesClient({
+      ...sesLocalClientConfig,
+      endpoint: sesLocal.endpoint,
+      retryStrategy: new RetryOnlyUnsentStrategy(MESSAGE_CALL.maxAttempts, () => 0),
+    });
     faults.attach(scheduler, 'scheduler');
     faults.attach(sms, 'sms');
     faults.attach(ses, 'ses');
@@ -197,7 +259,13 @@ describe('journeys under injected faults, with dead letters replayed', () => {
       channels: {
         sms: new EumSmsChannel({ client: sms, configurationSetName: 'winback-sms' }),
         // The link names the touch and the customer, so that a stored mail says which touch it was.
-        email: new SesEmailChannel({ client: ses, fromAddress: 'offers@mail.example.com', configurationSetName: 'winback-email', unsubscribeUrl: (m) => `https://winback.example.com/v1/unsubscribe?touch=${m.touchId}&customer=${encodeCustomerTag(m.customerId)}` }),
+        email: new SesEmailChannel({
+          client: ses,
+          fromAddress: 'offers@mail.example.com',
+          configurationSetName: 'winback-email',
+          unsubscribeUrl: (m) =>
+            `https://winback.example.com/v1/unsubscribe?touch=${m.touchId}&customer=${encodeCustomerTag(m.customerId)}`,
+        }),
       },
       clock,
       policies: new PolicyRegistry([parsePolicy(telecomPortOut)]),
@@ -210,7 +278,12 @@ describe('journeys under injected faults, with dead letters replayed', () => {
     aws = mockDeadLetterAws(Object.values(queues), { [SEND_FN]: sendFunction.handler, [ENGAGEMENT_FN]: engagementFunction.handler });
     const route = createRouter({ routes: v1Routes(deps), authorize: () => {}, logger: silentLogger });
     post = async (body) => {
-      const response = await route({ method: 'POST', path: '/v1/events', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await route({
+        method: 'POST',
+        path: '/v1/events',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: response.statusCode, body: JSON.parse(response.body) };
     };
   }, 120_000);
@@ -245,7 +318,12 @@ describe('journeys under injected faults, with dead letters replayed', () => {
       }
       const { status, body } = await post({ events: pending });
       const results = body.results as Array<{ eventId: string; status: string }>;
-      for (const result of results) seen.answers.push({ eventId: result.eventId, status: result.status === 'failed' ? status : result.status, storedThen: result.status === 'accepted' || result.status === 'duplicate' ? await truth.hasEvent(result.eventId) : false });
+      for (const result of results)
+        seen.answers.push({
+          eventId: result.eventId,
+          status: result.status === 'failed' ? status : result.status,
+          storedThen: result.status === 'accepted' || result.status === 'duplicate' ? await truth.hasEvent(result.eventId) : false,
+        });
       pending = pending.filter((_, i) => results[i]!.status === 'failed');
     }
   }
@@ -269,14 +347,20 @@ describe('journeys under injected faults, with dead letters replayed', () => {
       const sent = smsStub.sent[smsSeen]! as { Context: { touchId: string; customer: string }; DestinationPhoneNumber: string };
       const messageId = `sms-message-${smsSeen + 1}`;
       seen.notifications.add(`sms/${messageId}/TEXT_DELIVERED`);
-      await publish(TOPICS.sms, JSON.stringify({ eventType: 'TEXT_DELIVERED', eventTimestamp: clock.now(), messageId, context: sent.Context }));
+      await publish(
+        TOPICS.sms,
+        JSON.stringify({ eventType: 'TEXT_DELIVERED', eventTimestamp: clock.now(), messageId, context: sent.Context }),
+      );
       const customer = customers.find((c) => c.phone === sent.DestinationPhoneNumber)!;
       const record = await truth.get(customer.id);
       const recordedSent = record?.journeys.some((j) => j.touches.some((t) => t.touchId === sent.Context.touchId && t.status === 'sent'));
       if (customer.repliesStop && recordedSent) {
         const inboundMessageId = randomUUID();
         seen.notifications.add(`sms-inbound/${inboundMessageId}`);
-        await publish(TOPICS.inbound, JSON.stringify({ originationNumber: customer.phone, destinationNumber: '+447700900000', messageBody: 'STOP', inboundMessageId }));
+        await publish(
+          TOPICS.inbound,
+          JSON.stringify({ originationNumber: customer.phone, destinationNumber: '+447700900000', messageBody: 'STOP', inboundMessageId }),
+        );
       }
     }
     const emails = await sesLocal.emails();
@@ -285,7 +369,18 @@ describe('journeys under injected faults, with dead letters replayed', () => {
       const link = new URL(/^<(.+)>$/.exec(email.headers?.find((h) => h.name === 'List-Unsubscribe')?.value ?? '')![1]!);
       const at = new Date(clock.now()).toISOString();
       seen.notifications.add(`ses/${email.messageId}/Delivery`);
-      await publish(TOPICS.ses, JSON.stringify({ eventType: 'Delivery', mail: { messageId: email.messageId, timestamp: at, tags: { touchId: [link.searchParams.get('touch')], customerId: [link.searchParams.get('customer')] } }, delivery: { timestamp: at } }));
+      await publish(
+        TOPICS.ses,
+        JSON.stringify({
+          eventType: 'Delivery',
+          mail: {
+            messageId: email.messageId,
+            timestamp: at,
+            tags: { touchId: [link.searchParams.get('touch')], customerId: [link.searchParams.get('customer')] },
+          },
+          delivery: { timestamp: at },
+        }),
+      );
     }
   }
 
@@ -296,7 +391,13 @@ describe('journeys under injected faults, with dead letters replayed', () => {
     schedulerStub.live.delete(schedule.Name);
     const input = schedule.Target!.Input!;
     if (random() < INVOKE_FAILURE_RATE) {
-      schedulerDeadLetter(queues.timer, { name: schedule.Name, group: GROUP, targetArn: schedule.Target!.Arn, input, scheduledTime: new Date(atMs).toISOString() });
+      schedulerDeadLetter(queues.timer, {
+        name: schedule.Name,
+        group: GROUP,
+        targetArn: schedule.Target!.Arn,
+        input,
+        scheduledTime: new Date(atMs).toISOString(),
+      });
       seen.schedulerDeadLetters += 1;
       return;
     }
@@ -306,7 +407,10 @@ describe('journeys under injected faults, with dead letters replayed', () => {
   /** The operator: every hidden message back (their visibility timeout ran out), then `npm run dlq:replay`. */
   async function replay(): Promise<QueueReport[]> {
     for (const queue of Object.values(queues)) queue.expireVisibility();
-    const reports = await replayDeadLetters({ sqs: new SQSClient({ region: 'eu-west-1' }), lambda: new LambdaClient({ region: 'eu-west-1' }) }, routes);
+    const reports = await replayDeadLetters(
+      { sqs: new SQSClient({ region: 'eu-west-1' }), lambda: new LambdaClient({ region: 'eu-west-1' }) },
+      routes,
+    );
     seen.replays.push(reports);
     await feedBack();
     return reports;
@@ -330,10 +434,14 @@ describe('journeys under injected faults, with dead letters replayed', () => {
     for (let i = 0; i < churns.length; i += 6) await deliverUpstream(churns.slice(i, i + 6));
 
     // Act 2: 130 days of timers, returns, feedback and a replay every ten days.
-    const returns = customers.filter((c) => c.returnsOnDay !== undefined).map((c) => ({ atMs: T0 + c.returnsOnDay! * DAY_MS, customer: c }));
+    const returns = customers
+      .filter((c) => c.returnsOnDay !== undefined)
+      .map((c) => ({ atMs: T0 + c.returnsOnDay! * DAY_MS, customer: c }));
     let nextReplay = T0 + 10 * DAY_MS;
     for (;;) {
-      const timer = [...schedulerStub.live.values()].map((s) => ({ s, atMs: fireInstant(s) })).sort((a, b) => a.atMs - b.atMs || a.s.Name.localeCompare(b.s.Name))[0];
+      const timer = [...schedulerStub.live.values()]
+        .map((s) => ({ s, atMs: fireInstant(s) }))
+        .sort((a, b) => a.atMs - b.atMs || a.s.Name.localeCompare(b.s.Name))[0];
       const comeback = returns.sort((a, b) => a.atMs - b.atMs)[0];
       const nextAt = Math.min(timer?.atMs ?? Infinity, comeback?.atMs ?? Infinity, nextReplay);
       if (nextAt > END) break;
@@ -344,7 +452,14 @@ describe('journeys under injected faults, with dead letters replayed', () => {
       } else if (comeback && nextAt === comeback.atMs) {
         returns.shift();
         clock.set(Math.max(clock.now(), comeback.atMs));
-        await deliverUpstream([{ eventId: `return-${comeback.customer.id}`, type: 'customer.returned', occurredAt: new Date(comeback.atMs).toISOString(), customerId: comeback.customer.id }]);
+        await deliverUpstream([
+          {
+            eventId: `return-${comeback.customer.id}`,
+            type: 'customer.returned',
+            occurredAt: new Date(comeback.atMs).toISOString(),
+            customerId: comeback.customer.id,
+          },
+        ]);
       } else {
         await fire(timer!.s, timer!.atMs);
         await feedBack();
@@ -358,47 +473,74 @@ describe('journeys under injected faults, with dead letters replayed', () => {
     const final = await replay();
     const recordsAfterFinal = await allRecords();
     const messagesAfterFinal = { sms: smsStub.sent.length, email: (await sesLocal.emails()).length };
-    for (const [name, messages] of Object.entries(leftBeforeFinal)) for (const m of messages) queues[name as DeadLetterQueueName].send(m.body, m.attributes);
+    for (const [name, messages] of Object.entries(leftBeforeFinal))
+      for (const m of messages) queues[name as DeadLetterQueueName].send(m.body, m.attributes);
     const again = await replay();
 
     // Assess: the run met what it is meant to meet (else it proves nothing).
-    expect(faults.of('dynamodb', 'PutItem').filter((f) => f.phase === 'after').length, 'claims and outcomes whose answer was lost').toBeGreaterThanOrEqual(5);
+    expect(
+      faults.of('dynamodb', 'PutItem').filter((f) => f.phase === 'after').length,
+      'claims and outcomes whose answer was lost',
+    ).toBeGreaterThanOrEqual(5);
     for (const service of ['dynamodb', 'scheduler', 'sms', 'ses']) {
-      expect(faults.of(service).some((f) => f.phase === 'before'), `${service}: faults before the request`).toBe(true);
-      expect(faults.of(service).some((f) => f.phase === 'after'), `${service}: answers lost`).toBe(true);
+      expect(
+        faults.of(service).some((f) => f.phase === 'before'),
+        `${service}: faults before the request`,
+      ).toBe(true);
+      expect(
+        faults.of(service).some((f) => f.phase === 'after'),
+        `${service}: answers lost`,
+      ).toBe(true);
     }
     expect(sendFunction.deadLettered, 'send invocations dead-lettered by Lambda').toBeGreaterThan(0);
     expect(engagementFunction.deadLettered, 'engagement invocations dead-lettered by Lambda').toBeGreaterThan(0);
     expect(seen.schedulerDeadLetters, 'schedules Scheduler dead-lettered').toBeGreaterThan(0);
     expect(seen.snsDeadLetters, 'notifications SNS dead-lettered').toBeGreaterThan(0);
-    expect(seen.answers.some((a) => a.status === 503), 'batches answered 503').toBe(true);
+    expect(
+      seen.answers.some((a) => a.status === 503),
+      'batches answered 503',
+    ).toBe(true);
 
     // Assess: nothing lost — events.
     for (const answer of seen.answers) {
-      if (answer.status === 'accepted' || answer.status === 'duplicate' || (typeof answer.status === 'number' && answer.status < 300)) expect(answer.storedThen, `${answer.eventId} answered ${answer.status}`).toBe(true);
+      if (answer.status === 'accepted' || answer.status === 'duplicate' || (typeof answer.status === 'number' && answer.status < 300))
+        expect(answer.storedThen, `${answer.eventId} answered ${answer.status}`).toBe(true);
       else expect([500, 503], `${answer.eventId} answered ${answer.status}`).toContain(answer.status);
     }
     for (const eventId of [...seen.upstreamEvents, ...seen.notifications]) expect(await truth.hasEvent(eventId), eventId).toBe(true);
 
     // Assess: nothing sent twice, and every touch accounted for.
     const smsPerTouch = countBy(smsStub.sent.map((s) => (s as { Context: { touchId: string } }).Context.touchId));
-    const emailPerTouch = countBy((await sesLocal.emails()).map((e) => new URL(/^<(.+)>$/.exec(e.headers!.find((h) => h.name === 'List-Unsubscribe')!.value)![1]!).searchParams.get('touch')!));
+    const emailPerTouch = countBy(
+      (await sesLocal.emails()).map(
+        (e) => new URL(/^<(.+)>$/.exec(e.headers!.find((h) => h.name === 'List-Unsubscribe')!.value)![1]!).searchParams.get('touch')!,
+      ),
+    );
     const messagesOf = (touchId: string) => (smsPerTouch.get(touchId) ?? 0) + (emailPerTouch.get(touchId) ?? 0);
     const failedTouches = new Set(sendFunction.failures.map((f) => (f.event as TouchDue).touchId));
     const touches = recordsAfterFinal.flatMap((r) => r.journeys.flatMap((j) => j.touches));
     expect(touches.length).toBeGreaterThanOrEqual(CUSTOMERS);
     for (const touch of touches) {
       expect(messagesOf(touch.touchId), `messages for ${touch.touchId} (${touch.status})`).toBeLessThanOrEqual(1);
-      expect(['sent', 'withheld', 'skipped', 'cancelled', 'failed', 'sending'], `${touch.touchId} is ${touch.status}`).toContain(touch.status);
+      expect(['sent', 'withheld', 'skipped', 'cancelled', 'failed', 'sending'], `${touch.touchId} is ${touch.status}`).toContain(
+        touch.status,
+      );
       if (touch.status === 'sent') expect(messagesOf(touch.touchId), `${touch.touchId} sent`).toBe(1);
       if (touch.status === 'failed') expect(touch.reason, `${touch.touchId} failed with its reason`).toBeTruthy();
-      if (touch.status === 'sending') expect(failedTouches.has(touch.touchId), `${touch.touchId} left sending without a failed invocation`).toBe(true);
+      if (touch.status === 'sending')
+        expect(failedTouches.has(touch.touchId), `${touch.touchId} left sending without a failed invocation`).toBe(true);
     }
     expect(touches.filter((t) => t.status === 'sent').length, 'touches sent').toBeGreaterThan(CUSTOMERS / 2);
 
     // Assess: the dead letters were re-driven, and a second replay of them changed nothing.
-    expect(final.every((r) => r.failed === 0 && r.unreadable === 0), JSON.stringify(final)).toBe(true);
-    expect(again.every((r) => r.failed === 0 && r.unreadable === 0 && r.replayed === r.received), JSON.stringify(again)).toBe(true);
+    expect(
+      final.every((r) => r.failed === 0 && r.unreadable === 0),
+      JSON.stringify(final),
+    ).toBe(true);
+    expect(
+      again.every((r) => r.failed === 0 && r.unreadable === 0 && r.replayed === r.received),
+      JSON.stringify(again),
+    ).toBe(true);
     expect(again.reduce((n, r) => n + r.received, 0)).toBe(Object.values(leftBeforeFinal).reduce((n, m) => n + m.length, 0));
     for (const queue of Object.values(queues)) expect(queue.depth, queue.name).toBe(0);
     expect({ sms: smsStub.sent.length, email: (await sesLocal.emails()).length }).toEqual(messagesAfterFinal);

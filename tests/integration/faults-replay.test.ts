@@ -33,9 +33,21 @@ import { customerIdIn, makeDeps } from '../support/fakes.ts';
  * that sends one message.
  */
 
-const queues = Object.fromEntries(DEAD_LETTER_QUEUE_NAMES.map((name) => [name, new MemoryQueue(`winback-${name}-dlq`)])) as Record<(typeof DEAD_LETTER_QUEUE_NAMES)[number], MemoryQueue>;
-const FUNCTIONS = { timer: 'WinbackEngine-send-touch', send: 'WinbackEngine-send-touch', engagement: 'WinbackEngine-engagement', nightly: 'WinbackEngine-nightly' } as const;
-const routes: DeadLetterRoute[] = DEAD_LETTER_QUEUE_NAMES.map((queue) => ({ queue, queueUrl: queues[queue].url, functionName: FUNCTIONS[queue] }));
+const queues = Object.fromEntries(DEAD_LETTER_QUEUE_NAMES.map((name) => [name, new MemoryQueue(`winback-${name}-dlq`)])) as Record<
+  (typeof DEAD_LETTER_QUEUE_NAMES)[number],
+  MemoryQueue
+>;
+const FUNCTIONS = {
+  timer: 'WinbackEngine-send-touch',
+  send: 'WinbackEngine-send-touch',
+  engagement: 'WinbackEngine-engagement',
+  nightly: 'WinbackEngine-nightly',
+} as const;
+const routes: DeadLetterRoute[] = DEAD_LETTER_QUEUE_NAMES.map((queue) => ({
+  queue,
+  queueUrl: queues[queue].url,
+  functionName: FUNCTIONS[queue],
+}));
 const message = (body: string, attributes: Record<string, string> = {}, sentAt?: number) => {
   const queue = new MemoryQueue('scratch');
   queue.send(body, attributes, sentAt);
@@ -47,20 +59,26 @@ const due: TouchDue = { customerId: 'c-1', touchId: 't-1', timerName: 'wb-timer-
 describe('reading the routes from the stack outputs', () => {
   it('finds each queue and its function under the keys the stack writes', () => {
     // Prepare
-    const outputs = Object.fromEntries(routes.flatMap((route) => [
-      [deadLetterOutputKeys(route.queue).queueUrl, route.queueUrl],
-      [deadLetterOutputKeys(route.queue).functionName, route.functionName],
-    ]));
+    const outputs = Object.fromEntries(
+      routes.flatMap((route) => [
+        [deadLetterOutputKeys(route.queue).queueUrl, route.queueUrl],
+        [deadLetterOutputKeys(route.queue).functionName, route.functionName],
+      ]),
+    );
 
     // Act & Assess
     expect(deadLetterRoutes(outputs)).toEqual(routes);
     expect(deadLetterRoutes(outputsFromCdkFile({ WinbackEngine: { ...outputs, ApiUrl: 'https://x' } }, 'WinbackEngine'))).toEqual(routes);
-    expect(deadLetterRoutes(outputsFromDescribeStacks(Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue }))))).toEqual(routes);
+    expect(
+      deadLetterRoutes(outputsFromDescribeStacks(Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })))),
+    ).toEqual(routes);
   });
 
   it('names every output missing, as from a stack deployed before the outputs existed', () => {
     // Act & Assess
-    expect(() => deadLetterRoutes({ TimerDeadLetterQueueUrl: 'https://q' })).toThrow(/TimerDeadLetterFunction, SendDeadLetterQueueUrl, .*NightlyDeadLetterFunction/);
+    expect(() => deadLetterRoutes({ TimerDeadLetterQueueUrl: 'https://q' })).toThrow(
+      /TimerDeadLetterFunction, SendDeadLetterQueueUrl, .*NightlyDeadLetterFunction/,
+    );
   });
 });
 
@@ -68,29 +86,58 @@ describe('what each dead letter is re-driven with', () => {
   it('gives a Scheduler dead letter (the target input) and a Lambda one (the original event) to send-touch as they are', () => {
     // Prepare
     const timer = new MemoryQueue('t');
-    schedulerDeadLetter(timer, { name: due.timerName, group: 'g', targetArn: 'arn:fn', input: JSON.stringify(due), scheduledTime: '2026-02-04T14:07:00Z' });
+    schedulerDeadLetter(timer, {
+      name: due.timerName,
+      group: 'g',
+      targetArn: 'arn:fn',
+      input: JSON.stringify(due),
+      scheduledTime: '2026-02-04T14:07:00Z',
+    });
 
     // Act & Assess
     expect(redriveOf('timer', timer.receive(1)[0]!)).toEqual({ event: due });
-    expect(redriveOf('send', message(JSON.stringify(due), { RequestID: 'r', ErrorCode: '200', ErrorMessage: 'ChannelError: throttled' }))).toEqual({ event: due });
+    expect(
+      redriveOf('send', message(JSON.stringify(due), { RequestID: 'r', ErrorCode: '200', ErrorMessage: 'ChannelError: throttled' })),
+    ).toEqual({ event: due });
   });
 
   it('leaves a payload Scheduler truncated, and a body that is not JSON', () => {
     // Act & Assess
-    expect(redriveOf('timer', message('{"customerId":"c-1","tou', { IS_PAYLOAD_TRUNCATED: 'true' }))).toEqual({ unreadable: 'Scheduler truncated the payload' });
+    expect(redriveOf('timer', message('{"customerId":"c-1","tou', { IS_PAYLOAD_TRUNCATED: 'true' }))).toEqual({
+      unreadable: 'Scheduler truncated the payload',
+    });
     expect(redriveOf('send', message('not json'))).toEqual({ unreadable: 'the body is not JSON' });
   });
 
   it('wraps an SNS subscription dead letter (the envelope) as the event Lambda would have received, and keeps a Lambda one', () => {
     // Prepare
-    const envelope = snsEnvelope('arn:aws:sns:eu-west-1:123456789012:sms-events', '{"eventType":"TEXT_DELIVERED"}', '2026-02-04T14:08:00.000Z');
+    const envelope = snsEnvelope(
+      'arn:aws:sns:eu-west-1:123456789012:sms-events',
+      '{"eventType":"TEXT_DELIVERED"}',
+      '2026-02-04T14:08:00.000Z',
+    );
 
     // Act
     const wrapped = redriveOf('engagement', message(JSON.stringify(envelope)));
     const kept = redriveOf('engagement', message(JSON.stringify(snsEvent(envelope))));
 
     // Assess
-    expect(wrapped).toEqual({ event: { Records: [expect.objectContaining({ EventSource: 'aws:sns', Sns: expect.objectContaining({ MessageId: envelope.MessageId, Message: envelope.Message, Timestamp: envelope.Timestamp, TopicArn: envelope.TopicArn, SigningCertUrl: envelope.SigningCertURL }) })] } });
+    expect(wrapped).toEqual({
+      event: {
+        Records: [
+          expect.objectContaining({
+            EventSource: 'aws:sns',
+            Sns: expect.objectContaining({
+              MessageId: envelope.MessageId,
+              Message: envelope.Message,
+              Timestamp: envelope.Timestamp,
+              TopicArn: envelope.TopicArn,
+              SigningCertUrl: envelope.SigningCertURL,
+            }),
+          }),
+        ],
+      },
+    });
     expect(kept).toEqual({ event: snsEvent(envelope) });
     expect(redriveOf('engagement', message('{"hello":"world"}'))).toEqual({ unreadable: 'neither an SNS event nor an SNS notification' });
   });
@@ -98,8 +145,12 @@ describe('what each dead letter is re-driven with', () => {
   it('writes into a nightly input without a date the night it was for, not the night of the replay', () => {
     // Act & Assess
     expect(redriveOf('nightly', message('{}', { SCHEDULED_TIME: '2026-03-02T02:30:00Z' }))).toEqual({ event: { date: '2026-03-02' } });
-    expect(redriveOf('nightly', message('{}', { RequestID: 'r' }, Date.parse('2026-03-03T03:15:00Z')))).toEqual({ event: { date: '2026-03-03' } });
-    expect(redriveOf('nightly', message('{"date":"2026-01-01"}', { SCHEDULED_TIME: '2026-03-02T02:30:00Z' }))).toEqual({ event: { date: '2026-01-01' } });
+    expect(redriveOf('nightly', message('{}', { RequestID: 'r' }, Date.parse('2026-03-03T03:15:00Z')))).toEqual({
+      event: { date: '2026-03-03' },
+    });
+    expect(redriveOf('nightly', message('{"date":"2026-01-01"}', { SCHEDULED_TIME: '2026-03-02T02:30:00Z' }))).toEqual({
+      event: { date: '2026-01-01' },
+    });
   });
 });
 
@@ -115,7 +166,10 @@ describe('replayDeadLetters with SQS and Lambda behind aws-sdk-client-mock', () 
 
   it('invokes each message synchronously, deletes it once the function answered, and counts per queue', async () => {
     // Prepare
-    aws = mockDeadLetterAws(Object.values(queues), { [FUNCTIONS.timer]: async (event) => calls.push(event), [FUNCTIONS.engagement]: async (event) => calls.push(event) });
+    aws = mockDeadLetterAws(Object.values(queues), {
+      [FUNCTIONS.timer]: async (event) => calls.push(event),
+      [FUNCTIONS.engagement]: async (event) => calls.push(event),
+    });
     queues.timer.send(JSON.stringify(due));
     queues.send.send(JSON.stringify({ ...due, touchId: 't-2' }));
 
@@ -151,7 +205,13 @@ describe('replayDeadLetters with SQS and Lambda behind aws-sdk-client-mock', () 
     const [report] = await replayDeadLetters(clients(), routes, { queue: 'timer' });
 
     // Assess
-    expect(report).toMatchObject({ queue: 'timer', received: 1, replayed: 0, failed: 1, problems: [{ problem: 'Unhandled: ChannelError' }] });
+    expect(report).toMatchObject({
+      queue: 'timer',
+      received: 1,
+      replayed: 0,
+      failed: 1,
+      problems: [{ problem: 'Unhandled: ChannelError' }],
+    });
     expect(queues.timer.depth).toBe(1);
   });
 
@@ -183,7 +243,10 @@ describe('replaying into the real send-touch use case on DynamoDB Local', () => 
   beforeAll(async () => {
     dynamo = localDynamoClient(inject('dynamodbEndpoint'));
     await ensureTable(dynamo, tableName);
-    deps = { ...fakes, store: new DynamoDbCustomerStore({ client: createDocumentClient(dynamo), tableName, phoneHashKey: 'replay-phone-key' }) };
+    deps = {
+      ...fakes,
+      store: new DynamoDbCustomerStore({ client: createDocumentClient(dynamo), tableName, phoneHashKey: 'replay-phone-key' }),
+    };
   });
 
   afterAll(async () => {
@@ -202,7 +265,13 @@ describe('replaying into the real send-touch use case on DynamoDB Local', () => 
     const send = new AsyncLambda('send-touch', (event: TouchDue) => sendTouch(deps, event), queues.send, 2);
     fakes.channels.sms.failNext(3, true);
     expect(await send.invoke(timer!.payload)).toBe('dead-lettered');
-    schedulerDeadLetter(queues.timer, { name: timer!.name, group: 'g', targetArn: 'arn:fn', input: JSON.stringify(timer!.payload), scheduledTime: timer!.dueAt });
+    schedulerDeadLetter(queues.timer, {
+      name: timer!.name,
+      group: 'g',
+      targetArn: 'arn:fn',
+      input: JSON.stringify(timer!.payload),
+      scheduledTime: timer!.dueAt,
+    });
     queues.send.duplicateAll();
     aws = mockDeadLetterAws(Object.values(queues), { [FUNCTIONS.timer]: (event: TouchDue) => sendTouch(deps, event) });
 
@@ -228,7 +297,12 @@ describe('replaying into the real send-touch use case on DynamoDB Local', () => 
     // Prepare: a delivery receipt for the SMS sent above.
     const record = (await deps.store.get(customerIdIn('treatment', undefined, 'replay')))!;
     const touch = record.journeys[0]!.touches[0]!;
-    const receipt = JSON.stringify({ eventType: 'TEXT_DELIVERED', eventTimestamp: fakes.clock.now(), messageId: touch.messageId, context: { touchId: touch.touchId, customer: encodeCustomerTag(record.customerId) } });
+    const receipt = JSON.stringify({
+      eventType: 'TEXT_DELIVERED',
+      eventTimestamp: fakes.clock.now(),
+      messageId: touch.messageId,
+      context: { touchId: touch.touchId, customer: encodeCustomerTag(record.customerId) },
+    });
     const envelope = snsEnvelope('arn:aws:sns:eu-west-1:123456789012:sms-events', receipt, new Date(fakes.clock.now()).toISOString());
     queues.engagement.send(JSON.stringify(envelope));
     queues.engagement.send(JSON.stringify(snsEvent(envelope)));

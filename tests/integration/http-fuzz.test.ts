@@ -15,7 +15,18 @@ import { unsubscribeRoutes } from '#shared/http/unsubscribe-routes';
 import { v1Routes } from '#shared/http/v1-routes';
 import { churnInput, validEventFixtures } from '../fixtures/events.ts';
 import { makeDeps, type FakeChannel, type FakeScheduler } from '../support/fakes.ts';
-import { deepNesting, encodeSegment, expectClientError, expectIssuesName, fuzz, mutantOf, oddButWellFormed, oddText, toJsonText, type Mutant } from '../support/hostile-input.ts';
+import {
+  deepNesting,
+  encodeSegment,
+  expectClientError,
+  expectIssuesName,
+  fuzz,
+  mutantOf,
+  oddButWellFormed,
+  oddText,
+  toJsonText,
+  type Mutant,
+} from '../support/hostile-input.ts';
 
 /**
  * Hostile bodies for `POST /v1/events`, and hostile ids in `/v1/customers/{customerId}`, against
@@ -32,7 +43,10 @@ const SEEDED = ['fuzz-seeded-1', 'fuzz-seeded-2'];
 const FIXTURES = Object.values(validEventFixtures());
 
 /** Numbers at the edges of what JSON, JavaScript and DynamoDB hold, and any double. */
-const oddNumber = fc.oneof(fc.constantFrom(-0, 1e-130, 1e-131, 1e-200, 5e-324, 0.1 + 0.2, 2 ** 53 - 1, 2 ** 53, 1e16, 1e125, 1e300, Number.MAX_VALUE, -1, -1e-200), fc.double());
+const oddNumber = fc.oneof(
+  fc.constantFrom(-0, 1e-130, 1e-131, 1e-200, 5e-324, 0.1 + 0.2, 2 ** 53 - 1, 2 ** 53, 1e16, 1e125, 1e300, Number.MAX_VALUE, -1, -1e-200),
+  fc.double(),
+);
 const CHURN = churnInput();
 
 let serial = 0;
@@ -44,7 +58,11 @@ const keyOf = (item: Item) => `${String(item.pk)}\u0000${String(item.sk)}`;
 /** JSON with object keys sorted, so two reads of the same item compare equal. */
 function stable(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
-  if (typeof value === 'object' && value !== null) return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${stable((value as Item)[key])}`).join(',')}}`;
+  if (typeof value === 'object' && value !== null)
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${stable((value as Item)[key])}`)
+      .join(',')}}`;
   return JSON.stringify(value);
 }
 
@@ -58,7 +76,10 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
   const tableName = `winback-http-fuzz-${randomUUID()}`;
   let client: DynamoDBClient;
   let documents: DynamoDBDocumentClient;
-  let deps: EngineDeps & { scheduler: FakeScheduler; channels: { sms: FakeChannel; email: FakeChannel; push: FakeChannel; task: FakeChannel } };
+  let deps: EngineDeps & {
+    scheduler: FakeScheduler;
+    channels: { sms: FakeChannel; email: FakeChannel; push: FakeChannel; task: FakeChannel };
+  };
   let handle: ReturnType<typeof createRouter>;
 
   beforeAll(async () => {
@@ -67,7 +88,11 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
     await ensureTable(client, tableName);
     const fakes = makeDeps();
     deps = { ...fakes, store: new DynamoDbCustomerStore({ client: documents, tableName, phoneHashKey: 'fuzz-phone-key' }) };
-    handle = createRouter({ routes: [...v1Routes(deps), ...unsubscribeRoutes(deps, 'fuzz-unsubscribe-key')], authorize: apiKeyAuthorizer(API_KEY), logger: deps.logger });
+    handle = createRouter({
+      routes: [...v1Routes(deps), ...unsubscribeRoutes(deps, 'fuzz-unsubscribe-key')],
+      authorize: apiKeyAuthorizer(API_KEY),
+      logger: deps.logger,
+    });
     for (const customerId of SEEDED) expect((await postEvents({ ...CHURN, customerId, eventId: fresh('seed') })).statusCode).toBe(202);
   });
 
@@ -76,20 +101,35 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
     client.destroy();
   });
 
-  const postEvents = (body: unknown) => handle({ method: 'POST', path: '/v1/events', headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : toJsonText(body) });
-  const call = (method: string, customerId: string) => handle({ method, path: `/v1/customers/${encodeSegment(customerId)}`, headers: { 'x-api-key': API_KEY } });
+  const postEvents = (body: unknown) =>
+    handle({
+      method: 'POST',
+      path: '/v1/events',
+      headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : toJsonText(body),
+    });
+  const call = (method: string, customerId: string) =>
+    handle({ method, path: `/v1/customers/${encodeSegment(customerId)}`, headers: { 'x-api-key': API_KEY } });
 
   async function snapshot(): Promise<Snapshot> {
     const items = new Map<string, Item>();
-    for await (const page of paginateScan({ client: documents }, { TableName: tableName, ConsistentRead: true })) for (const item of page.Items ?? []) items.set(keyOf(item), item);
+    for await (const page of paginateScan({ client: documents }, { TableName: tableName, ConsistentRead: true }))
+      for (const item of page.Items ?? []) items.set(keyOf(item), item);
     // A refused request must not call the fakes at all: counts tell.
-    const calls = stable({ timers: deps.scheduler.timers.size, schedules: deps.scheduler.scheduleCalls.length, cancels: deps.scheduler.cancelCalls.length, sent: Object.values(deps.channels).map((c) => c.sent.length) });
+    const calls = stable({
+      timers: deps.scheduler.timers.size,
+      schedules: deps.scheduler.scheduleCalls.length,
+      cancels: deps.scheduler.cancelCalls.length,
+      sent: Object.values(deps.channels).map((c) => c.sent.length),
+    });
     return { items, calls };
   }
 
   /** Keys of the items added or changed since `before`, and of those removed. */
   function changesSince(before: Snapshot, after: Snapshot) {
-    const touched = [...after.items].filter(([key, item]) => !before.items.has(key) || stable(before.items.get(key)) !== stable(item)).map(([key]) => key);
+    const touched = [...after.items]
+      .filter(([key, item]) => !before.items.has(key) || stable(before.items.get(key)) !== stable(item))
+      .map(([key]) => key);
     const removed = [...before.items.keys()].filter((key) => !after.items.has(key));
     return { touched, removed };
   }
@@ -103,8 +143,10 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
   /** Puts the table back as it was in `before` (the fakes' records are only ever compared, not restored). */
   async function restore(before: Snapshot): Promise<void> {
     const after = await snapshot();
-    for (const [key, item] of after.items) if (!before.items.has(key)) await documents.send(new DeleteCommand({ TableName: tableName, Key: { pk: item.pk, sk: item.sk } }));
-    for (const [key, item] of before.items) if (stable(after.items.get(key)) !== stable(item)) await documents.send(new PutCommand({ TableName: tableName, Item: item }));
+    for (const [key, item] of after.items)
+      if (!before.items.has(key)) await documents.send(new DeleteCommand({ TableName: tableName, Key: { pk: item.pk, sk: item.sk } }));
+    for (const [key, item] of before.items)
+      if (stable(after.items.get(key)) !== stable(item)) await documents.send(new PutCommand({ TableName: tableName, Item: item }));
   }
 
   /** Every item a request changed belongs to one of these customers or events (its record, receipt, phone lookup). */
@@ -112,7 +154,11 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
     const owned = new Set([...customerIds.map((id) => `CUSTOMER#${id}`), ...eventIds.map((id) => `EVENT#${id}`)]);
     const { touched, removed } = changesSince(before, after);
     expect(removed).toEqual([]);
-    for (const key of touched) expect(key.split('\u0000').some((part) => owned.has(part)), `item ${key} changed`).toBe(true);
+    for (const key of touched)
+      expect(
+        key.split('\u0000').some((part) => owned.has(part)),
+        `item ${key} changed`,
+      ).toBe(true);
   }
 
   const issuesOf = (response: HttpResponse) => expectClientError(response, 400).error.details;
@@ -139,20 +185,33 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
 
     it('property: odd text (NUL, bidi overrides, combining marks, emoji, expression-like) in any text field, odd numbers (tiny, huge, -0) in any number field, and odd attributes are refused with the field named, or stored exactly', async () => {
       const oddValueFor = (value: unknown) => (typeof value === 'number' ? oddNumber : oddText);
-      const leaves = (fixture: Item) => Object.keys(fixture).filter((key) => typeof fixture[key] === 'string' || typeof fixture[key] === 'number');
+      const leaves = (fixture: Item) =>
+        Object.keys(fixture).filter((key) => typeof fixture[key] === 'string' || typeof fixture[key] === 'number');
       // Churns more often than the rest: they carry the most text, and attributes.
       const oddEvent = fc.oneof({ arbitrary: fc.constant(CHURN), weight: 3 }, fc.constantFrom(...FIXTURES)).chain((fixture) =>
         fc.record({
           fixture: fc.constant(fixture),
-          overrides: fc.subarray(leaves(fixture), { maxLength: 1 }).chain((keys) => fc.tuple(...keys.map((key) => oddValueFor(fixture[key]).map((odd) => [key, odd] as const)))),
+          overrides: fc
+            .subarray(leaves(fixture), { maxLength: 1 })
+            .chain((keys) => fc.tuple(...keys.map((key) => oddValueFor(fixture[key]).map((odd) => [key, odd] as const)))),
           // Mostly names and values a churn can hold, so that storing them is tried as often as refusing.
-          attributes: fc.dictionary(fc.oneof({ arbitrary: oddButWellFormed, weight: 5 }, oddText), fc.oneof({ arbitrary: oddButWellFormed, weight: 5 }, oddText, oddNumber, fc.boolean()), { minKeys: 1, maxKeys: 4 }),
+          attributes: fc.dictionary(
+            fc.oneof({ arbitrary: oddButWellFormed, weight: 5 }, oddText),
+            fc.oneof({ arbitrary: oddButWellFormed, weight: 5 }, oddText, oddNumber, fc.boolean()),
+            { minKeys: 1, maxKeys: 4 },
+          ),
         }),
       );
       const seen = { refused: 0, stored: 0, storedAttributes: 0 };
       await fc.assert(
         fc.asyncProperty(oddEvent, async ({ fixture, overrides, attributes }) => {
-          const text = toJsonText({ ...fixture, customerId: fresh('odd'), eventId: fresh('odd-event'), ...Object.fromEntries(overrides), ...(fixture.type === 'customer.churned' ? { attributes } : {}) });
+          const text = toJsonText({
+            ...fixture,
+            customerId: fresh('odd'),
+            eventId: fresh('odd-event'),
+            ...Object.fromEntries(overrides),
+            ...(fixture.type === 'customer.churned' ? { attributes } : {}),
+          });
           // What the server sees: JSON turns -0 into 0 and NaN into null.
           const body = JSON.parse(text) as Item;
           const before = await snapshot();
@@ -160,7 +219,11 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
           expect(response.statusCode, response.body.slice(0, 300)).toBeLessThan(500);
           if (response.statusCode >= 400) {
             const touched = [...overrides.map(([key]) => key), 'attributes'];
-            for (const issue of issuesOf(response)) expect(touched.some((key) => issue.path === key || issue.path.startsWith(`${key}.`)), issue.path).toBe(true);
+            for (const issue of issuesOf(response))
+              expect(
+                touched.some((key) => issue.path === key || issue.path.startsWith(`${key}.`)),
+                issue.path,
+              ).toBe(true);
             await expectUnchanged(before);
             seen.refused++;
             return;
@@ -171,7 +234,13 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
           const customerId = String(body.customerId);
           if (parsed.ok && parsed.event.type === 'customer.churned') {
             const { locale, accountType, monthlyRevenue, tenureMonths, attributes: stored } = parsed.event;
-            expect((await deps.store.get(customerId))?.profile).toMatchObject({ locale, accountType, monthlyRevenue, tenureMonths, ...(stored ? { attributes: stored } : {}) });
+            expect((await deps.store.get(customerId))?.profile).toMatchObject({
+              locale,
+              accountType,
+              monthlyRevenue,
+              tenureMonths,
+              ...(stored ? { attributes: stored } : {}),
+            });
             if (Object.keys(stored ?? {}).length > 0) seen.storedAttributes++;
           }
           expectChangesOnlyFor(before, await snapshot(), [customerId], [String(body.eventId)]);
@@ -210,7 +279,10 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
     const hostileItem: fc.Arbitrary<{ item: unknown; broken: string[] }> = fc.oneof(
       fc.constantFrom(null, 0, 'an event', true, [], [CHURN]).map((item) => ({ item, broken: ['(body)'] })),
       fc.constantFrom(1_000, 10_000).map((depth) => ({ item: deepNesting(depth, 'array'), broken: ['(body)'] })),
-      fc.constantFrom(...FIXTURES).chain((fixture) => mutantOf({ ...fixture, customerId: fresh('hostile'), eventId: fresh('hostile-event') })).map(({ body, broken }) => ({ item: body, broken })),
+      fc
+        .constantFrom(...FIXTURES)
+        .chain((fixture) => mutantOf({ ...fixture, customerId: fresh('hostile'), eventId: fresh('hostile-event') }))
+        .map(({ body, broken }) => ({ item: body, broken })),
     );
 
     /** A fresh customer's churn, then some of their other events, in order. */
@@ -220,19 +292,28 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
     });
 
     it('property: valid events in a batch are kept (accepted, stored) whatever hostile items surround them, each of which is rejected with its fields named; nothing else changes', async () => {
-      const batch = fc.record({ valid: fc.array(validGroup, { minLength: 1, maxLength: 3 }).map((groups) => groups.flat()), hostile: fc.array(hostileItem, { minLength: 1, maxLength: 6 }), order: fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }) });
+      const batch = fc.record({
+        valid: fc.array(validGroup, { minLength: 1, maxLength: 3 }).map((groups) => groups.flat()),
+        hostile: fc.array(hostileItem, { minLength: 1, maxLength: 6 }),
+        order: fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }),
+      });
       await fc.assert(
         fc.asyncProperty(batch, async ({ valid, hostile, order }) => {
           // Interleave, keeping each customer's events in order.
           const items: Array<{ valid: Item } | { hostile: { item: unknown; broken: string[] } }> = [];
           const [v, h] = [[...valid], [...hostile]];
-          for (let i = 0; v.length > 0 || h.length > 0; i++) items.push((order[i % order.length] && v.length > 0) || h.length === 0 ? { valid: v.shift()! } : { hostile: h.shift()! });
+          for (let i = 0; v.length > 0 || h.length > 0; i++)
+            items.push((order[i % order.length] && v.length > 0) || h.length === 0 ? { valid: v.shift()! } : { hostile: h.shift()! });
           const before = await snapshot();
 
           const response = await postEvents({ events: items.map((entry) => ('valid' in entry ? entry.valid : entry.hostile.item)) });
 
           expect(response.statusCode, response.body.slice(0, 500)).toBe(200);
-          const { accepted, rejected, results } = JSON.parse(response.body) as { accepted: number; rejected: number; results: Array<{ index: number; status: string; errors?: Array<{ path: string; code: string; message: string }> }> };
+          const { accepted, rejected, results } = JSON.parse(response.body) as {
+            accepted: number;
+            rejected: number;
+            results: Array<{ index: number; status: string; errors?: Array<{ path: string; code: string; message: string }> }>;
+          };
           expect([accepted, rejected]).toEqual([valid.length, hostile.length]);
           items.forEach((entry, index) => {
             expect(results[index]!.index).toBe(index);
@@ -240,7 +321,12 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
             else expectIssuesName(results[index]!.errors ?? [], entry.hostile.broken);
           });
           for (const event of valid) expect(await deps.store.hasEvent(String(event.eventId))).toBe(true);
-          expectChangesOnlyFor(before, await snapshot(), valid.map((event) => String(event.customerId)), valid.map((event) => String(event.eventId)));
+          expectChangesOnlyFor(
+            before,
+            await snapshot(),
+            valid.map((event) => String(event.customerId)),
+            valid.map((event) => String(event.eventId)),
+          );
           await restore(before);
         }),
         fuzz(25),
@@ -249,8 +335,17 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
 
     it('property: a batch over 500 events (all valid), an empty one, or events that are not a list is a 400 naming `events`; nothing is stored', async () => {
       const envelope = fc.oneof(
-        fc.integer({ min: MAX_BATCH_EVENTS + 1, max: MAX_BATCH_EVENTS + 20 }).map((size) => ({ events: Array.from({ length: size }, () => ({ ...CHURN, customerId: fresh('oversized'), eventId: fresh('oversized-event') })) })),
-        fc.constantFrom({ events: [] }, { events: null }, { events: 'all' }, { events: { 0: CHURN } }, { events: 7 }, { events: deepNesting(10_000, 'object') }),
+        fc.integer({ min: MAX_BATCH_EVENTS + 1, max: MAX_BATCH_EVENTS + 20 }).map((size) => ({
+          events: Array.from({ length: size }, () => ({ ...CHURN, customerId: fresh('oversized'), eventId: fresh('oversized-event') })),
+        })),
+        fc.constantFrom(
+          { events: [] },
+          { events: null },
+          { events: 'all' },
+          { events: { 0: CHURN } },
+          { events: 7 },
+          { events: deepNesting(10_000, 'object') },
+        ),
       );
       await fc.assert(
         fc.asyncProperty(envelope, async (body) => {
@@ -264,7 +359,8 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
   });
 
   describe('regressions: inputs that answered 500, or were stored altered', () => {
-    const withAttributesText = (attributes: string) => `${JSON.stringify({ ...CHURN, customerId: fresh('regression'), eventId: fresh('regression-event') }).slice(0, -1)},"attributes":${attributes}}`;
+    const withAttributesText = (attributes: string) =>
+      `${JSON.stringify({ ...CHURN, customerId: fresh('regression'), eventId: fresh('regression-event') }).slice(0, -1)},"attributes":${attributes}}`;
 
     it('an attribute named constructor: the marshaller took the map for a class instance and threw (500); now a 400 naming it', async () => {
       const before = await snapshot();
@@ -275,25 +371,33 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
 
     it('an attribute with an empty name: DynamoDB refuses an empty map key (500); now a 400 naming it', async () => {
       const before = await snapshot();
-      expect(issuesOf(await postEvents(withAttributesText('{"":"#a = :b"}')))).toEqual([{ path: 'attributes.', code: 'invalid_key', message: expect.stringContaining('>=1') }]);
+      expect(issuesOf(await postEvents(withAttributesText('{"":"#a = :b"}')))).toEqual([
+        { path: 'attributes.', code: 'invalid_key', message: expect.stringContaining('>=1') },
+      ]);
       await expectUnchanged(before);
     });
 
     it('an attribute named __proto__ was dropped without a word (the event stored without it); now a 400 naming it', async () => {
       const before = await snapshot();
-      expect(issuesOf(await postEvents(withAttributesText('{"__proto__":"x","plan":"y"}')))).toEqual([{ path: 'attributes.__proto__', code: 'custom', message: '__proto__ is a reserved name' }]);
+      expect(issuesOf(await postEvents(withAttributesText('{"__proto__":"x","plan":"y"}')))).toEqual([
+        { path: 'attributes.__proto__', code: 'custom', message: '__proto__ is a reserved name' },
+      ]);
       await expectUnchanged(before);
     });
 
     it('900 attributes of 1,000 characters (a body under 1 MiB) overflowed the 400 KB item (500); now a 400 naming attributes', async () => {
       const many = Object.fromEntries(Array.from({ length: 900 }, (_, i) => [`k${i}`, 'x'.repeat(1_000)]));
       const before = await snapshot();
-      expect(issuesOf(await postEvents(withAttributesText(JSON.stringify(many))))).toEqual([{ path: 'attributes', code: 'custom', message: `must hold at most ${MAX_ATTRIBUTES} attributes` }]);
+      expect(issuesOf(await postEvents(withAttributesText(JSON.stringify(many))))).toEqual([
+        { path: 'attributes', code: 'custom', message: `must hold at most ${MAX_ATTRIBUTES} attributes` },
+      ]);
       await expectUnchanged(before);
     });
 
     it('the most attributes allowed, each as long as allowed in 3-byte characters, fit the item and read back intact', async () => {
-      const widest = Object.fromEntries(Array.from({ length: MAX_ATTRIBUTES }, (_, i) => [`${'€'.repeat(60)}${String(i).padStart(4, '0')}`, '€'.repeat(1_024)]));
+      const widest = Object.fromEntries(
+        Array.from({ length: MAX_ATTRIBUTES }, (_, i) => [`${'€'.repeat(60)}${String(i).padStart(4, '0')}`, '€'.repeat(1_024)]),
+      );
       const event = { ...CHURN, customerId: fresh('widest'), eventId: fresh('widest-event'), attributes: widest };
       const before = await snapshot();
       expect((await postEvents(event)).statusCode).toBe(202);
@@ -303,25 +407,51 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
 
     it('a revenue of 1e-200 (DynamoDB: "Number underflow") or an attribute of 1e16 (the marshaller: beyond 2^53 - 1) answered 500; now a 400 naming them', async () => {
       const before = await snapshot();
-      const event = { ...CHURN, customerId: fresh('numbers'), eventId: fresh('numbers-event'), monthlyRevenue: 1e-200, attributes: { lines: 1e16, score: -1e-131 } };
-      expect(issuesOf(await postEvents(event)).map((issue) => issue.path)).toEqual(['monthlyRevenue', 'attributes.lines', 'attributes.score']);
+      const event = {
+        ...CHURN,
+        customerId: fresh('numbers'),
+        eventId: fresh('numbers-event'),
+        monthlyRevenue: 1e-200,
+        attributes: { lines: 1e16, score: -1e-131 },
+      };
+      expect(issuesOf(await postEvents(event)).map((issue) => issue.path)).toEqual([
+        'monthlyRevenue',
+        'attributes.lines',
+        'attributes.score',
+      ]);
       await expectUnchanged(before);
     });
 
     it('a lone surrogate in a text field was stored as is; now a 400 naming the field', async () => {
       const before = await snapshot();
       const body = `${JSON.stringify({ ...CHURN, customerId: fresh('surrogate'), eventId: fresh('surrogate-event') }).slice(0, -1)},"locale":"en-\\ud800GB","attributes":{"a\\udc00":"b"}}`;
-      expect(issuesOf(await postEvents(body)).map((issue) => issue.path).sort()).toEqual(['attributes.a\udc00', 'locale']);
+      expect(
+        issuesOf(await postEvents(body))
+          .map((issue) => issue.path)
+          .sort(),
+      ).toEqual(['attributes.a\udc00', 'locale']);
       await expectUnchanged(before);
     });
 
     it('a batch holding one such event answered 500 for all, after storing some of the valid ones; now the valid ones are accepted and it alone rejected', async () => {
-      const valid = [{ ...CHURN, customerId: fresh('batch'), eventId: fresh('batch-event') }, { ...CHURN, customerId: fresh('batch'), eventId: fresh('batch-event') }];
+      const valid = [
+        { ...CHURN, customerId: fresh('batch'), eventId: fresh('batch-event') },
+        { ...CHURN, customerId: fresh('batch'), eventId: fresh('batch-event') },
+      ];
       const poisoned = JSON.parse(withAttributesText('{"constructor":"x"}')) as Item;
       const before = await snapshot();
       const response = await postEvents({ events: [valid[0], poisoned, valid[1]] });
-      expect(JSON.parse(response.body)).toMatchObject({ accepted: 2, rejected: 1, results: [{ status: 'accepted' }, { status: 'rejected', errors: [{ path: 'attributes.constructor' }] }, { status: 'accepted' }] });
-      expectChangesOnlyFor(before, await snapshot(), valid.map((event) => event.customerId), valid.map((event) => event.eventId));
+      expect(JSON.parse(response.body)).toMatchObject({
+        accepted: 2,
+        rejected: 1,
+        results: [{ status: 'accepted' }, { status: 'rejected', errors: [{ path: 'attributes.constructor' }] }, { status: 'accepted' }],
+      });
+      expectChangesOnlyFor(
+        before,
+        await snapshot(),
+        valid.map((event) => event.customerId),
+        valid.map((event) => event.eventId),
+      );
       await restore(before);
     });
 
@@ -333,7 +463,11 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
       expect(JSON.stringify(await deps.store.get(customerId))).not.toContain('"extra"');
       await restore(before);
       const restored = await snapshot();
-      expect(issuesOf(await postEvents({ ...event, eventId: fresh('deep-event'), attributes: { a: deepNesting(10_000, 'object') } })).map((issue) => issue.path)).toEqual(['attributes.a']);
+      expect(
+        issuesOf(await postEvents({ ...event, eventId: fresh('deep-event'), attributes: { a: deepNesting(10_000, 'object') } })).map(
+          (issue) => issue.path,
+        ),
+      ).toEqual(['attributes.a']);
       await expectUnchanged(restored);
     });
   });

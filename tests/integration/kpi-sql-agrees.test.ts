@@ -33,7 +33,13 @@ const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 /** A fact row with all 31 columns, as journeyFactRow would write it; `n` gives its ids and churn hour. */
 function fact(values: Partial<Row> & { n: number }): Row {
   const { n, ...overrides } = values;
-  return factRow({ customer_hash: `h${n}`, journey_id: `j${n}`, cohort_month: '2026-06', churned_at: Date.parse('2026-06-01T00:00:00Z') + n * 3_600_000, ...overrides });
+  return factRow({
+    customer_hash: `h${n}`,
+    journey_id: `j${n}`,
+    cohort_month: '2026-06',
+    churned_at: Date.parse('2026-06-01T00:00:00Z') + n * 3_600_000,
+    ...overrides,
+  });
 }
 
 /** Several thousand facts across cohorts, segments, exit reasons, channels, variants and both arms. */
@@ -107,7 +113,14 @@ function handCohort(): Row[] {
   const add = (count: number, values: Partial<Row>) => {
     for (let i = 0; i < count; i += 1) rows.push(fact({ n: n++, cohort_month: '2025-06', ...values }));
   };
-  const back = { status: 'won_back', returned_within_window: true, days_to_return: 40, returned_at: 0, retained_6m: true, retained_12m: null };
+  const back = {
+    status: 'won_back',
+    returned_within_window: true,
+    days_to_return: 40,
+    returned_at: 0,
+    retained_6m: true,
+    retained_12m: null,
+  };
   // Three of them were handed to the partner team: two retained after a follow-up, one lost.
   const task = { task_team: 'partner', task_value: 5000, task_follow_ups: 1, task_reason: 'price' };
   add(8, { segment: 'standard', ...back });
@@ -134,7 +147,10 @@ function writeParts(lakeRoot: string, table: TableDefinition, dt: string, rows: 
   mkdirSync(folder, { recursive: true });
   const size = Math.ceil(rows.length / parts);
   for (let part = 0; part < parts; part += 1) {
-    writeFileSync(join(folder, `part-${String(part).padStart(4, '0')}.parquet`), encodeParquet(table, rows.slice(part * size, (part + 1) * size)));
+    writeFileSync(
+      join(folder, `part-${String(part).padStart(4, '0')}.parquet`),
+      encodeParquet(table, rows.slice(part * size, (part + 1) * size)),
+    );
   }
 }
 
@@ -166,7 +182,9 @@ describe('sql/kpis.sql in DuckDB', () => {
 
     // Assess
     expect(expected.length).toBeGreaterThan(500);
-    expect(expected.some((row) => row.lift !== null && row.median_days_to_return !== null && row.nps !== null && row.retained_12m_rate !== null)).toBe(true);
+    expect(
+      expected.some((row) => row.lift !== null && row.median_days_to_return !== null && row.nps !== null && row.retained_12m_rate !== null),
+    ).toBe(true);
     expect(rows).toEqual(expected);
     // toEqual does not check key order: the columns come in the table's order too.
     expect(Object.keys(rows[0]!)).toEqual(KPIS.columns.map((c) => c.name));
@@ -205,30 +223,41 @@ describe('sql/kpis.sql in DuckDB', () => {
         retained_6m: fc.option(fc.boolean(), { nil: null }),
         retained_12m: fc.option(fc.boolean(), { nil: null }),
         nps: fc.option(fc.integer({ min: 0, max: 10 }), { nil: null }),
-        task: fc.option(fc.record({ task_team: key(['partner', 'sales']), task_status: key(['open', 'follow_up', 'retained', 'ported_away', 'customer_returned']), task_follow_ups: fc.integer({ min: 0, max: 2 }) }), { nil: null }),
+        task: fc.option(
+          fc.record({
+            task_team: key(['partner', 'sales']),
+            task_status: key(['open', 'follow_up', 'retained', 'ported_away', 'customer_returned']),
+            task_follow_ups: fc.integer({ min: 0, max: 2 }),
+          }),
+          { nil: null },
+        ),
       })
       .map(({ task, ...values }) => ({ ...values, ...task }));
-      // Returns within the window without their days as well, which journeyFactRow never writes.
+    // Returns within the window without their days as well, which journeyFactRow never writes.
     let night = 0;
     let lifts = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(factArbitrary, { minLength: 1, maxLength: 60, size: 'max' }), fc.integer({ min: 1, max: 1_000_000 }), async (drawn, cents) => {
-        // Prepare: each run its own night in the same lake.
-        const dt = new Date(Date.parse('2030-01-01T00:00:00Z') + night++ * DAY_MS).toISOString().slice(0, 10);
-        const rows = drawn.map((values, i) => fact({ n: i, ...values }));
-        writeParts(lakeRoot, JOURNEY_FACTS, dt, rows, 1);
-        const costPerAcquisition = cents / 100;
+      fc.asyncProperty(
+        fc.array(factArbitrary, { minLength: 1, maxLength: 60, size: 'max' }),
+        fc.integer({ min: 1, max: 1_000_000 }),
+        async (drawn, cents) => {
+          // Prepare: each run its own night in the same lake.
+          const dt = new Date(Date.parse('2030-01-01T00:00:00Z') + night++ * DAY_MS).toISOString().slice(0, 10);
+          const rows = drawn.map((values, i) => fact({ n: i, ...values }));
+          writeParts(lakeRoot, JOURNEY_FACTS, dt, rows, 1);
+          const costPerAcquisition = cents / 100;
 
-        // Act
-        const fromSql = await lake.query(renderKpiSql(dt, costPerAcquisition));
-        // Gone again, so the named queries below still find the fixture's night the latest.
-        rmSync(join(lakeRoot, `${JOURNEY_FACTS.prefix}dt=${dt}`), { recursive: true });
+          // Act
+          const fromSql = await lake.query(renderKpiSql(dt, costPerAcquisition));
+          // Gone again, so the named queries below still find the fixture's night the latest.
+          rmSync(join(lakeRoot, `${JOURNEY_FACTS.prefix}dt=${dt}`), { recursive: true });
 
-        // Assess
-        const expectedRows = aggregate(rows, costPerAcquisition);
-        expect(fromSql).toEqual(expectedRows);
-        lifts += expectedRows.filter((row) => row.lift_ci_low !== null).length;
-      }),
+          // Assess
+          const expectedRows = aggregate(rows, costPerAcquisition);
+          expect(fromSql).toEqual(expectedRows);
+          lifts += expectedRows.filter((row) => row.lift_ci_low !== null).length;
+        },
+      ),
       { numRuns: 40, seed: 20261123 },
     );
     // The runs did exercise the interval, not only groups without a control.
@@ -242,7 +271,13 @@ describe('named queries over the latest night', () => {
   const run = (file: string) => lake.query(readFileSync(new URL(file, namedDir), 'utf8'));
 
   it('has the five analysts need, each starting with its description', () => {
-    expect(named.sort()).toEqual(['cost-per-winback.sql', 'lift-by-variant.sql', 'retention-of-returned.sql', 'task-outcomes.sql', 'winback-rate-by-cohort.sql']);
+    expect(named.sort()).toEqual([
+      'cost-per-winback.sql',
+      'lift-by-variant.sql',
+      'retention-of-returned.sql',
+      'task-outcomes.sql',
+      'winback-rate-by-cohort.sql',
+    ]);
     for (const file of named) expect(readFileSync(new URL(file, namedDir), 'utf8')).toMatch(/^-- \S.{20,}\n/);
   });
 
@@ -275,8 +310,26 @@ describe('named queries over the latest night', () => {
   it('task-outcomes counts tasks and outcomes by team and reason for leaving', async () => {
     const rows = await run('task-outcomes.sql');
     expect(rows.filter((row) => row.cohort_month === '2025-06')).toEqual([
-      { cohort_month: '2025-06', team: 'partner', reason: 'coverage', tasks_opened: 1, retained: 0, ported_away: 1, followed_up: 0, retained_rate: 0 },
-      { cohort_month: '2025-06', team: 'partner', reason: 'price', tasks_opened: 2, retained: 2, ported_away: 0, followed_up: 2, retained_rate: 1 },
+      {
+        cohort_month: '2025-06',
+        team: 'partner',
+        reason: 'coverage',
+        tasks_opened: 1,
+        retained: 0,
+        ported_away: 1,
+        followed_up: 0,
+        retained_rate: 0,
+      },
+      {
+        cohort_month: '2025-06',
+        team: 'partner',
+        reason: 'price',
+        tasks_opened: 2,
+        retained: 2,
+        ported_away: 0,
+        followed_up: 2,
+        retained_rate: 1,
+      },
     ]);
     const opened = rows.reduce((sum, row) => sum + (row.tasks_opened as number), 0);
     expect(opened).toBe(facts.filter((f) => f.task_team !== null).length);
@@ -294,7 +347,13 @@ describe('named queries over the latest night', () => {
     const rows = await run('cost-per-winback.sql');
     const hand = rows.find((row) => row.cohort_month === '2025-06');
     // the hand cohort costs nothing: 0 per win-back, 0 × the CPA
-    expect(hand).toMatchObject({ channel: 'sms', returned: 18, cost_per_winback: 0, cost_per_acquisition: COST_PER_ACQUISITION, cost_vs_acquisition: 0 });
+    expect(hand).toMatchObject({
+      channel: 'sms',
+      returned: 18,
+      cost_per_winback: 0,
+      cost_per_acquisition: COST_PER_ACQUISITION,
+      cost_vs_acquisition: 0,
+    });
     const synthetic = rows.filter((row) => row.cohort_month !== '2025-06' && row.cost_per_winback !== null);
     expect(synthetic.length).toBeGreaterThan(0);
     for (const row of synthetic) expect(row.cost_vs_acquisition).toBeCloseTo((row.cost_per_winback as number) / COST_PER_ACQUISITION, 12);

@@ -24,9 +24,24 @@ import { isInsideSendWindow } from '#shared/domain/send-window';
 import { DAY_MS } from '#shared/domain/vocabulary';
 import type { FakeAwsEndpoint } from '../unit/adapters/fake-aws-endpoint.ts';
 import { churnInput, eventFixture } from '../fixtures/events.ts';
-import { startCatchAllStub, startSchedulerStub, startSecretsManagerStub, startSmsStub, type ReceivedSchedule, type SchedulerStub, type SmsStub } from '../support/aws-service-stubs.ts';
+import {
+  startCatchAllStub,
+  startSchedulerStub,
+  startSecretsManagerStub,
+  startSmsStub,
+  type ReceivedSchedule,
+  type SchedulerStub,
+  type SmsStub,
+} from '../support/aws-service-stubs.ts';
 import { customerIdIn } from '../support/fakes.ts';
-import { buildLambdaBundle, createLambdaRoot, isProvidedByLambda, runBundle, type BundleRun, type LambdaBundle } from '../support/lambda-bundle.ts';
+import {
+  buildLambdaBundle,
+  createLambdaRoot,
+  isProvidedByLambda,
+  runBundle,
+  type BundleRun,
+  type LambdaBundle,
+} from '../support/lambda-bundle.ts';
 
 /**
  * The four Lambda bundles as CDK deploys them — built with esbuild's JS API and the options of
@@ -71,17 +86,41 @@ const CUSTOMER = customerIdIn('treatment', policy, 'bundle-it');
 
 /** Zones spread around the globe, one per UTC offset or so. */
 const ZONES = [
-  'Pacific/Kiritimati', 'Pacific/Auckland', 'Australia/Sydney', 'Asia/Tokyo', 'Asia/Shanghai', 'Asia/Bangkok', 'Asia/Dhaka', 'Asia/Kolkata', 'Asia/Karachi',
-  'Asia/Dubai', 'Europe/Moscow', 'Europe/Athens', 'Europe/Berlin', 'Europe/London', 'Atlantic/Azores', 'America/Noronha', 'America/Sao_Paulo',
-  'America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles', 'America/Anchorage', 'Pacific/Honolulu', 'Pacific/Pago_Pago',
+  'Pacific/Kiritimati',
+  'Pacific/Auckland',
+  'Australia/Sydney',
+  'Asia/Tokyo',
+  'Asia/Shanghai',
+  'Asia/Bangkok',
+  'Asia/Dhaka',
+  'Asia/Kolkata',
+  'Asia/Karachi',
+  'Asia/Dubai',
+  'Europe/Moscow',
+  'Europe/Athens',
+  'Europe/Berlin',
+  'Europe/London',
+  'Atlantic/Azores',
+  'America/Noronha',
+  'America/Sao_Paulo',
+  'America/New_York',
+  'America/Chicago',
+  'America/Denver',
+  'America/Los_Angeles',
+  'America/Anchorage',
+  'Pacific/Honolulu',
+  'Pacific/Pago_Pago',
 ];
 /**
  * The bundles run on the system clock and embed the default policy (send 10:00–19:00, Mon–Sat),
  * so the customer lives where it is now well inside that window: an hour either side of now too.
  * On a Sunday no zone is (Monday mornings and Saturday nights are outside the window).
  */
-const ZONE = ZONES.find((zone) => [-3_600_000, 0, 3_600_000].every((offset) => isInsideSendWindow(Date.now() + offset, zone, policy.sendWindow)));
-const NO_ZONE = 'no time zone is inside the default send window (Mon–Sat 10:00–19:00) right now, e.g. on a Sunday; the bundle would defer the touch';
+const ZONE = ZONES.find((zone) =>
+  [-3_600_000, 0, 3_600_000].every((offset) => isInsideSendWindow(Date.now() + offset, zone, policy.sendWindow)),
+);
+const NO_ZONE =
+  'no time zone is inside the default send window (Mon–Sat 10:00–19:00) right now, e.g. on a Sunday; the bundle would defer the touch';
 
 /** The environment the CDK app gives each function, as synthesized: literal values, or the CloudFormation expression. */
 function deployedEnvironments(): Record<Lambda, Record<string, unknown>> {
@@ -99,8 +138,19 @@ function deployedEnvironments(): Record<Lambda, Record<string, unknown>> {
 }
 
 /** An API Gateway REST API proxy-integration event, as the `api` stage delivers it. */
-function restApiEvent(method: string, resource: string, path: string, options: { body?: unknown; pathParameters?: Record<string, string> } = {}): APIGatewayProxyEvent {
-  const headers = { 'Content-Type': 'application/json', Host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'User-Agent': 'upstream-mnp-gateway/1.0', 'X-Forwarded-For': '198.51.100.7', 'x-api-key': 'upstream-key' };
+function restApiEvent(
+  method: string,
+  resource: string,
+  path: string,
+  options: { body?: unknown; pathParameters?: Record<string, string> } = {},
+): APIGatewayProxyEvent {
+  const headers = {
+    'Content-Type': 'application/json',
+    Host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+    'User-Agent': 'upstream-mnp-gateway/1.0',
+    'X-Forwarded-For': '198.51.100.7',
+    'x-api-key': 'upstream-key',
+  };
   return {
     resource,
     path,
@@ -117,7 +167,12 @@ function restApiEvent(method: string, resource: string, path: string, options: {
       authorizer: null,
       protocol: 'HTTP/1.1',
       httpMethod: method,
-      identity: { apiKey: 'upstream-key', apiKeyId: 'key-1', sourceIp: '198.51.100.7', userAgent: 'upstream-mnp-gateway/1.0' } as APIGatewayProxyEvent['requestContext']['identity'],
+      identity: {
+        apiKey: 'upstream-key',
+        apiKeyId: 'key-1',
+        sourceIp: '198.51.100.7',
+        userAgent: 'upstream-mnp-gateway/1.0',
+      } as APIGatewayProxyEvent['requestContext']['identity'],
       path: `/api${path}`,
       stage: 'api',
       requestId: `req-${Math.random().toString(36).slice(2)}`,
@@ -131,7 +186,8 @@ function restApiEvent(method: string, resource: string, path: string, options: {
 }
 
 /** An SES event notification as SNS delivers it (configuration set → topic → function). */
-const sesNotificationEvent = (notification: Record<string, unknown>) => snsEvent('SesEvents', notification, 'Amazon SES Email Event Notification');
+const sesNotificationEvent = (notification: Record<string, unknown>) =>
+  snsEvent('SesEvents', notification, 'Amazon SES Email Event Notification');
 
 /** An SNS event carrying one message published to this topic of the stack. */
 function snsEvent(topic: string, message: Record<string, unknown>, subject?: string): SNSEvent {
@@ -163,7 +219,13 @@ interface S3rverInstance {
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
 }
-type S3rverConstructor = new (options: { address: string; port: number; silent: boolean; directory: string; configureBuckets: Array<{ name: string; configs: string[] }> }) => S3rverInstance;
+type S3rverConstructor = new (options: {
+  address: string;
+  port: number;
+  silent: boolean;
+  directory: string;
+  configureBuckets: Array<{ name: string; configs: string[] }>;
+}) => S3rverInstance;
 const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor;
 
 describe('the Lambda bundles, cold-started as Lambda runs them', () => {
@@ -191,10 +253,26 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
     dynamo = localDynamoClient(inject('dynamodbEndpoint'));
     await ensureTable(dynamo, tableName);
     s3rverDir = mkdtempSync(join(tmpdir(), 'winback-bundles-s3rver-'));
-    s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3rverDir, configureBuckets: [{ name: BUCKET, configs: [] }] });
+    s3rver = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: s3rverDir,
+      configureBuckets: [{ name: BUCKET, configs: [] }],
+    });
     const { port } = await s3rver.run();
-    s3 = new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: REGION, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
-    [secrets, scheduler, sms, elsewhere] = await Promise.all([startSecretsManagerStub({ [KEYS_SECRET_ARN]: MASTER_KEY }), startSchedulerStub(), startSmsStub(), startCatchAllStub()]);
+    s3 = new S3Client({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: REGION,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    [secrets, scheduler, sms, elsewhere] = await Promise.all([
+      startSecretsManagerStub({ [KEYS_SECRET_ARN]: MASTER_KEY }),
+      startSchedulerStub(),
+      startSmsStub(),
+      startCatchAllStub(),
+    ]);
     endpoints = {
       AWS_ENDPOINT_URL_DYNAMODB: inject('dynamodbEndpoint'),
       AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
@@ -272,15 +350,20 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
   async function run(lambda: Lambda, events: unknown[]): Promise<BundleRun> {
     const result = await runBundle(bundles[lambda], environmentFor(lambda), events);
     runs.push({ lambda, run: result });
-    if (!result.coldStart.ok) throw new Error(`${lambda} failed its cold start: ${result.coldStart.error.stack ?? result.coldStart.error.message}\nIts output:\n${result.output}`);
+    if (!result.coldStart.ok)
+      throw new Error(
+        `${lambda} failed its cold start: ${result.coldStart.error.stack ?? result.coldStart.error.message}\nIts output:\n${result.output}`,
+      );
     for (const invocation of result.invocations) {
-      if (!invocation.ok) throw new Error(`${lambda} threw: ${invocation.error.stack ?? invocation.error.message}\nIts output:\n${result.output}`);
+      if (!invocation.ok)
+        throw new Error(`${lambda} threw: ${invocation.error.stack ?? invocation.error.message}\nIts output:\n${result.output}`);
     }
     return result;
   }
 
   const values = (result: BundleRun) => result.invocations.map((i) => (i.ok ? i.value : undefined));
-  const store = () => new DynamoDbCustomerStore({ client: createDocumentClient(dynamo), tableName, phoneHashKey: deriveKey(MASTER_KEY, 'phone-lookup') });
+  const store = () =>
+    new DynamoDbCustomerStore({ client: createDocumentClient(dynamo), tableName, phoneHashKey: deriveKey(MASTER_KEY, 'phone-lookup') });
 
   it('builds four minified ESM bundles, the AWS SDK inside, that load nothing at run time but Node built-ins and the SDK credential providers Lambda never reaches', () => {
     const sizes = Object.fromEntries(LAMBDAS.map((lambda) => [lambda, `${(bundles[lambda].bytes / 1024).toFixed(1)} KiB`]));
@@ -296,12 +379,24 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
         // The SDK inlines a package.json whose scripts mention "vitest": only the inputs can tell for that one.
         if (name !== 'vitest') expect(code.includes(name), `${lambda} bundle mentions ${name}`).toBe(false);
         // The name need not survive minification: check what went in, too.
-        expect(inputs.filter((input) => input.includes(`node_modules/${name}`)), `${lambda} bundles ${name}`).toEqual([]);
+        expect(
+          inputs.filter((input) => input.includes(`node_modules/${name}`)),
+          `${lambda} bundles ${name}`,
+        ).toEqual([]);
       }
-      expect(externalImports.filter((specifier) => !isProvidedByLambda(specifier)), `${lambda} imports at run time`).toEqual([]);
+      expect(
+        externalImports.filter((specifier) => !isProvidedByLambda(specifier)),
+        `${lambda} imports at run time`,
+      ).toEqual([]);
       // The `#shared/*` aliases were resolved at build time, not left for Node.
-      expect(inputs.some((input) => input.startsWith('shared/')), lambda).toBe(true);
-      expect(externalImports.some((specifier) => specifier.startsWith('#')), lambda).toBe(false);
+      expect(
+        inputs.some((input) => input.startsWith('shared/')),
+        lambda,
+      ).toBe(true);
+      expect(
+        externalImports.some((specifier) => specifier.startsWith('#')),
+        lambda,
+      ).toBe(false);
     }
   });
 
@@ -336,14 +431,20 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
     expect(JSON.parse(duplicate.body)).toEqual({ eventId: 'bundle-churn-1', status: 'duplicate' });
     expect(view).toMatchObject({ statusCode: 200 });
     const customer = JSON.parse(view.body);
-    expect(customer).toMatchObject({ customerId: CUSTOMER, status: 'active', journey: { status: 'active', policy: expect.stringContaining('telecom-port-out'), arm: 'treatment' } });
+    expect(customer).toMatchObject({
+      customerId: CUSTOMER,
+      status: 'active',
+      journey: { status: 'active', policy: expect.stringContaining('telecom-port-out'), arm: 'treatment' },
+    });
     expect(customer.journey.touches.map((t: { status: string; channel: string }) => [t.status, t.channel])).toEqual([
       ['planned', 'sms'],
       ['planned', 'sms'],
     ]);
     expect(view.body).not.toContain(PHONE);
     expect(invalid).toMatchObject({ statusCode: 400 });
-    const paths = JSON.parse(invalid.body).error.details.map((d: { path: string }) => d.path).sort();
+    const paths = JSON.parse(invalid.body)
+      .error.details.map((d: { path: string }) => d.path)
+      .sort();
     expect(paths).toEqual(['consents.sms', 'contacts.email', 'contacts.phone', 'monthlyRevenue', 'occurredAt', 'timezone']);
 
     // Two timers, created once (the replay created none), one-shot and self-deleting.
@@ -355,7 +456,11 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
         ScheduleExpressionTimezone: zone,
         GroupName: 'WinbackEngine-touches',
         FlexibleTimeWindow: { Mode: 'OFF' },
-        Target: { Arn: localValues().SEND_TOUCH_FUNCTION_ARN, RoleArn: localValues().SCHEDULER_ROLE_ARN, DeadLetterConfig: { Arn: localValues().TIMER_DLQ_ARN } },
+        Target: {
+          Arn: localValues().SEND_TOUCH_FUNCTION_ARN,
+          RoleArn: localValues().SCHEDULER_ROLE_ARN,
+          DeadLetterConfig: { Arn: localValues().TIMER_DLQ_ARN },
+        },
       });
     }
     // Each schedule carries its touch, to be handed to send-touch when it fires (created side by side, in any order).
@@ -403,11 +508,28 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
     };
 
     // As End User Messaging publishes them: a receipt echoing the Context, a reply naming the sender's number.
-    const receipt = { eventType: 'TEXT_DELIVERED', eventVersion: '1.0', eventTimestamp: Date.now(), isFinal: true, destinationPhoneNumber: PHONE, messageId: 'sms-message-1', context: sms.sent[0]?.Context ?? {} };
-    const reply = { originationNumber: PHONE, destinationNumber: '+12125550101', messageKeyword: 'KEYWORD_123456789012', messageBody: 'STOP', inboundMessageId: 'cae173d2-66b9-564c-8309-bundle000001' };
+    const receipt = {
+      eventType: 'TEXT_DELIVERED',
+      eventVersion: '1.0',
+      eventTimestamp: Date.now(),
+      isFinal: true,
+      destinationPhoneNumber: PHONE,
+      messageId: 'sms-message-1',
+      context: sms.sent[0]?.Context ?? {},
+    };
+    const reply = {
+      originationNumber: PHONE,
+      destinationNumber: '+12125550101',
+      messageKeyword: 'KEYWORD_123456789012',
+      messageBody: 'STOP',
+      inboundMessageId: 'cae173d2-66b9-564c-8309-bundle000001',
+    };
 
     // Act
-    const result = await run('engagement', [sesNotificationEvent(notification), ...(ZONE ? [snsEvent('SmsEvents', receipt), snsEvent('SmsInbound', reply)] : [])]);
+    const result = await run('engagement', [
+      sesNotificationEvent(notification),
+      ...(ZONE ? [snsEvent('SmsEvents', receipt), snsEvent('SmsInbound', reply)] : []),
+    ]);
 
     // Assess
     const record = await store().get(CUSTOMER);
@@ -416,7 +538,11 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
       expect(values(result)).toEqual([{ ingested: 1, ignored: 0 }]);
       return;
     }
-    expect(values(result)).toEqual([{ ingested: 1, ignored: 0 }, { ingested: 1, ignored: 0 }, { ingested: 1, ignored: 0 }]);
+    expect(values(result)).toEqual([
+      { ingested: 1, ignored: 0 },
+      { ingested: 1, ignored: 0 },
+      { ingested: 1, ignored: 0 },
+    ]);
     // The reply found the customer through the phone lookup (keyed with the deployment's derived key) and withdrew SMS consent.
     expect(record!.journeys[0]!.touches[0]!.engagement.replied).toBeDefined();
     expect(record!.profile!.consents.sms).toBe(false);
@@ -449,7 +575,8 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
       }
       const db = await DuckDBInstance.create(':memory:');
       const connection = await db.connect();
-      const count = async (file: string) => Number((await connection.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${file}')`)).getRowObjectsJson()[0]!.n);
+      const count = async (file: string) =>
+        Number((await connection.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${file}')`)).getRowObjectsJson()[0]!.n);
       expect(await count(files[summary.factFiles[0]]!)).toBe(1);
       expect(await count(files[summary.kpiFile]!)).toBe(summary.kpiRows);
       connection.closeSync();
@@ -461,7 +588,10 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
 
   it('called no other AWS service and logged no contact data', () => {
     expect(runs.map((r) => r.lambda)).toEqual(ZONE ? [...LAMBDAS] : LAMBDAS.filter((l) => l !== 'send-touch'));
-    console.info('Cold starts (importing the bundle, module scope included):', Object.fromEntries(runs.map(({ lambda, run }) => [lambda, run.coldStart.ok ? `${run.coldStart.initMs} ms` : 'failed'])));
+    console.info(
+      'Cold starts (importing the bundle, module scope included):',
+      Object.fromEntries(runs.map(({ lambda, run }) => [lambda, run.coldStart.ok ? `${run.coldStart.initMs} ms` : 'failed'])),
+    );
     expect(elsewhere.requests.map((r) => `${r.method} ${r.headers.host}${r.url} ${r.headers['x-amz-target'] ?? ''}`)).toEqual([]);
     for (const { lambda, run } of runs) {
       // Powertools writes JSON log lines; the function did log (so the check means something).

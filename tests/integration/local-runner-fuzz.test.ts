@@ -16,7 +16,16 @@ import type { Route } from '#shared/http/http-types';
 import { MAX_BODY_BYTES } from '#shared/http/router';
 import { readLocalConfig, startLocalRunner, TABLE_NAME, type LocalRunner } from '../../bin/local-runner.ts';
 import { churnInput } from '../fixtures/events.ts';
-import { concretePath, deepNesting, expectClientError, expectIssuesName, fuzz, mutantOf, oddText, toJsonText } from '../support/hostile-input.ts';
+import {
+  concretePath,
+  deepNesting,
+  expectClientError,
+  expectIssuesName,
+  fuzz,
+  mutantOf,
+  oddText,
+  toJsonText,
+} from '../support/hostile-input.ts';
 
 /**
  * The local runner over real HTTP: every route it serves (taken from the runner itself, so a
@@ -63,11 +72,24 @@ describe('local runner: hostile requests over HTTP', () => {
     const dynamoPort = await freePort();
     process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
     runner = await startLocalRunner(
-      readLocalConfig({ PORT: '0', WINBACK_DATA_DIR: dataDir, WINBACK_API_KEY: API_KEY, WINBACK_MASTER_KEY: MASTER_KEY, WINBACK_START_TIME: '2026-01-05T08:00:00Z', WINBACK_DYNAMODB_PORT: String(dynamoPort) }),
+      readLocalConfig({
+        PORT: '0',
+        WINBACK_DATA_DIR: dataDir,
+        WINBACK_API_KEY: API_KEY,
+        WINBACK_MASTER_KEY: MASTER_KEY,
+        WINBACK_START_TIME: '2026-01-05T08:00:00Z',
+        WINBACK_DYNAMODB_PORT: String(dynamoPort),
+      }),
     );
     port = Number(new URL(runner.url).port);
     dynamo = localDynamoClient(`http://127.0.0.1:${dynamoPort}`);
-    expect((await send('POST', '/v1/events', { body: JSON.stringify({ ...churnInput(), customerId: CUSTOMER, eventId: 'fuzz-local-seed', consents: { sms: true, email: true } }) })).status).toBe(202);
+    expect(
+      (
+        await send('POST', '/v1/events', {
+          body: JSON.stringify({ ...churnInput(), customerId: CUSTOMER, eventId: 'fuzz-local-seed', consents: { sms: true, email: true } }),
+        })
+      ).status,
+    ).toBe(202);
   });
 
   afterAll(async () => {
@@ -77,7 +99,11 @@ describe('local runner: hostile requests over HTTP', () => {
   });
 
   /** One request as given: any method token, target, header (name case kept) and body bytes. */
-  function send(method: string, target: string, options: { headers?: OutgoingHttpHeaders; body?: string | Buffer; apiKey?: string | null } = {}): Promise<Answer> {
+  function send(
+    method: string,
+    target: string,
+    options: { headers?: OutgoingHttpHeaders; body?: string | Buffer; apiKey?: string | null } = {},
+  ): Promise<Answer> {
     const key = options.apiKey === undefined ? API_KEY : options.apiKey;
     // Content-Length frames a body even on GET, where node would otherwise send it unframed.
     const length = options.body === undefined ? {} : { 'content-length': Buffer.byteLength(options.body) };
@@ -86,10 +112,18 @@ describe('local runner: hostile requests over HTTP', () => {
       const outgoing = httpRequest({ host: '127.0.0.1', port, method, path: target, headers, agent: false }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'], text: Buffer.concat(chunks).toString('utf8') }));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            contentType: response.headers['content-type'],
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
       });
       // The runner answers 413 without reading a body over the limit: the rest may meet a closed socket.
-      outgoing.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
+      outgoing.on('error', (error: NodeJS.ErrnoException) =>
+        error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error),
+      );
       outgoing.end(options.body);
     });
   }
@@ -104,7 +138,8 @@ describe('local runner: hostile requests over HTTP', () => {
       .sort()
       .map((file) => `${relative(dataDir, file)}:${createHash('sha256').update(readFileSync(file)).digest('hex')}`);
     const items: string[] = [];
-    for await (const page of paginateScan({ client: createDocumentClient(dynamo) }, { TableName: TABLE_NAME, ConsistentRead: true })) items.push(...(page.Items ?? []).map((item) => JSON.stringify(item)));
+    for await (const page of paginateScan({ client: createDocumentClient(dynamo) }, { TableName: TABLE_NAME, ConsistentRead: true }))
+      items.push(...(page.Items ?? []).map((item) => JSON.stringify(item)));
     return JSON.stringify({ now: runner.clock.now(), files, items: items.sort() });
   }
 
@@ -118,12 +153,34 @@ describe('local runner: hostile requests over HTTP', () => {
   const signature = (route: Route) => `${route.method} ${route.path}`;
 
   it('serves the v1, unsubscribe and /local/* routes, so the checks below walk all of them', () => {
-    expect(routes().map(signature)).toEqual(expect.arrayContaining(['GET /healthz', 'POST /v1/events', 'GET /v1/customers/{customerId}', 'DELETE /v1/customers/{customerId}', 'POST /v1/unsubscribe', 'POST /local/clock', 'GET /local/outbox', 'POST /local/jobs/nightly']));
+    expect(routes().map(signature)).toEqual(
+      expect.arrayContaining([
+        'GET /healthz',
+        'POST /v1/events',
+        'GET /v1/customers/{customerId}',
+        'DELETE /v1/customers/{customerId}',
+        'POST /v1/unsubscribe',
+        'POST /local/clock',
+        'GET /local/outbox',
+        'POST /local/jobs/nightly',
+      ]),
+    );
   });
 
   describe('the API key', () => {
     /** Wrong keys a client can put on the wire (header values are Latin-1, surrounding spaces are trimmed). */
-    const WRONG_KEYS: Array<string | null> = [null, '', API_KEY.toUpperCase(), `${API_KEY}x`, API_KEY.slice(0, -1), `${API_KEY}\u00A0`, `\u00A0${API_KEY}`, `${API_KEY},${API_KEY}`, 'Bearer x', 'x'.repeat(4_000)];
+    const WRONG_KEYS: Array<string | null> = [
+      null,
+      '',
+      API_KEY.toUpperCase(),
+      `${API_KEY}x`,
+      API_KEY.slice(0, -1),
+      `${API_KEY}\u00A0`,
+      `\u00A0${API_KEY}`,
+      `${API_KEY},${API_KEY}`,
+      'Bearer x',
+      'x'.repeat(4_000),
+    ];
     const METHODS = ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS'];
 
     it('every route, every method, any wrong key: 401, and nothing changed', async () => {
@@ -134,7 +191,10 @@ describe('local runner: hostile requests over HTTP', () => {
             // A self-authenticated route's own method checks its token, not the key (below).
             if (routes().some((route) => route.path === path && route.selfAuthenticated && route.method === method)) continue;
             for (const apiKey of WRONG_KEYS) {
-              const answer = await send(method, `${concretePath({ path }, CUSTOMER)}?token=${TOKEN}`, { apiKey, body: JSON.stringify({ advanceDays: 3_000, date: '2026-01-05', ...churnInput() }) });
+              const answer = await send(method, `${concretePath({ path }, CUSTOMER)}?token=${TOKEN}`, {
+                apiKey,
+                body: JSON.stringify({ advanceDays: 3_000, date: '2026-01-05', ...churnInput() }),
+              });
               expect(answer.status, `${method} ${path} with ${JSON.stringify(apiKey)}`).toBe(401);
               expectClientError(asResponse(answer), 401);
             }
@@ -145,7 +205,11 @@ describe('local runner: hostile requests over HTTP', () => {
 
     it('two x-api-key headers, even one of them right, are no key: 401', async () => {
       await expectNothingChangedBy(async () => {
-        const answer = await send('POST', '/local/clock', { apiKey: null, headers: { 'x-api-key': [API_KEY, 'other'] }, body: '{"advanceDays": 1}' });
+        const answer = await send('POST', '/local/clock', {
+          apiKey: null,
+          headers: { 'x-api-key': [API_KEY, 'other'] },
+          body: '{"advanceDays": 1}',
+        });
         expectClientError(asResponse(answer), 401);
       });
     });
@@ -156,12 +220,23 @@ describe('local runner: hostile requests over HTTP', () => {
     });
 
     it('a forged, altered or missing unsubscribe link is a 400 naming the token on GET and POST, with or without the key', async () => {
-      const forged = [undefined, '', TOKEN.slice(0, -1), `${TOKEN.slice(0, -1)}A`, signUnsubscribeToken({ customerId: CUSTOMER, channel: 'email' }, 'rotated-away-key'), '%ED%A0%80', '..%2F..'];
+      const forged = [
+        undefined,
+        '',
+        TOKEN.slice(0, -1),
+        `${TOKEN.slice(0, -1)}A`,
+        signUnsubscribeToken({ customerId: CUSTOMER, channel: 'email' }, 'rotated-away-key'),
+        '%ED%A0%80',
+        '..%2F..',
+      ];
       await expectNothingChangedBy(async () => {
         for (const token of forged) {
           for (const method of ['GET', 'POST']) {
             for (const apiKey of [API_KEY, null]) {
-              const answer = await send(method, token === undefined ? '/v1/unsubscribe' : `/v1/unsubscribe?token=${token}`, { apiKey, ...(method === 'POST' ? { body: 'List-Unsubscribe=One-Click' } : {}) });
+              const answer = await send(method, token === undefined ? '/v1/unsubscribe' : `/v1/unsubscribe?token=${token}`, {
+                apiKey,
+                ...(method === 'POST' ? { body: 'List-Unsubscribe=One-Click' } : {}),
+              });
               expect(expectClientError(asResponse(answer), 400).error.details.map((detail) => detail.path)).toEqual(['token']);
             }
           }
@@ -172,7 +247,18 @@ describe('local runner: hostile requests over HTTP', () => {
 
   describe('malformed requests, with the key', () => {
     it('odd targets (//, bad percent-encoding, absolute form, *) answer a 4xx; "//" answered 500 before', async () => {
-      const targets = ['//', '//v1/events', '///healthz', '/v1/customers/%', '/v1/customers/%zz', '/v1/customers/%ED%A0%80', '/v1/customers/%00', '*', '/local/clock/../outbox', `/v1/customers/${'a'.repeat(8_000)}`];
+      const targets = [
+        '//',
+        '//v1/events',
+        '///healthz',
+        '/v1/customers/%',
+        '/v1/customers/%zz',
+        '/v1/customers/%ED%A0%80',
+        '/v1/customers/%00',
+        '*',
+        '/local/clock/../outbox',
+        `/v1/customers/${'a'.repeat(8_000)}`,
+      ];
       await expectNothingChangedBy(async () => {
         for (const target of targets) {
           for (const method of ['GET', 'POST', 'DELETE']) {
@@ -221,7 +307,12 @@ describe('local runner: hostile requests over HTTP', () => {
     });
 
     it('property: an example body with fields made wrong is a 400 naming exactly those fields; the clock, outbox, lake and store stay as they were', async () => {
-      const mutant = fc.constantFrom(...Object.entries(EXAMPLE_BODIES)).chain(([signatureOf, examples]) => fc.constantFrom(...examples).chain(mutantOf).map((m) => ({ path: signatureOf.split(' ')[1]!, ...m })));
+      const mutant = fc.constantFrom(...Object.entries(EXAMPLE_BODIES)).chain(([signatureOf, examples]) =>
+        fc
+          .constantFrom(...examples)
+          .chain(mutantOf)
+          .map((m) => ({ path: signatureOf.split(' ')[1]!, ...m })),
+      );
       const before = await fingerprint();
       await fc.assert(
         fc.asyncProperty(mutant, async ({ path, body, broken }) => {
@@ -235,8 +326,21 @@ describe('local runner: hostile requests over HTTP', () => {
 
     it('property: anything but a valid JSON object (scalars, broken JSON, deep nesting, conflicting or out-of-range fields), of any content type, is a 400 on every local POST route; nothing changes', async () => {
       const notAnObject = fc.oneof(
-        fc.constantFrom('', '{', '[1,]', 'advanceDays=1', '{"advanceDays": 1, "advanceTo": "2027-01-01T00:00:00Z"}', '{"advanceDays": 1e999}', '{"advanceDays": -1}', '{"date": "2026-02-30"}', '{}'),
-        fc.jsonValue().filter((value) => typeof value !== 'object' || value === null || Array.isArray(value)).map((value) => JSON.stringify(value)),
+        fc.constantFrom(
+          '',
+          '{',
+          '[1,]',
+          'advanceDays=1',
+          '{"advanceDays": 1, "advanceTo": "2027-01-01T00:00:00Z"}',
+          '{"advanceDays": 1e999}',
+          '{"advanceDays": -1}',
+          '{"date": "2026-02-30"}',
+          '{}',
+        ),
+        fc
+          .jsonValue()
+          .filter((value) => typeof value !== 'object' || value === null || Array.isArray(value))
+          .map((value) => JSON.stringify(value)),
         fc.constantFrom(1_000, 100_000).map((depth) => toJsonText(deepNesting(depth, 'array'))),
         oddText,
       );

@@ -16,7 +16,9 @@ import { day } from '../unit/engine/helpers.ts';
 async function readTable(lakeRoot: string, prefix: string): Promise<Array<Record<string, unknown>>> {
   const db = await DuckDBInstance.create(':memory:');
   const connection = await db.connect();
-  const result = await connection.runAndReadAll(`SELECT * FROM read_parquet('${lakeRoot}/${prefix}*/*.parquet', hive_partitioning = true) ORDER BY ALL`);
+  const result = await connection.runAndReadAll(
+    `SELECT * FROM read_parquet('${lakeRoot}/${prefix}*/*.parquet', hive_partitioning = true) ORDER BY ALL`,
+  );
   const rows = result.getRowObjectsJson() as Array<Record<string, unknown>>;
   connection.closeSync();
   return rows;
@@ -33,15 +35,37 @@ describe('nightly job', () => {
   beforeAll(async () => {
     lakeRoot = mkdtempSync(join(tmpdir(), 'winback-lake-'));
     deps = makeDeps();
-    nightly = { store: deps.store, lake: new FileObjectStore(lakeRoot), encode: encodeParquet, policies: deps.policies, clock: deps.clock, logger: deps.logger, idHashKey: deps.idHashKey, costPerAcquisition: 150, scanSegments: 3, rowsPerPart: 5 };
+    nightly = {
+      store: deps.store,
+      lake: new FileObjectStore(lakeRoot),
+      encode: encodeParquet,
+      policies: deps.policies,
+      clock: deps.clock,
+      logger: deps.logger,
+      idHashKey: deps.idHashKey,
+      costPerAcquisition: 150,
+      scanSegments: 3,
+      rowsPerPart: 5,
+    };
     // Prepare: 18 port-outs; 4 treated and 1 control customer return at day 50; one treated customer is erased.
     const everyone = [...treated, ...control];
     for (const [i, customerId] of everyone.entries()) {
-      await ingestEvent(deps, churnEvent({ customerId, eventId: `night-churn-${i}`, contacts: { phone: phone(i), email: `person${i}@example.net` }, consents: { sms: true, email: true, push: false } }));
+      await ingestEvent(
+        deps,
+        churnEvent({
+          customerId,
+          eventId: `night-churn-${i}`,
+          contacts: { phone: phone(i), email: `person${i}@example.net` },
+          consents: { sms: true, email: true, push: false },
+        }),
+      );
     }
     await runUntil(deps, deps.scheduler, day(50));
     for (const customerId of [...treated.slice(0, 4), control[0]!]) {
-      await ingestEvent(deps, returnedEvent({ customerId, eventId: `night-return-${customerId}`, occurredAt: new Date(day(50)).toISOString(), revenue: 30 }));
+      await ingestEvent(
+        deps,
+        returnedEvent({ customerId, eventId: `night-return-${customerId}`, occurredAt: new Date(day(50)).toISOString(), revenue: 30 }),
+      );
     }
     await runUntil(deps, deps.scheduler, day(130));
     await eraseCustomer(deps, treated[11]!);

@@ -28,7 +28,10 @@ const DATE = '2026-05-15';
 const COST_PER_ACQUISITION = 137.5;
 
 /** Every row of one table's partition, in file order, as DuckDB reads it (values as plain JS). */
-async function readPartition(lakeRoot: string, prefix: string): Promise<{ rows: Array<Record<string, unknown>>; types: Array<{ column_name: string; column_type: string }>; files: string[] }> {
+async function readPartition(
+  lakeRoot: string,
+  prefix: string,
+): Promise<{ rows: Array<Record<string, unknown>>; types: Array<{ column_name: string; column_type: string }>; files: string[] }> {
   const folder = join(lakeRoot, `${prefix}dt=${DATE}`);
   const db = await DuckDBInstance.create(':memory:');
   const connection = await db.connect();
@@ -37,7 +40,9 @@ async function readPartition(lakeRoot: string, prefix: string): Promise<{ rows: 
     const reader = await connection.runAndReadAll(`SELECT * FROM ${source}`);
     const columns = reader.deduplicatedColumnNames();
     const rows = reader.convertRows(plainValue).map((row) => Object.fromEntries(columns.map((name, i) => [name, row[i]])));
-    const types = (await connection.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${source})`)).getRowObjectsJson() as Array<{ column_name: string; column_type: string }>;
+    const types = (
+      await connection.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${source})`)
+    ).getRowObjectsJson() as Array<{ column_name: string; column_type: string }>;
     return { rows, types, files: readdirSync(folder).sort() };
   } finally {
     connection.closeSync();
@@ -49,7 +54,11 @@ async function parquetColumns(file: string): Promise<Array<Record<string, unknow
   const db = await DuckDBInstance.create(':memory:');
   const connection = await db.connect();
   try {
-    const rows = (await connection.runAndReadAll(`SELECT name, type, converted_type, repetition_type FROM parquet_schema('${file}') WHERE num_children IS NULL ORDER BY column_id`)).getRowObjectsJson() as Array<{ name: string; type: string; converted_type: string | null; repetition_type: string }>;
+    const rows = (
+      await connection.runAndReadAll(
+        `SELECT name, type, converted_type, repetition_type FROM parquet_schema('${file}') WHERE num_children IS NULL ORDER BY column_id`,
+      )
+    ).getRowObjectsJson() as Array<{ name: string; type: string; converted_type: string | null; repetition_type: string }>;
     // INT32 without a converted type and INT32 marked INT_32 are the same signed 32-bit integer
     // (Athena `int`, DuckDB INTEGER); hyparquet-writer leaves it unmarked, DuckDB marks it.
     return rows.map((c) => ({ ...c, converted_type: c.type === 'INT32' && c.converted_type === 'INT_32' ? null : c.converted_type }));
@@ -102,7 +111,16 @@ describe('nightly job: in-process KPIs and KPIs from the SQL engine', () => {
     }
     await runUntil(deps, deps.scheduler, day(40));
     for (const message of deps.channels.sms.sent.slice(0, 5)) {
-      await ingestEvent(deps, MessageEngaged.parse({ ...eventFixture('message-engaged'), eventId: `engines-click-${message.touchId}`, customerId: message.customerId, touchId: message.touchId, occurredAt: new Date(day(40)).toISOString() }));
+      await ingestEvent(
+        deps,
+        MessageEngaged.parse({
+          ...eventFixture('message-engaged'),
+          eventId: `engines-click-${message.touchId}`,
+          customerId: message.customerId,
+          touchId: message.touchId,
+          occurredAt: new Date(day(40)).toISOString(),
+        }),
+      );
     }
     const returns: Array<[string, number, number]> = [
       [treated[0]!, 41, 30],
@@ -116,10 +134,22 @@ describe('nightly job: in-process KPIs and KPIs from the SQL engine', () => {
     ];
     for (const [customerId, onDay, revenue] of returns) {
       await runUntil(deps, deps.scheduler, day(onDay));
-      await ingestEvent(deps, returnedEvent({ customerId, eventId: `engines-return-${customerId}`, occurredAt: new Date(day(onDay)).toISOString(), revenue }));
+      await ingestEvent(
+        deps,
+        returnedEvent({ customerId, eventId: `engines-return-${customerId}`, occurredAt: new Date(day(onDay)).toISOString(), revenue }),
+      );
     }
     for (const [i, [customerId, onDay]] of returns.slice(0, 5).entries()) {
-      await ingestEvent(deps, SurveyAnswered.parse({ ...eventFixture('survey-answered'), eventId: `engines-survey-${customerId}`, customerId, occurredAt: new Date(day(onDay + 3)).toISOString(), score: [10, 9, 7, 3, 9][i] }));
+      await ingestEvent(
+        deps,
+        SurveyAnswered.parse({
+          ...eventFixture('survey-answered'),
+          eventId: `engines-survey-${customerId}`,
+          customerId,
+          occurredAt: new Date(day(onDay + 3)).toISOString(),
+          score: [10, 9, 7, 3, 9][i],
+        }),
+      );
     }
     await runUntil(deps, deps.scheduler, day(130));
     await eraseCustomer(deps, treated[15]!);
@@ -139,7 +169,11 @@ describe('nightly job: in-process KPIs and KPIs from the SQL engine', () => {
     const fromSql = await readPartition(lakes.duckdb, KPIS.prefix);
     expect(inProcess.rows.length).toBeGreaterThanOrEqual(4);
     // The journeys did exercise the columns that need returns, a control group and surveys.
-    expect(inProcess.rows.some((row) => row.lift !== null && row.median_days_to_return !== null && row.nps !== null && row.cost_per_winback !== null)).toBe(true);
+    expect(
+      inProcess.rows.some(
+        (row) => row.lift !== null && row.median_days_to_return !== null && row.nps !== null && row.cost_per_winback !== null,
+      ),
+    ).toBe(true);
     expect(fromSql.rows).toEqual(inProcess.rows);
     expect(Object.keys(fromSql.rows[0]!)).toEqual(KPIS.columns.map((c) => c.name));
     expect(fromSql.files).toEqual(['part-00000.parquet']);
@@ -173,7 +207,11 @@ describe('nightly job: in-process KPIs and KPIs from the SQL engine', () => {
     const lakeRoot = lakes.duckdb;
     const before = await readPartition(lakeRoot, KPIS.prefix);
     await runNightlyJob(nightly(lakeRoot), DATE);
-    await new FileObjectStore(lakeRoot).put(`${KPIS.prefix}dt=${DATE}/stray.parquet`, encodeParquet(KPIS, before.rows as Row[]), 'application/vnd.apache.parquet');
+    await new FileObjectStore(lakeRoot).put(
+      `${KPIS.prefix}dt=${DATE}/stray.parquet`,
+      encodeParquet(KPIS, before.rows as Row[]),
+      'application/vnd.apache.parquet',
+    );
 
     // Act
     const again = await runNightlyJob(nightly(lakeRoot, new DuckDbKpiEngine(lakeRoot)), DATE);

@@ -19,16 +19,36 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 function query(dataDir: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'bin/query.ts', ...args], { cwd: REPO, env: { ...process.env, WINBACK_DATA_DIR: dataDir } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'bin/query.ts', ...args],
+      { cwd: REPO, env: { ...process.env, WINBACK_DATA_DIR: dataDir } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 /** A kpis row with every column; treatment 18/100 and control 5/50 of cohort 2026-06, variant A. */
 function kpiRow(arm: 'treatment' | 'control', eligible: number, returned: number): Row {
-  const row: Row = Object.fromEntries(KPIS.columns.map((c) => [c.name, c.type === 'string' ? '' : c.type === 'int' || c.type === 'double' ? 0 : null]));
-  return { ...row, cohort_month: '2026-06', segment: 'standard', exit_reason: 'coverage', channel: 'sms', variant: 'A', arm, journeys: eligible, eligible, returned, winback_rate: returned / eligible, cost_per_acquisition: 250 };
+  const row: Row = Object.fromEntries(
+    KPIS.columns.map((c) => [c.name, c.type === 'string' ? '' : c.type === 'int' || c.type === 'double' ? 0 : null]),
+  );
+  return {
+    ...row,
+    cohort_month: '2026-06',
+    segment: 'standard',
+    exit_reason: 'coverage',
+    channel: 'sms',
+    variant: 'A',
+    arm,
+    journeys: eligible,
+    eligible,
+    returned,
+    winback_rate: returned / eligible,
+    cost_per_acquisition: 250,
+  };
 }
 
 let dataDir: string;
@@ -63,14 +83,22 @@ describe('npm run query', () => {
     const run = await query(dataDir, '--json', "SELECT arm, returned, NULL AS nothing FROM winback.kpis WHERE arm = 'treatment'");
 
     expect(run.code).toBe(0);
-    expect(run.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([{ arm: 'treatment', returned: 18, nothing: null }]);
+    expect(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([{ arm: 'treatment', returned: 18, nothing: null }]);
   });
 
   it('runs a named query file unchanged', async () => {
     const run = await query(dataDir, '--json', '--file', 'sql/named/lift-by-variant.sql');
 
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    const [lift] = run.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const [lift] = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     // 0.18 − 0.10, se = √(0.18·0.82/100 + 0.1·0.9/50) = 0.0572364
     expect(lift).toMatchObject({ cohort_month: '2026-06', variant: 'A', treatment_eligible: 100, control_eligible: 50 });
     expect(lift.lift).toBeCloseTo(0.08, 12);

@@ -33,7 +33,8 @@ describe('SesEmailChannel on aws-ses-v2-local', () => {
       fromAddress: 'Winback Mobile <offers@mail.example.com>',
       configurationSetName: 'winback-engagement',
       replyTo: 'team@example.com',
-      unsubscribeUrl: (m) => `https://winback.example.com/v1/unsubscribe?token=${signUnsubscribeToken({ customerId: m.customerId, channel: 'email' }, UNSUBSCRIBE_KEY)}`,
+      unsubscribeUrl: (m) =>
+        `https://winback.example.com/v1/unsubscribe?token=${signUnsubscribeToken({ customerId: m.customerId, channel: 'email' }, UNSUBSCRIBE_KEY)}`,
     });
   });
 
@@ -68,7 +69,10 @@ describe('SesEmailChannel on aws-ses-v2-local', () => {
     expect(header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     const link = /^<(https:\/\/[^>]+)>$/.exec(header('List-Unsubscribe') ?? '')?.[1];
     expect(link).toBeDefined();
-    expect(verifyUnsubscribeToken(new URL(link!).searchParams.get('token')!, UNSUBSCRIBE_KEY)).toEqual({ customerId: 'cust-0001', channel: 'email' });
+    expect(verifyUnsubscribeToken(new URL(link!).searchParams.get('token')!, UNSUBSCRIBE_KEY)).toEqual({
+      customerId: 'cust-0001',
+      channel: 'email',
+    });
   });
 
   it('sends one mail per call, each with its own message id', async () => {

@@ -46,8 +46,30 @@ describe('the task index in DynamoDB Local', () => {
 
   it("lists a team's tasks by due date, keeps other teams' out, and forgets an erased customer", async () => {
     // Prepare: three partner accounts churned 1, 9 and 5 days ago (due in 29, 21 and 25 days), one business account, one not escalated.
-    for (const [id, type, daysAgo] of [['p-1', 'partner', 1], ['p-2', 'partner', 9], ['p-3', 'partner', 5], ['b-1', 'business', 3]] as const) await store.save(escalated(id, type, daysAgo));
-    const small = applyEvent(emptyRecord('small'), CustomerChurned.parse({ eventId: 'churn-small', type: 'customer.churned', occurredAt: new Date(NOW).toISOString(), customerId: 'small', churnKind: 'port_out', contacts: { phone: '+447700900112' }, consents: { sms: true }, timezone: 'UTC', monthlyRevenue: 10, tenureMonths: 10 }), NOW, policies).record;
+    for (const [id, type, daysAgo] of [
+      ['p-1', 'partner', 1],
+      ['p-2', 'partner', 9],
+      ['p-3', 'partner', 5],
+      ['b-1', 'business', 3],
+    ] as const)
+      await store.save(escalated(id, type, daysAgo));
+    const small = applyEvent(
+      emptyRecord('small'),
+      CustomerChurned.parse({
+        eventId: 'churn-small',
+        type: 'customer.churned',
+        occurredAt: new Date(NOW).toISOString(),
+        customerId: 'small',
+        churnKind: 'port_out',
+        contacts: { phone: '+447700900112' },
+        consents: { sms: true },
+        timezone: 'UTC',
+        monthlyRevenue: 10,
+        tenureMonths: 10,
+      }),
+      NOW,
+      policies,
+    ).record;
     await store.save(small);
 
     // Act
@@ -70,7 +92,15 @@ describe('the task index in DynamoDB Local', () => {
     const record = escalated('moving', 'partner', 0);
     await store.save(record);
     const taskId = record.journeys[0]!.task!.taskId;
-    const followUp = TaskOutcome.parse({ eventId: 'outcome-moving', type: 'task.outcome', occurredAt: new Date(NOW).toISOString(), customerId: 'moving', taskId, outcome: 'follow_up', followUpAt: '2026-03-02T09:00:00Z' });
+    const followUp = TaskOutcome.parse({
+      eventId: 'outcome-moving',
+      type: 'task.outcome',
+      occurredAt: new Date(NOW).toISOString(),
+      customerId: 'moving',
+      taskId,
+      outcome: 'follow_up',
+      followUpAt: '2026-03-02T09:00:00Z',
+    });
     const current = (await store.get('moving'))!;
     await store.save(applyEvent(current, followUp, NOW, policies).record);
 

@@ -15,12 +15,23 @@ export async function startSecretsManagerStub(secrets: Readonly<Record<string, s
     const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId(index) };
     const { SecretId } = JSON.parse(request.body || '{}') as { SecretId?: string };
     if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue' || SecretId === undefined || !(SecretId in secrets)) {
-      return { status: 400, headers, body: JSON.stringify({ __type: 'ResourceNotFoundException', Message: "Secrets Manager can't find the specified secret." }) };
+      return {
+        status: 400,
+        headers,
+        body: JSON.stringify({ __type: 'ResourceNotFoundException', Message: "Secrets Manager can't find the specified secret." }),
+      };
     }
     return {
       status: 200,
       headers,
-      body: JSON.stringify({ ARN: SecretId, Name: 'winback-keys', SecretString: secrets[SecretId], VersionId: 'v1', VersionStages: ['AWSCURRENT'], CreatedDate: 1_767_225_600 }),
+      body: JSON.stringify({
+        ARN: SecretId,
+        Name: 'winback-keys',
+        SecretString: secrets[SecretId],
+        VersionId: 'v1',
+        VersionStages: ['AWSCURRENT'],
+        CreatedDate: 1_767_225_600,
+      }),
     };
   });
 }
@@ -54,14 +65,24 @@ export async function startSchedulerStub(): Promise<SchedulerStub> {
     const headers = { 'content-type': 'application/json', 'x-amzn-requestid': requestId(index) };
     const url = new URL(request.url, 'http://stub');
     const name = decodeURIComponent(/^\/schedules\/([^/]+)$/.exec(url.pathname)?.[1] ?? '');
-    const error = (status: number, type: string, message: string) => ({ status, headers: { ...headers, 'x-amzn-errortype': type }, body: JSON.stringify({ Message: message }) });
+    const error = (status: number, type: string, message: string) => ({
+      status,
+      headers: { ...headers, 'x-amzn-errortype': type },
+      body: JSON.stringify({ Message: message }),
+    });
     if (!name) return error(400, 'ValidationException', `unexpected request ${request.method} ${url.pathname}`);
     if (request.method === 'POST') {
       const schedule = { ...(JSON.parse(request.body || '{}') as Omit<ReceivedSchedule, 'Name'>), Name: name };
       created.push(schedule);
       if (live.has(name)) return error(409, 'ConflictException', `Schedule ${name} already exists.`);
       live.set(name, schedule);
-      return { status: 200, headers, body: JSON.stringify({ ScheduleArn: `arn:aws:scheduler:eu-west-1:123456789012:schedule/${schedule.GroupName ?? 'default'}/${name}` }) };
+      return {
+        status: 200,
+        headers,
+        body: JSON.stringify({
+          ScheduleArn: `arn:aws:scheduler:eu-west-1:123456789012:schedule/${schedule.GroupName ?? 'default'}/${name}`,
+        }),
+      };
     }
     if (request.method === 'DELETE') {
       if (!live.delete(name)) return error(404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`);
@@ -100,5 +121,9 @@ export async function startSmsStub(): Promise<SmsStub> {
  * the real AWS.
  */
 export async function startCatchAllStub(): Promise<FakeAwsEndpoint> {
-  return startFakeAwsEndpoint(() => ({ status: 500, headers: { 'content-type': 'application/json' }, body: '{"Message":"no stub for this service"}' }));
+  return startFakeAwsEndpoint(() => ({
+    status: 500,
+    headers: { 'content-type': 'application/json' },
+    body: '{"Message":"no stub for this service"}',
+  }));
 }

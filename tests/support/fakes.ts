@@ -126,7 +126,12 @@ export function makeDeps(overrides: Partial<TestDeps> = {}): TestDeps {
   return {
     store: new InMemoryCustomerStore(),
     scheduler: new FakeScheduler(),
-    channels: { sms: new FakeChannel(0.05, 'sms'), email: new FakeChannel(0.001, 'email'), push: new FakeChannel(0, 'push'), task: new FakeChannel(undefined, 'task') },
+    channels: {
+      sms: new FakeChannel(0.05, 'sms'),
+      email: new FakeChannel(0.001, 'email'),
+      push: new FakeChannel(0, 'push'),
+      task: new FakeChannel(undefined, 'task'),
+    },
     clock: new FakeClock(),
     policies: defaultPolicies(),
     logger: silentLogger,
@@ -164,7 +169,11 @@ export async function runUntil(deps: EngineDeps & { clock: FakeClock }, schedule
  * The first id `${prefix}-0`, `${prefix}-1`, … that the policy's deterministic holdout puts in
  * `arm`, so a test can state "a control-group customer" without hard-coding a hash outcome.
  */
-export function customerIdIn(arm: Arm, policy: Pick<Policy, 'holdout' | 'variants'> = parsePolicy(telecomPortOut), prefix = 'cust'): string {
+export function customerIdIn(
+  arm: Arm,
+  policy: Pick<Policy, 'holdout' | 'variants'> = parsePolicy(telecomPortOut),
+  prefix = 'cust',
+): string {
   for (let i = 0; i < 10_000; i++) {
     const id = `${prefix}-${i}`;
     if (assign(id, policy).arm === arm) return id;

@@ -40,7 +40,9 @@ export class MemoryQueue {
   }
 
   send(body: string, attributes: Record<string, string> = {}, sentAt = Date.now()): void {
-    const MessageAttributes = Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String' as const, StringValue: value }]));
+    const MessageAttributes = Object.fromEntries(
+      Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String' as const, StringValue: value }]),
+    );
     this.messages.push({ MessageId: randomUUID(), Body: body, MessageAttributes, SentTimestamp: sentAt });
   }
 
@@ -51,7 +53,13 @@ export class MemoryQueue {
       .slice(0, max)
       .map((message) => {
         message.receiptHandle = randomUUID();
-        return { MessageId: message.MessageId, ReceiptHandle: message.receiptHandle, Body: message.Body, MessageAttributes: message.MessageAttributes, Attributes: { SentTimestamp: String(message.SentTimestamp) } };
+        return {
+          MessageId: message.MessageId,
+          ReceiptHandle: message.receiptHandle,
+          Body: message.Body,
+          MessageAttributes: message.MessageAttributes,
+          Attributes: { SentTimestamp: String(message.SentTimestamp) },
+        };
       });
   }
 
@@ -72,7 +80,10 @@ export class MemoryQueue {
 
   /** Every message, visible or not, as a copy. */
   all(): Array<{ body: string; attributes: Record<string, string> }> {
-    return this.messages.map((m) => ({ body: m.Body, attributes: Object.fromEntries(Object.entries(m.MessageAttributes).map(([k, v]) => [k, v.StringValue])) }));
+    return this.messages.map((m) => ({
+      body: m.Body,
+      attributes: Object.fromEntries(Object.entries(m.MessageAttributes).map(([k, v]) => [k, v.StringValue])),
+    }));
   }
 
   /** Puts every message in the queue a second time, as SQS's at-least-once delivery may. */
@@ -122,7 +133,10 @@ export class AsyncLambda {
 }
 
 /** What Scheduler puts in its dead-letter queue for a schedule it could not deliver. */
-export function schedulerDeadLetter(queue: MemoryQueue, schedule: { name: string; group: string; targetArn: string; input: string; scheduledTime: string }): void {
+export function schedulerDeadLetter(
+  queue: MemoryQueue,
+  schedule: { name: string; group: string; targetArn: string; input: string; scheduledTime: string },
+): void {
   queue.send(schedule.input, {
     ERROR_CODE: 'Lambda.TooManyRequestsException',
     ERROR_MESSAGE: 'Rate Exceeded.',
@@ -193,7 +207,9 @@ export function mockDeadLetterAws(queues: readonly MemoryQueue[], functions: Rea
     return found;
   };
   const invocations: Array<{ functionName: string; invocationType: string | undefined; event: unknown }> = [];
-  sqs.on(ReceiveMessageCommand).callsFake((input: { QueueUrl: string; MaxNumberOfMessages?: number }) => ({ Messages: queue(input.QueueUrl).receive(input.MaxNumberOfMessages ?? 1) }));
+  sqs.on(ReceiveMessageCommand).callsFake((input: { QueueUrl: string; MaxNumberOfMessages?: number }) => ({
+    Messages: queue(input.QueueUrl).receive(input.MaxNumberOfMessages ?? 1),
+  }));
   sqs.on(DeleteMessageCommand).callsFake((input: { QueueUrl: string; ReceiptHandle: string }) => {
     queue(input.QueueUrl).delete(input.ReceiptHandle);
     return {};
@@ -204,7 +220,11 @@ export function mockDeadLetterAws(queues: readonly MemoryQueue[], functions: Rea
   });
   lambda.on(InvokeCommand).callsFake(async (input: { FunctionName: string; InvocationType?: string; Payload: Uint8Array }) => {
     const handler = functions[input.FunctionName];
-    if (!handler) throw Object.assign(new Error(`Function not found: ${input.FunctionName}`), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
+    if (!handler)
+      throw Object.assign(new Error(`Function not found: ${input.FunctionName}`), {
+        name: 'ResourceNotFoundException',
+        $metadata: { httpStatusCode: 404 },
+      });
     const event: unknown = JSON.parse(new TextDecoder().decode(input.Payload));
     invocations.push({ functionName: input.FunctionName, invocationType: input.InvocationType, event });
     const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value ?? null));

@@ -99,7 +99,9 @@ export function seededFaults(options: SeededFaultsOptions): FaultPlan {
 /** A {@link FaultPlan} failing exactly the listed attempts, for tests of one path. */
 export function scriptedFaults(script: ReadonlyArray<Partial<FaultCall> & Fault>): FaultPlan {
   return (call) => {
-    const entry = script.find(({ kind: _kind, phase: _phase, ...match }) => (Object.keys(match) as Array<keyof FaultCall>).every((field) => match[field] === call[field]));
+    const entry = script.find(({ kind: _kind, phase: _phase, ...match }) =>
+      (Object.keys(match) as Array<keyof FaultCall>).every((field) => match[field] === call[field]),
+    );
     return entry && { kind: entry.kind, phase: entry.phase };
   };
 }
@@ -178,7 +180,10 @@ function keyOf(input: unknown): string {
     const key = entry?.Key ?? entry?.Item;
     return key ? `${text(key.pk)}/${text(key.sk)}` : undefined;
   };
-  if (Array.isArray(value.TransactItems)) return value.TransactItems.map((item: Record<string, any>) => dynamoKey(item.Put ?? item.Delete ?? item.Update ?? item.ConditionCheck)).join('+');
+  if (Array.isArray(value.TransactItems))
+    return value.TransactItems.map((item: Record<string, any>) =>
+      dynamoKey(item.Put ?? item.Delete ?? item.Update ?? item.ConditionCheck),
+    ).join('+');
   return (
     dynamoKey(value) ??
     (value.KeyConditionExpression ? `query:${JSON.stringify(value.ExpressionAttributeValues)}` : undefined) ??
@@ -201,7 +206,12 @@ function text(value: unknown): string {
 export function faultError(kind: FaultKind, call: Pick<FaultCall, 'service' | 'operation'>, index = 0): Error {
   const requestId = `fault-${index}`;
   const serviceError = (name: string, status: number, extra: Record<string, unknown> = {}) =>
-    Object.assign(new Error(`injected ${name}`), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status, requestId }, ...extra });
+    Object.assign(new Error(`injected ${name}`), {
+      name,
+      $fault: status >= 500 ? 'server' : 'client',
+      $metadata: { httpStatusCode: status, requestId },
+      ...extra,
+    });
   switch (kind) {
     case 'ThrottlingException':
       // DynamoDB answers its throttles with a 400; the other services with a 429.

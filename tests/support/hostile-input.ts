@@ -32,7 +32,8 @@ export function encodeSegment(value: string): string {
     .join('');
 }
 
-const cesu8 = (unit: number) => [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)].map((byte) => `%${byte.toString(16).toUpperCase()}`).join('');
+const cesu8 = (unit: number) =>
+  [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)].map((byte) => `%${byte.toString(16).toUpperCase()}`).join('');
 
 /** The route's path with each `{param}` filled with `value`, percent-encoded. */
 export function concretePath(route: Pick<Route, 'path'>, value = 'fuzz-customer-1'): string {
@@ -61,7 +62,8 @@ export function toJsonText(value: unknown): string {
 export const deepNesting = (depth: number, kind: 'array' | 'object') =>
   new RawJson(kind === 'array' ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}0${'}'.repeat(depth)}`);
 
-const deepArb = (kinds: ReadonlyArray<'array' | 'object'>) => fc.tuple(fc.constantFrom(100, 1_000, 10_000), fc.constantFrom(...kinds)).map(([depth, kind]) => deepNesting(depth, kind));
+const deepArb = (kinds: ReadonlyArray<'array' | 'object'>) =>
+  fc.tuple(fc.constantFrom(100, 1_000, 10_000), fc.constantFrom(...kinds)).map(([depth, kind]) => deepNesting(depth, kind));
 
 // ---------------------------------------------------------------------------------------------
 // Odd text
@@ -130,7 +132,11 @@ export const oddButWellFormed: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** Any odd string: maybe valid for a field, maybe not; either way the answer must not be a 5xx. */
-export const oddText: fc.Arbitrary<string> = fc.oneof({ arbitrary: oddButWellFormed, weight: 3 }, { arbitrary: loneSurrogate, weight: 1 }, { arbitrary: fc.constant(OVERLONG), weight: 1 });
+export const oddText: fc.Arbitrary<string> = fc.oneof(
+  { arbitrary: oddButWellFormed, weight: 3 },
+  { arbitrary: loneSurrogate, weight: 1 },
+  { arbitrary: fc.constant(OVERLONG), weight: 1 },
+);
 
 // ---------------------------------------------------------------------------------------------
 // Values that are wrong wherever they are put
@@ -173,7 +179,8 @@ function fieldsOf(body: Record<string, unknown>, prefix: string[] = []): Field[]
   });
 }
 
-const isUnder = (issuePath: string, field: string) => issuePath === field || issuePath.startsWith(`${field}.`) || issuePath.startsWith(`${field}[`);
+const isUnder = (issuePath: string, field: string) =>
+  issuePath === field || issuePath.startsWith(`${field}.`) || issuePath.startsWith(`${field}[`);
 
 /** A valid example body with some fields made invalid, and the paths of those fields. */
 export interface Mutant {
@@ -194,17 +201,21 @@ function setAt(body: Record<string, unknown>, path: string[], value: unknown): v
  */
 export function mutantOf(example: Record<string, unknown>): fc.Arbitrary<Mutant> {
   const fields = fieldsOf(example);
-  return fc
-    .subarray(fields, { minLength: 1, maxLength: Math.min(3, fields.length) })
-    // A field inside another broken field is gone with it.
-    .map((chosen) => chosen.filter((field) => !chosen.some((other) => other !== field && isUnder(formatPath(field.path), formatPath(other.path)))))
-    .chain((chosen) =>
-      fc.tuple(...chosen.map((field) => (field.isObject ? invalidObject(field.value) : invalidLeaf(field.value)))).map((values) => {
-        const body = structuredClone(example);
-        chosen.forEach((field, i) => setAt(body, field.path, values[i]));
-        return { body, broken: chosen.map((field) => formatPath(field.path)) };
-      }),
-    );
+  return (
+    fc
+      .subarray(fields, { minLength: 1, maxLength: Math.min(3, fields.length) })
+      // A field inside another broken field is gone with it.
+      .map((chosen) =>
+        chosen.filter((field) => !chosen.some((other) => other !== field && isUnder(formatPath(field.path), formatPath(other.path)))),
+      )
+      .chain((chosen) =>
+        fc.tuple(...chosen.map((field) => (field.isObject ? invalidObject(field.value) : invalidLeaf(field.value)))).map((values) => {
+          const body = structuredClone(example);
+          for (const [i, field] of chosen.entries()) setAt(body, field.path, values[i]);
+          return { body, broken: chosen.map((field) => formatPath(field.path)) };
+        }),
+      )
+  );
 }
 
 /** The fields every event has (DESIGN.md): named even when a broken `type` stops the rest. */
@@ -216,8 +227,15 @@ const ENVELOPE = ['eventId', 'type', 'occurredAt', 'customerId'];
  */
 export function expectIssuesName(issues: readonly FieldIssue[], broken: readonly string[]): void {
   const mustName = broken.includes('type') ? broken.filter((path) => ENVELOPE.includes(path)) : broken;
-  for (const path of mustName) expect(issues.map((issue) => issue.path), `an issue naming ${path}`).toSatisfy((paths: string[]) => paths.some((p) => isUnder(p, path)));
-  for (const issue of issues) expect(broken, `the issue at ${issue.path} is about a broken field`).toSatisfy((paths: string[]) => paths.some((path) => isUnder(issue.path, path)));
+  for (const path of mustName)
+    expect(
+      issues.map((issue) => issue.path),
+      `an issue naming ${path}`,
+    ).toSatisfy((paths: string[]) => paths.some((p) => isUnder(p, path)));
+  for (const issue of issues)
+    expect(broken, `the issue at ${issue.path} is about a broken field`).toSatisfy((paths: string[]) =>
+      paths.some((path) => isUnder(issue.path, path)),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -234,7 +252,8 @@ export function expectClientError(response: Pick<HttpResponse, 'statusCode' | 'b
   expect(response.statusCode, response.body.slice(0, 500)).toBeLessThan(500);
   const body = JSON.parse(response.body) as ErrorBody;
   expect(body).toEqual({ error: { code: expect.any(String), message: expect.any(String), details: expect.any(Array) } });
-  for (const detail of body.error.details) expect(detail).toEqual({ path: expect.any(String), code: expect.any(String), message: expect.any(String) });
+  for (const detail of body.error.details)
+    expect(detail).toEqual({ path: expect.any(String), code: expect.any(String), message: expect.any(String) });
   return body;
 }
 
@@ -265,4 +284,6 @@ export function nearMissKeys(key: string): string[] {
 
 /** Wrong `x-api-key` values: near misses of `key`, and anything else. */
 export const wrongKey = (key: string): fc.Arbitrary<string> =>
-  fc.oneof(fc.constantFrom(...nearMissKeys(key)), fc.string({ unit: 'binary', maxLength: 64 }), oddText).filter((candidate) => candidate !== key);
+  fc
+    .oneof(fc.constantFrom(...nearMissKeys(key)), fc.string({ unit: 'binary', maxLength: 64 }), oddText)
+    .filter((candidate) => candidate !== key);

@@ -51,13 +51,19 @@ export async function buildLambdaBundle(lambda: string, root: string, define?: R
  * replace options of lib/bundling.ts: `npm run bench` uses it to ask "what if" (the SDK left to
  * the runtime); a test that means to run what CDK deploys passes none.
  */
-export async function buildBundle(source: BundleSource, root: string, overrides: Pick<esbuild.BuildOptions, 'define' | 'external'> = {}): Promise<LambdaBundle> {
+export async function buildBundle(
+  source: BundleSource,
+  root: string,
+  overrides: Pick<esbuild.BuildOptions, 'define' | 'external'> = {},
+): Promise<LambdaBundle> {
   const name = 'lambda' in source ? source.lambda : source.name;
   const file = join(root, name, ESM_BUNDLE_FILE);
   const result = await esbuild.build({
     ...LAMBDA_ESBUILD_OPTIONS,
     ...overrides,
-    ...('lambda' in source ? { entryPoints: [lambdaEntry(source.lambda)] } : { stdin: { contents: source.code, resolveDir: REPO_ROOT, sourcefile: `${name}.ts`, loader: 'ts' as const } }),
+    ...('lambda' in source
+      ? { entryPoints: [lambdaEntry(source.lambda)] }
+      : { stdin: { contents: source.code, resolveDir: REPO_ROOT, sourcefile: `${name}.ts`, loader: 'ts' as const } }),
     outfile: file,
     absWorkingDir: REPO_ROOT,
     metafile: true,
@@ -81,7 +87,9 @@ export async function buildBundle(source: BundleSource, root: string, overrides:
  * one of the SDK packages lib/bundling.ts leaves to the runtime.
  */
 export function isProvidedByLambda(specifier: string): boolean {
-  return specifier.startsWith('node:') || builtinModules.includes(specifier) || (RUNTIME_PROVIDED_SDK as readonly string[]).includes(specifier);
+  return (
+    specifier.startsWith('node:') || builtinModules.includes(specifier) || (RUNTIME_PROVIDED_SDK as readonly string[]).includes(specifier)
+  );
 }
 
 /** What one handler invocation gave back: its result, or what it threw. */
@@ -158,7 +166,12 @@ export interface RunOptions {
  * handler with each event in turn. Resolves with what happened; rejects only if the process dies
  * without reporting or outlives `processTimeoutMs`.
  */
-export async function runBundle(bundle: LambdaBundle, env: Record<string, string>, events: unknown[], options: RunOptions = {}): Promise<BundleRun> {
+export async function runBundle(
+  bundle: LambdaBundle,
+  env: Record<string, string>,
+  events: unknown[],
+  options: RunOptions = {},
+): Promise<BundleRun> {
   const { functionTimeoutMs = 30_000, processTimeoutMs = 20_000 } = options;
   const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
     // The Lambda runtime's working directory is the function's code folder.

@@ -26,5 +26,13 @@ export function policyFromShape({ quietDays, touches, extraHorizon }: PolicyShap
     return { dayFrom, dayTo: previousTo, angle: ANGLES[i % 2]!, onlyIfNotReturned: true };
   });
   const horizonDays = Math.max(1, previousTo + extraHorizon);
-  return { ...structuredClone(telecomPortOutV1), id: 'random-policy', quietDays, horizonDays, conversionWindowDays: Math.min(90, horizonDays), touches: rules, ...fields };
+  return {
+    ...structuredClone(telecomPortOutV1),
+    id: 'random-policy',
+    quietDays,
+    horizonDays,
+    conversionWindowDays: Math.min(90, horizonDays),
+    touches: rules,
+    ...fields,
+  };
 }

@@ -1,4 +1,11 @@
-import { type AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, QueryExecutionState, StartQueryExecutionCommand, StopQueryExecutionCommand } from '@aws-sdk/client-athena';
+import {
+  type AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  QueryExecutionState,
+  StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
 import { fillKpiSql } from '#shared/domain/kpi/kpi-sql';
 import { KPIS } from '#shared/domain/kpi/tables';
 import type { KpiQueryEngine } from '#shared/ports/kpi-query-engine';
@@ -76,7 +83,8 @@ export class AthenaKpiEngine implements KpiQueryEngine {
   private readonly timeoutMs: number | (() => number);
 
   constructor(options: AthenaKpiEngineOptions) {
-    if (!/^[a-z0-9.-]{3,63}$/.test(options.bucket)) throw new Error(`bucket must be an S3 bucket name, got ${JSON.stringify(options.bucket)}`);
+    if (!/^[a-z0-9.-]{3,63}$/.test(options.bucket))
+      throw new Error(`bucket must be an S3 bucket name, got ${JSON.stringify(options.bucket)}`);
     this.options = options;
     this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
     this.timeoutMs = options.timeoutMs ?? 10 * 60_000;
@@ -111,7 +119,10 @@ export class AthenaKpiEngine implements KpiQueryEngine {
       if (Date.now() - started >= timeoutMs) {
         // Stop it, or it keeps scanning (and billing) after this run has given up.
         await client.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
-        throw new KpiQueryError(`KPI query ${id} for ${date} did not finish within ${timeoutMs} ms (last state ${state ?? 'unknown'}); stopped it`, id);
+        throw new KpiQueryError(
+          `KPI query ${id} for ${date} did not finish within ${timeoutMs} ms (last state ${state ?? 'unknown'}); stopped it`,
+          id,
+        );
       }
       await sleep(this.pollIntervalMs);
     }

@@ -94,16 +94,27 @@ export function worstCaseCallMs({ maxAttempts, requestTimeoutMs }: CallBudget): 
  */
 export const CONNECTION_TIMEOUT_MS = 3_000;
 /** The HTTP handler options of a call with this budget. */
-export const httpFor = ({ requestTimeoutMs }: CallBudget) => ({ connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true }) as const;
+export const httpFor = ({ requestTimeoutMs }: CallBudget) =>
+  ({ connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true }) as const;
 
 /** The EventBridge Scheduler client for {@link EventBridgeTouchScheduler}. */
 export function createSchedulerClient(overrides: SchedulerClientConfig = {}): SchedulerClient {
-  return new SchedulerClient({ retryMode: 'standard', maxAttempts: SCHEDULER_CALL.maxAttempts, requestHandler: httpFor(SCHEDULER_CALL), ...overrides });
+  return new SchedulerClient({
+    retryMode: 'standard',
+    maxAttempts: SCHEDULER_CALL.maxAttempts,
+    requestHandler: httpFor(SCHEDULER_CALL),
+    ...overrides,
+  });
 }
 
 /** The DynamoDB client for {@link DynamoDbCustomerStore} (wrap it with `createDocumentClient`). */
 export function createDynamoDbClient(overrides: DynamoDBClientConfig = {}): DynamoDBClient {
-  return new DynamoDBClient({ retryMode: 'standard', maxAttempts: DYNAMODB_CALL.maxAttempts, requestHandler: httpFor(DYNAMODB_CALL), ...overrides });
+  return new DynamoDBClient({
+    retryMode: 'standard',
+    maxAttempts: DYNAMODB_CALL.maxAttempts,
+    requestHandler: httpFor(DYNAMODB_CALL),
+    ...overrides,
+  });
 }
 
 /**
@@ -205,5 +216,8 @@ export function toChannelError(operation: string, error: unknown, refusals: Read
   if ($metadata?.httpStatusCode !== undefined) parts.push(`HTTP ${$metadata.httpStatusCode}`);
   if ($metadata?.requestId) parts.push(`request ${$metadata.requestId}`);
   const failure = classifySendFailure(error, refusals);
-  return new ChannelError(`${operation} ${failure === 'unknown' ? 'outcome unknown' : 'failed'}: ${parts.join(', ')}`, failure === 'refused');
+  return new ChannelError(
+    `${operation} ${failure === 'unknown' ? 'outcome unknown' : 'failed'}: ${parts.join(', ')}`,
+    failure === 'refused',
+  );
 }

@@ -1,5 +1,11 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 
 /**
  * Re-drives a deployment's dead-letter queues after an incident: each message goes back to the
@@ -58,7 +64,8 @@ export function deadLetterRoutes(outputs: Readonly<Record<string, string>>): Dea
     for (const key of [keys.queueUrl, keys.functionName]) if (!outputs[key]) missing.push(key);
     return { queue, queueUrl: outputs[keys.queueUrl] ?? '', functionName: outputs[keys.functionName] ?? '' };
   });
-  if (missing.length > 0) throw new Error(`the stack has no output ${missing.join(', ')}: deploy the current version of the engine stack first`);
+  if (missing.length > 0)
+    throw new Error(`the stack has no output ${missing.join(', ')}: deploy the current version of the engine stack first`);
   return routes;
 }
 
@@ -96,7 +103,8 @@ interface SnsEnvelope {
 
 function engagementEvent(body: unknown): Redrive {
   if (isObject(body) && Array.isArray(body.Records)) return { event: body };
-  if (!isObject(body) || body.Type !== 'Notification' || typeof body.Message !== 'string') return { unreadable: 'neither an SNS event nor an SNS notification' };
+  if (!isObject(body) || body.Type !== 'Notification' || typeof body.Message !== 'string')
+    return { unreadable: 'neither an SNS event nor an SNS notification' };
   const envelope = body as unknown as SnsEnvelope;
   // The shape Lambda gives an SNS-invoked function (note `SigningCertUrl`, `UnsubscribeUrl`).
   const sns = {
@@ -112,7 +120,11 @@ function engagementEvent(body: unknown): Redrive {
     UnsubscribeUrl: envelope.UnsubscribeURL ?? '',
     MessageAttributes: envelope.MessageAttributes ?? {},
   };
-  return { event: { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: `${envelope.TopicArn}:dead-letter-replay`, Sns: sns }] } };
+  return {
+    event: {
+      Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: `${envelope.TopicArn}:dead-letter-replay`, Sns: sns }],
+    },
+  };
 }
 
 function nightlyEvent(body: unknown, message: Message): Redrive {
@@ -162,15 +174,31 @@ const WAIT_SECONDS = 1;
  * function synchronously; 3. on success delete the message. A failure leaves the message hidden
  * until its visibility timeout (so this run does not meet it again) and then back in the queue.
  */
-export async function replayDeadLetters(clients: { sqs: SQSClient; lambda: LambdaClient }, routes: readonly DeadLetterRoute[], options: ReplayOptions = {}): Promise<QueueReport[]> {
+export async function replayDeadLetters(
+  clients: { sqs: SQSClient; lambda: LambdaClient },
+  routes: readonly DeadLetterRoute[],
+  options: ReplayOptions = {},
+): Promise<QueueReport[]> {
   const selected = routes.filter((route) => options.queue === undefined || route.queue === options.queue);
   const reports: QueueReport[] = [];
   for (const route of selected) reports.push(await replayQueue(clients, route, options.dryRun ?? false));
   return reports;
 }
 
-async function replayQueue(clients: { sqs: SQSClient; lambda: LambdaClient }, route: DeadLetterRoute, dryRun: boolean): Promise<QueueReport> {
-  const report: QueueReport = { queue: route.queue, functionName: route.functionName, received: 0, replayed: 0, failed: 0, unreadable: 0, problems: [] };
+async function replayQueue(
+  clients: { sqs: SQSClient; lambda: LambdaClient },
+  route: DeadLetterRoute,
+  dryRun: boolean,
+): Promise<QueueReport> {
+  const report: QueueReport = {
+    queue: route.queue,
+    functionName: route.functionName,
+    received: 0,
+    replayed: 0,
+    failed: 0,
+    unreadable: 0,
+    problems: [],
+  };
   const seen = new Set<string>();
   const hidden: string[] = [];
   for (;;) {
@@ -200,13 +228,21 @@ async function replayQueue(clients: { sqs: SQSClient; lambda: LambdaClient }, ro
     }
   }
   // A dry run leaves the queue as it found it, ready for the real run.
-  for (const receiptHandle of hidden) await clients.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: route.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: 0 }));
+  for (const receiptHandle of hidden)
+    await clients.sqs.send(
+      new ChangeMessageVisibilityCommand({ QueueUrl: route.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: 0 }),
+    );
   return report;
 }
 
 type Outcome = 'replayed' | { kind: 'failed' | 'unreadable'; problem: string };
 
-async function handle(clients: { sqs: SQSClient; lambda: LambdaClient }, route: DeadLetterRoute, message: Message, dryRun: boolean): Promise<Outcome> {
+async function handle(
+  clients: { sqs: SQSClient; lambda: LambdaClient },
+  route: DeadLetterRoute,
+  message: Message,
+  dryRun: boolean,
+): Promise<Outcome> {
   const redrive = redriveOf(route.queue, message);
   if ('unreadable' in redrive) return { kind: 'unreadable', problem: redrive.unreadable };
   if (dryRun) return 'replayed';
@@ -222,7 +258,13 @@ async function handle(clients: { sqs: SQSClient; lambda: LambdaClient }, route: 
  */
 async function invoke(lambda: LambdaClient, functionName: string, event: unknown): Promise<string | undefined> {
   try {
-    const result = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(event)) }));
+    const result = await lambda.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: 'RequestResponse',
+        Payload: new TextEncoder().encode(JSON.stringify(event)),
+      }),
+    );
     if (!result.FunctionError) return undefined;
     // The error type only: an error message may quote the event, which holds personal data.
     return `${result.FunctionError}: ${errorTypeOf(result.Payload)}`;
@@ -265,6 +307,11 @@ export function outputsFromCdkFile(json: unknown, stackName: string): Record<str
 export function outputsFromDescribeStacks(json: unknown): Record<string, string> {
   if (!Array.isArray(json)) throw new Error('describe-stacks returned no list of outputs');
   return Object.fromEntries(
-    json.filter((output): output is { OutputKey: string; OutputValue: string } => isObject(output) && typeof output.OutputKey === 'string' && typeof output.OutputValue === 'string').map((output) => [output.OutputKey, output.OutputValue]),
+    json
+      .filter(
+        (output): output is { OutputKey: string; OutputValue: string } =>
+          isObject(output) && typeof output.OutputKey === 'string' && typeof output.OutputValue === 'string',
+      )
+      .map((output) => [output.OutputKey, output.OutputValue]),
   );
 }

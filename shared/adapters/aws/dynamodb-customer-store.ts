@@ -159,7 +159,10 @@ export class DynamoDbCustomerStore implements CustomerStore {
     );
     // Several customers on one number (a family plan): the one linked last is the likeliest to
     // have received the message being answered.
-    const latest = (Items ?? []).reduce<Record<string, unknown> | undefined>((best, item) => (!best || Number(item.linkedAt) > Number(best.linkedAt) ? item : best), undefined);
+    const latest = (Items ?? []).reduce<Record<string, unknown> | undefined>(
+      (best, item) => (!best || Number(item.linkedAt) > Number(best.linkedAt) ? item : best),
+      undefined,
+    );
     return typeof latest?.customerId === 'string' ? latest.customerId : undefined;
   }
 
@@ -200,7 +203,12 @@ export class DynamoDbCustomerStore implements CustomerStore {
     const lookupWrites: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
     if (oldPhoneKey !== newPhoneKey) {
       if (newPhoneKey) {
-        lookupWrites.push({ Put: { TableName: this.tableName, Item: { ...phoneLookupKey(newPhoneKey, record.customerId), customerId: record.customerId, linkedAt: Date.now() } } });
+        lookupWrites.push({
+          Put: {
+            TableName: this.tableName,
+            Item: { ...phoneLookupKey(newPhoneKey, record.customerId), customerId: record.customerId, linkedAt: Date.now() },
+          },
+        });
       }
       if (oldPhoneKey) lookupWrites.push({ Delete: { TableName: this.tableName, Key: phoneLookupKey(oldPhoneKey, record.customerId) } });
     }
@@ -209,7 +217,8 @@ export class DynamoDbCustomerStore implements CustomerStore {
       if (receiptItems.length === 0 && lookupWrites.length === 0) await this.client.send(new PutCommand(customerPut));
       else await this.client.send(new TransactWriteCommand({ TransactItems: [...receiptItems, { Put: customerPut }, ...lookupWrites] }));
     } catch (error) {
-      if (!(await this.wroteItAnyway(record.customerId, writeId, error, receiptItems.length))) throw this.saveFailure(error, record.version, receipt);
+      if (!(await this.wroteItAnyway(record.customerId, writeId, error, receiptItems.length)))
+        throw this.saveFailure(error, record.version, receipt);
     }
     this.remember(record.customerId, record.version + 1, newPhoneKey);
   }
@@ -224,7 +233,9 @@ export class DynamoDbCustomerStore implements CustomerStore {
     const reasons = cancellationReasons(error);
     if (reasons) return reasons[customerIndex]?.Code === 'ConditionalCheckFailed' && writeIdOf(reasons[customerIndex]?.Item) === writeId;
     try {
-      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: customerKey(customerId), ConsistentRead: true, ProjectionExpression: 'writeId' }));
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: customerKey(customerId), ConsistentRead: true, ProjectionExpression: 'writeId' }),
+      );
       return Item?.writeId === writeId;
     } catch {
       // Still no answer: the save's outcome stays unknown, and the caller gets its error.
@@ -238,8 +249,10 @@ export class DynamoDbCustomerStore implements CustomerStore {
     const codes = cancellationCodes(error);
     if (!codes) return error;
     // A replay wins over a concurrent change: the caller answers "duplicate" and stops.
-    if (receipt && codes[0] === 'ConditionalCheckFailed') return new DuplicateEventError(`event ${receipt.eventId} was already processed`, [], { cause: error });
-    if (codes[receipt ? 1 : 0] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict')) return staleVersion(expectedVersion, error);
+    if (receipt && codes[0] === 'ConditionalCheckFailed')
+      return new DuplicateEventError(`event ${receipt.eventId} was already processed`, [], { cause: error });
+    if (codes[receipt ? 1 : 0] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict'))
+      return staleVersion(expectedVersion, error);
     return error;
   }
 
@@ -260,7 +273,9 @@ export class DynamoDbCustomerStore implements CustomerStore {
 
     if (factPuts.length > 0 && 1 + lookupDeletes.length + factPuts.length <= MAX_TRANSACTION_ITEMS) {
       try {
-        await this.client.send(new TransactWriteCommand({ TransactItems: [{ Delete: deleteCustomer }, ...lookupDeletes, ...factPuts.map((Put) => ({ Put }))] }));
+        await this.client.send(
+          new TransactWriteCommand({ TransactItems: [{ Delete: deleteCustomer }, ...lookupDeletes, ...factPuts.map((Put) => ({ Put }))] }),
+        );
       } catch (error) {
         const reasons = cancellationCodes(error);
         if (reasons && (reasons[0] === 'ConditionalCheckFailed' || reasons.includes('TransactionConflict'))) {

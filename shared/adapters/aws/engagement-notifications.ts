@@ -20,7 +20,10 @@ export async function ingestNotifications(deps: EngineDeps, event: SNSEvent): Pr
     const outcome = fromReceipts ? { event: fromReceipts } : await engagementFromInboundSms(deps.store, message, record.Sns.Timestamp);
     if (!('event' in outcome)) {
       // Ids only: an inbound SMS names the sender's phone number, which never goes to a log.
-      deps.logger.warn('notification ignored', { reason: outcome.ignored === 'not_inbound_sms' ? 'not_for_a_winback_touch' : outcome.ignored, messageId: record.Sns.MessageId });
+      deps.logger.warn('notification ignored', {
+        reason: outcome.ignored === 'not_inbound_sms' ? 'not_for_a_winback_touch' : outcome.ignored,
+        messageId: record.Sns.MessageId,
+      });
       continue;
     }
     await ingestEvent(deps, outcome.event);

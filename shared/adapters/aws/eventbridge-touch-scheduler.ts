@@ -1,4 +1,9 @@
-import { CreateScheduleCommand, DeleteScheduleCommand, type CreateScheduleCommandInput, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import {
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  type CreateScheduleCommandInput,
+  type SchedulerClient,
+} from '@aws-sdk/client-scheduler';
 import { DateTime } from 'luxon';
 import type { TimerSpec } from '#shared/domain/customer';
 import type { TouchScheduler } from '#shared/ports/touch-scheduler';

@@ -14,7 +14,12 @@ import { ATHENA_MAX_ATTEMPTS, CONNECTION_TIMEOUT_MS, httpFor, S3_MAX_ATTEMPTS, S
  * Athena, and the engine polls for it — so the small-call timeouts apply.
  */
 export function createAthenaClient(overrides: AthenaClientConfig = {}): AthenaClient {
-  return new AthenaClient({ retryMode: 'standard', maxAttempts: ATHENA_MAX_ATTEMPTS, requestHandler: httpFor(SCHEDULER_CALL), ...overrides });
+  return new AthenaClient({
+    retryMode: 'standard',
+    maxAttempts: ATHENA_MAX_ATTEMPTS,
+    requestHandler: httpFor(SCHEDULER_CALL),
+    ...overrides,
+  });
 }
 
 /**
@@ -25,5 +30,10 @@ export function createAthenaClient(overrides: AthenaClientConfig = {}): AthenaCl
  * it works against s3rver with the defaults too.)
  */
 export function createS3Client(overrides: S3ClientConfig = {}): S3Client {
-  return new S3Client({ retryMode: 'standard', maxAttempts: S3_MAX_ATTEMPTS, requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS }, ...overrides });
+  return new S3Client({
+    retryMode: 'standard',
+    maxAttempts: S3_MAX_ATTEMPTS,
+    requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS },
+    ...overrides,
+  });
 }

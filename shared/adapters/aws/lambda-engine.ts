@@ -25,7 +25,9 @@ export interface LambdaEngine {
  * `channels` builds the message channels, for the one function that sends (`createSendChannels`);
  * the others pass none, and so never load the SDK clients of SMS, SES and SNS.
  */
-export async function loadLambdaEngine(options: { channels?: (keys: { unsubscribeKey: string }) => MessageChannels } = {}): Promise<LambdaEngine> {
+export async function loadLambdaEngine(
+  options: { channels?: (keys: { unsubscribeKey: string }) => MessageChannels } = {},
+): Promise<LambdaEngine> {
   const logger = new Logger();
   const secrets = new SecretsManagerClient({});
   const secret = await secrets.send(new GetSecretValueCommand({ SecretId: requireEnv('KEYS_SECRET_ARN') }));

@@ -10,12 +10,22 @@ import { httpFor, MESSAGE_CALL, RetryOnlyUnsentStrategy, SNS_MAX_ATTEMPTS } from
 
 /** The End User Messaging SMS (Pinpoint SMS Voice v2) client for {@link EumSmsChannel}. */
 export function createSmsClient(overrides: PinpointSMSVoiceV2ClientConfig = {}): PinpointSMSVoiceV2Client {
-  return new PinpointSMSVoiceV2Client({ maxAttempts: MESSAGE_CALL.maxAttempts, retryStrategy: new RetryOnlyUnsentStrategy(MESSAGE_CALL.maxAttempts), requestHandler: httpFor(MESSAGE_CALL), ...overrides });
+  return new PinpointSMSVoiceV2Client({
+    maxAttempts: MESSAGE_CALL.maxAttempts,
+    retryStrategy: new RetryOnlyUnsentStrategy(MESSAGE_CALL.maxAttempts),
+    requestHandler: httpFor(MESSAGE_CALL),
+    ...overrides,
+  });
 }
 
 /** The SES v2 client for {@link SesEmailChannel}. */
 export function createSesClient(overrides: SESv2ClientConfig = {}): SESv2Client {
-  return new SESv2Client({ maxAttempts: MESSAGE_CALL.maxAttempts, retryStrategy: new RetryOnlyUnsentStrategy(MESSAGE_CALL.maxAttempts), requestHandler: httpFor(MESSAGE_CALL), ...overrides });
+  return new SESv2Client({
+    maxAttempts: MESSAGE_CALL.maxAttempts,
+    retryStrategy: new RetryOnlyUnsentStrategy(MESSAGE_CALL.maxAttempts),
+    requestHandler: httpFor(MESSAGE_CALL),
+    ...overrides,
+  });
 }
 
 /**

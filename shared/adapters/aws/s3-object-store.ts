@@ -40,7 +40,8 @@ export class S3ObjectStore implements ObjectStore {
 
   constructor(options: S3ObjectStoreOptions) {
     const partSize = options.partSize ?? MIN_PART_SIZE;
-    if (!Number.isInteger(partSize) || partSize < MIN_PART_SIZE) throw new Error(`partSize must be an integer of at least ${MIN_PART_SIZE} bytes, got ${partSize}`);
+    if (!Number.isInteger(partSize) || partSize < MIN_PART_SIZE)
+      throw new Error(`partSize must be an integer of at least ${MIN_PART_SIZE} bytes, got ${partSize}`);
     this.client = options.client;
     this.bucket = options.bucket;
     this.partSize = partSize;
@@ -86,8 +87,11 @@ export class S3ObjectStore implements ObjectStore {
   async delete(keys: readonly string[]): Promise<void> {
     for (let start = 0; start < keys.length; start += 1000) {
       const chunk = keys.slice(start, start + 1000);
-      const { Errors } = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }));
-      if (Errors && Errors.length > 0) throw new Error(`could not delete ${Errors.length} object(s), first: ${Errors[0]?.Key} (${Errors[0]?.Code})`);
+      const { Errors } = await this.client.send(
+        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }),
+      );
+      if (Errors && Errors.length > 0)
+        throw new Error(`could not delete ${Errors.length} object(s), first: ${Errors[0]?.Key} (${Errors[0]?.Code})`);
     }
   }
 }

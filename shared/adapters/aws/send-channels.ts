@@ -25,7 +25,8 @@ export function createSendChannels({ unsubscribeKey }: { unsubscribeKey: string 
       client: createSesClient(),
       fromAddress: requireEnv('SES_FROM_ADDRESS'),
       configurationSetName: requireEnv('SES_CONFIGURATION_SET'),
-      unsubscribeUrl: (message) => `${unsubscribeBase}?token=${encodeURIComponent(signUnsubscribeToken({ customerId: message.customerId, channel: 'email' }, unsubscribeKey))}`,
+      unsubscribeUrl: (message) =>
+        `${unsubscribeBase}?token=${encodeURIComponent(signUnsubscribeToken({ customerId: message.customerId, channel: 'email' }, unsubscribeKey))}`,
     }),
     task: new SnsTaskChannel({ client: createSnsClient(), topicArn: requireEnv('RETENTION_TASK_TOPIC_ARN') }),
   };

@@ -18,7 +18,13 @@ const SesNotification = z.object({
   click: z.object({ timestamp: z.string() }).optional(),
 });
 
-const KINDS: Record<string, EngagementKind> = { Delivery: 'delivered', Bounce: 'bounced', Complaint: 'complained', Open: 'opened', Click: 'clicked' };
+const KINDS: Record<string, EngagementKind> = {
+  Delivery: 'delivered',
+  Bounce: 'bounced',
+  Complaint: 'complained',
+  Open: 'opened',
+  Click: 'clicked',
+};
 
 /**
  * An SES notification as a v1 `message.engaged` event, or undefined when it is not one Winback

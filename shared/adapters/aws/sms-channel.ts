@@ -1,4 +1,8 @@
-import { SendTextMessageCommand, type PinpointSMSVoiceV2Client, type SendTextMessageCommandInput } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import {
+  SendTextMessageCommand,
+  type PinpointSMSVoiceV2Client,
+  type SendTextMessageCommandInput,
+} from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { OutboundMessage } from '#shared/domain/customer';
 import { ChannelError, type MessageChannel, type SendReceipt } from '#shared/ports/message-channel';
 import { toChannelError } from './clients.ts';

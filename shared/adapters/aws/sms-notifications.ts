@@ -86,7 +86,11 @@ export type InboundSmsOutcome = { event: MessageEngaged } | { ignored: 'not_inbo
  * when SNS received it; the event id comes from the inbound message id, so redeliveries are
  * replays. The phone number is used for the lookup only, and is in no outcome.
  */
-export async function engagementFromInboundSms(store: Pick<CustomerStore, 'customerIdByPhone' | 'get'>, raw: string, receivedAt: string): Promise<InboundSmsOutcome> {
+export async function engagementFromInboundSms(
+  store: Pick<CustomerStore, 'customerIdByPhone' | 'get'>,
+  raw: string,
+  receivedAt: string,
+): Promise<InboundSmsOutcome> {
   const parsed = InboundSms.safeParse(parseJson(raw));
   if (!parsed.success) return { ignored: 'not_inbound_sms' };
   const { originationNumber, messageBody, inboundMessageId } = parsed.data;

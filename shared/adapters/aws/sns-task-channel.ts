@@ -61,7 +61,7 @@ export function emailSubject(subject: string): string {
   const ascii = subject
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .replace(/\p{Cc}/gu, ' ')
     .replace(/[^\u0020-\u007e]/g, '?')
     .trim();
   const text = /^[A-Za-z0-9\p{P}]/u.test(ascii) ? ascii : `Task: ${ascii}`;

@@ -115,7 +115,11 @@ export async function openLake(lakeRoot: string): Promise<Lake> {
       const glob = sqlString(partGlob(lakeRoot, table));
       const files = await connection.runAndReadAll(`SELECT count(*) AS files FROM glob(${glob})`);
       const hasFiles = Number(files.getRowsJS()[0]?.[0] ?? 0) > 0;
-      await connection.run(hasFiles ? `CREATE VIEW ${DATABASE}.${ident(table.name)} AS SELECT * FROM read_parquet(${glob}, hive_partitioning = true)` : emptyViewSql(table));
+      await connection.run(
+        hasFiles
+          ? `CREATE VIEW ${DATABASE}.${ident(table.name)} AS SELECT * FROM read_parquet(${glob}, hive_partitioning = true)`
+          : emptyViewSql(table),
+      );
     }
   } catch (error) {
     connection.closeSync();

@@ -60,7 +60,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 
   // Telemetry would try to reach AWS from every test run; the JAR reads this variable and the
   // wrapper passes no arguments through. An explicit setting by the user is kept.
-  process.env['DDB_LOCAL_TELEMETRY'] ??= '0';
+  process.env.DDB_LOCAL_TELEMETRY ??= '0';
   // -sharedDb: one database file whatever credentials/region a client uses (and DynamoDB Local
   // requires it with -inMemory).
   const child = spawn({ port, path, sharedDb: true, stdio: 'pipe' });
@@ -115,7 +115,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
         lastProbeError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       }
       if (Date.now() > deadline) {
-        throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms (last error: ${lastProbeError}).\nIts output:\n${output}`);
+        throw new Error(
+          `DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms (last error: ${lastProbeError}).\nIts output:\n${output}`,
+        );
       }
       await sleep(POLL_INTERVAL_MS);
     }

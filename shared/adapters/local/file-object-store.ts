@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type Dirent, createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -42,7 +42,7 @@ export class FileObjectStore implements ObjectStore {
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
     const walk = (folder: string) => {
-      let entries;
+      let entries: Dirent[];
       try {
         entries = readdirSync(folder, { withFileTypes: true });
       } catch {

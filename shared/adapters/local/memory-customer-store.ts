@@ -100,7 +100,9 @@ export class InMemoryCustomerStore implements CustomerStore {
   /** Items split into segments by a hash of their key, like DynamoDB's parallel scan. */
   async *scan(segment: number, totalSegments: number): AsyncIterable<StoredJourneys> {
     const inSegment = (key: string) => Math.floor(unitHash('segment', key) * totalSegments) === segment;
-    for (const [customerId, record] of [...this.records]) if (inSegment(`C${customerId}`)) yield { kind: 'customer', record: structuredClone(record) };
-    for (const [journeyId, journey] of [...this.facts]) if (inSegment(`E${journeyId}`)) yield { kind: 'erased', journey: structuredClone(journey) };
+    for (const [customerId, record] of [...this.records])
+      if (inSegment(`C${customerId}`)) yield { kind: 'customer', record: structuredClone(record) };
+    for (const [journeyId, journey] of [...this.facts])
+      if (inSegment(`E${journeyId}`)) yield { kind: 'erased', journey: structuredClone(journey) };
   }
 }

@@ -55,7 +55,12 @@ export function histogramMedian(histogram: ReadonlyMap<number, number>): number 
  * Difference of two proportions (treatment − control) with its 95% Wald interval:
  * se = √(p₁(1−p₁)/n₁ + p₂(1−p₂)/n₂). Null when either group has no one.
  */
-export function liftInterval(treatedReturned: number, treated: number, controlReturned: number, control: number): { lift: number; low: number; high: number } | null {
+export function liftInterval(
+  treatedReturned: number,
+  treated: number,
+  controlReturned: number,
+  control: number,
+): { lift: number; low: number; high: number } | null {
   if (treated === 0 || control === 0) return null;
   const p1 = treatedReturned / treated;
   const p2 = controlReturned / control;
@@ -75,11 +80,36 @@ export class KpiAggregator {
 
   add(fact: Row): void {
     this.rowsSeen += 1;
-    const key = Object.fromEntries(GROUP_BY.map((name) => [name, fact[name] === null || fact[name] === undefined ? null : String(fact[name])])) as Totals['key'];
+    const key = Object.fromEntries(
+      GROUP_BY.map((name) => [name, fact[name] === null || fact[name] === undefined ? null : String(fact[name])]),
+    ) as Totals['key'];
     const id = JSON.stringify(GROUP_BY.map((name) => key[name]));
     let totals = this.groups.get(id);
     if (!totals) {
-      totals = { key, journeys: 0, eligible: 0, contacted: 0, delivered: 0, clicked: 0, returned: 0, messageCost: 0, offerCost: 0, revenue: 0, daysToReturn: new Map(), retained6Observed: 0, retained6: 0, retained12Observed: 0, retained12: 0, npsResponses: 0, promoters: 0, detractors: 0, tasksOpened: 0, tasksRetained: 0, tasksPortedAway: 0, tasksFollowedUp: 0 };
+      totals = {
+        key,
+        journeys: 0,
+        eligible: 0,
+        contacted: 0,
+        delivered: 0,
+        clicked: 0,
+        returned: 0,
+        messageCost: 0,
+        offerCost: 0,
+        revenue: 0,
+        daysToReturn: new Map(),
+        retained6Observed: 0,
+        retained6: 0,
+        retained12Observed: 0,
+        retained12: 0,
+        npsResponses: 0,
+        promoters: 0,
+        detractors: 0,
+        tasksOpened: 0,
+        tasksRetained: 0,
+        tasksPortedAway: 0,
+        tasksFollowedUp: 0,
+      };
       this.groups.set(id, totals);
     }
     totals.journeys += 1;

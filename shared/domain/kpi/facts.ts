@@ -10,7 +10,9 @@ import type { Row } from './tables.ts';
 export const RETENTION_6M_DAYS = 182;
 export const RETENTION_12M_DAYS = 365;
 
-type FactJourney = Omit<Journey, 'touches' | 'churnEventId'> & { touches: Array<Pick<Journey['touches'][number], 'channel' | 'status' | 'offerId' | 'cost' | 'engagement'>> };
+type FactJourney = Omit<Journey, 'touches' | 'churnEventId'> & {
+  touches: Array<Pick<Journey['touches'][number], 'channel' | 'status' | 'offerId' | 'cost' | 'engagement'>>;
+};
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 
@@ -19,7 +21,13 @@ const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
  * (retention marks) and whether an active journey has ended. `churnedAgainAtMs` is the next churn
  * of the same customer, if any.
  */
-export function journeyFactRow(journey: FactJourney, customerHash: string, churnedAgainAtMs: number | undefined, nowMs: number, policies: PolicyRegistry): Row {
+export function journeyFactRow(
+  journey: FactJourney,
+  customerHash: string,
+  churnedAgainAtMs: number | undefined,
+  nowMs: number,
+  policies: PolicyRegistry,
+): Row {
   const policy = policies.get(journey.policyId, journey.policyVersion);
   const churnedAtMs = Date.parse(journey.churnedAt);
   const returnedAtMs = journey.returnedAt ? Date.parse(journey.returnedAt) : undefined;
@@ -82,7 +90,13 @@ export function customerFactRows(record: CustomerRecord, hashKey: string, nowMs:
   const customerHash = pseudonymize(record.customerId, hashKey);
   return record.journeys.map((journey, i) => {
     const returnedAt = journey.returnedAt ? Date.parse(journey.returnedAt) : undefined;
-    const nextChurn = returnedAt === undefined ? undefined : record.journeys.slice(i + 1).map((j) => Date.parse(j.churnedAt)).find((at) => at >= returnedAt);
+    const nextChurn =
+      returnedAt === undefined
+        ? undefined
+        : record.journeys
+            .slice(i + 1)
+            .map((j) => Date.parse(j.churnedAt))
+            .find((at) => at >= returnedAt);
     return journeyFactRow(journey, customerHash, nextChurn, nowMs, policies);
   });
 }

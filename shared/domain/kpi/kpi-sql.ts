@@ -13,7 +13,11 @@
  * @throws RangeError for anything else
  */
 export function fillKpiSql(template: string, dt: string, costPerAcquisition: number): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(dt) || Number.isNaN(Date.parse(`${dt}T00:00:00Z`)) || new Date(`${dt}T00:00:00Z`).toISOString().slice(0, 10) !== dt) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(dt) ||
+    Number.isNaN(Date.parse(`${dt}T00:00:00Z`)) ||
+    new Date(`${dt}T00:00:00Z`).toISOString().slice(0, 10) !== dt
+  ) {
     throw new RangeError(`dt must be a date, YYYY-MM-DD: ${JSON.stringify(dt)}`);
   }
   if (typeof costPerAcquisition !== 'number' || !Number.isFinite(costPerAcquisition) || costPerAcquisition <= 0) {

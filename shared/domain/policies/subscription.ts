@@ -12,7 +12,8 @@ import type { PolicyInput } from '../policy.ts';
 export const subscription: PolicyInput = {
   id: 'subscription',
   version: '1',
-  description: 'Subscriptions and e-commerce: e-mail first on days 1, 7, 14 and 30 with rising offers within a margin cap; lapse after 60 days without activity.',
+  description:
+    'Subscriptions and e-commerce: e-mail first on days 1, 7, 14 and 30 with rising offers within a margin cap; lapse after 60 days without activity.',
   brand: 'Winback Club',
   currency: 'EUR',
   churnKinds: ['cancellation', 'lapse'],

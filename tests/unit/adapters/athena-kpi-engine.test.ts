@@ -56,7 +56,17 @@ describe('AthenaKpiEngine', () => {
   let lake: RecordingLake;
 
   const engine = (overrides: Partial<AthenaKpiEngineOptions> = {}) =>
-    new AthenaKpiEngine({ client: new AthenaClient({ region: 'eu-west-1' }), workgroup: 'winback', database: 'winback', lake, bucket: 'winback-lake-123', sqlTemplate: TEMPLATE, pollIntervalMs: POLL_MS, timeoutMs: 60_000, ...overrides });
+    new AthenaKpiEngine({
+      client: new AthenaClient({ region: 'eu-west-1' }),
+      workgroup: 'winback',
+      database: 'winback',
+      lake,
+      bucket: 'winback-lake-123',
+      sqlTemplate: TEMPLATE,
+      pollIntervalMs: POLL_MS,
+      timeoutMs: 60_000,
+      ...overrides,
+    });
 
   beforeEach(() => {
     vi.useFakeTimers({ now: Date.parse('2026-11-24T02:30:00Z') });
@@ -129,7 +139,10 @@ describe('AthenaKpiEngine', () => {
   it('answers 0 rows when Athena reports no count, or the results cannot be read, as the partition is written anyway', async () => {
     // Prepare
     states({ state: 'SUCCEEDED' });
-    athenaMock.on(GetQueryResultsCommand).resolvesOnce({ ResultSet: { Rows: [] } }).rejectsOnce(new InvalidRequestException({ message: 'no results for this statement', $metadata: {} }));
+    athenaMock
+      .on(GetQueryResultsCommand)
+      .resolvesOnce({ ResultSet: { Rows: [] } })
+      .rejectsOnce(new InvalidRequestException({ message: 'no results for this statement', $metadata: {} }));
 
     // Act
     const withoutCount = await run(engine());
@@ -196,7 +209,12 @@ describe('AthenaKpiEngine', () => {
 
   it('clears the night’s kpis partition before the query (UNLOAD refuses a target with data), and nothing else', async () => {
     // Prepare: files of an earlier run of the night (Athena's own names), and of another night.
-    for (const key of [`kpis/dt=${DATE}/20261123_023000_00001_abcde_0.parquet`, `kpis/dt=${DATE}/20261123_023000_00001_abcde_1.parquet`, 'kpis/dt=2026-11-22/part-00000.parquet', `journey_facts/dt=${DATE}/part-000-00000.parquet`]) {
+    for (const key of [
+      `kpis/dt=${DATE}/20261123_023000_00001_abcde_0.parquet`,
+      `kpis/dt=${DATE}/20261123_023000_00001_abcde_1.parquet`,
+      'kpis/dt=2026-11-22/part-00000.parquet',
+      `journey_facts/dt=${DATE}/part-000-00000.parquet`,
+    ]) {
       await lake.put(key);
     }
     states({ state: 'SUCCEEDED' });
@@ -218,8 +236,12 @@ describe('AthenaKpiEngine', () => {
     await lake.put(`kpis/dt=${DATE}/part-00000.parquet`);
 
     // Act
-    const badDate = await engine().writeKpis("2026-11-23' OR 1=1 --", 250).catch((error: unknown) => error);
-    const badCost = await engine().writeKpis(DATE, Number.NaN).catch((error: unknown) => error);
+    const badDate = await engine()
+      .writeKpis("2026-11-23' OR 1=1 --", 250)
+      .catch((error: unknown) => error);
+    const badCost = await engine()
+      .writeKpis(DATE, Number.NaN)
+      .catch((error: unknown) => error);
 
     // Assess
     expect(badDate).toBeInstanceOf(RangeError);

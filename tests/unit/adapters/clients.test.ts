@@ -1,5 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { classifySendFailure, createSchedulerClient, RetryOnlyUnsentStrategy, SCHEDULER_MAX_ATTEMPTS, SES_MAX_ATTEMPTS, toChannelError, worstCaseCallMs } from '#shared/adapters/aws/clients';
+import {
+  classifySendFailure,
+  createSchedulerClient,
+  RetryOnlyUnsentStrategy,
+  SCHEDULER_MAX_ATTEMPTS,
+  SES_MAX_ATTEMPTS,
+  toChannelError,
+  worstCaseCallMs,
+} from '#shared/adapters/aws/clients';
 import { createSesClient } from '#shared/adapters/aws/message-clients';
 import { SesEmailChannel } from '#shared/adapters/aws/ses-email-channel';
 import { EventBridgeTouchScheduler } from '#shared/adapters/aws/eventbridge-touch-scheduler';
@@ -69,7 +77,11 @@ describe('createSchedulerClient retries', () => {
     const requests = server!.requests;
     expect(requests).toHaveLength(3);
     expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(Array(3).fill(`POST /schedules/${timer.name}`));
-    expect(requests.map((r) => r.headers['amz-sdk-request'])).toEqual([`attempt=1; max=${SCHEDULER_MAX_ATTEMPTS}`, `attempt=2; max=${SCHEDULER_MAX_ATTEMPTS}`, `attempt=3; max=${SCHEDULER_MAX_ATTEMPTS}`]);
+    expect(requests.map((r) => r.headers['amz-sdk-request'])).toEqual([
+      `attempt=1; max=${SCHEDULER_MAX_ATTEMPTS}`,
+      `attempt=2; max=${SCHEDULER_MAX_ATTEMPTS}`,
+      `attempt=3; max=${SCHEDULER_MAX_ATTEMPTS}`,
+    ]);
     // The retries resend the very same request, client token included: Scheduler cannot tell
     // them from one call, so a retry after a lost answer creates nothing twice.
     const tokens = requests.map((r) => (JSON.parse(r.body) as { ClientToken?: string }).ClientToken);
@@ -85,13 +97,20 @@ describe('createSchedulerClient retries', () => {
     const result = scheduler.schedule(timer);
 
     // Assess
-    await expect(result).rejects.toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 429, attempts: SCHEDULER_MAX_ATTEMPTS } });
+    await expect(result).rejects.toMatchObject({
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 429, attempts: SCHEDULER_MAX_ATTEMPTS },
+    });
     expect(server!.requests).toHaveLength(SCHEDULER_MAX_ATTEMPTS);
   });
 
   it('retries a 5xx answer too', async () => {
     // Prepare
-    const internal: FakeAnswer = { status: 500, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalServerException' }, body: '{"Message":"oops"}' };
+    const internal: FakeAnswer = {
+      status: 500,
+      headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalServerException' },
+      body: '{"Message":"oops"}',
+    };
     const scheduler = await schedulerAgainst((index) => (index === 0 ? internal : created));
 
     // Act
@@ -103,7 +122,11 @@ describe('createSchedulerClient retries', () => {
 
   it('does not retry a validation error', async () => {
     // Prepare
-    const invalid: FakeAnswer = { status: 400, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ValidationException' }, body: '{"Message":"bad expression"}' };
+    const invalid: FakeAnswer = {
+      status: 400,
+      headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ValidationException' },
+      body: '{"Message":"bad expression"}',
+    };
     const scheduler = await schedulerAgainst(() => invalid);
 
     // Act
@@ -116,8 +139,16 @@ describe('createSchedulerClient retries', () => {
 
   it('maps a real 409 answer to the idempotent success, and a real 404 on delete too', async () => {
     // Prepare
-    const conflict: FakeAnswer = { status: 409, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ConflictException' }, body: '{"Message":"Schedule already exists."}' };
-    const notFound: FakeAnswer = { status: 404, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ResourceNotFoundException' }, body: '{"Message":"Schedule not found."}' };
+    const conflict: FakeAnswer = {
+      status: 409,
+      headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ConflictException' },
+      body: '{"Message":"Schedule already exists."}',
+    };
+    const notFound: FakeAnswer = {
+      status: 404,
+      headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ResourceNotFoundException' },
+      body: '{"Message":"Schedule not found."}',
+    };
     const scheduler = await schedulerAgainst((index) => (index === 0 ? conflict : notFound));
 
     // Act
@@ -125,7 +156,10 @@ describe('createSchedulerClient retries', () => {
     await scheduler.cancel(timer.name);
 
     // Assess
-    expect(server!.requests.map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual([`POST /schedules/${timer.name}`, `DELETE /schedules/${timer.name}`]);
+    expect(server!.requests.map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual([
+      `POST /schedules/${timer.name}`,
+      `DELETE /schedules/${timer.name}`,
+    ]);
     expect(server!.requests[1]?.url).toContain('groupName=winback-touches');
   });
 });
@@ -135,15 +169,24 @@ describe('classifySendFailure', () => {
     // Act & Assess
     expect(classifySendFailure({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } })).toBe('refused');
     expect(classifySendFailure({ name: 'Whatever', $fault: 'client', $metadata: { httpStatusCode: 429 } })).toBe('refused');
-    expect(classifySendFailure({ name: 'Odd', $fault: 'client', $retryable: { throttling: true }, $metadata: { httpStatusCode: 400 } })).toBe('refused');
-    expect(classifySendFailure({ name: 'LimitExceededException', $fault: 'client', $metadata: { httpStatusCode: 400 } }, new Set(['LimitExceededException']))).toBe('refused');
+    expect(
+      classifySendFailure({ name: 'Odd', $fault: 'client', $retryable: { throttling: true }, $metadata: { httpStatusCode: 400 } }),
+    ).toBe('refused');
+    expect(
+      classifySendFailure(
+        { name: 'LimitExceededException', $fault: 'client', $metadata: { httpStatusCode: 400 } },
+        new Set(['LimitExceededException']),
+      ),
+    ).toBe('refused');
     expect(classifySendFailure({ name: 'RequestTimeTooSkewed', $fault: 'client', $metadata: { httpStatusCode: 403 } })).toBe('refused');
     expect(classifySendFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe('refused');
   });
 
   it('calls a 4xx answer "rejected"', () => {
     // Act & Assess
-    expect(classifySendFailure({ name: 'InvalidParameterException', $fault: 'client', $metadata: { httpStatusCode: 400 } })).toBe('rejected');
+    expect(classifySendFailure({ name: 'InvalidParameterException', $fault: 'client', $metadata: { httpStatusCode: 400 } })).toBe(
+      'rejected',
+    );
     expect(classifySendFailure({ name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 403 } })).toBe('rejected');
     expect(classifySendFailure({ name: 'Unmodelled', $metadata: { httpStatusCode: 404 } })).toBe('rejected');
   });
@@ -166,15 +209,38 @@ describe('createSesClient retries (RetryOnlyUnsentStrategy)', () => {
     server = undefined;
   });
 
-  const sesAnswer = (status: number, type: string): FakeAnswer => ({ status, headers: { 'content-type': 'application/json', 'x-amzn-errortype': type }, body: JSON.stringify({ message: type }) });
+  const sesAnswer = (status: number, type: string): FakeAnswer => ({
+    status,
+    headers: { 'content-type': 'application/json', 'x-amzn-errortype': type },
+    body: JSON.stringify({ message: type }),
+  });
   const sent: FakeAnswer = { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ MessageId: 'ses-1' }) };
 
   async function channelAgainst(answer: (index: number) => FakeAnswer): Promise<SesEmailChannel> {
     server = await startFakeAwsEndpoint((_request, index) => answer(index));
-    const client = createSesClient({ ...fakeAwsConfig, endpoint: server.endpoint, retryStrategy: new RetryOnlyUnsentStrategy(SES_MAX_ATTEMPTS, () => 0) });
-    return new SesEmailChannel({ client, fromAddress: 'offers@mail.example.com', configurationSetName: 'cs', unsubscribeUrl: () => 'https://winback.example.com/v1/unsubscribe?token=t' });
+    const client = createSesClient({
+      ...fakeAwsConfig,
+      endpoint: server.endpoint,
+      retryStrategy: new RetryOnlyUnsentStrategy(SES_MAX_ATTEMPTS, () => 0),
+    });
+    return new SesEmailChannel({
+      client,
+      fromAddress: 'offers@mail.example.com',
+      configurationSetName: 'cs',
+      unsubscribeUrl: () => 'https://winback.example.com/v1/unsubscribe?token=t',
+    });
   }
-  const mail = { channel: 'email', to: 'jane@example.com', customerId: 'c-1', touchId: 't-1', text: 'Hello', subject: 'Hi', variant: 'A', locale: 'en', timezone: 'UTC' } as const;
+  const mail = {
+    channel: 'email',
+    to: 'jane@example.com',
+    customerId: 'c-1',
+    touchId: 't-1',
+    text: 'Hello',
+    subject: 'Hi',
+    variant: 'A',
+    locale: 'en',
+    timezone: 'UTC',
+  } as const;
 
   it('retries a throttle, up to the configured attempts', async () => {
     // Prepare
@@ -197,7 +263,11 @@ describe('createSesClient retries (RetryOnlyUnsentStrategy)', () => {
 
     // Assess
     expect(server!.requests).toHaveLength(1);
-    expect(failure).toMatchObject({ name: 'ChannelError', retryable: false, message: expect.stringMatching(/^SES SendEmail outcome unknown: InternalFailure, HTTP 500/) });
+    expect(failure).toMatchObject({
+      name: 'ChannelError',
+      retryable: false,
+      message: expect.stringMatching(/^SES SendEmail outcome unknown: InternalFailure, HTTP 500/),
+    });
   });
 });
 

@@ -137,7 +137,17 @@ describe('atExpression', () => {
   });
 
   it('always names the exact instant, whatever the zone and date (round trip)', () => {
-    const zones = ['UTC', 'Europe/London', 'Europe/Paris', 'America/New_York', 'America/Sao_Paulo', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham', 'America/St_Johns'];
+    const zones = [
+      'UTC',
+      'Europe/London',
+      'Europe/Paris',
+      'America/New_York',
+      'America/Sao_Paulo',
+      'Asia/Kolkata',
+      'Australia/Lord_Howe',
+      'Pacific/Chatham',
+      'America/St_Johns',
+    ];
     fc.assert(
       fc.property(
         fc.integer({ min: Date.parse('2026-01-01T00:00:00Z') / 1000, max: Date.parse('2030-12-31T23:59:59Z') / 1000 }),
@@ -172,7 +182,9 @@ describe('EventBridgeTouchScheduler', () => {
   describe('schedule', () => {
     it('creates a one-shot schedule at the local due time, deleted after completion, with DLQ and retries', async () => {
       // Prepare
-      schedulerMock.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:eu-west-1:123456789012:schedule/winback-touches/x' });
+      schedulerMock
+        .on(CreateScheduleCommand)
+        .resolves({ ScheduleArn: 'arn:aws:scheduler:eu-west-1:123456789012:schedule/winback-touches/x' });
 
       // Act
       await scheduler.schedule(timer);
@@ -199,7 +211,12 @@ describe('EventBridgeTouchScheduler', () => {
     it('passes a custom retry policy through', async () => {
       // Prepare
       schedulerMock.on(CreateScheduleCommand).resolves({});
-      const patient = new EventBridgeTouchScheduler({ client: new SchedulerClient({}), ...OPTIONS, maxRetryAttempts: 10, maxEventAgeSeconds: 7_200 });
+      const patient = new EventBridgeTouchScheduler({
+        client: new SchedulerClient({}),
+        ...OPTIONS,
+        maxRetryAttempts: 10,
+        maxEventAgeSeconds: 7_200,
+      });
 
       // Act
       await patient.schedule(timer);
@@ -212,7 +229,13 @@ describe('EventBridgeTouchScheduler', () => {
 
     it('treats an existing schedule of the same name as success (idempotent)', async () => {
       // Prepare
-      schedulerMock.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'Schedule already exists.', Message: 'Schedule already exists.', $metadata: { httpStatusCode: 409 } }));
+      schedulerMock.on(CreateScheduleCommand).rejects(
+        new ConflictException({
+          message: 'Schedule already exists.',
+          Message: 'Schedule already exists.',
+          $metadata: { httpStatusCode: 409 },
+        }),
+      );
 
       // Act
       const result = scheduler.schedule(timer);
@@ -223,7 +246,13 @@ describe('EventBridgeTouchScheduler', () => {
 
     it('propagates any other error', async () => {
       // Prepare
-      schedulerMock.on(CreateScheduleCommand).rejects(new ValidationException({ message: 'Invalid schedule expression', Message: 'Invalid schedule expression', $metadata: { httpStatusCode: 400 } }));
+      schedulerMock.on(CreateScheduleCommand).rejects(
+        new ValidationException({
+          message: 'Invalid schedule expression',
+          Message: 'Invalid schedule expression',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
 
       // Act
       const result = scheduler.schedule(timer);
@@ -256,7 +285,13 @@ describe('EventBridgeTouchScheduler', () => {
 
     it('treats a schedule that is gone (fired or cancelled) as success', async () => {
       // Prepare
-      schedulerMock.on(DeleteScheduleCommand).rejects(new ResourceNotFoundException({ message: 'Schedule not found.', Message: 'Schedule not found.', $metadata: { httpStatusCode: 404 } }));
+      schedulerMock.on(DeleteScheduleCommand).rejects(
+        new ResourceNotFoundException({
+          message: 'Schedule not found.',
+          Message: 'Schedule not found.',
+          $metadata: { httpStatusCode: 404 },
+        }),
+      );
 
       // Act
       const result = scheduler.cancel(timer.name);
@@ -267,7 +302,13 @@ describe('EventBridgeTouchScheduler', () => {
 
     it('propagates any other error', async () => {
       // Prepare
-      schedulerMock.on(DeleteScheduleCommand).rejects(new ConflictException({ message: 'Concurrent modification', Message: 'Concurrent modification', $metadata: { httpStatusCode: 409 } }));
+      schedulerMock.on(DeleteScheduleCommand).rejects(
+        new ConflictException({
+          message: 'Concurrent modification',
+          Message: 'Concurrent modification',
+          $metadata: { httpStatusCode: 409 },
+        }),
+      );
 
       // Act
       const result = scheduler.cancel(timer.name);

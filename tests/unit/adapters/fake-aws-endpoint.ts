@@ -34,7 +34,12 @@ export async function startFakeAwsEndpoint(answer: (request: RecordedRequest, in
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const request: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const request: RecordedRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(request);
       const { status, headers = {}, body = '' } = answer(request, requests.length - 1);
       res.writeHead(status, { 'content-length': String(Buffer.byteLength(body)), ...headers });

@@ -7,7 +7,10 @@ import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/error
 const receipt = (eventId: string) => ({ eventId, type: 'customer.churned', receivedAt: '2026-01-05T09:00:00.000Z' });
 
 /** A record whose profile holds this phone number (the rest of the profile does not matter here). */
-const withPhone = (record: CustomerRecord, phone: string): CustomerRecord => ({ ...record, profile: { ...record.profile, contacts: { phone } } as CustomerRecord['profile'] });
+const withPhone = (record: CustomerRecord, phone: string): CustomerRecord => ({
+  ...record,
+  profile: { ...record.profile, contacts: { phone } } as CustomerRecord['profile'],
+});
 
 describe('InMemoryCustomerStore', () => {
   it('finds a customer by phone like the DynamoDB store: follows a number change, the last saved wins, erasure removes it', async () => {

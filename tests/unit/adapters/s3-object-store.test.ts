@@ -78,7 +78,11 @@ describe('S3ObjectStore', () => {
       await store.put('journeys/dt=2026-11-23/part-0000.parquet', stream, 'application/vnd.apache.parquet');
 
       // Assess
-      expect(s3Mock).toHaveReceivedCommandWith(CreateMultipartUploadCommand, { Bucket: BUCKET, Key: 'journeys/dt=2026-11-23/part-0000.parquet', ContentType: 'application/vnd.apache.parquet' });
+      expect(s3Mock).toHaveReceivedCommandWith(CreateMultipartUploadCommand, {
+        Bucket: BUCKET,
+        Key: 'journeys/dt=2026-11-23/part-0000.parquet',
+        ContentType: 'application/vnd.apache.parquet',
+      });
       const parts = s3Mock.commandCalls(UploadPartCommand).map((call) => call.args[0].input);
       expect(parts.map((part) => part.PartNumber).sort()).toEqual([1, 2, 3]);
       expect(parts.map((part) => (part.Body as Uint8Array).byteLength).sort((a, b) => a - b)).toEqual([2 * MIB, 5 * MIB, 5 * MIB]);
@@ -120,7 +124,9 @@ describe('S3ObjectStore', () => {
 
     it('answers undefined for a missing key', async () => {
       // Prepare
-      s3Mock.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }));
+      s3Mock
+        .on(GetObjectCommand)
+        .rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }));
 
       // Act
       const result = await store.get('missing/key.json');
@@ -132,7 +138,9 @@ describe('S3ObjectStore', () => {
 
     it('propagates any other error (e.g. access denied)', async () => {
       // Prepare
-      s3Mock.on(GetObjectCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
+      s3Mock
+        .on(GetObjectCommand)
+        .rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
 
       // Act
       const result = store.get('secret/key.json');
@@ -147,17 +155,29 @@ describe('S3ObjectStore', () => {
       // Prepare
       s3Mock
         .on(ListObjectsV2Command, { Bucket: BUCKET, Prefix: 'journeys/' })
-        .resolvesOnce({ Contents: [{ Key: 'journeys/dt=2026-11-21/part-0000.parquet' }, { Key: 'journeys/dt=2026-11-22/part-0000.parquet' }], IsTruncated: true, NextContinuationToken: 'page-2' })
+        .resolvesOnce({
+          Contents: [{ Key: 'journeys/dt=2026-11-21/part-0000.parquet' }, { Key: 'journeys/dt=2026-11-22/part-0000.parquet' }],
+          IsTruncated: true,
+          NextContinuationToken: 'page-2',
+        })
         .resolvesOnce({ Contents: [{ Key: 'journeys/dt=2026-11-23/part-0000.parquet' }], IsTruncated: false });
 
       // Act
       const keys = await store.list('journeys/');
 
       // Assess
-      expect(keys).toEqual(['journeys/dt=2026-11-21/part-0000.parquet', 'journeys/dt=2026-11-22/part-0000.parquet', 'journeys/dt=2026-11-23/part-0000.parquet']);
+      expect(keys).toEqual([
+        'journeys/dt=2026-11-21/part-0000.parquet',
+        'journeys/dt=2026-11-22/part-0000.parquet',
+        'journeys/dt=2026-11-23/part-0000.parquet',
+      ]);
       expect(s3Mock).toHaveReceivedCommandTimes(ListObjectsV2Command, 2);
       expect(s3Mock).toHaveReceivedNthCommandWith(ListObjectsV2Command, 1, { Bucket: BUCKET, Prefix: 'journeys/' });
-      expect(s3Mock).toHaveReceivedNthCommandWith(ListObjectsV2Command, 2, { Bucket: BUCKET, Prefix: 'journeys/', ContinuationToken: 'page-2' });
+      expect(s3Mock).toHaveReceivedNthCommandWith(ListObjectsV2Command, 2, {
+        Bucket: BUCKET,
+        Prefix: 'journeys/',
+        ContinuationToken: 'page-2',
+      });
     });
 
     it('answers an empty list for an empty prefix', async () => {

@@ -35,7 +35,8 @@ const message: OutboundMessage = {
   timezone: 'Europe/London',
 };
 
-const unsubscribeUrl = (m: OutboundMessage) => `https://winback.example.com/v1/unsubscribe?token=${signUnsubscribeToken({ customerId: m.customerId, channel: 'email' }, UNSUBSCRIBE_KEY)}`;
+const unsubscribeUrl = (m: OutboundMessage) =>
+  `https://winback.example.com/v1/unsubscribe?token=${signUnsubscribeToken({ customerId: m.customerId, channel: 'email' }, UNSUBSCRIBE_KEY)}`;
 
 const options: SesEmailChannelOptions = {
   client: new SESv2Client({}),
@@ -168,7 +169,10 @@ describe('SesEmailChannel', () => {
   describe('permanent failures', () => {
     it.each([
       ['a rejected message', new MessageRejected({ message: `Email address is not verified: ${EMAIL}`, ...clientFault })],
-      ['an unverified MAIL FROM domain', new MailFromDomainNotVerifiedException({ message: 'MAIL FROM domain not verified', ...clientFault })],
+      [
+        'an unverified MAIL FROM domain',
+        new MailFromDomainNotVerifiedException({ message: 'MAIL FROM domain not verified', ...clientFault }),
+      ],
       ['a suspended account', new AccountSuspendedException({ message: 'Account suspended', ...clientFault })],
       ['a bad request', new BadRequestException({ message: `Illegal address ${EMAIL}`, ...clientFault })],
     ])('%s becomes a permanent ChannelError that does not name the address', async (_case, error) => {
@@ -202,7 +206,10 @@ describe('SesEmailChannel', () => {
   it('keeps a crafted URL from breaking out of the header value', async () => {
     // Prepare
     sesMock.on(SendEmailCommand).resolves({ MessageId: 'ses-msg-5' });
-    const channel = new SesEmailChannel({ ...options, unsubscribeUrl: () => 'https://winback.example.com/u?t=a>\r\nBcc: victim@example.com' });
+    const channel = new SesEmailChannel({
+      ...options,
+      unsubscribeUrl: () => 'https://winback.example.com/u?t=a>\r\nBcc: victim@example.com',
+    });
 
     // Act
     await channel.send(message);

@@ -8,7 +8,11 @@ const notification = (eventType: string, extra: Record<string, unknown> = {}, ta
     mail: {
       messageId: '0100018f-abc',
       timestamp: '2026-02-10T13:07:00.000Z',
-      tags: tags ?? { touchId: ['0d13a3f0381a-1'], customerId: [encodeCustomerTag('c-42 +x')!], 'ses:configuration-set': ['winback-email'] },
+      tags: tags ?? {
+        touchId: ['0d13a3f0381a-1'],
+        customerId: [encodeCustomerTag('c-42 +x')!],
+        'ses:configuration-set': ['winback-email'],
+      },
     },
     ...extra,
   });
@@ -36,8 +40,12 @@ describe('engagementFromSesNotification', () => {
   });
 
   it('ignores transient bounces (SES retries them), other senders’ mail, other event types and garbage', () => {
-    expect(engagementFromSesNotification(notification('Bounce', { bounce: { bounceType: 'Transient', timestamp: '2026-02-10T13:07:03.000Z' } }))).toBeUndefined();
-    expect(engagementFromSesNotification(notification('Delivery', { delivery: { timestamp: '2026-02-10T13:07:02.000Z' } }, {}))).toBeUndefined();
+    expect(
+      engagementFromSesNotification(notification('Bounce', { bounce: { bounceType: 'Transient', timestamp: '2026-02-10T13:07:03.000Z' } })),
+    ).toBeUndefined();
+    expect(
+      engagementFromSesNotification(notification('Delivery', { delivery: { timestamp: '2026-02-10T13:07:02.000Z' } }, {})),
+    ).toBeUndefined();
     expect(engagementFromSesNotification(notification('Send'))).toBeUndefined();
     expect(engagementFromSesNotification('not json')).toBeUndefined();
     expect(engagementFromSesNotification('{"eventType":"Delivery"}')).toBeUndefined();

@@ -77,7 +77,12 @@ describe('EumSmsChannel', () => {
   it('sets the origination identity and message type when configured', async () => {
     // Prepare
     smsMock.on(SendTextMessageCommand).resolves({ MessageId: 'eum-msg-2' });
-    const channel = new EumSmsChannel({ client: new PinpointSMSVoiceV2Client({}), configurationSetName: 'cs', messageType: 'TRANSACTIONAL', originationIdentity: '+18005550100' });
+    const channel = new EumSmsChannel({
+      client: new PinpointSMSVoiceV2Client({}),
+      configurationSetName: 'cs',
+      messageType: 'TRANSACTIONAL',
+      originationIdentity: '+18005550100',
+    });
 
     // Act
     await channel.send(message);
@@ -96,7 +101,10 @@ describe('EumSmsChannel', () => {
   describe('retryable failures: the service refused, nothing was sent', () => {
     it.each([
       ['throttling', new ThrottlingException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } })],
-      ['a quota reached (e.g. the monthly spend limit)', new ServiceQuotaExceededException({ message: 'Quota exceeded', Reason: 'MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT', ...clientFault })],
+      [
+        'a quota reached (e.g. the monthly spend limit)',
+        new ServiceQuotaExceededException({ message: 'Quota exceeded', Reason: 'MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT', ...clientFault }),
+      ],
       ['a connection that never opened', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })],
     ])('%s becomes a retryable ChannelError', async (_case, error) => {
       // Prepare
@@ -115,7 +123,10 @@ describe('EumSmsChannel', () => {
   describe('unknown outcomes: the text may have gone out', () => {
     it.each([
       ['an internal error', new InternalServerException({ message: 'Internal error', $metadata: { httpStatusCode: 500 } })],
-      ['an unmodelled 503', new PinpointSMSVoiceV2ServiceException({ name: 'ServiceUnavailable', $fault: 'server', $metadata: { httpStatusCode: 503 } })],
+      [
+        'an unmodelled 503',
+        new PinpointSMSVoiceV2ServiceException({ name: 'ServiceUnavailable', $fault: 'server', $metadata: { httpStatusCode: 503 } }),
+      ],
       ['a connection reset', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
     ])('%s becomes a permanent ChannelError saying so, so no retry sends the text twice', async (_case, error) => {
       // Prepare
@@ -133,10 +144,25 @@ describe('EumSmsChannel', () => {
 
   describe('permanent failures', () => {
     it.each([
-      ['an opted-out number', new ConflictException({ message: `Destination phone number ${PHONE} is opted out`, Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT', ResourceType: 'opt-out-list', ResourceId: 'Default', ...clientFault })],
-      ['an invalid number', new ValidationException({ message: `${PHONE} is not a valid phone number`, Reason: 'INVALID_PARAMETER', ...clientFault })],
+      [
+        'an opted-out number',
+        new ConflictException({
+          message: `Destination phone number ${PHONE} is opted out`,
+          Reason: 'DESTINATION_PHONE_NUMBER_OPTED_OUT',
+          ResourceType: 'opt-out-list',
+          ResourceId: 'Default',
+          ...clientFault,
+        }),
+      ],
+      [
+        'an invalid number',
+        new ValidationException({ message: `${PHONE} is not a valid phone number`, Reason: 'INVALID_PARAMETER', ...clientFault }),
+      ],
       ['a missing configuration set', new ResourceNotFoundException({ message: 'Configuration set not found', ...clientFault })],
-      ['missing permissions', new AccessDeniedException({ message: 'not authorized to perform sms-voice:SendTextMessage', $metadata: { httpStatusCode: 403 } })],
+      [
+        'missing permissions',
+        new AccessDeniedException({ message: 'not authorized to perform sms-voice:SendTextMessage', $metadata: { httpStatusCode: 403 } }),
+      ],
     ])('%s becomes a permanent ChannelError that does not name the phone number', async (_case, error) => {
       // Prepare
       smsMock.on(SendTextMessageCommand).rejects(error);
@@ -184,7 +210,10 @@ describe('EumSmsChannel over the wire (awsJson1_0 error parsing)', () => {
       headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'req-wire-1' },
       body: JSON.stringify({ __type: 'ValidationException', Message: `${PHONE} is not a valid phone number`, Reason: 'INVALID_PARAMETER' }),
     }));
-    const channel = new EumSmsChannel({ client: createSmsClient({ ...fakeAwsConfig, endpoint: server.endpoint }), configurationSetName: 'cs' });
+    const channel = new EumSmsChannel({
+      client: createSmsClient({ ...fakeAwsConfig, endpoint: server.endpoint }),
+      configurationSetName: 'cs',
+    });
 
     // Act
     const failure = await failureOf(channel.send(message));

@@ -47,9 +47,12 @@ describe('engagementFromSmsEvent', () => {
     });
   });
 
-  it.each(['TEXT_UNREACHABLE', 'TEXT_CARRIER_UNREACHABLE', 'TEXT_TTL_EXPIRED', 'TEXT_UNKNOWN', 'TEXT_QUEUED', 'TEXT_PENDING'])('ignores %s: transient, unknown or intermediate', (eventType) => {
-    expect(engagementFromSmsEvent(smsEvent(eventType))).toBeUndefined();
-  });
+  it.each(['TEXT_UNREACHABLE', 'TEXT_CARRIER_UNREACHABLE', 'TEXT_TTL_EXPIRED', 'TEXT_UNKNOWN', 'TEXT_QUEUED', 'TEXT_PENDING'])(
+    'ignores %s: transient, unknown or intermediate',
+    (eventType) => {
+      expect(engagementFromSmsEvent(smsEvent(eventType))).toBeUndefined();
+    },
+  );
 
   it('counts carrier acceptance (TEXT_SUCCESSFUL) as delivered only when it is the final status', () => {
     expect(engagementFromSmsEvent(smsEvent('TEXT_SUCCESSFUL', { isFinal: false }))).toBeUndefined();
@@ -59,19 +62,23 @@ describe('engagementFromSmsEvent', () => {
   it('ignores messages that are not from a Winback touch, SES notifications and garbage', () => {
     expect(engagementFromSmsEvent(smsEvent('TEXT_DELIVERED', { context: {} }))).toBeUndefined();
     expect(engagementFromSmsEvent(smsEvent('TEXT_DELIVERED', { context: undefined }))).toBeUndefined();
-    expect(engagementFromSmsEvent(JSON.stringify({ eventType: 'Delivery', mail: { messageId: 'x', timestamp: '2026-02-10T13:07:00.000Z' } }))).toBeUndefined();
+    expect(
+      engagementFromSmsEvent(JSON.stringify({ eventType: 'Delivery', mail: { messageId: 'x', timestamp: '2026-02-10T13:07:00.000Z' } })),
+    ).toBeUndefined();
     expect(engagementFromSmsEvent('not json')).toBeUndefined();
   });
 
   it('subscribes every event type it maps', () => {
-    for (const type of ['TEXT_DELIVERED', 'TEXT_SUCCESSFUL', 'TEXT_BLOCKED', 'TEXT_INVALID', 'TEXT_SPAM']) expect(SMS_EVENT_TYPES).toContain(type);
+    for (const type of ['TEXT_DELIVERED', 'TEXT_SUCCESSFUL', 'TEXT_BLOCKED', 'TEXT_INVALID', 'TEXT_SPAM'])
+      expect(SMS_EVENT_TYPES).toContain(type);
   });
 });
 
 describe('engagementFromInboundSms', () => {
   const PHONE = '+447700900123';
   const RECEIVED_AT = '2026-03-15T18:04:05.123Z';
-  const touch = (touchId: string, channel: Touch['channel'], status: Touch['status'], sentAt?: string) => ({ touchId, channel, status, ...(sentAt ? { sentAt } : {}) }) as Touch;
+  const touch = (touchId: string, channel: Touch['channel'], status: Touch['status'], sentAt?: string) =>
+    ({ touchId, channel, status, ...(sentAt ? { sentAt } : {}) }) as Touch;
   const record = {
     customerId: CUSTOMER,
     journeys: [
@@ -86,7 +93,14 @@ describe('engagementFromInboundSms', () => {
   });
   /** An inbound SMS as End User Messaging publishes it to the two-way number's SNS topic. */
   const inbound = (body: string, from = PHONE) =>
-    JSON.stringify({ originationNumber: from, destinationNumber: '+12125550101', messageKeyword: 'KEYWORD_123456789012', messageBody: body, inboundMessageId: 'cae173d2-66b9-564c-8309-21f858e9fb84', previousPublishedMessageId: 'wJalrXUtnFEMI' });
+    JSON.stringify({
+      originationNumber: from,
+      destinationNumber: '+12125550101',
+      messageKeyword: 'KEYWORD_123456789012',
+      messageBody: body,
+      inboundMessageId: 'cae173d2-66b9-564c-8309-21f858e9fb84',
+      previousPublishedMessageId: 'wJalrXUtnFEMI',
+    });
 
   it('maps a STOP reply to a replied event with the text, for the customer’s most recent SMS touch', async () => {
     // Act
@@ -118,7 +132,10 @@ describe('engagementFromInboundSms', () => {
 
   it('ignores a reply from a customer who was never sent an SMS', async () => {
     // Prepare
-    const noSms = { ...record, journeys: [{ touches: [touch('e-1', 'email', 'sent', '2026-03-01T10:00:00.000Z'), touch('s-1', 'sms', 'planned')] }] } as unknown as CustomerRecord;
+    const noSms = {
+      ...record,
+      journeys: [{ touches: [touch('e-1', 'email', 'sent', '2026-03-01T10:00:00.000Z'), touch('s-1', 'sms', 'planned')] }],
+    } as unknown as CustomerRecord;
 
     // Act
     const outcome = await engagementFromInboundSms(store(noSms), inbound('stop texting me'), RECEIVED_AT);
@@ -130,10 +147,18 @@ describe('engagementFromInboundSms', () => {
   it('tells other payloads apart without a lookup', async () => {
     // Prepare
     const lookups: string[] = [];
-    const spy: Pick<CustomerStore, 'customerIdByPhone' | 'get'> = { customerIdByPhone: async (phone) => (lookups.push(phone), undefined), get: async () => undefined };
+    const spy: Pick<CustomerStore, 'customerIdByPhone' | 'get'> = {
+      customerIdByPhone: async (phone) => {
+        lookups.push(phone);
+        return undefined;
+      },
+      get: async () => undefined,
+    };
 
     // Act
-    const outcomes = await Promise.all([smsEvent('TEXT_DELIVERED'), '{"eventType":"Delivery"}', 'garbage'].map((raw) => engagementFromInboundSms(spy, raw, RECEIVED_AT)));
+    const outcomes = await Promise.all(
+      [smsEvent('TEXT_DELIVERED'), '{"eventType":"Delivery"}', 'garbage'].map((raw) => engagementFromInboundSms(spy, raw, RECEIVED_AT)),
+    );
 
     // Assess
     expect(outcomes).toEqual([{ ignored: 'not_inbound_sms' }, { ignored: 'not_inbound_sms' }, { ignored: 'not_inbound_sms' }]);

@@ -36,13 +36,17 @@ describe('unsubscribe tokens', () => {
 
   it('round-trips any customer id and channel', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 128, unit: 'grapheme' }), fc.constantFrom('sms', 'email', 'push' as const), (customerId, channel) => {
-        // Act
-        const token = signUnsubscribeToken({ customerId, channel }, KEY);
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 128, unit: 'grapheme' }),
+        fc.constantFrom('sms', 'email', 'push' as const),
+        (customerId, channel) => {
+          // Act
+          const token = signUnsubscribeToken({ customerId, channel }, KEY);
 
-        // Assess
-        expect(verifyUnsubscribeToken(token, KEY)).toEqual({ customerId, channel });
-      }),
+          // Assess
+          expect(verifyUnsubscribeToken(token, KEY)).toEqual({ customerId, channel });
+        },
+      ),
     );
   });
 

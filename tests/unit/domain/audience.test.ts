@@ -18,7 +18,10 @@ const CONTROL = customerIdIn('control', undefined, 'audience');
 
 /** The record after applying each event at its own instant, as the engine would. */
 function recordAfter(customerId: string, events: WinbackEvent[]): CustomerRecord {
-  return events.reduce((record, event) => applyEvent(record, event, Date.parse(event.occurredAt), policies).record, emptyRecord(customerId));
+  return events.reduce(
+    (record, event) => applyEvent(record, event, Date.parse(event.occurredAt), policies).record,
+    emptyRecord(customerId),
+  );
 }
 
 const churn = (customerId: string, overrides: Parameters<typeof churnEvent>[0] = {}) =>
@@ -107,7 +110,10 @@ describe('audienceRows: customers no consented channel reaches while their journ
 
   it('leaves out a customer still reachable by e-mail after revoking SMS (the engine falls back to it)', () => {
     // Prepare
-    const record = recordAfter(TREATED, [churn(TREATED, { contacts: { phone: PHONE, email: EMAIL }, consents: { sms: true, email: true, push: false } }), revoke(TREATED, 'sms')]);
+    const record = recordAfter(TREATED, [
+      churn(TREATED, { contacts: { phone: PHONE, email: EMAIL }, consents: { sms: true, email: true, push: false } }),
+      revoke(TREATED, 'sms'),
+    ]);
 
     // Act / Assess
     expect(audienceRows(record, now, policies)).toEqual([]);
@@ -123,7 +129,11 @@ describe('audienceRows: customers no consented channel reaches while their journ
 
   it('leaves out a customer who came back', () => {
     // Prepare
-    const record = recordAfter(TREATED, [churn(TREATED), revoke(TREATED, 'sms'), returnedEvent({ customerId: TREATED, occurredAt: iso(day(15)) })]);
+    const record = recordAfter(TREATED, [
+      churn(TREATED),
+      revoke(TREATED, 'sms'),
+      returnedEvent({ customerId: TREATED, occurredAt: iso(day(15)) }),
+    ]);
 
     // Act / Assess
     expect(record.journeys.at(-1)!.status).toBe('won_back');
@@ -144,7 +154,10 @@ describe('audienceRows: customers no consented channel reaches while their journ
 
   it('gives no row for a customer with neither e-mail nor phone (a push token is not exported)', () => {
     // Prepare
-    const record = recordAfter(TREATED, [churn(TREATED, { contacts: { pushToken: 'push-token-1' }, consents: { sms: false, email: false, push: true } }), revoke(TREATED, 'push')]);
+    const record = recordAfter(TREATED, [
+      churn(TREATED, { contacts: { pushToken: 'push-token-1' }, consents: { sms: false, email: false, push: true } }),
+      revoke(TREATED, 'push'),
+    ]);
 
     // Act / Assess
     expect(record.journeys.at(-1)!.status).toBe('active');

@@ -7,7 +7,15 @@ import { customerIdIn, depsWith, makeDeps, runUntil } from '../../support/fakes.
 import { day, iso, recordOf, touchesOf } from '../engine/helpers.ts';
 
 const engaged = (customerId: string, touchId: string, kind: string, atMs: number, text?: string) =>
-  ({ eventId: `eng-${touchId}-${kind}-${atMs}`, type: 'message.engaged', occurredAt: iso(atMs), customerId, touchId, kind, ...(text ? { text } : {}) }) as const;
+  ({
+    eventId: `eng-${touchId}-${kind}-${atMs}`,
+    type: 'message.engaged',
+    occurredAt: iso(atMs),
+    customerId,
+    touchId,
+    kind,
+    ...(text ? { text } : {}),
+  }) as const;
 
 describe('feedback into the journey', () => {
   it('suppresses e-mail on a hard bounce and moves the next touch to SMS, where consented', async () => {
@@ -28,7 +36,12 @@ describe('feedback into the journey', () => {
     expect(deps.channels.sms.sent.map((m) => m.touchId)).toEqual([`${first!.touchId.slice(0, -2)}-2`]);
     const record = await recordOf(deps, customerId);
     expect(record.profile!.suppressed?.email).toMatchObject({ reason: 'bounced' });
-    expect(record.history.map((h) => [h.decision, h.reason])).toEqual(expect.arrayContaining([['suppressed', 'bounced'], ['switched', 'suppressed_bounced:email->sms']]));
+    expect(record.history.map((h) => [h.decision, h.reason])).toEqual(
+      expect.arrayContaining([
+        ['suppressed', 'bounced'],
+        ['switched', 'suppressed_bounced:email->sms'],
+      ]),
+    );
   });
 
   it('cancels the pending touches of a complained-about channel when no other is usable', async () => {
@@ -42,7 +55,11 @@ describe('feedback into the journey', () => {
     await runUntil(deps, deps.scheduler, day(130));
 
     expect(deps.channels.email.sent).toHaveLength(1);
-    expect((await touchesOf(deps, customerId))[1]).toMatchObject({ touchId: second!.touchId, status: 'cancelled', reason: 'suppressed_complained' });
+    expect((await touchesOf(deps, customerId))[1]).toMatchObject({
+      touchId: second!.touchId,
+      status: 'cancelled',
+      reason: 'suppressed_complained',
+    });
     expect(deps.scheduler.timers.size).toBe(0);
   });
 
@@ -57,7 +74,16 @@ describe('feedback into the journey', () => {
 
     // Act: a later churn with a new address.
     deps.clock.set(day(400));
-    await ingestEvent(deps, churnEvent({ customerId, eventId: 'churn-2', occurredAt: iso(day(400)), contacts: { email: 'new.address@example.com' }, consents: { sms: false, email: true, push: false } }));
+    await ingestEvent(
+      deps,
+      churnEvent({
+        customerId,
+        eventId: 'churn-2',
+        occurredAt: iso(day(400)),
+        contacts: { email: 'new.address@example.com' },
+        consents: { sms: false, email: true, push: false },
+      }),
+    );
 
     // Assess: the first journey was won back, so this one is ineligible for that reason only, not for the suppression.
     const journey = (await recordOf(deps, customerId)).journeys.at(-1)!;
@@ -130,11 +156,23 @@ describe('per-market send windows', () => {
     expect(sendWindowFor(policy, 'US-FL')).toEqual({ start: '08:00', end: '20:00', weekdays: [1, 2, 3, 4, 5, 6, 7] });
     expect(sendWindowFor(policy, 'US-TX')).toMatchObject({ start: '08:00', end: '21:00' });
     expect(sendWindowFor(policy, undefined)).toMatchObject({ start: '07:00', end: '22:00' });
-    const customers = Array.from({ length: 30 }, (_, i) => customerIdIn('treatment', undefined, `fl-${i}`)).filter((id, i, all) => all.indexOf(id) === i);
+    const customers = Array.from({ length: 30 }, (_, i) => customerIdIn('treatment', undefined, `fl-${i}`)).filter(
+      (id, i, all) => all.indexOf(id) === i,
+    );
 
     // Act
     for (const [i, customerId] of customers.entries()) {
-      await ingestEvent(deps, churnEvent({ customerId, eventId: `fl-${i}`, timezone: 'America/New_York', market: 'US-FL', contacts: { phone: '+13055550100' }, consents: { sms: true, email: false, push: false } }));
+      await ingestEvent(
+        deps,
+        churnEvent({
+          customerId,
+          eventId: `fl-${i}`,
+          timezone: 'America/New_York',
+          market: 'US-FL',
+          contacts: { phone: '+13055550100' },
+          consents: { sms: true, email: false, push: false },
+        }),
+      );
     }
     await runUntil(deps, deps.scheduler, day(130));
 
@@ -142,7 +180,13 @@ describe('per-market send windows', () => {
     expect(deps.channels.sms.sent.length).toBeGreaterThan(0);
     for (const message of deps.channels.sms.sent) {
       const touch = (await touchesOf(deps, message.customerId)).find((t) => t.touchId === message.touchId)!;
-      expect(isInsideSendWindow(Date.parse(touch.sentAt!), 'America/New_York', { start: '08:00', end: '20:00', weekdays: [1, 2, 3, 4, 5, 6, 7] })).toBe(true);
+      expect(
+        isInsideSendWindow(Date.parse(touch.sentAt!), 'America/New_York', {
+          start: '08:00',
+          end: '20:00',
+          weekdays: [1, 2, 3, 4, 5, 6, 7],
+        }),
+      ).toBe(true);
     }
   });
 
@@ -186,9 +230,13 @@ describe('click follow-up', () => {
     ]);
     const followUp = touches[2]!;
     expect(Date.parse(followUp.sentAt!)).toBeGreaterThanOrEqual(day(52));
-    expect(isInsideSendWindow(Date.parse(followUp.sentAt!), 'Europe/London', deps.policies.get('telecom-port-out', '2').sendWindow)).toBe(true);
+    expect(isInsideSendWindow(Date.parse(followUp.sentAt!), 'Europe/London', deps.policies.get('telecom-port-out', '2').sendWindow)).toBe(
+      true,
+    );
     expect(deps.channels.sms.sent.find((m) => m.touchId === followUp.touchId)!.text).toMatch(/first month/);
-    expect((await recordOf(deps, customerId)).history.some((h) => h.decision === 'planned' && h.reason.startsWith('follow_up_after_click:'))).toBe(true);
+    expect(
+      (await recordOf(deps, customerId)).history.some((h) => h.decision === 'planned' && h.reason.startsWith('follow_up_after_click:')),
+    ).toBe(true);
   });
 
   it('plans nothing without the policy rule, or once the customer returned', async () => {

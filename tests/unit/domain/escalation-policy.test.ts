@@ -19,7 +19,13 @@ const variant = (change: (policy: PolicyInput) => void, base: PolicyInput = tele
 
 describe('value formulas', () => {
   it('computes the examples of the issue, with precedence, parentheses and unary minus', () => {
-    const values: Record<string, number> = { subscriptions: 900, totalBuyCost: 400, totalSaleCost: 450, monthlyRevenue: 80, tenureMonths: 30 };
+    const values: Record<string, number> = {
+      subscriptions: 900,
+      totalBuyCost: 400,
+      totalSaleCost: 450,
+      monthlyRevenue: 80,
+      tenureMonths: 30,
+    };
     const read = (name: string) => values[name];
     expect(parseFormula('subscriptions - totalBuyCost + totalSaleCost').evaluate(read)).toBe(950);
     expect(parseFormula('monthlyRevenue * tenureMonths').evaluate(read)).toBe(2400);
@@ -60,15 +66,33 @@ describe('escalation, lapse and margin-cap rules in a policy', () => {
   });
 
   it('names every rule a policy breaks', () => {
-    expect(issuesOf(variant((p) => void (p.escalation = { value: 'monthlyRevenue *', threshold: 1, routes: [{ team: 'sales' }] })))).toEqual(['escalation.value: not a valid formula: expected a number, a name or "(" at the end']);
-    expect(issuesOf(variant((p) => void (p.escalation = { value: 'monthlyRevenue', threshold: 1, routes: [{ team: 'partner', accountTypes: ['partner'] }] })))).toEqual(['escalation.routes.0: the last route must take every account type (no accountTypes)']);
-    expect(issuesOf(variant((p) => void (p.lapse = { afterDays: 30 }), { ...telecomPortOut, churnKinds: ['port_out'] }))).toEqual(['lapse: needs "lapse" in churnKinds']);
+    expect(
+      issuesOf(variant((p) => void (p.escalation = { value: 'monthlyRevenue *', threshold: 1, routes: [{ team: 'sales' }] }))),
+    ).toEqual(['escalation.value: not a valid formula: expected a number, a name or "(" at the end']);
+    expect(
+      issuesOf(
+        variant(
+          (p) => void (p.escalation = { value: 'monthlyRevenue', threshold: 1, routes: [{ team: 'partner', accountTypes: ['partner'] }] }),
+        ),
+      ),
+    ).toEqual(['escalation.routes.0: the last route must take every account type (no accountTypes)']);
+    expect(issuesOf(variant((p) => void (p.lapse = { afterDays: 30 }), { ...telecomPortOut, churnKinds: ['port_out'] }))).toEqual([
+      'lapse: needs "lapse" in churnKinds',
+    ]);
   });
 
   it('under a margin cap, wants an offer within the cap of every customer for every touch', () => {
-    const onlyGift = variant((p) => void (p.offers = p.offers!.filter((o) => o.angle !== 'best' || o.id === 'best-two-months-gift')), subscription);
-    const monthsOnly = variant((p) => void (p.offers = p.offers!.filter((o) => o.angle !== 'best' || o.id === 'best-two-months')), subscription);
-    expect(issuesOf(onlyGift)).toEqual(['touches.3.angle: no offer within the margin cap of every customer (offerCap: end with one that costs nothing) for angle "best", exit reason "coverage", tier "standard", variant "A"']);
+    const onlyGift = variant(
+      (p) => void (p.offers = p.offers!.filter((o) => o.angle !== 'best' || o.id === 'best-two-months-gift')),
+      subscription,
+    );
+    const monthsOnly = variant(
+      (p) => void (p.offers = p.offers!.filter((o) => o.angle !== 'best' || o.id === 'best-two-months')),
+      subscription,
+    );
+    expect(issuesOf(onlyGift)).toEqual([
+      'touches.3.angle: no offer within the margin cap of every customer (offerCap: end with one that costs nothing) for angle "best", exit reason "coverage", tier "standard", variant "A"',
+    ]);
     // Two months of the customer's own revenue is within a fifth of twelve, whatever they pay.
     expect(issuesOf(monthsOnly)).toEqual([]);
   });
@@ -118,8 +142,17 @@ describe('task.outcome events', () => {
   it('need followUpAt exactly for a follow-up', () => {
     const fixture = eventFixture('task-outcome-follow-up');
     expect(parseEvent(fixture).ok).toBe(true);
-    expect(parseEvent({ ...fixture, followUpAt: undefined })).toMatchObject({ ok: false, issues: [{ path: 'followUpAt', message: 'is required for a follow_up outcome' }] });
-    expect(parseEvent({ ...fixture, outcome: 'retained' })).toMatchObject({ ok: false, issues: [{ path: 'followUpAt', message: 'is only for a follow_up outcome' }] });
-    expect(parseEvent({ ...fixture, outcome: 'maybe', followUpAt: 'soon' })).toMatchObject({ ok: false, issues: [{ path: 'outcome' }, { path: 'followUpAt' }] });
+    expect(parseEvent({ ...fixture, followUpAt: undefined })).toMatchObject({
+      ok: false,
+      issues: [{ path: 'followUpAt', message: 'is required for a follow_up outcome' }],
+    });
+    expect(parseEvent({ ...fixture, outcome: 'retained' })).toMatchObject({
+      ok: false,
+      issues: [{ path: 'followUpAt', message: 'is only for a follow_up outcome' }],
+    });
+    expect(parseEvent({ ...fixture, outcome: 'maybe', followUpAt: 'soon' })).toMatchObject({
+      ok: false,
+      issues: [{ path: 'outcome' }, { path: 'followUpAt' }],
+    });
   });
 });

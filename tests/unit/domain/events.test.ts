@@ -50,7 +50,13 @@ describe('parseEvent', () => {
     // Assess
     expect(result).toMatchObject({
       ok: true,
-      event: { exitReason: 'unknown', consents: { sms: false, email: false, push: false }, locale: 'en', priorChurns: 0, accountType: 'consumer' },
+      event: {
+        exitReason: 'unknown',
+        consents: { sms: false, email: false, push: false },
+        locale: 'en',
+        priorChurns: 0,
+        accountType: 'consumer',
+      },
     });
   });
 
@@ -117,7 +123,10 @@ describe('parseEvent', () => {
     const result = parseEvent(eventFixture('invalid-no-offset'));
 
     // Assess
-    expect(result).toEqual({ ok: false, issues: [expect.objectContaining({ path: 'occurredAt', message: expect.stringContaining('offset') })] });
+    expect(result).toEqual({
+      ok: false,
+      issues: [expect.objectContaining({ path: 'occurredAt', message: expect.stringContaining('offset') })],
+    });
   });
 
   it('rejects control characters in ids, and names each id and bad field', () => {
@@ -128,16 +137,22 @@ describe('parseEvent', () => {
     expect(paths).toEqual(['customerId', 'eventId', 'score']);
   });
 
-  it.each(['\u0000', '\u0007', '\n', '\t', '\u001b', '\u007f', '\u0085'])('rejects the control character %j inside a customer id', (control) => {
-    // Prepare
-    const input = { ...eventFixture('customer-returned'), customerId: `cust${control}1` };
+  it.each(['\u0000', '\u0007', '\n', '\t', '\u001b', '\u007f', '\u0085'])(
+    'rejects the control character %j inside a customer id',
+    (control) => {
+      // Prepare
+      const input = { ...eventFixture('customer-returned'), customerId: `cust${control}1` };
 
-    // Act
-    const result = parseEvent(input);
+      // Act
+      const result = parseEvent(input);
 
-    // Assess
-    expect(result).toEqual({ ok: false, issues: [expect.objectContaining({ path: 'customerId', message: 'must not contain control characters' })] });
-  });
+      // Assess
+      expect(result).toEqual({
+        ok: false,
+        issues: [expect.objectContaining({ path: 'customerId', message: 'must not contain control characters' })],
+      });
+    },
+  );
 
   it('accepts printable non-ASCII ids', () => {
     // Act

@@ -76,7 +76,14 @@ const CLOCK_CHANGES = new Map(
   }),
 );
 /** A churn instant: uniform, or (in a DST zone) one that puts a clock change inside a touch's window. */
-const churnAt = fc.record({ uniform: churnInstant, nearClockChange: fc.boolean(), pick: fc.nat(), touch: fc.nat(2), dayIn: fraction, withinDay: fc.integer({ min: 0, max: DAY_MS - 1 }) });
+const churnAt = fc.record({
+  uniform: churnInstant,
+  nearClockChange: fc.boolean(),
+  pick: fc.nat(),
+  touch: fc.nat(2),
+  dayIn: fraction,
+  withinDay: fc.integer({ min: 0, max: DAY_MS - 1 }),
+});
 /** Mostly true: customers who can be reached make the properties bite. */
 const likely = fc.integer({ min: 0, max: 3 }).map((n) => n > 0);
 
@@ -86,7 +93,8 @@ const clockMinutes = fc.oneof(
   fc.noBias(fc.integer({ min: 0, max: 4 * 60 })),
   fc.constantFrom(0, 1440),
 );
-const hhmm = (minutes: number) => (minutes === 1440 ? '24:00' : `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`);
+const hhmm = (minutes: number) =>
+  minutes === 1440 ? '24:00' : `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 /** A window as a policy document spells it. */
 type WindowInput = { start: string; end: string; weekdays: number[] };
 const dailyWindow: fc.Arbitrary<WindowInput> = fc
@@ -125,7 +133,10 @@ const consentRule = fc.option(
 );
 
 /** Days between a touch's window and the previous one, and the window's length in days: often back to back and short. */
-const touchSpacing = fc.record({ gap: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 10 })), length: fc.oneof(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 20 })) });
+const touchSpacing = fc.record({
+  gap: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 10 })),
+  length: fc.oneof(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 20 })),
+});
 
 const frequencyCap = fc.record({
   maxMessages: fc.integer({ min: 1, max: 3 }),
@@ -137,7 +148,10 @@ const frequencyCap = fc.record({
 const policyFields = {
   quietDays: fc.integer({ min: 0, max: 25 }),
   // Mostly several touches, often close, so the caps have something to stop.
-  touches: fc.oneof({ arbitrary: fc.array(touchSpacing, { minLength: 2, maxLength: 3 }), weight: 3 }, { arbitrary: fc.array(touchSpacing, { minLength: 1, maxLength: 1 }), weight: 1 }),
+  touches: fc.oneof(
+    { arbitrary: fc.array(touchSpacing, { minLength: 2, maxLength: 3 }), weight: 3 },
+    { arbitrary: fc.array(touchSpacing, { minLength: 1, maxLength: 1 }), weight: 1 },
+  ),
   extraHorizon: fc.integer({ min: 0, max: 5 }),
   sendWindow: policyWindow,
   markets,
@@ -146,7 +160,9 @@ const policyFields = {
   channels: fc.oneof(fc.constant<Channel[]>(['sms', 'email', 'push']), fc.shuffledSubarray([...CHANNELS], { minLength: 1 })),
   holdoutPercent: fc.constantFrom(0, 0, 0, 10),
   /** Sometimes a follow-up touch after a click: one more message the guarantees must cover. */
-  clickFollowUp: fc.option(fc.record({ afterDays: fc.integer({ min: 1, max: 20 }), angle: fc.constantFrom(...ANGLES) }), { nil: undefined }),
+  clickFollowUp: fc.option(fc.record({ afterDays: fc.integer({ min: 1, max: 20 }), angle: fc.constantFrom(...ANGLES) }), {
+    nil: undefined,
+  }),
 };
 type PolicyFields = { [K in keyof typeof policyFields]: (typeof policyFields)[K] extends fc.Arbitrary<infer T> ? T : never };
 
@@ -155,7 +171,18 @@ type PolicyFields = { [K in keyof typeof policyFields]: (typeof policyFields)[K]
  * and horizonDays, angles alternating so the default offers cover every exit reason, tier and
  * variant), send window, markets, frequency cap, consent rules, channels and holdout.
  */
-function buildPolicy({ quietDays, touches, extraHorizon, sendWindow, markets: marketRules, frequencyCap: cap, consent, channels, holdoutPercent, clickFollowUp }: PolicyFields): Policy {
+function buildPolicy({
+  quietDays,
+  touches,
+  extraHorizon,
+  sendWindow,
+  markets: marketRules,
+  frequencyCap: cap,
+  consent,
+  channels,
+  holdoutPercent,
+  clickFollowUp,
+}: PolicyFields): Policy {
   const input = policyFromShape(
     { quietDays, touches, extraHorizon },
     {
@@ -178,8 +205,16 @@ const crowdedPolicy: fc.Arbitrary<Policy> = fc
   .record({
     ...policyFields,
     touches: fc.array(fc.record({ gap: fc.constant(0), length: fc.integer({ min: 0, max: 1 }) }), { minLength: 3, maxLength: 3 }),
-    sendWindow: fc.oneof(fc.constant<WindowInput>({ start: '00:00', end: '24:00', weekdays: ALL_DAYS }), fc.constant<WindowInput>({ start: '08:00', end: '21:00', weekdays: ALL_DAYS }), dailyWindow),
-    frequencyCap: fc.record({ maxMessages: fc.integer({ min: 1, max: 2 }), perHours: fc.oneof(fc.constant(24), fc.integer({ min: 12, max: 96 })), maxPerJourney: fc.integer({ min: 2, max: 4 }) }),
+    sendWindow: fc.oneof(
+      fc.constant<WindowInput>({ start: '00:00', end: '24:00', weekdays: ALL_DAYS }),
+      fc.constant<WindowInput>({ start: '08:00', end: '21:00', weekdays: ALL_DAYS }),
+      dailyWindow,
+    ),
+    frequencyCap: fc.record({
+      maxMessages: fc.integer({ min: 1, max: 2 }),
+      perHours: fc.oneof(fc.constant(24), fc.integer({ min: 12, max: 96 })),
+      maxPerJourney: fc.integer({ min: 2, max: 4 }),
+    }),
     markets: fc.constant<PolicyFields['markets']>([]),
     consent: fc.constant({ sms: undefined, email: undefined, push: undefined }),
     channels: fc.constant<Channel[]>(['sms', 'email', 'push']),
@@ -195,12 +230,18 @@ const customer = fc.record({
   zone,
   churnAt,
   /** Mostly ingested on time, sometimes weeks late (part of a touch window already gone). */
-  ingestDelayMs: fc.oneof({ arbitrary: fc.integer({ min: 0, max: 2 * DAY_MS }), weight: 4 }, { arbitrary: fc.integer({ min: 0, max: 60 * DAY_MS }), weight: 1 }),
+  ingestDelayMs: fc.oneof(
+    { arbitrary: fc.integer({ min: 0, max: 2 * DAY_MS }), weight: 4 },
+    { arbitrary: fc.integer({ min: 0, max: 60 * DAY_MS }), weight: 1 },
+  ),
 });
 
-
 /** When an action happens: a share of the run, or some minutes before a touch's current due time. */
-const when = fc.record({ fraction, touch: fc.option(fc.nat(2), { nil: undefined, freq: 2 }), minutesBefore: fc.integer({ min: 0, max: 240 }) });
+const when = fc.record({
+  fraction,
+  touch: fc.option(fc.nat(2), { nil: undefined, freq: 2 }),
+  minutesBefore: fc.integer({ min: 0, max: 240 }),
+});
 
 const REPLIES = [
   { text: 'STOP', optOut: true },
@@ -230,9 +271,33 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     }),
     weight: 3,
   },
-  { arbitrary: fc.record({ kind: fc.constant('reordered' as const), channel: fc.constantFrom(...CHANNELS), granted: fc.boolean(), olderByMs: fc.integer({ min: 1, max: 3 * DAY_MS }), when }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('reordered' as const),
+      channel: fc.constantFrom(...CHANNELS),
+      granted: fc.boolean(),
+      olderByMs: fc.integer({ min: 1, max: 3 * DAY_MS }),
+      when,
+    }),
+    weight: 1,
+  },
   { arbitrary: fc.record({ kind: fc.constant('reply' as const), reply: fc.constantFrom(...REPLIES), touch: fc.nat(2), when }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant('feedback' as const), feedback: fc.constantFrom('bounced' as const, 'complained' as const, 'delivered' as const, 'opened' as const, 'clicked' as const, 'clicked' as const), touch: fc.nat(2), when }), weight: 3 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('feedback' as const),
+      feedback: fc.constantFrom(
+        'bounced' as const,
+        'complained' as const,
+        'delivered' as const,
+        'opened' as const,
+        'clicked' as const,
+        'clicked' as const,
+      ),
+      touch: fc.nat(2),
+      when,
+    }),
+    weight: 3,
+  },
   { arbitrary: fc.record({ kind: fc.constant('return' as const), when }), weight: 1 },
 );
 
@@ -241,23 +306,69 @@ const action: fc.Arbitrary<Action> = fc.oneof(
  * late (EventBridge Scheduler retrying after throttling or an outage), so the send-time checks
  * of the window and the touch's days are exercised, not only the planner's choices.
  */
-const lateness = fc.array(fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fc.integer({ min: 1, max: 30 * 60 }).map((minutes) => minutes * 60_000), weight: 1 }), { maxLength: 8 });
+const lateness = fc.array(
+  fc.oneof(
+    { arbitrary: fc.constant(0), weight: 2 },
+    { arbitrary: fc.integer({ min: 1, max: 30 * 60 }).map((minutes) => minutes * 60_000), weight: 1 },
+  ),
+  { maxLength: 8 },
+);
 
 /** A policy, a customer, what happens to them and how late the timers fire. */
 const scenarioOf = (policies: fc.Arbitrary<Policy>, actions: fc.Arbitrary<Action[]>) =>
-  fc.record({ policy: policies, customer, actions, lateness }).map(({ policy, customer: { churnAt: at, ...rest }, actions: happenings, lateness: delays }) => {
-  const changes = CLOCK_CHANGES.get(rest.zone);
-  const rule = policy.touches[at.touch % policy.touches.length]!;
-  const day = rule.dayFrom + Math.floor(at.dayIn * (rule.dayTo - rule.dayFrom + 1));
-  const churnedAtMs = at.nearClockChange && changes?.length ? changes[at.pick % changes.length]! - day * DAY_MS - at.withinDay : at.uniform;
-  const generated = { policy, customer: { ...rest, churnedAtMs }, actions: happenings, lateness: delays };
-  // A counterexample names what was generated, not the default offers every policy shares.
-  return Object.assign(generated, { [fc.toStringMethod]: () => describeScenario(generated) });
-});
+  fc
+    .record({ policy: policies, customer, actions, lateness })
+    .map(({ policy, customer: { churnAt: at, ...rest }, actions: happenings, lateness: delays }) => {
+      const changes = CLOCK_CHANGES.get(rest.zone);
+      const rule = policy.touches[at.touch % policy.touches.length]!;
+      const day = rule.dayFrom + Math.floor(at.dayIn * (rule.dayTo - rule.dayFrom + 1));
+      const churnedAtMs =
+        at.nearClockChange && changes?.length ? changes[at.pick % changes.length]! - day * DAY_MS - at.withinDay : at.uniform;
+      const generated = { policy, customer: { ...rest, churnedAtMs }, actions: happenings, lateness: delays };
+      // A counterexample names what was generated, not the default offers every policy shares.
+      return Object.assign(generated, { [fc.toStringMethod]: () => describeScenario(generated) });
+    });
 
-function describeScenario({ policy, customer: c, actions, lateness: delays }: { policy: Policy; customer: { churnedAtMs: number } & Record<string, unknown>; actions: Action[]; lateness: number[] }): string {
-  const { quietDays, horizonDays, touches, sendWindow, markets: marketRules, frequencyCap, consent, channels, holdout, clickFollowUp } = policy;
-  return JSON.stringify({ policy: { quietDays, horizonDays, touches, sendWindow, markets: marketRules, frequencyCap, consent, channels, holdout: holdout.percent, clickFollowUp }, customer: { ...c, churnedAt: new Date(c.churnedAtMs).toISOString() }, actions, lateness: delays });
+function describeScenario({
+  policy,
+  customer: c,
+  actions,
+  lateness: delays,
+}: {
+  policy: Policy;
+  customer: { churnedAtMs: number } & Record<string, unknown>;
+  actions: Action[];
+  lateness: number[];
+}): string {
+  const {
+    quietDays,
+    horizonDays,
+    touches,
+    sendWindow,
+    markets: marketRules,
+    frequencyCap,
+    consent,
+    channels,
+    holdout,
+    clickFollowUp,
+  } = policy;
+  return JSON.stringify({
+    policy: {
+      quietDays,
+      horizonDays,
+      touches,
+      sendWindow,
+      markets: marketRules,
+      frequencyCap,
+      consent,
+      channels,
+      holdout: holdout.percent,
+      clickFollowUp,
+    },
+    customer: { ...c, churnedAt: new Date(c.churnedAtMs).toISOString() },
+    actions,
+    lateness: delays,
+  });
 }
 type Scenario = ReturnType<typeof scenarioOf> extends fc.Arbitrary<infer T> ? T : never;
 
@@ -276,7 +387,11 @@ class Truth {
     private readonly churnedAtMs: number,
     consents: Record<Channel, boolean>,
   ) {
-    this.consent = { sms: { granted: consents.sms, setAtMs: churnedAtMs }, email: { granted: consents.email, setAtMs: churnedAtMs }, push: { granted: consents.push, setAtMs: churnedAtMs } };
+    this.consent = {
+      sms: { granted: consents.sms, setAtMs: churnedAtMs },
+      email: { granted: consents.email, setAtMs: churnedAtMs },
+      push: { granted: consents.push, setAtMs: churnedAtMs },
+    };
   }
 
   /** A consent change: the newest choice wins, so one older than the current choice changes nothing. */
@@ -298,7 +413,8 @@ class Truth {
     if (!granted) return this.optedOutAt[channel] !== undefined ? `(d) opted out at ${iso(this.optedOutAt[channel]!)}` : '(a) no consent';
     const days = this.policy.consent[channel]?.expiresAfterDays;
     // Expiry counts from the later of the contract's end (the churn) and the last renewal.
-    if (days !== undefined && atMs >= Math.max(this.churnedAtMs, setAtMs) + days * DAY_MS) return `(a) consent expired at ${iso(Math.max(this.churnedAtMs, setAtMs) + days * DAY_MS)}`;
+    if (days !== undefined && atMs >= Math.max(this.churnedAtMs, setAtMs) + days * DAY_MS)
+      return `(a) consent expired at ${iso(Math.max(this.churnedAtMs, setAtMs) + days * DAY_MS)}`;
     if (this.suppressed[channel]) return `(a) contact suppressed (${this.suppressed[channel]})`;
     return undefined;
   }
@@ -371,7 +487,20 @@ class LateScheduler extends FakeScheduler {
 }
 
 /** Counts across runs, so the properties are shown not to hold vacuously. */
-const counts = () => ({ messages: 0, runsWithMessages: 0, optOutsOverPendingTouches: 0, messagesAfterAnOptOut: 0, capHits: 0, journeyCapHits: 0, windowDeferrals: 0, expiredSkips: 0, followUps: 0, switched: 0, marketWindows: 0, dstDayMessages: 0 });
+const counts = () => ({
+  messages: 0,
+  runsWithMessages: 0,
+  optOutsOverPendingTouches: 0,
+  messagesAfterAnOptOut: 0,
+  capHits: 0,
+  journeyCapHits: 0,
+  windowDeferrals: 0,
+  expiredSkips: 0,
+  followUps: 0,
+  switched: 0,
+  marketWindows: 0,
+  dstDayMessages: 0,
+});
 let seen = counts();
 
 function churnEvent(s: Scenario): WinbackEvent {
@@ -383,7 +512,11 @@ function churnEvent(s: Scenario): WinbackEvent {
     customerId: c.id,
     churnKind: 'port_out',
     exitReason: 'coverage',
-    contacts: { ...(c.contacts.sms ? { phone: CONTACTS.sms } : {}), ...(c.contacts.email ? { email: CONTACTS.email } : {}), ...(c.contacts.push ? { pushToken: CONTACTS.push } : {}) },
+    contacts: {
+      ...(c.contacts.sms ? { phone: CONTACTS.sms } : {}),
+      ...(c.contacts.email ? { email: CONTACTS.email } : {}),
+      ...(c.contacts.push ? { pushToken: CONTACTS.push } : {}),
+    },
     consents: c.consents,
     timezone: c.zone,
     monthlyRevenue: 30,
@@ -401,7 +534,17 @@ async function run(s: Scenario): Promise<string[]> {
   const { policy, customer: c } = s;
   const log: Sent[] = [];
   const clock = new FakeClock(c.churnedAtMs + c.ingestDelayMs);
-  const deps = makeDeps({ clock, scheduler: new LateScheduler(s.lateness), policies: new PolicyRegistry([policy]), channels: { sms: new TimedChannel(clock, log), email: new TimedChannel(clock, log), push: new TimedChannel(clock, log), task: new TimedChannel(clock, log) } });
+  const deps = makeDeps({
+    clock,
+    scheduler: new LateScheduler(s.lateness),
+    policies: new PolicyRegistry([policy]),
+    channels: {
+      sms: new TimedChannel(clock, log),
+      email: new TimedChannel(clock, log),
+      push: new TimedChannel(clock, log),
+      task: new TimedChannel(clock, log),
+    },
+  });
   const truth = new Truth(policy, c.churnedAtMs, c.consents);
   const contact = (channel: Channel) => (c.contacts[channel] ? CONTACTS[channel] : undefined);
   const arm = assign(c.id, policy).arm;
@@ -453,12 +596,19 @@ async function run(s: Scenario): Promise<string[]> {
     const journey = record?.journeys.at(-1);
     const envelope = { eventId: `evt-${i}`, customerId: c.id, occurredAt: iso(atMs) };
     const touchFor = (n: number) => journey?.touches[n % Math.max(1, journey.touches.length)];
-    const pendingOn = (channel: Channel) => journey?.status === 'active' && journey.touches.some((t) => t.status === 'planned' && t.channel === channel);
+    const pendingOn = (channel: Channel) =>
+      journey?.status === 'active' && journey.touches.some((t) => t.status === 'planned' && t.channel === channel);
     switch (act.kind) {
       case 'consent': {
         const occurredAtMs = atMs - act.lateMs;
         if (!act.granted && pendingOn(act.channel)) seen.optOutsOverPendingTouches += 1;
-        await ingestEvent(deps, { ...envelope, occurredAt: iso(occurredAtMs), type: 'consent.changed', channel: act.channel, granted: act.granted });
+        await ingestEvent(deps, {
+          ...envelope,
+          occurredAt: iso(occurredAtMs),
+          type: 'consent.changed',
+          channel: act.channel,
+          granted: act.granted,
+        });
         truth.consentChanged(act.channel, act.granted, occurredAtMs, atMs);
         break;
       }
@@ -467,13 +617,26 @@ async function run(s: Scenario): Promise<string[]> {
         await ingestEvent(deps, { ...envelope, type: 'consent.changed', channel: act.channel, granted: act.granted });
         truth.consentChanged(act.channel, act.granted, atMs, atMs);
         const olderMs = atMs - act.olderByMs;
-        await ingestEvent(deps, { ...envelope, eventId: `evt-${i}-older`, occurredAt: iso(olderMs), type: 'consent.changed', channel: act.channel, granted: !act.granted });
+        await ingestEvent(deps, {
+          ...envelope,
+          eventId: `evt-${i}-older`,
+          occurredAt: iso(olderMs),
+          type: 'consent.changed',
+          channel: act.channel,
+          granted: !act.granted,
+        });
         truth.consentChanged(act.channel, !act.granted, olderMs, atMs);
         break;
       }
       case 'reply': {
         const touch = touchFor(act.touch);
-        await ingestEvent(deps, { ...envelope, type: 'message.engaged', touchId: touch?.touchId ?? 'no-such-touch', kind: 'replied', text: act.reply.text });
+        await ingestEvent(deps, {
+          ...envelope,
+          type: 'message.engaged',
+          touchId: touch?.touchId ?? 'no-such-touch',
+          kind: 'replied',
+          text: act.reply.text,
+        });
         if (touch && act.reply.optOut) {
           if (pendingOn(customerChannel(touch.channel))) seen.optOutsOverPendingTouches += 1;
           truth.optOutReply(customerChannel(touch.channel), atMs);
@@ -484,7 +647,8 @@ async function run(s: Scenario): Promise<string[]> {
         const touch = touchFor(act.touch);
         await ingestEvent(deps, { ...envelope, type: 'message.engaged', touchId: touch?.touchId ?? 'no-such-touch', kind: act.feedback });
         // A hard bounce or a complaint ends that contact on that channel.
-        if (touch && (act.feedback === 'bounced' || act.feedback === 'complained')) truth.suppressed[customerChannel(touch.channel)] ??= act.feedback;
+        if (touch && (act.feedback === 'bounced' || act.feedback === 'complained'))
+          truth.suppressed[customerChannel(touch.channel)] ??= act.feedback;
         break;
       }
       case 'return':

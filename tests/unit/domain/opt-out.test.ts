@@ -13,13 +13,28 @@ describe('isOptOut', () => {
   });
 
   it('takes plain-language refusals', () => {
-    for (const text of ['Stop texting me', 'please don’t message me again', 'No more texts thanks', 'remove me from your list', 'Leave me alone!', 'Unsubscribe me', 'do not contact me']) {
+    for (const text of [
+      'Stop texting me',
+      'please don’t message me again',
+      'No more texts thanks',
+      'remove me from your list',
+      'Leave me alone!',
+      'Unsubscribe me',
+      'do not contact me',
+    ]) {
       expect(isOptOut(text), text).toBe(true);
     }
   });
 
   it('leaves ordinary replies alone', () => {
-    for (const text of ['Thanks, sounds good', 'What is the price?', 'Is the first month really free?', 'I stopped by your shop', 'Can you call me at 6?', 'end of the month works']) {
+    for (const text of [
+      'Thanks, sounds good',
+      'What is the price?',
+      'Is the first month really free?',
+      'I stopped by your shop',
+      'Can you call me at 6?',
+      'end of the month works',
+    ]) {
       expect(isOptOut(text), text).toBe(false);
     }
   });

@@ -28,7 +28,11 @@ const zone = fc.constantFrom(...ZONES);
 const fraction = fc.noBias(fc.integer({ min: 0, max: 1_000_000 })).map((n) => n / 1_000_000);
 const customerId = fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 40 }).filter((id) => /^[\x20-\x7e]+$/.test(id));
 /** How long after the churn the event is ingested: mostly on time, sometimes very late. */
-const ingestDelay = fc.oneof(fc.noBias(fc.integer({ min: 0, max: 2 * DAY_MS })), fc.noBias(fc.integer({ min: 0, max: 130 * DAY_MS })), fc.constant(0));
+const ingestDelay = fc.oneof(
+  fc.noBias(fc.integer({ min: 0, max: 2 * DAY_MS })),
+  fc.noBias(fc.integer({ min: 0, max: 130 * DAY_MS })),
+  fc.constant(0),
+);
 
 /** "HH:mm" on a quarter-hour grid, with extra weight on the hours clocks skip or repeat. */
 const clockMinutes = fc.oneof(
@@ -36,24 +40,33 @@ const clockMinutes = fc.oneof(
   fc.noBias(fc.integer({ min: 0, max: 4 * 60 })),
   fc.constantFrom(0, 1440),
 );
-const hhmm = (minutes: number) => (minutes === 1440 ? '24:00' : `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`);
+const hhmm = (minutes: number) =>
+  minutes === 1440 ? '24:00' : `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 
 const sendWindow = fc
   .tuple(clockMinutes, clockMinutes, fc.subarray([1, 2, 3, 4, 5, 6, 7], { minLength: 1 }))
   .filter(([a, b]) => a !== b)
   .map(([a, b, weekdays]) => ({ start: hhmm(Math.min(a, b)), end: hhmm(Math.max(a, b)), weekdays }));
 
-
 /** A valid policy: touches in order, each within [quietDays, horizonDays], angles alternating. */
 const randomPolicy: fc.Arbitrary<Policy> = fc
   .record({
     quietDays: fc.integer({ min: 0, max: 45 }),
-    touches: fc.array(fc.record({ gap: fc.integer({ min: 0, max: 20 }), length: fc.integer({ min: 0, max: 30 }) }), { minLength: 1, maxLength: 3 }),
+    touches: fc.array(fc.record({ gap: fc.integer({ min: 0, max: 20 }), length: fc.integer({ min: 0, max: 30 }) }), {
+      minLength: 1,
+      maxLength: 3,
+    }),
     extraHorizon: fc.integer({ min: 0, max: 30 }),
     sendWindow,
-    frequencyCap: fc.record({ maxMessages: fc.integer({ min: 1, max: 2 }), perHours: fc.integer({ min: 1, max: 336 }), maxPerJourney: fc.integer({ min: 1, max: 3 }) }),
+    frequencyCap: fc.record({
+      maxMessages: fc.integer({ min: 1, max: 2 }),
+      perHours: fc.integer({ min: 1, max: 336 }),
+      maxPerJourney: fc.integer({ min: 1, max: 3 }),
+    }),
   })
-  .map(({ quietDays, touches, extraHorizon, sendWindow: window, frequencyCap }) => parsePolicy(policyFromShape({ quietDays, touches, extraHorizon }, { sendWindow: window, frequencyCap })));
+  .map(({ quietDays, touches, extraHorizon, sendWindow: window, frequencyCap }) =>
+    parsePolicy(policyFromShape({ quietDays, touches, extraHorizon }, { sendWindow: window, frequencyCap })),
+  );
 
 /** A churn event for an eligible customer (SMS and e-mail consented, worth a touch). */
 function churn(id: string, churnedAtMs: number, timezone: string) {
@@ -106,7 +119,8 @@ function assessPlan(policy: Policy, { record, scheduled }: Plan, churnedAtMs: nu
   // One timer per planned touch, due exactly when the touch is.
   expect(scheduled.sort()).toEqual(planned.map((touch) => `${touch.timerName}@${touch.dueAt}`).sort());
   // A touch not planned was skipped because its window had passed, never silently dropped.
-  for (const touch of journey.touches.filter((t) => t.status !== 'planned')) expect(touch).toMatchObject({ status: 'skipped', reason: 'window_passed' });
+  for (const touch of journey.touches.filter((t) => t.status !== 'planned'))
+    expect(touch).toMatchObject({ status: 'skipped', reason: 'window_passed' });
   return planned.length;
 }
 
@@ -205,10 +219,18 @@ describe('decideSend (property)', () => {
       fc.property(scenario, ({ policy, record, touch, nowMs, timezone, churnedAtMs }) => {
         // Prepare
         const rule = policy.touches[touch.index]!;
-        const touchWindow = [churnedAtMs + rule.dayFrom * DAY_MS, churnedAtMs + (Math.min(rule.dayTo, policy.horizonDays) + 1) * DAY_MS] as const;
+        const touchWindow = [
+          churnedAtMs + rule.dayFrom * DAY_MS,
+          churnedAtMs + (Math.min(rule.dayTo, policy.horizonDays) + 1) * DAY_MS,
+        ] as const;
 
         // Act
-        const decision = decideSend(record, { customerId: record.customerId, touchId: touch.touchId, timerName: touch.timerName }, nowMs, new PolicyRegistry([policy]));
+        const decision = decideSend(
+          record,
+          { customerId: record.customerId, touchId: touch.touchId, timerName: touch.timerName },
+          nowMs,
+          new PolicyRegistry([policy]),
+        );
 
         // Assess
         seen.add(decision.kind);
@@ -249,7 +271,12 @@ describe('decideSend (property)', () => {
         const nowMs = churnedAtMs + Math.floor(clock * (dayFromMs - churnedAtMs - 1));
 
         // Act
-        const decision = decideSend(record, { customerId: id, touchId: touch!.touchId, timerName: touch!.timerName }, nowMs, new PolicyRegistry([policy]));
+        const decision = decideSend(
+          record,
+          { customerId: id, touchId: touch!.touchId, timerName: touch!.timerName },
+          nowMs,
+          new PolicyRegistry([policy]),
+        );
 
         // Assess
         expect(decision.kind).not.toBe('send');

@@ -50,7 +50,11 @@ describe('the default telecom port-out policy', () => {
     // Act
     const offers = policy.touches.flatMap((touch) =>
       ExitReason.options.flatMap((exitReason) =>
-        policy.tiers.flatMap((tier) => policy.variants.map((variant) => findOffer(policy, { angle: touch.angle, exitReason, tier: tier.name, variant: variant.id, monthlyRevenue: 0 }))),
+        policy.tiers.flatMap((tier) =>
+          policy.variants.map((variant) =>
+            findOffer(policy, { angle: touch.angle, exitReason, tier: tier.name, variant: variant.id, monthlyRevenue: 0 }),
+          ),
+        ),
       ),
     );
 
@@ -64,7 +68,9 @@ describe('the default telecom port-out policy', () => {
     const policy = parsePolicy(telecomPortOut);
 
     // Act
-    const fixOffers = ExitReason.options.map((exitReason) => findOffer(policy, { angle: 'fix', exitReason, tier: 'standard', variant: 'A', monthlyRevenue: 0 })!.id);
+    const fixOffers = ExitReason.options.map(
+      (exitReason) => findOffer(policy, { angle: 'fix', exitReason, tier: 'standard', variant: 'A', monthlyRevenue: 0 })!.id,
+    );
 
     // Assess
     expect(Object.fromEntries(ExitReason.options.map((reason, i) => [reason, fixOffers[i]]))).toEqual({
@@ -119,7 +125,9 @@ describe('parsePolicy refuses an invalid policy, naming the field', () => {
     const issues = refusal(input);
 
     // Assess
-    expect(issues).toContainEqual(expect.objectContaining({ path: expect.stringMatching(/^touches\[\d\]\.angle$/), message: expect.stringMatching(message) }));
+    expect(issues).toContainEqual(
+      expect.objectContaining({ path: expect.stringMatching(/^touches\[\d\]\.angle$/), message: expect.stringMatching(message) }),
+    );
   });
 
   it('names every field at fault, not only the first', () => {
@@ -181,26 +189,36 @@ describe('PolicyRegistry', () => {
 describe('policy: SMS length', () => {
   it('refuses an offer whose SMS, footer included, bills as more parts than smsMaxParts, and accepts it when allowed', () => {
     // Prepare: 150 GSM characters plus the brand and the footer: two parts.
-    const long = { ...structuredClone(telecomPortOut), offers: telecomPortOut.offers.map((o, i) => (i === 0 ? { ...o, text: `{brand}: ${'x'.repeat(150)}` } : o)) };
+    const long = {
+      ...structuredClone(telecomPortOut),
+      offers: telecomPortOut.offers.map((o, i) => (i === 0 ? { ...o, text: `{brand}: ${'x'.repeat(150)}` } : o)),
+    };
 
     // Act / Assess
     const refused = PolicySchema.safeParse(long);
     expect(refused.success).toBe(false);
-    expect(refused.error!.issues.map((i) => [i.path.join('.'), i.message])).toContainEqual(['offers.0.text', expect.stringMatching(/takes 2 parts, more than smsMaxParts \(1\)/)]);
+    expect(refused.error!.issues.map((i) => [i.path.join('.'), i.message])).toContainEqual([
+      'offers.0.text',
+      expect.stringMatching(/takes 2 parts, more than smsMaxParts \(1\)/),
+    ]);
     expect(PolicySchema.safeParse({ ...long, smsMaxParts: 2 }).success).toBe(true);
     // E-mail-only policies are not held to SMS lengths.
     expect(PolicySchema.safeParse({ ...long, channels: ['email'] }).success).toBe(true);
   });
 });
 
-
 describe('policy: click follow-up', () => {
   it('needs an offer for its angle and must fall within the horizon', () => {
-    const result = PolicySchema.safeParse({ ...structuredClone(telecomPortOut), clickFollowUp: { afterDays: 500, angle: 'nothing-for-this' } });
+    const result = PolicySchema.safeParse({
+      ...structuredClone(telecomPortOut),
+      clickFollowUp: { afterDays: 500, angle: 'nothing-for-this' },
+    });
     expect(result.success).toBe(false);
     const paths = result.error!.issues.map((i) => i.path.join('.'));
     expect(paths).toContain('clickFollowUp.angle');
     expect(paths).toContain('clickFollowUp.afterDays');
-    expect(PolicySchema.safeParse({ ...structuredClone(telecomPortOut), clickFollowUp: { afterDays: 5, angle: 'offer' } }).success).toBe(true);
+    expect(PolicySchema.safeParse({ ...structuredClone(telecomPortOut), clickFollowUp: { afterDays: 5, angle: 'offer' } }).success).toBe(
+      true,
+    );
   });
 });

@@ -13,7 +13,11 @@ function spans(from: string, to: string, zone: string, window: SendWindow): Arra
 describe('sendableSpans, checked by hand', () => {
   it('is the window on an ordinary winter day in London (GMT = UTC)', () => {
     // Act
-    const result = spans('2026-01-05T00:00:00Z', '2026-01-06T00:00:00Z', 'Europe/London', { start: '10:00', end: '19:00', weekdays: EVERY_DAY });
+    const result = spans('2026-01-05T00:00:00Z', '2026-01-06T00:00:00Z', 'Europe/London', {
+      start: '10:00',
+      end: '19:00',
+      weekdays: EVERY_DAY,
+    });
 
     // Assess
     expect(result).toEqual([['2026-01-05T10:00:00.000Z', '2026-01-05T19:00:00.000Z']]);
@@ -21,7 +25,11 @@ describe('sendableSpans, checked by hand', () => {
 
   it('follows the local offset in summer (BST = UTC+1)', () => {
     // Act
-    const result = spans('2026-06-01T00:00:00+01:00', '2026-06-02T00:00:00+01:00', 'Europe/London', { start: '10:00', end: '19:00', weekdays: EVERY_DAY });
+    const result = spans('2026-06-01T00:00:00+01:00', '2026-06-02T00:00:00+01:00', 'Europe/London', {
+      start: '10:00',
+      end: '19:00',
+      weekdays: EVERY_DAY,
+    });
 
     // Assess
     expect(result).toEqual([['2026-06-01T09:00:00.000Z', '2026-06-01T18:00:00.000Z']]);
@@ -29,7 +37,11 @@ describe('sendableSpans, checked by hand', () => {
 
   it('London spring-forward (2026-03-29, 01:00 GMT → 02:00 BST): 00:30–03:30 lasts two real hours', () => {
     // Act
-    const result = spans('2026-03-29T00:00:00Z', '2026-03-29T23:00:00Z', 'Europe/London', { start: '00:30', end: '03:30', weekdays: EVERY_DAY });
+    const result = spans('2026-03-29T00:00:00Z', '2026-03-29T23:00:00Z', 'Europe/London', {
+      start: '00:30',
+      end: '03:30',
+      weekdays: EVERY_DAY,
+    });
 
     // Assess: 00:30–01:00 GMT, then straight on from 02:00 BST (01:00Z) to 03:30 BST (02:30Z).
     expect(result).toEqual([['2026-03-29T00:30:00.000Z', '2026-03-29T02:30:00.000Z']]);
@@ -37,7 +49,11 @@ describe('sendableSpans, checked by hand', () => {
 
   it('London fall-back (2026-10-25, 02:00 BST → 01:00 GMT): 00:30–03:30 lasts four real hours', () => {
     // Act
-    const result = spans('2026-10-24T23:00:00Z', '2026-10-26T00:00:00Z', 'Europe/London', { start: '00:30', end: '03:30', weekdays: EVERY_DAY });
+    const result = spans('2026-10-24T23:00:00Z', '2026-10-26T00:00:00Z', 'Europe/London', {
+      start: '00:30',
+      end: '03:30',
+      weekdays: EVERY_DAY,
+    });
 
     // Assess: 00:30 BST is 23:30Z the day before; the hour 01:00–02:00 happens twice; 03:30 GMT is 03:30Z.
     expect(result).toEqual([['2026-10-24T23:30:00.000Z', '2026-10-25T03:30:00.000Z']]);
@@ -45,7 +61,11 @@ describe('sendableSpans, checked by hand', () => {
 
   it('New York spring-forward (2026-03-08, 02:00 EST → 03:00 EDT): 01:00–04:00 lasts two real hours', () => {
     // Act
-    const result = spans('2026-03-08T05:00:00Z', '2026-03-09T04:00:00Z', 'America/New_York', { start: '01:00', end: '04:00', weekdays: EVERY_DAY });
+    const result = spans('2026-03-08T05:00:00Z', '2026-03-09T04:00:00Z', 'America/New_York', {
+      start: '01:00',
+      end: '04:00',
+      weekdays: EVERY_DAY,
+    });
 
     // Assess: 01:00 EST = 06:00Z; 04:00 EDT = 08:00Z.
     expect(result).toEqual([['2026-03-08T06:00:00.000Z', '2026-03-08T08:00:00.000Z']]);
@@ -53,7 +73,11 @@ describe('sendableSpans, checked by hand', () => {
 
   it('is empty for a window that lies wholly in the hour a spring-forward skips', () => {
     // Act: on 2026-03-29 London's clocks show no time from 01:00 to 01:59.
-    const result = spans('2026-03-29T00:00:00Z', '2026-03-29T23:00:00Z', 'Europe/London', { start: '01:00', end: '01:30', weekdays: EVERY_DAY });
+    const result = spans('2026-03-29T00:00:00Z', '2026-03-29T23:00:00Z', 'Europe/London', {
+      start: '01:00',
+      end: '01:30',
+      weekdays: EVERY_DAY,
+    });
 
     // Assess
     expect(result).toEqual([]);
@@ -61,7 +85,11 @@ describe('sendableSpans, checked by hand', () => {
 
   it('starts at the clock change for a window that opens in the skipped hour', () => {
     // Act: 01:30 never shows; from 01:00Z the clocks show 02:00 BST, which is inside 01:30–03:30.
-    const result = spans('2026-03-29T00:00:00Z', '2026-03-29T23:00:00Z', 'Europe/London', { start: '01:30', end: '03:30', weekdays: EVERY_DAY });
+    const result = spans('2026-03-29T00:00:00Z', '2026-03-29T23:00:00Z', 'Europe/London', {
+      start: '01:30',
+      end: '03:30',
+      weekdays: EVERY_DAY,
+    });
 
     // Assess
     expect(result).toEqual([['2026-03-29T01:00:00.000Z', '2026-03-29T02:30:00.000Z']]);
@@ -69,7 +97,11 @@ describe('sendableSpans, checked by hand', () => {
 
   it('covers both passes of the repeated hour for a window inside it', () => {
     // Act: 01:00–01:30 shows twice on 2026-10-25 in London: at 00:00Z (BST) and 01:00Z (GMT).
-    const result = spans('2026-10-24T23:00:00Z', '2026-10-26T00:00:00Z', 'Europe/London', { start: '01:00', end: '01:30', weekdays: EVERY_DAY });
+    const result = spans('2026-10-24T23:00:00Z', '2026-10-26T00:00:00Z', 'Europe/London', {
+      start: '01:00',
+      end: '01:30',
+      weekdays: EVERY_DAY,
+    });
 
     // Assess
     expect(result).toEqual([
@@ -88,7 +120,11 @@ describe('sendableSpans, checked by hand', () => {
 
   it('ends a "24:00" window at the local midnight on a spring-forward day', () => {
     // Act
-    const result = spans('2026-03-29T00:00:00Z', '2026-03-29T23:00:00Z', 'Europe/London', { start: '22:00', end: '24:00', weekdays: EVERY_DAY });
+    const result = spans('2026-03-29T00:00:00Z', '2026-03-29T23:00:00Z', 'Europe/London', {
+      start: '22:00',
+      end: '24:00',
+      weekdays: EVERY_DAY,
+    });
 
     // Assess: 22:00 BST = 21:00Z; midnight BST = 23:00Z.
     expect(result).toEqual([['2026-03-29T21:00:00.000Z', '2026-03-29T23:00:00.000Z']]);
@@ -96,7 +132,11 @@ describe('sendableSpans, checked by hand', () => {
 
   it('skips the weekdays the window does not allow, in the customer’s zone', () => {
     // Act: Sat 10 Jan to Mon 12 Jan 2026, Monday to Saturday window.
-    const result = spans('2026-01-10T00:00:00Z', '2026-01-13T00:00:00Z', 'Europe/London', { start: '10:00', end: '19:00', weekdays: [1, 2, 3, 4, 5, 6] });
+    const result = spans('2026-01-10T00:00:00Z', '2026-01-13T00:00:00Z', 'Europe/London', {
+      start: '10:00',
+      end: '19:00',
+      weekdays: [1, 2, 3, 4, 5, 6],
+    });
 
     // Assess: Saturday and Monday, no Sunday.
     expect(result).toEqual([
@@ -107,7 +147,11 @@ describe('sendableSpans, checked by hand', () => {
 
   it('clips the first and last span to the range, on whole minutes', () => {
     // Act
-    const result = spans('2026-01-05T12:00:30Z', '2026-01-05T15:00:00Z', 'Europe/London', { start: '10:00', end: '19:00', weekdays: EVERY_DAY });
+    const result = spans('2026-01-05T12:00:30Z', '2026-01-05T15:00:00Z', 'Europe/London', {
+      start: '10:00',
+      end: '19:00',
+      weekdays: EVERY_DAY,
+    });
 
     // Assess
     expect(result).toEqual([['2026-01-05T12:01:00.000Z', '2026-01-05T15:00:00.000Z']]);
@@ -115,7 +159,11 @@ describe('sendableSpans, checked by hand', () => {
 
   it('is empty for an empty range', () => {
     // Act
-    const result = sendableSpans(t('2026-01-05T12:00:00Z'), t('2026-01-05T12:00:00Z'), 'UTC', { start: '00:00', end: '24:00', weekdays: EVERY_DAY });
+    const result = sendableSpans(t('2026-01-05T12:00:00Z'), t('2026-01-05T12:00:00Z'), 'UTC', {
+      start: '00:00',
+      end: '24:00',
+      weekdays: EVERY_DAY,
+    });
 
     // Assess
     expect(result).toEqual([]);

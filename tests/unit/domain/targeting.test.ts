@@ -31,8 +31,16 @@ describe('ineligibilityReasons', () => {
 
   it.each<[string, Partial<EligibilityInput>, string]>([
     ['ingested after the horizon', { nowMs: CHURNED_AT + 121 * DAY_MS }, 'past_horizon'],
-    ['a contact but no consent', { reach: { contacts: { phone: '+447700900123', email: 'a@example.com' }, consents: { sms: false, email: false, push: true } } }, 'no_usable_channel'],
-    ['consent but no contact', { reach: { contacts: { email: 'a@example.com' }, consents: { sms: true, email: false, push: true } } }, 'no_usable_channel'],
+    [
+      'a contact but no consent',
+      { reach: { contacts: { phone: '+447700900123', email: 'a@example.com' }, consents: { sms: false, email: false, push: true } } },
+      'no_usable_channel',
+    ],
+    [
+      'consent but no contact',
+      { reach: { contacts: { email: 'a@example.com' }, consents: { sms: true, email: false, push: true } } },
+      'no_usable_channel',
+    ],
     ['prior churns at the limit', { priorChurns: 2 }, 'repeat_churner'],
     ['an earlier win-back', { earlierWinbacks: 1 }, 'won_back_before'],
     ['revenue below the value floor', { monthlyRevenue: 4.99 }, 'below_value_floor'],
@@ -134,7 +142,13 @@ describe('assign', () => {
 
   it('follows the variant weights', () => {
     // Prepare
-    const weighted = { ...policy, variants: [{ id: 'A', weight: 3 }, { id: 'B', weight: 1 }] };
+    const weighted = {
+      ...policy,
+      variants: [
+        { id: 'A', weight: 3 },
+        { id: 'B', weight: 1 },
+      ],
+    };
 
     // Act
     const a = ids.filter((id) => assign(id, weighted).variant === 'A').length;

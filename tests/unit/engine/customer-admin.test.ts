@@ -32,7 +32,11 @@ describe('viewCustomer', () => {
     expect(view).toMatchObject({
       customerId: CUSTOMER,
       status: 'active',
-      channels: { sms: { reachable: true, consent: true }, email: { reachable: true, consent: true }, push: { reachable: false, consent: false } },
+      channels: {
+        sms: { reachable: true, consent: true },
+        email: { reachable: true, consent: true },
+        push: { reachable: false, consent: false },
+      },
       journey: { policy: 'telecom-port-out@2', churnKind: 'port_out', exitReason: 'coverage', arm: 'treatment', churnedAt: iso(T0) },
       pastJourneys: [],
     });

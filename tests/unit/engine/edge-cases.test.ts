@@ -38,8 +38,21 @@ describe('edge cases found in review', () => {
     const [first] = await touchesOf(deps, customerId);
     await eraseCustomer(deps, customerId);
 
-    const late = await ingestEvent(deps, { eventId: 'late-open', type: 'message.engaged', occurredAt: iso(day(51)), customerId, touchId: first!.touchId, kind: 'opened' });
-    const survey = await ingestEvent(deps, { eventId: 'late-nps', type: 'survey.answered', occurredAt: iso(day(52)), customerId, score: 9 });
+    const late = await ingestEvent(deps, {
+      eventId: 'late-open',
+      type: 'message.engaged',
+      occurredAt: iso(day(51)),
+      customerId,
+      touchId: first!.touchId,
+      kind: 'opened',
+    });
+    const survey = await ingestEvent(deps, {
+      eventId: 'late-nps',
+      type: 'survey.answered',
+      occurredAt: iso(day(52)),
+      customerId,
+      score: 9,
+    });
 
     expect([late.status, survey.status]).toEqual(['accepted', 'accepted']);
     expect(await deps.store.get(customerId)).toBeUndefined();
@@ -53,7 +66,15 @@ describe('edge cases found in review', () => {
     const [first] = await touchesOf(deps, customerId);
     await ingestEvent(deps, consentEvent({ customerId, eventId: 'opt-in', occurredAt: iso(day(49)), channel: 'sms', granted: true }));
 
-    await ingestEvent(deps, { eventId: 'old-stop', type: 'message.engaged', occurredAt: iso(day(48)), customerId, touchId: first!.touchId, kind: 'replied', text: 'STOP' });
+    await ingestEvent(deps, {
+      eventId: 'old-stop',
+      type: 'message.engaged',
+      occurredAt: iso(day(48)),
+      customerId,
+      touchId: first!.touchId,
+      kind: 'replied',
+      text: 'STOP',
+    });
 
     const record = await recordOf(deps, customerId);
     expect(record.profile!.consents.sms).toBe(true);

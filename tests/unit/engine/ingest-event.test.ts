@@ -155,7 +155,13 @@ describe('ingestEvent: the win-back journey of a port-out', () => {
     const store = new CountingStore();
     deps = makeDeps({ store });
     deps.clock.set(T0);
-    const optIn = consentEvent({ eventId: 'evt-push-optin', customerId: CUSTOMER, channel: 'push', granted: true, occurredAt: iso(T0 + 60_000) });
+    const optIn = consentEvent({
+      eventId: 'evt-push-optin',
+      customerId: CUSTOMER,
+      channel: 'push',
+      granted: true,
+      occurredAt: iso(T0 + 60_000),
+    });
 
     // Act
     const results = await Promise.all([ingestEvent(deps, churn()), ingestEvent(deps, optIn)]);
@@ -164,7 +170,12 @@ describe('ingestEvent: the win-back journey of a port-out', () => {
     expect(results.map((r) => r.status)).toEqual(['accepted', 'accepted']);
     expect(store.conflicts).toBeGreaterThanOrEqual(1);
     const record = await recordOf(deps, CUSTOMER);
-    expect(record.history.filter((e) => e.decision === 'received').map((e) => e.eventId).sort()).toEqual(['evt-churn-0001', 'evt-push-optin']);
+    expect(
+      record.history
+        .filter((e) => e.decision === 'received')
+        .map((e) => e.eventId)
+        .sort(),
+    ).toEqual(['evt-churn-0001', 'evt-push-optin']);
     expect(record.profile!.consents).toEqual({ sms: true, email: true, push: true });
     expect(record.journeys[0]!.touches.map((t) => t.status)).toEqual(['planned', 'planned']);
     expect(await deps.store.hasEvent('evt-push-optin')).toBe(true);
@@ -189,7 +200,14 @@ describe('ingestBatch', () => {
     expect(results.map((r) => r.status)).toEqual(['accepted', 'rejected', 'accepted', 'duplicate', 'rejected']);
     const rejected = results[1]!;
     expect(rejected).toMatchObject({ index: 1, eventId: 'evt-bad-0001', status: 'rejected' });
-    expect('errors' in rejected && rejected.errors.map((e) => e.path).sort()).toEqual(['consents.sms', 'contacts.email', 'contacts.phone', 'monthlyRevenue', 'occurredAt', 'timezone']);
+    expect('errors' in rejected && rejected.errors.map((e) => e.path).sort()).toEqual([
+      'consents.sms',
+      'contacts.email',
+      'contacts.phone',
+      'monthlyRevenue',
+      'occurredAt',
+      'timezone',
+    ]);
     expect(results[4]).toMatchObject({ index: 4, status: 'rejected', errors: [expect.objectContaining({ path: '(body)' })] });
     expect(results[4]).not.toHaveProperty('eventId');
     expect(await deps.store.get('cust-0002')).toBeUndefined();
@@ -198,7 +216,10 @@ describe('ingestBatch', () => {
 
   it('applies the events of one customer in batch order', async () => {
     // Prepare: churn, then an SMS opt-out; out of order the opt-out would come first.
-    const items = [churnInput({ customerId: CUSTOMER }), { ...eventFixture('consent-revoked-sms'), customerId: CUSTOMER, occurredAt: iso(T0 + 60_000) }];
+    const items = [
+      churnInput({ customerId: CUSTOMER }),
+      { ...eventFixture('consent-revoked-sms'), customerId: CUSTOMER, occurredAt: iso(T0 + 60_000) },
+    ];
 
     // Act
     await ingestBatch(deps, items);
@@ -405,7 +426,10 @@ describe('ingestEvent: other events', () => {
     const touch = (await touchesOf(deps, CUSTOMER))[0]!;
 
     // Act
-    await ingestEvent(deps, MessageEngaged.parse({ ...eventFixture('message-engaged'), customerId: CUSTOMER, touchId: touch.touchId, occurredAt: iso(day(46)) }));
+    await ingestEvent(
+      deps,
+      MessageEngaged.parse({ ...eventFixture('message-engaged'), customerId: CUSTOMER, touchId: touch.touchId, occurredAt: iso(day(46)) }),
+    );
 
     // Assess
     expect((await touchesOf(deps, CUSTOMER))[0]!.engagement).toEqual({ clicked: iso(day(46)) });

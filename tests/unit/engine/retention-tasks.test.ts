@@ -39,7 +39,17 @@ describe('escalation of high-value accounts', () => {
     expect(deps.channels.email.sent).toEqual([]);
     const [notice] = deps.channels.task.sent;
     expect(notice).toMatchObject({ channel: 'task', to: 'partner', customerId: 'partner-1' });
-    for (const detail of ['ACC-778', 'Harbour Logistics Ltd', 'Sam Carter', '+447700900456', 'ops@harbour.example', '7,200 EUR', iso(day(30)), journey.task!.taskId]) expect(notice!.text).toContain(detail);
+    for (const detail of [
+      'ACC-778',
+      'Harbour Logistics Ltd',
+      'Sam Carter',
+      '+447700900456',
+      'ops@harbour.example',
+      '7,200 EUR',
+      iso(day(30)),
+      journey.task!.taskId,
+    ])
+      expect(notice!.text).toContain(detail);
     expect(notice!.subject).toContain('due 2026-02-04');
   });
 
@@ -51,10 +61,15 @@ describe('escalation of high-value accounts', () => {
   });
 
   it('leaves an account under the threshold, or one whose formula reads a missing number, to the automated touches', async () => {
-    const deps = depsWith((p) => void (p.escalation = { value: 'subscriptions - totalBuyCost + totalSaleCost', threshold: 1000, routes: [{ team: 'sales' }] }));
+    const deps = depsWith(
+      (p) => void (p.escalation = { value: 'subscriptions - totalBuyCost + totalSaleCost', threshold: 1000, routes: [{ team: 'sales' }] }),
+    );
     await ingestEvent(deps, churnEvent({ customerId: 'low', attributes: { subscriptions: 900, totalBuyCost: 400, totalSaleCost: 450 } }));
     await ingestEvent(deps, churnEvent({ customerId: 'unknown', eventId: 'churn-unknown', attributes: { subscriptions: 5000 } }));
-    await ingestEvent(deps, churnEvent({ customerId: 'voip', eventId: 'churn-voip', attributes: { subscriptions: 900, totalBuyCost: 100, totalSaleCost: 250 } }));
+    await ingestEvent(
+      deps,
+      churnEvent({ customerId: 'voip', eventId: 'churn-voip', attributes: { subscriptions: 900, totalBuyCost: 100, totalSaleCost: 250 } }),
+    );
 
     expect((await journeyOf(deps, 'low')).task).toBeUndefined();
     expect((await journeyOf(deps, 'unknown')).task).toBeUndefined();
@@ -170,7 +185,18 @@ describe('task KPIs', () => {
 
     const [row] = customerFactRows(await recordOf(deps, 'partner-9'), 'hash-key', day(7), deps.policies);
 
-    expect(row).toMatchObject({ channel: 'task', touches_planned: 2, touches_sent: 0, message_cost: 0, status: 'won_back', task_team: 'partner', task_status: 'retained', task_value: 7200, task_follow_ups: 1, task_reason: 'support' });
+    expect(row).toMatchObject({
+      channel: 'task',
+      touches_planned: 2,
+      touches_sent: 0,
+      message_cost: 0,
+      status: 'won_back',
+      task_team: 'partner',
+      task_status: 'retained',
+      task_value: 7200,
+      task_follow_ups: 1,
+      task_reason: 'support',
+    });
     expect(JSON.stringify(row)).not.toMatch(/Sam Carter|harbour|ACC-778|partner-9/);
   });
 });

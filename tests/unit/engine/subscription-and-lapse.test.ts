@@ -14,7 +14,17 @@ const withEmbeddedPolicies = (): TestDeps => makeDeps({ policies: deploymentPoli
 const treatment = (prefix: string) => customerIdIn('treatment', preset, prefix);
 
 const cancellation = (customerId: string, monthlyRevenue: number, fields: Record<string, unknown> = {}) =>
-  churnEvent({ customerId, eventId: `cancel-${customerId}`, churnKind: 'cancellation', exitReason: 'price', monthlyRevenue, tenureMonths: 14, contacts: { email: 'ana@example.com', phone: '+447700900321' }, consents: { email: true, sms: false, push: false }, ...fields });
+  churnEvent({
+    customerId,
+    eventId: `cancel-${customerId}`,
+    churnKind: 'cancellation',
+    exitReason: 'price',
+    monthlyRevenue,
+    tenureMonths: 14,
+    contacts: { email: 'ana@example.com', phone: '+447700900321' },
+    consents: { email: true, sms: false, push: false },
+    ...fields,
+  });
 
 const active = (customerId: string, atMs: number, fields: Record<string, unknown> = {}) =>
   ({ eventId: `active-${customerId}-${atMs}`, type: 'customer.active', occurredAt: iso(atMs), customerId, ...fields }) as never;
@@ -49,18 +59,37 @@ describe('the subscription preset', () => {
     const deps = withEmbeddedPolicies();
     const customerId = treatment('small');
     await ingestEvent(deps, cancellation(customerId, 10));
-    expect((await journeyOf(deps, customerId)).touches.map((t) => t.offerId)).toEqual(['reminder-saved', 'small-shipping', 'medium-free-month', 'best-two-months']);
+    expect((await journeyOf(deps, customerId)).touches.map((t) => t.offerId)).toEqual([
+      'reminder-saved',
+      'small-shipping',
+      'medium-free-month',
+      'best-two-months',
+    ]);
 
     // 2 a month: the cap is 4.80, so paid shipping (5) gives way to the free "what is new";
     // months of the customer's own revenue (up to 2.4 of them) always fit.
     await ingestEvent(deps, cancellation('tiny', 2));
-    expect((await journeyOf(deps, 'tiny')).touches.map((t) => t.offerId)).toEqual(['reminder-saved', 'small-new', 'medium-free-month', 'best-two-months']);
+    expect((await journeyOf(deps, 'tiny')).touches.map((t) => t.offerId)).toEqual([
+      'reminder-saved',
+      'small-new',
+      'medium-free-month',
+      'best-two-months',
+    ]);
   });
 
   it('texts only a customer who consented to SMS, and only when there is no e-mail to use', async () => {
     const deps = withEmbeddedPolicies();
-    await ingestEvent(deps, cancellation('no-email-no-consent', 30, { contacts: { phone: '+447700900321' }, consents: { sms: false, email: false, push: false } }));
-    await ingestEvent(deps, cancellation('no-email-consent', 30, { contacts: { phone: '+447700900321' }, consents: { sms: true, email: false, push: false } }));
+    await ingestEvent(
+      deps,
+      cancellation('no-email-no-consent', 30, {
+        contacts: { phone: '+447700900321' },
+        consents: { sms: false, email: false, push: false },
+      }),
+    );
+    await ingestEvent(
+      deps,
+      cancellation('no-email-consent', 30, { contacts: { phone: '+447700900321' }, consents: { sms: true, email: false, push: false } }),
+    );
 
     expect(await journeyOf(deps, 'no-email-no-consent')).toMatchObject({ status: 'ineligible', ineligibleReasons: ['no_usable_channel'] });
     expect((await journeyOf(deps, 'no-email-consent')).touches.map((t) => t.channel)).toEqual(['sms', 'sms', 'sms', 'sms']);
@@ -78,7 +107,16 @@ describe('lapse detection', () => {
     // Prepare
     const deps = withEmbeddedPolicies();
     const customerId = treatment('shopper');
-    await ingestEvent(deps, active(customerId, day(0), { contacts: { email: 'ana@example.com' }, consents: { email: true }, timezone: 'Europe/Paris', monthlyRevenue: 25, tenureMonths: 8 }));
+    await ingestEvent(
+      deps,
+      active(customerId, day(0), {
+        contacts: { email: 'ana@example.com' },
+        consents: { email: true },
+        timezone: 'Europe/Paris',
+        monthlyRevenue: 25,
+        tenureMonths: 8,
+      }),
+    );
 
     // Act
     await runUntil(deps, deps.scheduler, day(59));
@@ -90,12 +128,21 @@ describe('lapse detection', () => {
     const journey = await journeyOf(deps, customerId);
     expect(journey).toMatchObject({ churnKind: 'lapse', policyId: 'subscription', churnedAt: iso(day(60)), status: 'active' });
     expect(deps.channels.email.sent).toHaveLength(1);
-    expect(await deps.store.hasEvent(lapseEventId((before.lapse!).timerName))).toBe(true);
+    expect(await deps.store.hasEvent(lapseEventId(before.lapse!.timerName))).toBe(true);
   });
 
   it('restarts the lapse period with each activity, and ignores activity older than the last', async () => {
     const deps = withEmbeddedPolicies();
-    await ingestEvent(deps, active('regular', day(0), { contacts: { email: 'ana@example.com' }, consents: { email: true }, timezone: 'Europe/Paris', monthlyRevenue: 25, tenureMonths: 8 }));
+    await ingestEvent(
+      deps,
+      active('regular', day(0), {
+        contacts: { email: 'ana@example.com' },
+        consents: { email: true },
+        timezone: 'Europe/Paris',
+        monthlyRevenue: 25,
+        tenureMonths: 8,
+      }),
+    );
     await runUntil(deps, deps.scheduler, day(40));
     await ingestEvent(deps, active('regular', day(40)));
     await ingestEvent(deps, active('regular', day(20)));
@@ -109,7 +156,16 @@ describe('lapse detection', () => {
 
   it('counts activity after a lapse churn as the return', async () => {
     const deps = withEmbeddedPolicies();
-    await ingestEvent(deps, active('back', day(0), { contacts: { email: 'ana@example.com' }, consents: { email: true }, timezone: 'Europe/Paris', monthlyRevenue: 25, tenureMonths: 8 }));
+    await ingestEvent(
+      deps,
+      active('back', day(0), {
+        contacts: { email: 'ana@example.com' },
+        consents: { email: true },
+        timezone: 'Europe/Paris',
+        monthlyRevenue: 25,
+        tenureMonths: 8,
+      }),
+    );
     await runUntil(deps, deps.scheduler, day(70));
 
     await ingestEvent(deps, active('back', day(70)));
@@ -124,7 +180,16 @@ describe('lapse detection', () => {
 
   it('fires a lapse once even when its timer is delivered twice, and a stale timer does nothing', async () => {
     const deps = withEmbeddedPolicies();
-    await ingestEvent(deps, active('twice', day(0), { contacts: { email: 'ana@example.com' }, consents: { email: true }, timezone: 'UTC', monthlyRevenue: 25, tenureMonths: 8 }));
+    await ingestEvent(
+      deps,
+      active('twice', day(0), {
+        contacts: { email: 'ana@example.com' },
+        consents: { email: true },
+        timezone: 'UTC',
+        monthlyRevenue: 25,
+        tenureMonths: 8,
+      }),
+    );
     const first = (await recordOf(deps, 'twice')).lapse!;
     await ingestEvent(deps, active('twice', day(1)));
     const second = (await recordOf(deps, 'twice')).lapse!;

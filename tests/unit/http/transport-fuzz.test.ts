@@ -22,7 +22,9 @@ import { expectClientError, fuzz, METHODS, oddText } from '../../support/hostile
 const API_KEY = 'fuzz-api-key-0123';
 
 /** An API Gateway REST proxy event with only what the mapping reads set. */
-function apiGatewayEvent(fields: Pick<APIGatewayProxyEvent, 'httpMethod' | 'path' | 'body' | 'isBase64Encoded'> & Partial<APIGatewayProxyEvent>): APIGatewayProxyEvent {
+function apiGatewayEvent(
+  fields: Pick<APIGatewayProxyEvent, 'httpMethod' | 'path' | 'body' | 'isBase64Encoded'> & Partial<APIGatewayProxyEvent>,
+): APIGatewayProxyEvent {
   return {
     resource: '/{proxy+}',
     headers: {},
@@ -83,7 +85,11 @@ describe('splitTarget (node:http request targets)', () => {
   });
 
   it('property: any target splits without throwing; an origin-form path comes back as sent, still percent-encoded', () => {
-    const segment = fc.oneof(fc.webSegment(), oddText.map((text) => text.replace(/[/?#]/g, '')), fc.constantFrom('%', '%zz', '%ED%A0%80', '..', '.', '__proto__'));
+    const segment = fc.oneof(
+      fc.webSegment(),
+      oddText.map((text) => text.replace(/[/?#]/g, '')),
+      fc.constantFrom('%', '%zz', '%ED%A0%80', '..', '.', '__proto__'),
+    );
     fc.assert(
       fc.property(fc.array(segment, { maxLength: 5 }), fc.option(fc.string(), { nil: undefined }), fc.string(), (segments, query, junk) => {
         const path = `/${segments.join('/')}`;
@@ -105,21 +111,31 @@ describe('splitTarget (node:http request targets)', () => {
 });
 
 describe('fromNodeRequest', () => {
-  const incoming = (chunks: Uint8Array[], url = '/v1/events') => Object.assign(Readable.from(chunks.map((chunk) => Buffer.from(chunk))), { url, method: 'POST', headers: { 'x-api-key': API_KEY } }) as unknown as IncomingMessage;
+  const incoming = (chunks: Uint8Array[], url = '/v1/events') =>
+    Object.assign(Readable.from(chunks.map((chunk) => Buffer.from(chunk))), {
+      url,
+      method: 'POST',
+      headers: { 'x-api-key': API_KEY },
+    }) as unknown as IncomingMessage;
 
   it('property: a body cut in chunks anywhere, even inside a character, is read as the same text; over the limit it is marked, not buffered', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 200 }), fc.array(fc.nat(), { maxLength: 4 }), fc.integer({ min: 0, max: 400 }), async (text, cuts, limit) => {
-        const bytes = Buffer.from(text, 'utf8');
-        const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
-        const chunks = [0, ...points].map((start, i) => new Uint8Array(bytes.subarray(start, [...points, bytes.length][i])));
-        const request = await fromNodeRequest(incoming(chunks), limit);
-        expect(request).toEqual(
-          bytes.length > limit
-            ? { method: 'POST', path: '/v1/events', headers: { 'x-api-key': API_KEY }, query: {}, bodyTooLarge: true }
-            : { method: 'POST', path: '/v1/events', headers: { 'x-api-key': API_KEY }, query: {}, body: text.replace(/^\uFEFF/, '') },
-        );
-      }),
+      fc.asyncProperty(
+        fc.string({ unit: 'binary', maxLength: 200 }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        fc.integer({ min: 0, max: 400 }),
+        async (text, cuts, limit) => {
+          const bytes = Buffer.from(text, 'utf8');
+          const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
+          const chunks = [0, ...points].map((start, i) => new Uint8Array(bytes.subarray(start, [...points, bytes.length][i])));
+          const request = await fromNodeRequest(incoming(chunks), limit);
+          expect(request).toEqual(
+            bytes.length > limit
+              ? { method: 'POST', path: '/v1/events', headers: { 'x-api-key': API_KEY }, query: {}, bodyTooLarge: true }
+              : { method: 'POST', path: '/v1/events', headers: { 'x-api-key': API_KEY }, query: {}, body: text.replace(/^\uFEFF/, '') },
+          );
+        },
+      ),
       fuzz(300),
     );
   });
@@ -128,13 +144,23 @@ describe('fromNodeRequest', () => {
 describe('API Gateway events through the router', () => {
   const deps = makeDeps();
   // API Gateway checks the key before the function runs; the authorizer stands in for it here.
-  const handle = createRouter({ routes: [...v1Routes(deps), ...unsubscribeRoutes(deps, 'fuzz-unsubscribe-key')], authorize: apiKeyAuthorizer(API_KEY), logger: deps.logger });
+  const handle = createRouter({
+    routes: [...v1Routes(deps), ...unsubscribeRoutes(deps, 'fuzz-unsubscribe-key')],
+    authorize: apiKeyAuthorizer(API_KEY),
+    logger: deps.logger,
+  });
 
   it('property: the API key header is found whatever its case', () => {
-    const casings = fc.array(fc.boolean(), { minLength: 9, maxLength: 9 }).map((upper) => [...'x-api-key'].map((char, i) => (upper[i] ? char.toUpperCase() : char)).join(''));
+    const casings = fc
+      .array(fc.boolean(), { minLength: 9, maxLength: 9 })
+      .map((upper) => [...'x-api-key'].map((char, i) => (upper[i] ? char.toUpperCase() : char)).join(''));
     fc.assert(
       fc.property(casings, (name) => {
-        expect(fromApiGatewayEvent(apiGatewayEvent({ httpMethod: 'GET', path: '/healthz', body: null, isBase64Encoded: false, headers: { [name]: API_KEY } })).headers['x-api-key']).toBe(API_KEY);
+        expect(
+          fromApiGatewayEvent(
+            apiGatewayEvent({ httpMethod: 'GET', path: '/healthz', body: null, isBase64Encoded: false, headers: { [name]: API_KEY } }),
+          ).headers['x-api-key'],
+        ).toBe(API_KEY);
       }),
       fuzz(100),
     );
@@ -143,8 +169,19 @@ describe('API Gateway events through the router', () => {
   it('property: any method, path, headers, query and base64 or text body is answered below 500, a bad encoding with a 400 naming the body', async () => {
     const event = fc.record({
       httpMethod: fc.oneof(fc.constantFrom(...METHODS), fc.string()),
-      path: fc.oneof(fc.constantFrom('/healthz', '/v1/events', '/v1/customers/%ED%A0%80', '/v1/unsubscribe', '//'), fc.webPath(), oddText.map((text) => `/${text}`)),
-      headers: fc.oneof(fc.constant(null), fc.dictionary(fc.oneof(fc.constantFrom('X-Api-Key', 'x-api-key', 'Content-Type'), fc.string()), fc.oneof(oddText, fc.constant(API_KEY)), { maxKeys: 4 })),
+      path: fc.oneof(
+        fc.constantFrom('/healthz', '/v1/events', '/v1/customers/%ED%A0%80', '/v1/unsubscribe', '//'),
+        fc.webPath(),
+        oddText.map((text) => `/${text}`),
+      ),
+      headers: fc.oneof(
+        fc.constant(null),
+        fc.dictionary(
+          fc.oneof(fc.constantFrom('X-Api-Key', 'x-api-key', 'Content-Type'), fc.string()),
+          fc.oneof(oddText, fc.constant(API_KEY)),
+          { maxKeys: 4 },
+        ),
+      ),
       queryStringParameters: fc.oneof(fc.constant(null), fc.dictionary(fc.string(), oddText, { maxKeys: 3 })),
       encoded: fc.oneof(
         fc.record({ isBase64Encoded: fc.constant(true), bytes: bodyBytes }),
@@ -154,7 +191,14 @@ describe('API Gateway events through the router', () => {
     await fc.assert(
       fc.asyncProperty(event, async ({ encoded, headers, ...fields }) => {
         const body = encoded.isBase64Encoded ? Buffer.from(encoded.bytes).toString('base64') : encoded.text;
-        const request = fromApiGatewayEvent(apiGatewayEvent({ ...fields, headers: headers as APIGatewayProxyEvent['headers'], body, isBase64Encoded: encoded.isBase64Encoded }));
+        const request = fromApiGatewayEvent(
+          apiGatewayEvent({
+            ...fields,
+            headers: headers as APIGatewayProxyEvent['headers'],
+            body,
+            isBase64Encoded: encoded.isBase64Encoded,
+          }),
+        );
         const response = await handle(request);
         expect(response.statusCode, response.body.slice(0, 300)).toBeLessThan(500);
         if (response.statusCode >= 400) expectClientError(response);
@@ -165,9 +209,25 @@ describe('API Gateway events through the router', () => {
   });
 
   it('regression: a base64 body that is not UTF-8 was decoded with U+FFFD in place, changing an event id silently; now a 400', async () => {
-    const bytes = Buffer.concat([Buffer.from('{"eventId":"evt-'), Buffer.from([0xff]), Buffer.from('","type":"customer.returned","occurredAt":"2026-02-24T14:10:00Z","customerId":"c-1"}')]);
-    const response = await handle(fromApiGatewayEvent(apiGatewayEvent({ httpMethod: 'POST', path: '/v1/events', headers: { 'X-API-Key': API_KEY }, body: bytes.toString('base64'), isBase64Encoded: true })));
-    expect(expectClientError(response, 400).error.details).toEqual([{ path: '(body)', code: 'invalid_encoding', message: expect.any(String) }]);
+    const bytes = Buffer.concat([
+      Buffer.from('{"eventId":"evt-'),
+      Buffer.from([0xff]),
+      Buffer.from('","type":"customer.returned","occurredAt":"2026-02-24T14:10:00Z","customerId":"c-1"}'),
+    ]);
+    const response = await handle(
+      fromApiGatewayEvent(
+        apiGatewayEvent({
+          httpMethod: 'POST',
+          path: '/v1/events',
+          headers: { 'X-API-Key': API_KEY },
+          body: bytes.toString('base64'),
+          isBase64Encoded: true,
+        }),
+      ),
+    );
+    expect(expectClientError(response, 400).error.details).toEqual([
+      { path: '(body)', code: 'invalid_encoding', message: expect.any(String) },
+    ]);
     expect(await deps.store.get('c-1')).toBeUndefined();
   });
 });

@@ -49,7 +49,14 @@ describe('one-click unsubscribe routes', () => {
     const customerId = customerIdIn('treatment');
     await ingestEvent(deps, churnEvent({ customerId, consents: { sms: false, email: true, push: false } }));
     const token = signUnsubscribeToken({ customerId, channel: 'email' }, KEY);
-    const post = () => route({ method: 'POST', path: '/v1/unsubscribe', headers: { 'content-type': 'application/x-www-form-urlencoded' }, query: { token }, body: 'List-Unsubscribe=One-Click' });
+    const post = () =>
+      route({
+        method: 'POST',
+        path: '/v1/unsubscribe',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        query: { token },
+        body: 'List-Unsubscribe=One-Click',
+      });
 
     // Act
     const first = await post();

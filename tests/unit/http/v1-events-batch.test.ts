@@ -14,7 +14,8 @@ class OutageStore extends InMemoryCustomerStore {
   }
 
   override async save(record: CustomerRecord, receipt?: EventReceipt): Promise<void> {
-    if (this.down.has(record.customerId)) throw Object.assign(new Error('service unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+    if (this.down.has(record.customerId))
+      throw Object.assign(new Error('service unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
     return super.save(record, receipt);
   }
 }
@@ -23,7 +24,12 @@ function setup(down: Set<string>) {
   const deps = makeDeps({ store: new OutageStore(down) });
   const route = createRouter({ routes: v1Routes(deps), authorize: () => {}, logger: deps.logger });
   const post = async (body: unknown) => {
-    const response = await route({ method: 'POST', path: '/v1/events', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await route({
+      method: 'POST',
+      path: '/v1/events',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: response.statusCode, body: JSON.parse(response.body) as Record<string, any> };
   };
   return { deps, post };

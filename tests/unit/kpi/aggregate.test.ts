@@ -15,7 +15,13 @@ let nextJourney = 0;
 /** A `journey_facts` row with every one of its 31 columns, with ids of its own: an eligible, untouched, unreturned treatment journey unless overridden. */
 function fact(overrides: Partial<Row> = {}): Row {
   nextJourney += 1;
-  return factRow({ customer_hash: `hash-${nextJourney}`, journey_id: `journey-${nextJourney}`, cohort_month: '2026-01', churned_at: CHURNED_AT, ...overrides });
+  return factRow({
+    customer_hash: `hash-${nextJourney}`,
+    journey_id: `journey-${nextJourney}`,
+    cohort_month: '2026-01',
+    churned_at: CHURNED_AT,
+    ...overrides,
+  });
 }
 
 /** A journey won back within the window after `days` days. */
@@ -95,7 +101,11 @@ describe('KpiAggregator: win-back rate and lift over control', () => {
 
   it('has a null rate for a group with no eligible journey, and then no lift either', () => {
     // Prepare: the treatment group is all ineligible; its control has 1 of 4 back.
-    const rows = aggregate([fact({ eligible: false, status: 'ineligible' }), returned(10, { arm: 'control' }), ...times(3, () => fact({ arm: 'control' }))]);
+    const rows = aggregate([
+      fact({ eligible: false, status: 'ineligible' }),
+      returned(10, { arm: 'control' }),
+      ...times(3, () => fact({ arm: 'control' })),
+    ]);
 
     // Assess
     const treatment = only(rows, { arm: 'treatment' });
@@ -161,10 +171,36 @@ describe('median days to return', () => {
     it('is null for an empty histogram', () => expect(median([])).toBeNull());
     it('is the value of a single observation', () => expect(median([[42, 1]])).toBe(42));
     it('is the value when all observations are equal', () => expect(median([[7, 4]])).toBe(7));
-    it('reads counts, not distinct values: 2, 9, 9, 9 → 9', () => expect(median([[9, 3], [2, 1]])).toBe(9));
-    it('averages across a gap: 1, 1, 5, 5 → 3', () => expect(median([[5, 2], [1, 2]])).toBe(3));
-    it('finds the middle of an odd count spread over buckets: 0, 4, 4, 8, 30 → 4', () => expect(median([[30, 1], [0, 1], [8, 1], [4, 2]])).toBe(4));
-    it('ignores insertion order and zero-day returns count: 0, 0, 1 → 0', () => expect(median([[1, 1], [0, 2]])).toBe(0));
+    it('reads counts, not distinct values: 2, 9, 9, 9 → 9', () =>
+      expect(
+        median([
+          [9, 3],
+          [2, 1],
+        ]),
+      ).toBe(9));
+    it('averages across a gap: 1, 1, 5, 5 → 3', () =>
+      expect(
+        median([
+          [5, 2],
+          [1, 2],
+        ]),
+      ).toBe(3));
+    it('finds the middle of an odd count spread over buckets: 0, 4, 4, 8, 30 → 4', () =>
+      expect(
+        median([
+          [30, 1],
+          [0, 1],
+          [8, 1],
+          [4, 2],
+        ]),
+      ).toBe(4));
+    it('ignores insertion order and zero-day returns count: 0, 0, 1 → 0', () =>
+      expect(
+        median([
+          [1, 1],
+          [0, 2],
+        ]),
+      ).toBe(0));
   });
 });
 
@@ -238,8 +274,20 @@ describe('cost per win-back against cost per acquisition', () => {
   it('divides message and offer cost by the returns and compares with the CPA', () => {
     // 10 journeys each sent SMS worth 0.05 → 0.50; 4 returned and took an offer worth 5 → 20.00
     // revenue 30 from each return → 120. Cost per win-back = (0.5 + 20) / 4 = 5.125; vs CPA 250 → 0.0205
-    const rows = aggregate([...times(4, () => returned(35, { message_cost: 0.05, offer_cost: 5, revenue_after_return: 30 })), ...times(6, () => fact({ message_cost: 0.05 }))], 250);
-    expect(rows[0]).toMatchObject({ message_cost: 0.5, offer_cost: 20, revenue_returned: 120, cost_per_winback: 5.125, cost_per_acquisition: 250 });
+    const rows = aggregate(
+      [
+        ...times(4, () => returned(35, { message_cost: 0.05, offer_cost: 5, revenue_after_return: 30 })),
+        ...times(6, () => fact({ message_cost: 0.05 })),
+      ],
+      250,
+    );
+    expect(rows[0]).toMatchObject({
+      message_cost: 0.5,
+      offer_cost: 20,
+      revenue_returned: 120,
+      cost_per_winback: 5.125,
+      cost_per_acquisition: 250,
+    });
     expect(rows[0]!.cost_vs_acquisition).toBeCloseTo(0.0205, 12);
   });
 
@@ -250,11 +298,20 @@ describe('cost per win-back against cost per acquisition', () => {
 
   it('has no cost per win-back without returns', () => {
     const [row] = aggregate([fact({ message_cost: 0.05 })]);
-    expect(row).toMatchObject({ returned: 0, cost_per_winback: null, cost_vs_acquisition: null, cost_per_acquisition: 250, revenue_returned: 0 });
+    expect(row).toMatchObject({
+      returned: 0,
+      cost_per_winback: null,
+      cost_vs_acquisition: null,
+      cost_per_acquisition: 250,
+      revenue_returned: 0,
+    });
   });
 
   it('counts revenue only from returns within the window', () => {
-    const [row] = aggregate([returned(3, { revenue_after_return: 40 }), fact({ status: 'returned', returned_within_window: false, days_to_return: 100, revenue_after_return: 1000 })]);
+    const [row] = aggregate([
+      returned(3, { revenue_after_return: 40 }),
+      fact({ status: 'returned', returned_within_window: false, days_to_return: 100, revenue_after_return: 1000 }),
+    ]);
     expect(row!.revenue_returned).toBe(40);
   });
 });

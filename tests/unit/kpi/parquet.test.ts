@@ -35,6 +35,8 @@ function sampleRow(table: TableDefinition, variant: number): Row {
           return [column.name, variant === 0];
         case 'timestamp':
           return [column.name, Date.parse('2026-11-23T08:09:10.123Z') + variant * 86_400_000 + i];
+        default:
+          throw new Error(`no sample for column type ${column.type satisfies never}`);
       }
     }),
   );
@@ -44,7 +46,12 @@ const allNull = (table: TableDefinition): Row => Object.fromEntries(table.column
 
 /** A row as the lake answers it: timestamps as ISO strings, plus the partition's `dt`. */
 const asRead = (table: TableDefinition, row: Row, dt: string) => ({
-  ...Object.fromEntries(table.columns.map((c) => [c.name, c.type === 'timestamp' && row[c.name] !== null ? new Date(row[c.name] as number).toISOString() : row[c.name]])),
+  ...Object.fromEntries(
+    table.columns.map((c) => [
+      c.name,
+      c.type === 'timestamp' && row[c.name] !== null ? new Date(row[c.name] as number).toISOString() : row[c.name],
+    ]),
+  ),
   dt,
 });
 
@@ -122,7 +129,17 @@ describe('openLake', () => {
               TIMESTAMP '2026-11-23 08:00:00.5' AS at, 'NaN'::DOUBLE AS nan, [1, 2]::BIGINT[] AS list, {'a': 1::BIGINT} AS struct
        FROM (VALUES (1), (2)) AS t(x)`,
     );
-    expect(row).toEqual({ big: 42, huge: '9007199254740993', total: 3, dec: 1.25, day: '2026-11-23', at: '2026-11-23T08:00:00.500Z', nan: 'NaN', list: [1, 2], struct: { a: 1 } });
+    expect(row).toEqual({
+      big: 42,
+      huge: '9007199254740993',
+      total: 3,
+      dec: 1.25,
+      day: '2026-11-23',
+      at: '2026-11-23T08:00:00.500Z',
+      nan: 'NaN',
+      list: [1, 2],
+      struct: { a: 1 },
+    });
     expect(JSON.parse(JSON.stringify(row))).toEqual(row);
   });
 
@@ -169,7 +186,10 @@ describe('renderKpiSql', () => {
     expect(() => renderKpiSql(dt, 250)).toThrow(RangeError);
   });
 
-  it.each([Number.NaN, Number.POSITIVE_INFINITY, 0, -5, '1); DROP TABLE x; --' as unknown as number])('refuses the cost per acquisition %s', (cost) => {
-    expect(() => renderKpiSql('2026-11-23', cost)).toThrow(RangeError);
-  });
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, 0, -5, '1); DROP TABLE x; --' as unknown as number])(
+    'refuses the cost per acquisition %s',
+    (cost) => {
+      expect(() => renderKpiSql('2026-11-23', cost)).toThrow(RangeError);
+    },
+  );
 });

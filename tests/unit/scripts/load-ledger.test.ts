@@ -16,10 +16,25 @@ describe('reconcile (npm run load)', () => {
     const ledger = ledgerOf({ e1: ['accepted', 'duplicate'], e2: ['accepted'], e3: ['unanswered'] });
 
     // Act
-    const result = reconcile(ledger.entries(), new Map([['e1', 1], ['e2', 1]]));
+    const result = reconcile(
+      ledger.entries(),
+      new Map([
+        ['e1', 1],
+        ['e2', 1],
+      ]),
+    );
 
     // Assess
-    expect(result).toMatchObject({ events: 3, replays: 1, replaysAnsweredDuplicate: 1, replaysAppliedAgain: 0, lost: [], duplicates: [], storedWithoutPromise: 0, strangers: [] });
+    expect(result).toMatchObject({
+      events: 3,
+      replays: 1,
+      replaysAnsweredDuplicate: 1,
+      replaysAppliedAgain: 0,
+      lost: [],
+      duplicates: [],
+      storedWithoutPromise: 0,
+      strangers: [],
+    });
     expect(result.answers).toEqual({ accepted: 2, duplicate: 1, rejected: 0, failed: 0, unanswered: 1 });
   });
 
@@ -34,7 +49,13 @@ describe('reconcile (npm run load)', () => {
   it('counts an event stored twice as a duplicate, promised or not', () => {
     const ledger = ledgerOf({ e1: ['accepted', 'duplicate'], e2: ['failed'] });
 
-    const result = reconcile(ledger.entries(), new Map([['e1', 2], ['e2', 2]]));
+    const result = reconcile(
+      ledger.entries(),
+      new Map([
+        ['e1', 2],
+        ['e2', 2],
+      ]),
+    );
 
     expect(result.duplicates).toEqual(['e1', 'e2']);
   });
@@ -42,7 +63,13 @@ describe('reconcile (npm run load)', () => {
   it('flags a replay answered accepted after an earlier copy was promised stored', () => {
     const ledger = ledgerOf({ e1: ['accepted', 'accepted'], e2: ['unanswered', 'accepted'] });
 
-    const result = reconcile(ledger.entries(), new Map([['e1', 1], ['e2', 1]]));
+    const result = reconcile(
+      ledger.entries(),
+      new Map([
+        ['e1', 1],
+        ['e2', 1],
+      ]),
+    );
 
     // e2's first copy was never answered, so its replay being the one applied is fine.
     expect(result.replaysAppliedAgain).toBe(1);
@@ -51,7 +78,14 @@ describe('reconcile (npm run load)', () => {
   it('allows an unanswered or failed event to be stored once, and names stored events never posted', () => {
     const ledger = ledgerOf({ e1: ['unanswered'], e2: ['failed'], e3: ['unanswered'] });
 
-    const result = reconcile(ledger.entries(), new Map([['e1', 1], ['e2', 1], ['x9', 1]]));
+    const result = reconcile(
+      ledger.entries(),
+      new Map([
+        ['e1', 1],
+        ['e2', 1],
+        ['x9', 1],
+      ]),
+    );
 
     expect(result).toMatchObject({ lost: [], duplicates: [], storedWithoutPromise: 2, strangers: ['x9'] });
   });
@@ -73,7 +107,12 @@ describe('answersFromResponse (npm run load)', () => {
   });
 
   it('reads a batch per event by index, and fails events the answer says nothing about', () => {
-    const body = JSON.stringify({ results: [{ index: 2, status: 'duplicate' }, { index: 0, status: 'accepted' }] });
+    const body = JSON.stringify({
+      results: [
+        { index: 2, status: 'duplicate' },
+        { index: 0, status: 'accepted' },
+      ],
+    });
 
     expect(answersFromResponse(200, body, 3, true)).toEqual(['accepted', 'failed', 'duplicate']);
   });

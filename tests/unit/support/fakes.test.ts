@@ -5,7 +5,12 @@ import { ingestEvent } from '#shared/engine/ingest-event';
 import { churnEvent } from '../../fixtures/events.ts';
 import { customerIdIn, FakeChannel, FakeClock, FakeScheduler, makeDeps, runUntil } from '../../support/fakes.ts';
 
-const timer = (name: string, dueAt: string): TimerSpec => ({ name, dueAt, timezone: 'UTC', payload: { customerId: 'c', touchId: name, timerName: name } });
+const timer = (name: string, dueAt: string): TimerSpec => ({
+  name,
+  dueAt,
+  timezone: 'UTC',
+  payload: { customerId: 'c', touchId: name, timerName: name },
+});
 
 describe('FakeScheduler', () => {
   it('keeps the first timer of a name, and cancels missing names without error', async () => {
@@ -43,7 +48,16 @@ describe('FakeChannel', () => {
     // Prepare
     const channel = new FakeChannel(0.05, 'sms');
     channel.failNext(1, true);
-    const message = { channel: 'sms' as const, to: '+447700900123', customerId: 'c', touchId: 't', text: 'hi', variant: 'A', locale: 'en', timezone: 'UTC' };
+    const message = {
+      channel: 'sms' as const,
+      to: '+447700900123',
+      customerId: 'c',
+      touchId: 't',
+      text: 'hi',
+      variant: 'A',
+      locale: 'en',
+      timezone: 'UTC',
+    };
 
     // Act
     const failure = await channel.send(message).catch((error: unknown) => error);
