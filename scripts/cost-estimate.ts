@@ -29,7 +29,8 @@ import { DeleteTableCommand, ScanCommand, type AttributeValue, type ConsumedCapa
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
 import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { localDynamoClient, startDynamoDbLocal } from '#shared/adapters/local/dynamodb-local';
-import type { OutboundMessage, TimerSpec } from '#shared/domain/customer';
+import type { OutboundMessage } from '#shared/domain/journey/send-decision';
+import type { TimerSpec } from '#shared/domain/journey/timers';
 import { parseEvent, type WinbackEvent } from '#shared/domain/events';
 import { parsePolicy } from '#shared/domain/policy';
 import { PolicyRegistry } from '#shared/domain/policy-registry';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { FileObjectStore } from '#shared/adapters/local/file-object-store';
 import { openLake, renderKpiSql } from '#shared/adapters/local/duckdb-lake';
 import { encodeParquet } from '#shared/adapters/parquet';
-import type { CustomerRecord, Journey, Touch } from '#shared/domain/customer';
+import type { CustomerRecord, Journey, Touch } from '#shared/domain/journey/record';
 import { parsePolicy } from '#shared/domain/policy';
 import { PolicyRegistry } from '#shared/domain/policy-registry';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
@@ -32,6 +32,7 @@ function syntheticRecord(i: number, rand: () => number): CustomerRecord {
   const returned = eligible && rand() < (arm === 'treatment' ? 0.16 : 0.1);
   const returnedAt = returned ? churnedAt + Math.floor(rand() * 90) * DAY : undefined;
   const touch = (index: number, status: Touch['status']): Touch => ({
+    kind: 'policy',
     touchId: `j${i}-${index + 1}`,
     index,
     angle: index === 0 ? 'fix' : 'offer',

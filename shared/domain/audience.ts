@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { consentClock, type CustomerRecord } from './customer.ts';
+import { consentClock } from './journey/consent.ts';
+import type { CustomerRecord } from './journey/record.ts';
 import { horizonEndMs } from './policy.ts';
 import type { PolicyRegistry } from './policy-registry.ts';
 import { usableChannels } from './targeting.ts';

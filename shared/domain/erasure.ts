@@ -1,4 +1,4 @@
-import type { CustomerRecord, Journey } from './customer.ts';
+import type { CustomerRecord, Journey, Touch, TouchKind } from './journey/record.ts';
 import { pseudonymize } from './hash.ts';
 
 /** A journey as kept after erasure: a keyed hash instead of the customer id, no contact data. */
@@ -7,9 +7,16 @@ export interface ErasedJourney extends Omit<Journey, 'touches' | 'churnEventId'>
   /** Keyed hash of the churn event id: upstream systems sometimes build event ids from phone numbers. */
   churnEventHash: string;
   erasedAt: string;
-  touches: Array<
-    Pick<Journey['touches'][number], 'touchId' | 'index' | 'channel' | 'status' | 'offerId' | 'sentAt' | 'cost' | 'engagement'>
-  >;
+  touches: ErasedTouch[];
+}
+
+/** What is kept of a touch after erasure: what it was, what became of it, what it cost. */
+export interface ErasedTouch extends Pick<Touch, 'touchId' | 'index' | 'channel' | 'status' | 'sentAt' | 'cost' | 'engagement'> {
+  /** Absent on touches erased before touches had a kind. */
+  kind?: TouchKind;
+  /** The offer a message made; the task id, on touches erased before task notices had their own field. */
+  offerId?: string;
+  taskId?: string;
 }
 
 /** The facts KPIs still need after an erasure request, with nothing that identifies the person. */
@@ -20,15 +27,16 @@ export function erasedFacts(record: CustomerRecord, hashKey: string, nowMs: numb
     customerHash,
     churnEventHash: pseudonymize(churnEventId, hashKey),
     erasedAt: new Date(nowMs).toISOString(),
-    touches: touches.map(({ touchId, index, channel, status, offerId, sentAt, cost, engagement }) => ({
-      touchId,
-      index,
-      channel,
-      status: status === 'planned' ? 'cancelled' : status,
-      offerId,
-      engagement,
-      ...(sentAt ? { sentAt } : {}),
-      ...(cost !== undefined ? { cost } : {}),
+    touches: touches.map((touch) => ({
+      touchId: touch.touchId,
+      index: touch.index,
+      kind: touch.kind,
+      channel: touch.channel,
+      status: touch.status === 'planned' ? 'cancelled' : touch.status,
+      ...(touch.kind === 'task_notice' ? { taskId: touch.taskId } : { offerId: touch.offerId }),
+      engagement: touch.engagement,
+      ...(touch.sentAt ? { sentAt: touch.sentAt } : {}),
+      ...(touch.cost !== undefined ? { cost: touch.cost } : {}),
     })),
   }));
 }

@@ -1,4 +1,4 @@
-import type { CustomerRecord, DecisionEntry, Journey, JourneyStatus, RetentionTask, TouchChannel, TouchStatus } from './customer.ts';
+import type { CustomerRecord, DecisionEntry, Journey, JourneyStatus, RetentionTask, TouchChannel, TouchStatus } from './journey/record.ts';
 import type { PolicyRegistry } from './policy-registry.ts';
 import { horizonEndMs } from './policy.ts';
 import { contactFor } from './targeting.ts';

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { audienceRows, CUSTOMER_MATCH_PREFIX, type AudienceRow } from '#shared/domain/audience';
-import type { CustomerRecord } from '#shared/domain/customer';
+import type { CustomerRecord } from '#shared/domain/journey/record';
 import { ValidationError } from '#shared/domain/errors';
 import type { PolicyRegistry } from '#shared/domain/policy-registry';
 import type { Clock } from '#shared/ports/clock';

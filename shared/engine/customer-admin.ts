@@ -1,4 +1,4 @@
-import { pendingTimers } from '#shared/domain/customer';
+import { pendingTimers } from '#shared/domain/journey/timers';
 import { erasedFacts } from '#shared/domain/erasure';
 import { ConcurrentUpdateError, NotFoundError } from '#shared/domain/errors';
 import { toCustomerView, type CustomerView } from '#shared/domain/view';

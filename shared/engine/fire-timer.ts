@@ -1,4 +1,5 @@
-import { applyLapse, isLapseDue, lapseEventId, type LapseDue, type TimerPayload } from '#shared/domain/customer';
+import { applyLapse } from '#shared/domain/journey/apply-event';
+import { isLapseDue, lapseEventId, type LapseDue, type TimerPayload } from '#shared/domain/journey/timers';
 import type { EngineDeps } from './deps.ts';
 import { applyOnce } from './ingest-event.ts';
 import { sendTouch, type SendTouchResult } from './send-touch.ts';

@@ -1,4 +1,6 @@
-import { applyEvent, emptyRecord, type Change, type CustomerRecord } from '#shared/domain/customer';
+import { applyEvent } from '#shared/domain/journey/apply-event';
+import { emptyRecord, type CustomerRecord } from '#shared/domain/journey/record';
+import type { Change } from '#shared/domain/journey/timers';
 import { ConcurrentUpdateError, DuplicateEventError, type FieldIssue } from '#shared/domain/errors';
 import { parseEvent, type WinbackEvent } from '#shared/domain/events';
 import { shortHash } from '#shared/domain/hash';

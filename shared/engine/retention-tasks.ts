@@ -1,5 +1,5 @@
-import { isTaskOpen, latestTask } from '#shared/domain/customer';
-import { toTaskView, type TaskView } from '#shared/domain/retention-task';
+import { isTaskOpen, latestTask } from '#shared/domain/journey/record';
+import { toTaskView, type TaskView } from '#shared/domain/journey/task-view';
 import type { EngineDeps } from './deps.ts';
 
 /** `open`: tasks still to work (open or waiting for a follow-up); `all`: closed ones too. */

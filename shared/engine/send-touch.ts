@@ -1,11 +1,7 @@
-import {
-  applySendOutcome,
-  decideSend,
-  type CustomerRecord,
-  type OutboundMessage,
-  type SendOutcome,
-  type TouchDue,
-} from '#shared/domain/customer';
+import type { CustomerRecord } from '#shared/domain/journey/record';
+import { decideSend, type OutboundMessage } from '#shared/domain/journey/send-decision';
+import { applySendOutcome, type SendOutcome } from '#shared/domain/journey/send-outcome';
+import type { TouchDue } from '#shared/domain/journey/timers';
 import { ConcurrentUpdateError } from '#shared/domain/errors';
 import { ChannelError, type SendReceipt } from '#shared/ports/message-channel';
 import { MAX_CONCURRENT_RETRIES, type EngineDeps } from './deps.ts';

@@ -1,4 +1,4 @@
-import type { CustomerRecord } from '#shared/domain/customer';
+import type { CustomerRecord } from '#shared/domain/journey/record';
 import type { ErasedJourney } from '#shared/domain/erasure';
 
 /** What is kept of a processed event: enough to answer a replay, nothing personal. */

@@ -1,4 +1,5 @@
-import type { OutboundMessage, TouchChannel } from '#shared/domain/customer';
+import type { TouchChannel } from '#shared/domain/journey/record';
+import type { OutboundMessage } from '#shared/domain/journey/send-decision';
 
 export interface SendReceipt {
   messageId: string;

@@ -1,4 +1,4 @@
-import type { TimerSpec } from '#shared/domain/customer';
+import type { TimerSpec } from '#shared/domain/journey/timers';
 
 /**
  * One-shot timers, one per touch (EventBridge Scheduler in AWS). Both calls are idempotent:

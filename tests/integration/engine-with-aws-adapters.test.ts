@@ -21,7 +21,8 @@ import { EventBridgeTouchScheduler } from '#shared/adapters/aws/eventbridge-touc
 import { SesEmailChannel } from '#shared/adapters/aws/ses-email-channel';
 import { EumSmsChannel } from '#shared/adapters/aws/sms-channel';
 import { localDynamoClient } from '#shared/adapters/local/dynamodb-local';
-import type { CustomerRecord, TouchDue } from '#shared/domain/customer';
+import type { CustomerRecord } from '#shared/domain/journey/record';
+import type { TouchDue } from '#shared/domain/journey/timers';
 import { parsePolicy } from '#shared/domain/policy';
 import { PolicyRegistry } from '#shared/domain/policy-registry';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';

@@ -5,7 +5,7 @@ import { DYNAMODB_CALL } from '#shared/adapters/aws/clients';
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
 import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { localDynamoClient } from '#shared/adapters/local/dynamodb-local';
-import { emptyRecord } from '#shared/domain/customer';
+import { emptyRecord } from '#shared/domain/journey/record';
 import { ConcurrentUpdateError } from '#shared/domain/errors';
 import { FaultLayer, noWaitRetry, scriptedFaults, type Fault, type FaultCall } from '../support/faults.ts';
 

@@ -19,7 +19,7 @@ import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { ingestNotifications } from '#shared/adapters/aws/engagement-notifications';
 import { encodeCustomerTag } from '#shared/adapters/aws/ses-email-channel';
 import { localDynamoClient } from '#shared/adapters/local/dynamodb-local';
-import type { TouchDue } from '#shared/domain/customer';
+import type { TouchDue } from '#shared/domain/journey/timers';
 import type { EngineDeps } from '#shared/engine/deps';
 import { ingestEvent } from '#shared/engine/ingest-event';
 import { sendTouch } from '#shared/engine/send-touch';

@@ -15,7 +15,7 @@ import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aw
 import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { encodeCustomerTag } from '#shared/adapters/aws/ses-email-channel';
 import { localDynamoClient } from '#shared/adapters/local/dynamodb-local';
-import type { TouchDue } from '#shared/domain/customer';
+import type { TouchDue } from '#shared/domain/journey/timers';
 import { deriveKey } from '#shared/domain/keys';
 import { JOURNEY_FACTS, KPIS } from '#shared/domain/kpi/tables';
 import { parsePolicy } from '#shared/domain/policy';

@@ -2,7 +2,7 @@ import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSesClient } from '#shared/adapters/aws/message-clients';
 import { SesEmailChannel } from '#shared/adapters/aws/ses-email-channel';
-import type { OutboundMessage } from '#shared/domain/customer';
+import type { OutboundMessage } from '#shared/domain/journey/send-decision';
 import { signUnsubscribeToken, verifyUnsubscribeToken } from '#shared/domain/unsubscribe';
 import { sesLocalClientConfig, startSesLocal, type SesLocal, type StoredEmail } from './ses-local.ts';
 

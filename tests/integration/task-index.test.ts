@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
 import { createTableInput, ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { localDynamoClient } from '#shared/adapters/local/dynamodb-local';
-import { applyEvent, emptyRecord, type CustomerRecord } from '#shared/domain/customer';
+import { applyEvent } from '#shared/domain/journey/apply-event';
+import { emptyRecord, type CustomerRecord } from '#shared/domain/journey/record';
 import { CustomerChurned, TaskOutcome } from '#shared/domain/events';
 import { deploymentPolicies } from '#shared/domain/policy-registry';
 

@@ -1,5 +1,6 @@
 import { InMemoryCustomerStore } from '#shared/adapters/local/memory-customer-store';
-import type { OutboundMessage, TimerSpec } from '#shared/domain/customer';
+import type { OutboundMessage } from '#shared/domain/journey/send-decision';
+import type { TimerSpec } from '#shared/domain/journey/timers';
 import { parsePolicy, type Policy, type PolicyInput } from '#shared/domain/policy';
 import { PolicyRegistry } from '#shared/domain/policy-registry';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';

@@ -12,7 +12,7 @@ import {
   type PutCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { latestTask, type CustomerRecord } from '#shared/domain/customer';
+import { latestTask, type CustomerRecord, upgradeRecord } from '#shared/domain/journey/record';
 import type { ErasedJourney } from '#shared/domain/erasure';
 import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
 import type { CustomerStore, EventReceipt, StoredJourneys } from '#shared/ports/customer-store';
@@ -145,7 +145,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
     if (!Item) return undefined;
     const { version, record, phoneKey } = Item as CustomerItem;
     this.remember(customerId, version, phoneKey);
-    return { ...record, version };
+    return upgradeRecord({ ...record, version });
   }
 
   async customerIdByPhone(phone: string): Promise<string | undefined> {
@@ -188,7 +188,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
           ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
         }),
       );
-      for (const item of (page.Items ?? []) as CustomerItem[]) records.push({ ...item.record, version: item.version });
+      for (const item of (page.Items ?? []) as CustomerItem[]) records.push(upgradeRecord({ ...item.record, version: item.version }));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey && records.length < limit);
     return records;
@@ -325,7 +325,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
       for (const item of page.Items ?? []) {
         if (typeof item.pk === 'string' && item.pk.startsWith('CUSTOMER#')) {
           const stored = item as CustomerItem;
-          yield { kind: 'customer', record: { ...stored.record, version: stored.version } as CustomerRecord };
+          yield { kind: 'customer', record: upgradeRecord({ ...stored.record, version: stored.version } as CustomerRecord) };
         } else if (item.facts) {
           yield { kind: 'erased', journey: item.facts as ErasedJourney };
         }

@@ -5,7 +5,7 @@ import {
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import { DateTime } from 'luxon';
-import type { TimerSpec } from '#shared/domain/customer';
+import type { TimerSpec } from '#shared/domain/journey/timers';
 import type { TouchScheduler } from '#shared/ports/touch-scheduler';
 
 /** Options of {@link EventBridgeTouchScheduler}. */

@@ -1,5 +1,5 @@
 import { SendEmailCommand, type MessageTag, type SendEmailCommandInput, type SESv2Client } from '@aws-sdk/client-sesv2';
-import type { OutboundMessage } from '#shared/domain/customer';
+import type { OutboundMessage } from '#shared/domain/journey/send-decision';
 import { ChannelError, type MessageChannel, type SendReceipt } from '#shared/ports/message-channel';
 import { toChannelError } from './clients.ts';
 

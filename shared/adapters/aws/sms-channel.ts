@@ -3,7 +3,7 @@ import {
   type PinpointSMSVoiceV2Client,
   type SendTextMessageCommandInput,
 } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import type { OutboundMessage } from '#shared/domain/customer';
+import type { OutboundMessage } from '#shared/domain/journey/send-decision';
 import { ChannelError, type MessageChannel, type SendReceipt } from '#shared/ports/message-channel';
 import { toChannelError } from './clients.ts';
 import { encodeCustomerTag } from './ses-email-channel.ts';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { Touch } from '#shared/domain/customer';
+import type { Touch } from '#shared/domain/journey/record';
 import { parseEvent, type MessageEngaged } from '#shared/domain/events';
 import type { EngagementKind } from '#shared/domain/vocabulary';
 import type { CustomerStore } from '#shared/ports/customer-store';

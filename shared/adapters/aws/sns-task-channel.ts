@@ -1,5 +1,5 @@
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
-import type { OutboundMessage } from '#shared/domain/customer';
+import type { OutboundMessage } from '#shared/domain/journey/send-decision';
 import { ChannelError, type MessageChannel, type SendReceipt } from '#shared/ports/message-channel';
 import { classifySendFailure, toChannelError } from './clients.ts';
 

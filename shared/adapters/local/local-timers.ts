@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { TimerSpec } from '#shared/domain/customer';
+import type { TimerSpec } from '#shared/domain/journey/timers';
 import type { TouchScheduler } from '#shared/ports/touch-scheduler';
 
 type JournalLine = { op: 'put'; timer: TimerSpec } | { op: 'del'; name: string };

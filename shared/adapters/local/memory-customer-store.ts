@@ -1,4 +1,4 @@
-import { latestTask, type CustomerRecord } from '#shared/domain/customer';
+import { latestTask, type CustomerRecord } from '#shared/domain/journey/record';
 import type { ErasedJourney } from '#shared/domain/erasure';
 import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
 import type { CustomerStore, EventReceipt, StoredJourneys } from '#shared/ports/customer-store';

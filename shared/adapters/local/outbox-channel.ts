@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { localIso, type OutboundMessage } from '#shared/domain/customer';
+import type { OutboundMessage } from '#shared/domain/journey/send-decision';
+import { localIso } from '#shared/domain/journey/timers';
 import type { Clock } from '#shared/ports/clock';
 import type { MessageChannel, SendReceipt } from '#shared/ports/message-channel';
 

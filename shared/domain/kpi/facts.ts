@@ -1,5 +1,5 @@
-import type { CustomerRecord, Journey } from '../customer.ts';
-import type { ErasedJourney } from '../erasure.ts';
+import type { CustomerRecord, Journey } from '../journey/record.ts';
+import type { ErasedJourney, ErasedTouch } from '../erasure.ts';
 import { pseudonymize } from '../hash.ts';
 import type { PolicyRegistry } from '../policy-registry.ts';
 import { horizonEndMs, offerCost } from '../policy.ts';
@@ -11,7 +11,7 @@ export const RETENTION_6M_DAYS = 182;
 export const RETENTION_12M_DAYS = 365;
 
 type FactJourney = Omit<Journey, 'touches' | 'churnEventId'> & {
-  touches: Array<Pick<Journey['touches'][number], 'channel' | 'status' | 'offerId' | 'cost' | 'engagement'>>;
+  touches: Array<Pick<ErasedTouch, 'channel' | 'status' | 'offerId' | 'cost' | 'engagement'>>;
 };
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;

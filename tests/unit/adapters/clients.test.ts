@@ -11,7 +11,7 @@ import {
 import { createSesClient } from '#shared/adapters/aws/message-clients';
 import { SesEmailChannel } from '#shared/adapters/aws/ses-email-channel';
 import { EventBridgeTouchScheduler } from '#shared/adapters/aws/eventbridge-touch-scheduler';
-import type { TimerSpec } from '#shared/domain/customer';
+import type { TimerSpec } from '#shared/domain/journey/timers';
 import { ChannelError } from '#shared/ports/message-channel';
 import { fakeAwsConfig, startFakeAwsEndpoint, type FakeAnswer, type FakeAwsEndpoint } from './fake-aws-endpoint.ts';
 

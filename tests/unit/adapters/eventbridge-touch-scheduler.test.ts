@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { atExpression, EventBridgeTouchScheduler } from '#shared/adapters/aws/eventbridge-touch-scheduler';
-import type { TimerSpec } from '#shared/domain/customer';
+import type { TimerSpec } from '#shared/domain/journey/timers';
 
 const schedulerMock = mockClient(SchedulerClient);
 

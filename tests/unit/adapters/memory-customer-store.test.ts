@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryCustomerStore } from '#shared/adapters/local/memory-customer-store';
-import { emptyRecord, type CustomerRecord } from '#shared/domain/customer';
+import { emptyRecord, type CustomerRecord } from '#shared/domain/journey/record';
 import type { ErasedJourney } from '#shared/domain/erasure';
 import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
 

@@ -14,7 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { decodeCustomerTag, encodeCustomerTag, SesEmailChannel, type SesEmailChannelOptions } from '#shared/adapters/aws/ses-email-channel';
-import type { OutboundMessage } from '#shared/domain/customer';
+import type { OutboundMessage } from '#shared/domain/journey/send-decision';
 import { signUnsubscribeToken, verifyUnsubscribeToken } from '#shared/domain/unsubscribe';
 import { ChannelError } from '#shared/ports/message-channel';
 

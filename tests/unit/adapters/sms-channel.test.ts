@@ -16,7 +16,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSmsClient } from '#shared/adapters/aws/message-clients';
 import { decodeCustomerTag } from '#shared/adapters/aws/ses-email-channel';
 import { EumSmsChannel } from '#shared/adapters/aws/sms-channel';
-import type { OutboundMessage } from '#shared/domain/customer';
+import type { OutboundMessage } from '#shared/domain/journey/send-decision';
 import { ChannelError } from '#shared/ports/message-channel';
 import { fakeAwsConfig, startFakeAwsEndpoint, type FakeAwsEndpoint } from './fake-aws-endpoint.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeCustomerTag } from '#shared/adapters/aws/ses-email-channel';
 import { engagementFromInboundSms, engagementFromSmsEvent, SMS_EVENT_TYPES } from '#shared/adapters/aws/sms-notifications';
-import type { CustomerRecord, Touch } from '#shared/domain/customer';
+import type { CustomerRecord, Touch } from '#shared/domain/journey/record';
 import { isOptOut } from '#shared/domain/opt-out';
 import type { CustomerStore } from '#shared/ports/customer-store';
 

@@ -3,7 +3,7 @@ import { AuthorizationErrorException, InternalErrorException, PublishCommand, SN
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { emailSubject, SnsTaskChannel } from '#shared/adapters/aws/sns-task-channel';
-import type { OutboundMessage } from '#shared/domain/customer';
+import type { OutboundMessage } from '#shared/domain/journey/send-decision';
 import { ChannelError } from '#shared/ports/message-channel';
 
 const snsMock = mockClient(SNSClient);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { audienceRows, normalizeEmail, normalizePhone, sha256Hex } from '#shared/domain/audience';
-import { applyEvent, emptyRecord, type CustomerRecord } from '#shared/domain/customer';
+import { applyEvent } from '#shared/domain/journey/apply-event';
+import { emptyRecord, type CustomerRecord } from '#shared/domain/journey/record';
 import type { WinbackEvent } from '#shared/domain/events';
 import { DAY_MS } from '#shared/domain/vocabulary';
 import { churnEvent, consentEvent, returnedEvent } from '../../fixtures/events.ts';

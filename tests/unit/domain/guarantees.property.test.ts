@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { localIso, type CustomerRecord, type OutboundMessage, type TimerSpec, type TouchChannel } from '#shared/domain/customer';
+import type { CustomerRecord, TouchChannel } from '#shared/domain/journey/record';
+import type { OutboundMessage } from '#shared/domain/journey/send-decision';
+import { localIso, type TimerSpec } from '#shared/domain/journey/timers';
 import { CustomerChurned, type WinbackEvent } from '#shared/domain/events';
 import { parsePolicy, type Policy } from '#shared/domain/policy';
 import { PolicyRegistry } from '#shared/domain/policy-registry';

@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyEvent, decideSend, emptyRecord, localIso, MIN_LEAD_MS, type CustomerRecord } from '#shared/domain/customer';
+import { applyEvent } from '#shared/domain/journey/apply-event';
+import { emptyRecord, type CustomerRecord } from '#shared/domain/journey/record';
+import { decideSend } from '#shared/domain/journey/send-decision';
+import { localIso, MIN_LEAD_MS } from '#shared/domain/journey/timers';
 import { CustomerChurned } from '#shared/domain/events';
 import { parsePolicy, type Policy } from '#shared/domain/policy';
 import { PolicyRegistry } from '#shared/domain/policy-registry';

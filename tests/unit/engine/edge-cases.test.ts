@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applySendOutcome } from '#shared/domain/customer';
+import { applySendOutcome } from '#shared/domain/journey/send-outcome';
 import { parsePolicy } from '#shared/domain/policy';
 import { deploymentPolicies } from '#shared/domain/policy-registry';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';

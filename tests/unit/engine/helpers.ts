@@ -1,4 +1,5 @@
-import type { CustomerRecord, Journey, Touch, TouchDue } from '#shared/domain/customer';
+import type { CustomerRecord, Journey, Touch } from '#shared/domain/journey/record';
+import type { TouchDue } from '#shared/domain/journey/timers';
 import { DAY_MS } from '#shared/domain/vocabulary';
 import type { TestDeps } from '../../support/fakes.ts';
 

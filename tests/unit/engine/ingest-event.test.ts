@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { InMemoryCustomerStore } from '#shared/adapters/local/memory-customer-store';
 import { ConcurrentUpdateError } from '#shared/domain/errors';
 import { MessageEngaged } from '#shared/domain/events';
-import type { CustomerRecord } from '#shared/domain/customer';
+import type { CustomerRecord } from '#shared/domain/journey/record';
 import type { EventReceipt } from '#shared/ports/customer-store';
 import { parsePolicy } from '#shared/domain/policy';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';

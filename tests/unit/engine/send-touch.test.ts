@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InMemoryCustomerStore } from '#shared/adapters/local/memory-customer-store';
-import type { CustomerRecord } from '#shared/domain/customer';
+import type { CustomerRecord } from '#shared/domain/journey/record';
 import type { EventReceipt } from '#shared/ports/customer-store';
 import { parsePolicy } from '#shared/domain/policy';
 import { PolicyRegistry } from '#shared/domain/policy-registry';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryCustomerStore } from '#shared/adapters/local/memory-customer-store';
-import type { CustomerRecord } from '#shared/domain/customer';
+import type { CustomerRecord } from '#shared/domain/journey/record';
 import type { EventReceipt } from '#shared/ports/customer-store';
 import { createRouter } from '#shared/http/router';
 import { v1Routes } from '#shared/http/v1-routes';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TimerSpec } from '#shared/domain/customer';
+import type { TimerSpec } from '#shared/domain/journey/timers';
 import { ChannelError } from '#shared/ports/message-channel';
 import { ingestEvent } from '#shared/engine/ingest-event';
 import { churnEvent } from '../../fixtures/events.ts';

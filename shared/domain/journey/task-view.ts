@@ -1,4 +1,4 @@
-import type { CustomerRecord, Journey, Profile, RetentionTask, TaskStatus } from './customer.ts';
+import type { CustomerRecord, Journey, Profile, RetentionTask, TaskStatus } from './record.ts';
 
 /**
  * What a retention team sees of a task: in its notification (SNS e-mail) and in

@@ -1,0 +1,199 @@
+import { unitHash, shortHash } from '../hash.ts';
+import { accountValue, findOffer, horizonEndMs, type Policy, teamFor } from '../policy.ts';
+import type { PolicyRegistry } from '../policy-registry.ts';
+import { pickSendInstant } from '../send-window.ts';
+import { assign, ineligibilityReasons, segmentOf, sendWindowFor, usableChannels } from '../targeting.ts';
+import { type ChurnKind, DAY_MS, type ExitReason } from '../vocabulary.ts';
+import { consentClock } from './consent.ts';
+import { activeJourney, type CustomerRecord, iso, type Journey, log, ms, type Profile, policyOf } from './record.ts';
+import { type Effects, MIN_LEAD_MS, plannedTouch, timerFor } from './timers.ts';
+import { touchWindow } from './touch-window.ts';
+
+/** What a churn says, wherever it came from (an upstream event, a lapse timer). */
+export interface ChurnFacts {
+  eventId: string;
+  churnKind: ChurnKind;
+  exitReason: ExitReason;
+  occurredAt: string;
+}
+
+/**
+ * Plans a journey for a churn of the customer as their profile now stands.
+ *
+ * 1. A journey still running keeps the customer: the churn is only recorded.
+ * 2. The first policy that applies to the churn plans it; none: recorded as ineligible.
+ * 3. Eligibility and escalation decide the journey (`decideJourney`).
+ * 4. An escalated account gets a retention task (`escalate`), instead of or before the touches.
+ * 5. The policy's touches are planned on the first usable channel (`planTouches`).
+ */
+export function startJourney(record: CustomerRecord, churn: ChurnFacts, nowMs: number, policies: PolicyRegistry, effects: Effects): void {
+  const profile = record.profile!;
+  // A journey past its horizon has ended, even if nobody posted a return: a new churn starts anew.
+  const running = activeJourney(record);
+  if (running && nowMs < horizonEndMs(policyOf(policies, running), ms(running.churnedAt))) {
+    log(record, {
+      at: iso(nowMs),
+      decision: 'recorded',
+      reason: 'already_in_active_journey',
+      eventId: churn.eventId,
+      journeyId: running.journeyId,
+    });
+    return;
+  }
+  const policy = policies.forChurn({ churnKind: churn.churnKind, market: profile.market, brand: profile.brand });
+  if (!policy) {
+    log(record, { at: iso(nowMs), decision: 'ineligible', reason: 'no_policy_for_churn', eventId: churn.eventId });
+    return;
+  }
+  const { journey, escalation } = decideJourney(record, profile, churn, policy, nowMs);
+  record.journeys.push(journey);
+  if (journey.status === 'ineligible') {
+    const reason = journey.ineligibleReasons.join(',');
+    log(record, { at: iso(nowMs), decision: 'ineligible', reason, eventId: churn.eventId, journeyId: journey.journeyId });
+    return;
+  }
+  if (escalation) {
+    escalate(record, journey, policy, escalation.value, churn.eventId, nowMs, effects);
+    if (escalation.mode === 'instead') return;
+  }
+  planTouches(record, profile, journey, policy, nowMs, effects);
+}
+
+/** An escalated account's value, and whether its task replaces the touches or comes first. */
+interface Escalation {
+  value: number;
+  mode: 'instead' | 'before';
+}
+
+/** The account's escalation, when the policy escalates accounts and this one is worth it. */
+function escalationOf(policy: Policy, profile: Profile): Escalation | undefined {
+  if (!policy.escalation) return undefined;
+  const value = accountValue(policy.escalation, profile);
+  return value !== undefined && value >= policy.escalation.threshold ? { value, mode: policy.escalation.mode } : undefined;
+}
+
+/** The journey a churn starts: its segment, arm and variant, and why it is ineligible, if it is. */
+function decideJourney(record: CustomerRecord, profile: Profile, churn: ChurnFacts, policy: Policy, nowMs: number) {
+  const churnedAtMs = ms(churn.occurredAt);
+  const journeyId = shortHash(`journey:${churn.eventId}`, 12);
+  const escalation = escalationOf(policy, profile);
+  // Escalated accounts are never held out: every one of them gets a person. The control group
+  // measures the automated programme.
+  const assigned = assign(record.customerId, policy);
+  const { arm, variant } = escalation ? { ...assigned, arm: 'treatment' as const } : assigned;
+  const reasons = eligibilityOf(record, profile, churnedAtMs, policy, nowMs, escalation !== undefined);
+  const journey: Journey = {
+    journeyId,
+    churnEventId: churn.eventId,
+    policyId: policy.id,
+    policyVersion: policy.version,
+    churnKind: churn.churnKind,
+    exitReason: churn.exitReason,
+    churnedAt: iso(churnedAtMs),
+    plannedAt: iso(nowMs),
+    status: reasons.length > 0 ? 'ineligible' : 'active',
+    ineligibleReasons: reasons,
+    segment: segmentOf({ ...profile, exitReason: churn.exitReason, churnKind: churn.churnKind }, policy),
+    arm,
+    variant,
+    touches: [],
+    monthlyRevenue: profile.monthlyRevenue,
+  };
+  return { journey, escalation };
+}
+
+/** Why a churn is not worth a journey (empty: it is). A person can reach an account no automated channel may. */
+function eligibilityOf(
+  record: CustomerRecord,
+  profile: Profile,
+  churnedAtMs: number,
+  policy: Policy,
+  nowMs: number,
+  escalated: boolean,
+): string[] {
+  const input = {
+    churnedAtMs,
+    nowMs,
+    monthlyRevenue: profile.monthlyRevenue,
+    priorChurns: profile.priorChurns,
+    earlierWinbacks: record.journeys.filter((j) => j.status === 'won_back').length,
+    reach: profile,
+    clock: consentClock(record, iso(churnedAtMs), nowMs),
+  };
+  const reasons: string[] = ineligibilityReasons(input, policy).filter((reason) => !(escalated && reason === 'no_usable_channel'));
+  if (record.lastReturnedAt && ms(record.lastReturnedAt) >= churnedAtMs) reasons.push('returned_already');
+  if (!sendWindowFor(policy, profile.market) && !escalated) reasons.push('no_send_window_in_market');
+  return reasons;
+}
+
+/** Opens the journey's retention task for the team its route names, and plans its first notice. */
+function escalate(
+  record: CustomerRecord,
+  journey: Journey,
+  policy: Policy,
+  value: number,
+  eventId: string,
+  nowMs: number,
+  effects: Effects,
+): void {
+  const escalation = policy.escalation!;
+  const team = teamFor(escalation, record.profile!.accountType);
+  journey.task = {
+    taskId: `${journey.journeyId}-task`,
+    team,
+    value: Math.round(value * 100) / 100,
+    status: 'open',
+    dueAt: iso(Math.max(ms(journey.churnedAt) + escalation.dueAfterDays * DAY_MS, nowMs)),
+    openedAt: iso(nowMs),
+    outcomes: [],
+  };
+  log(record, { at: iso(nowMs), decision: 'escalated', reason: `${team}:${escalation.mode}`, eventId, journeyId: journey.journeyId });
+  planTaskNotice(record, journey, nowMs + MIN_LEAD_MS, nowMs, effects);
+}
+
+/** Plans each of the policy's touches inside its window and the customer's send window, on the first usable channel. */
+function planTouches(record: CustomerRecord, profile: Profile, journey: Journey, policy: Policy, nowMs: number, effects: Effects): void {
+  const { journeyId } = journey;
+  const channel = usableChannels(profile, policy, consentClock(record, journey.churnedAt, nowMs))[0];
+  const sendWindow = sendWindowFor(policy, profile.market);
+  if (!channel || !sendWindow) {
+    log(record, { at: iso(nowMs), decision: 'skipped', reason: channel ? 'no_send_window_in_market' : 'no_usable_channel', journeyId });
+    return;
+  }
+  policy.touches.forEach((rule, index) => {
+    const touchId = `${journeyId}-${index + 1}`;
+    const offer = findOffer(policy, {
+      angle: rule.angle,
+      exitReason: journey.exitReason,
+      tier: journey.segment.tier,
+      variant: journey.variant,
+      monthlyRevenue: profile.monthlyRevenue,
+    })!;
+    const window = touchWindow(policy, ms(journey.churnedAt), rule);
+    const seed = unitHash('plan', record.customerId, String(index));
+    const dueAtMs = pickSendInstant(Math.max(window.startMs, nowMs + MIN_LEAD_MS), window.endMs, profile.timezone, sendWindow, seed);
+    const fields = { kind: 'policy' as const, touchId, index, angle: rule.angle, offerId: offer.id, channel };
+    const touch = plannedTouch(record, fields, dueAtMs ?? window.endMs);
+    journey.touches.push(touch);
+    if (dueAtMs === undefined) {
+      Object.assign(touch, { status: 'skipped', reason: 'window_passed' });
+      log(record, { at: iso(nowMs), decision: 'skipped', reason: 'window_passed', journeyId, touchId });
+      return;
+    }
+    effects.schedule.push(timerFor(record, touch));
+    log(record, { at: iso(nowMs), decision: 'planned', reason: `${rule.angle}:${offer.id}@${touch.dueAt}`, journeyId, touchId, channel });
+  });
+}
+
+/** Plans one notice of the journey's task to its team, at `dueAtMs`: a touch on the `task` channel. */
+export function planTaskNotice(record: CustomerRecord, journey: Journey, dueAtMs: number, nowMs: number, effects: Effects): void {
+  const task = journey.task!;
+  const index = journey.touches.filter((t) => t.kind === 'task_notice').length;
+  const touchId = `${journey.journeyId}-t${index + 1}`;
+  const fields = { kind: 'task_notice' as const, touchId, index, angle: 'retention_task', taskId: task.taskId, channel: 'task' as const };
+  const touch = plannedTouch(record, fields, dueAtMs);
+  journey.touches.push(touch);
+  effects.schedule.push(timerFor(record, touch));
+  const reason = `task:${task.team}@${touch.dueAt}`;
+  log(record, { at: iso(nowMs), decision: 'planned', reason, journeyId: journey.journeyId, touchId, channel: 'task' });
+}

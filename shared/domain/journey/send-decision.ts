@@ -1,0 +1,177 @@
+import { assertUnreachable } from '../exhaustive.ts';
+import { unitHash } from '../hash.ts';
+import { findOffer, type Policy } from '../policy.ts';
+import type { PolicyRegistry } from '../policy-registry.ts';
+import { isInsideSendWindow, nextSendInstant } from '../send-window.ts';
+import type { SendWindow } from '../send-window.ts';
+import { channelBlock, contactFor, sendWindowFor, usableChannels } from '../targeting.ts';
+import { consentClock } from './consent.ts';
+import { type CustomerRecord, findTouch, isTaskOpen, type Journey, type MessageTouch, ms, type Profile, policyOf } from './record.ts';
+import type { Touch, TouchChannel } from './record.ts';
+import { taskNotice } from './task-view.ts';
+import { MIN_LEAD_MS, type TouchDue } from './timers.ts';
+import { touchRule, touchWindow } from './touch-window.ts';
+
+/**
+ * A message ready for a channel adapter. `to` is personal data: it goes to the channel, never to
+ * a log. On the `task` channel, `to` is the team and the text carries the account's contact
+ * details for it.
+ */
+export interface OutboundMessage {
+  channel: TouchChannel;
+  to: string;
+  customerId: string;
+  touchId: string;
+  text: string;
+  subject?: string;
+  variant: string;
+  locale: string;
+  timezone: string;
+}
+
+export type SendDecision =
+  | { kind: 'send'; message: OutboundMessage }
+  | { kind: 'withhold'; channel: TouchChannel }
+  | { kind: 'defer'; dueAtMs: number; reason: string }
+  | { kind: 'skip'; reason: string }
+  /** The timer is stale or the touch already handled: do nothing at all. */
+  | { kind: 'ignore'; reason: string };
+
+/**
+ * Decides, at the moment a touch timer fires, whether the touch goes out. Everything is checked
+ * again here, because the world may have changed since it was planned: a return, a withdrawn
+ * consent, the send window, the frequency cap.
+ */
+export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number, policies: PolicyRegistry): SendDecision {
+  const found = findTouch(record, due.touchId);
+  if (!found) return { kind: 'ignore', reason: 'unknown_touch' };
+  const { journey, touch } = found;
+  if (touch.timerName !== due.timerName) return { kind: 'ignore', reason: 'stale_timer' };
+  if (touch.status !== 'planned') return { kind: 'ignore', reason: `already_${touch.status}` };
+  const profile = record.profile;
+  if (!profile) return { kind: 'skip', reason: 'no_profile' };
+  const policy = policyOf(policies, journey);
+  switch (touch.kind) {
+    case 'task_notice':
+      return decideTaskNotice(record, profile, journey, touch, policy);
+    case 'policy':
+    case 'follow_up':
+      return decideMessage({ record, profile, journey, touch, policy }, nowMs);
+    default:
+      return assertUnreachable(touch, 'unknown touch kind');
+  }
+}
+
+/** What a message decision looks at. */
+interface MessageContext {
+  record: CustomerRecord;
+  profile: Profile;
+  journey: Journey;
+  touch: MessageTouch;
+  policy: Policy;
+}
+
+/** A message to the customer: still wanted, on a usable channel, inside the windows and under the caps. */
+function decideMessage(context: MessageContext, nowMs: number): SendDecision {
+  const { record, profile, journey, touch, policy } = context;
+  const rule = touchRule(policy, touch);
+  if (!rule) return { kind: 'skip', reason: 'touch_not_in_policy' };
+  if (journey.status !== 'active') return { kind: 'skip', reason: 'customer_returned' };
+  const churnedAtMs = ms(journey.churnedAt);
+  if (rule.onlyIfNotReturned && record.lastReturnedAt && ms(record.lastReturnedAt) >= churnedAtMs) {
+    return { kind: 'skip', reason: 'customer_returned' };
+  }
+  const window = touchWindow(policy, churnedAtMs, rule);
+  if (nowMs >= window.endMs) return { kind: 'skip', reason: 'touch_window_passed' };
+
+  const clock = consentClock(record, journey.churnedAt, nowMs);
+  const blocked = channelBlock(profile, touch.channel, policy, clock);
+  const channel = blocked === undefined ? touch.channel : usableChannels(profile, policy, clock)[0];
+  if (!channel) return { kind: 'skip', reason: blocked ?? 'no_consent' };
+  const sendWindow = sendWindowFor(policy, profile.market);
+  if (!sendWindow) return { kind: 'skip', reason: 'no_send_window_in_market' };
+  if (journey.touches.filter(isMessageOut).length >= policy.frequencyCap.maxPerJourney) {
+    return { kind: 'skip', reason: 'journey_cap_reached' };
+  }
+  const held = holdUntil(context, window, sendWindow, nowMs);
+  if (held) return held;
+  if (journey.arm === 'control') return { kind: 'withhold', channel };
+  return { kind: 'send', message: composeMessage(context, channel) };
+}
+
+/** A message that went out to the customer, or was withheld for the control group: both count against the caps. */
+const isMessageOut = (t: Touch) => t.kind !== 'task_notice' && (t.status === 'sent' || t.status === 'withheld');
+
+/**
+ * A deferral when the touch cannot go now: a timer that fired before the touch's window (a
+ * mis-formatted schedule, a clock skew) must not break the quiet days; outside the customer's
+ * send window it waits for the next one; at the frequency cap it waits for a free slot.
+ */
+function holdUntil(
+  { record, profile, touch, policy }: MessageContext,
+  window: { startMs: number; endMs: number },
+  sendWindow: SendWindow,
+  nowMs: number,
+): SendDecision | undefined {
+  const seed = unitHash('defer', record.customerId, touch.touchId, String(touch.deferrals));
+  const deferUntil = (fromMs: number, reason: string): SendDecision => {
+    const from = Math.max(fromMs, nowMs + MIN_LEAD_MS, window.startMs);
+    const dueAtMs = nextSendInstant(from, window.endMs, profile.timezone, sendWindow, seed);
+    return dueAtMs === undefined ? { kind: 'skip', reason: `${reason}_until_window_end` } : { kind: 'defer', dueAtMs, reason };
+  };
+  if (nowMs < window.startMs) return deferUntil(window.startMs, 'before_touch_window');
+  if (!isInsideSendWindow(nowMs, profile.timezone, sendWindow)) return deferUntil(nowMs, 'outside_send_window');
+  const capWindowMs = policy.frequencyCap.perHours * 3_600_000;
+  const recent = record.journeys
+    .flatMap((j) => j.touches)
+    .filter((t) => isMessageOut(t) && t.sentAt && ms(t.sentAt) > nowMs - capWindowMs)
+    .map((t) => ms(t.sentAt!))
+    .sort((a, b) => b - a);
+  // Free again once the oldest message that keeps the count at the cap leaves the window.
+  if (recent.length >= policy.frequencyCap.maxMessages) {
+    return deferUntil(recent[policy.frequencyCap.maxMessages - 1]! + capWindowMs, 'frequency_cap');
+  }
+  return undefined;
+}
+
+/** The message itself: the touch's offer (or the one the policy now finds for it) in the policy's words. */
+function composeMessage(
+  { record, profile, journey, touch, policy }: MessageContext,
+  channel: Exclude<TouchChannel, 'task'>,
+): OutboundMessage {
+  const offer =
+    policy.offers.find((o) => o.id === touch.offerId) ??
+    findOffer(policy, {
+      angle: touch.angle,
+      exitReason: journey.exitReason,
+      tier: journey.segment.tier,
+      variant: journey.variant,
+      monthlyRevenue: journey.monthlyRevenue,
+    })!;
+  const body = offer.text.replaceAll('{brand}', policy.brand);
+  return {
+    channel,
+    to: contactFor(profile, channel)!,
+    customerId: record.customerId,
+    touchId: touch.touchId,
+    text: channel === 'sms' ? `${body} ${policy.smsFooter}`.trim() : body,
+    ...(channel === 'email' ? { subject: offer.subject.replaceAll('{brand}', policy.brand) } : {}),
+    variant: journey.variant,
+    locale: profile.locale,
+    timezone: profile.timezone,
+  };
+}
+
+/**
+ * A task notice goes to the team whatever the customer's channels, windows and caps say (those
+ * govern messages to the customer); it only needs the journey still running and the task open.
+ */
+function decideTaskNotice(record: CustomerRecord, profile: Profile, journey: Journey, touch: Touch, policy: Policy): SendDecision {
+  const task = journey.task;
+  if (!task || !isTaskOpen(task)) return { kind: 'skip', reason: 'task_closed' };
+  if (journey.status !== 'active') return { kind: 'skip', reason: 'customer_returned' };
+  const { subject, text } = taskNotice({ customerId: record.customerId, profile, journey, task, currency: policy.currency });
+  const { customerId } = record;
+  const message = { channel: 'task' as const, to: task.team, customerId, touchId: touch.touchId, subject, text };
+  return { kind: 'send', message: { ...message, variant: journey.variant, locale: profile.locale, timezone: profile.timezone } };
+}

@@ -1,0 +1,81 @@
+import { assertUnreachable } from '../exhaustive.ts';
+import type { Channel } from '../vocabulary.ts';
+import { type CustomerRecord, findTouch, iso, log, type Touch, type TouchChannel, type TouchStatus } from './record.ts';
+import { type Change, noEffects, timerFor, timerNameFor } from './timers.ts';
+
+/** The outcome of a send decision, or of the send itself. */
+export type SendOutcome =
+  | { kind: 'claimed'; channel: TouchChannel }
+  | { kind: 'sent'; channel: TouchChannel; messageId: string; cost?: number }
+  | { kind: 'withheld'; channel: TouchChannel }
+  | { kind: 'released'; error: string }
+  | { kind: 'failed'; error: string }
+  | { kind: 'deferred'; dueAtMs: number; reason: string }
+  | { kind: 'skipped'; reason: string };
+
+/** The touch status an outcome applies to: what happens after the claim needs the claim. */
+const appliesFrom = (outcome: SendOutcome): TouchStatus =>
+  outcome.kind === 'sent' || outcome.kind === 'released' || outcome.kind === 'failed' ? 'sending' : 'planned';
+
+/** What the decision log says of a touch: its offer, or for a task notice its task. */
+const subjectOf = (touch: Touch) => (touch.kind === 'task_notice' ? touch.taskId : touch.offerId);
+
+/** A message touch may move to another channel at send time; a task notice stays on `task`. */
+function moveTo(touch: Touch, channel: TouchChannel): void {
+  if (touch.kind !== 'task_notice' && channel !== 'task') touch.channel = channel as Channel;
+}
+
+/** Applies the outcome of a send decision (or of the send itself) to a copy of the record. */
+export function applySendOutcome(current: CustomerRecord, touchId: string, outcome: SendOutcome, nowMs: number): Change {
+  const record = structuredClone(current);
+  const effects = noEffects();
+  const found = findTouch(record, touchId);
+  // An outcome decided on an older read must not undo what happened since (a return cancelled
+  // the touch meanwhile): it applies only to the touch in the state it was decided from.
+  if (!found || found.touch.status !== appliesFrom(outcome)) return { record, effects };
+  const { journey, touch } = found;
+  const at = iso(nowMs);
+  const entry = { at, journeyId: journey.journeyId, touchId };
+  switch (outcome.kind) {
+    case 'claimed':
+      // "sending" is the claim that makes a second delivery of the same timer do nothing.
+      touch.status = 'sending';
+      moveTo(touch, outcome.channel);
+      touch.attempts += 1;
+      break;
+    case 'sent':
+      Object.assign(touch, { status: 'sent', sentAt: at, messageId: outcome.messageId });
+      if (outcome.cost !== undefined) touch.cost = outcome.cost;
+      // A follow-up notice delivered: the task is the team's to work again.
+      if (touch.kind === 'task_notice' && journey.task?.status === 'follow_up') journey.task.status = 'open';
+      log(record, { ...entry, decision: 'sent', reason: subjectOf(touch), channel: outcome.channel });
+      break;
+    case 'withheld':
+      moveTo(touch, outcome.channel);
+      Object.assign(touch, { status: 'withheld', sentAt: at, reason: 'control_group' });
+      log(record, { ...entry, decision: 'withheld', reason: 'control_group', channel: outcome.channel });
+      break;
+    case 'released':
+      touch.status = 'planned';
+      log(record, { ...entry, decision: 'failed', reason: `will_retry:${outcome.error}`, channel: touch.channel });
+      break;
+    case 'failed':
+      Object.assign(touch, { status: 'failed', reason: outcome.error });
+      log(record, { ...entry, decision: 'failed', reason: outcome.error, channel: touch.channel });
+      break;
+    case 'deferred':
+      touch.deferrals += 1;
+      touch.dueAt = iso(outcome.dueAtMs);
+      touch.timerName = timerNameFor(record.customerId, touch.touchId, touch.deferrals);
+      effects.schedule.push(timerFor(record, touch));
+      log(record, { ...entry, decision: 'deferred', reason: `${outcome.reason}->${touch.dueAt}`, channel: touch.channel });
+      break;
+    case 'skipped':
+      Object.assign(touch, { status: 'skipped', reason: outcome.reason });
+      log(record, { ...entry, decision: 'skipped', reason: outcome.reason, channel: touch.channel });
+      break;
+    default:
+      assertUnreachable(outcome, 'unknown send outcome');
+  }
+  return { record, effects };
+}

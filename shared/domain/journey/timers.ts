@@ -1,0 +1,115 @@
+import { DateTime } from 'luxon';
+import { shortHash } from '../hash.ts';
+import type { CustomerRecord, Journey, Touch, TouchChannel } from './record.ts';
+import { iso, isPending, log } from './record.ts';
+
+/** A one-shot timer the engine wants to exist: at `dueAt` it fires with this payload. */
+export interface TimerSpec {
+  name: string;
+  dueAt: string;
+  timezone: string;
+  payload: TimerPayload;
+}
+
+/** What a touch timer carries: enough to find the touch, and its own name to detect stale timers. */
+export interface TouchDue {
+  customerId: string;
+  touchId: string;
+  timerName: string;
+}
+
+/** What a lapse timer carries. */
+export interface LapseDue {
+  kind: 'lapse';
+  customerId: string;
+  timerName: string;
+}
+
+/** A touch timer (no `kind`, as every timer before lapse detection) or a lapse timer. */
+export type TimerPayload = TouchDue | LapseDue;
+
+export const isLapseDue = (payload: TimerPayload): payload is LapseDue => 'kind' in payload && payload.kind === 'lapse';
+
+/** The timers a change asks for: to create, and to cancel by name. */
+export interface Effects {
+  schedule: TimerSpec[];
+  cancel: string[];
+}
+
+/** What a pure change of the record returns: the new record and its effects. */
+export interface Change {
+  record: CustomerRecord;
+  effects: Effects;
+}
+
+export const noEffects = (): Effects => ({ schedule: [], cancel: [] });
+
+/** Schedules need to be a little in the future to be accepted and fire. */
+export const MIN_LEAD_MS = 60_000;
+
+export function timerNameFor(customerId: string, touchId: string, deferrals: number): string {
+  const base = `wb-${shortHash(customerId)}-${touchId}`;
+  return deferrals === 0 ? base : `${base}-d${deferrals}`;
+}
+
+/** The event id a lapse is recorded under: a second firing of the same timer is a replay. */
+export const lapseEventId = (timerName: string) => `lapse:${timerName}`;
+
+/** The fields that say what a new touch is; the rest every plan fills the same way. */
+export type TouchFields =
+  | Pick<Extract<Touch, { kind: 'policy' }>, 'kind' | 'touchId' | 'index' | 'angle' | 'offerId' | 'channel'>
+  | Pick<Extract<Touch, { kind: 'follow_up' }>, 'kind' | 'touchId' | 'index' | 'angle' | 'offerId' | 'channel'>
+  | Pick<Extract<Touch, { kind: 'task_notice' }>, 'kind' | 'touchId' | 'index' | 'angle' | 'taskId' | 'channel'>;
+
+/** A touch as every plan makes it: planned, due at `dueAtMs`, with its first timer's name and nothing tried yet. */
+export function plannedTouch(record: CustomerRecord, fields: TouchFields, dueAtMs: number): Touch {
+  return {
+    ...fields,
+    dueAt: iso(dueAtMs),
+    timerName: timerNameFor(record.customerId, fields.touchId, 0),
+    status: 'planned',
+    deferrals: 0,
+    attempts: 0,
+    engagement: {},
+  };
+}
+
+export function timerFor(record: CustomerRecord, touch: Touch): TimerSpec {
+  return {
+    name: touch.timerName,
+    dueAt: touch.dueAt,
+    timezone: record.profile?.timezone ?? 'UTC',
+    payload: { customerId: record.customerId, touchId: touch.touchId, timerName: touch.timerName },
+  };
+}
+
+/** Cancels the journey's pending touches (on one channel, if given), with their timers. */
+export function cancelPending(
+  record: CustomerRecord,
+  journey: Journey,
+  reason: string,
+  at: string,
+  effects: Effects,
+  channel?: TouchChannel,
+): void {
+  for (const touch of journey.touches) {
+    if (!isPending(touch) || (channel && touch.channel !== channel)) continue;
+    touch.status = 'cancelled';
+    touch.reason = reason;
+    effects.cancel.push(touch.timerName);
+    log(record, { at, decision: 'cancelled', reason, journeyId: journey.journeyId, touchId: touch.touchId, channel: touch.channel });
+  }
+}
+
+/** Every timer still pending for this customer (to cancel on erasure). */
+export function pendingTimers(record: CustomerRecord): string[] {
+  return [
+    ...record.journeys.flatMap((j) => j.touches.filter(isPending).map((t) => t.timerName)),
+    ...(record.lapse ? [record.lapse.timerName] : []),
+  ];
+}
+
+/** Formats an instant as ISO 8601 with the customer's local offset, e.g. 2026-03-02T14:05:00.000+01:00. */
+export function localIso(instantMs: number, zone: string): string {
+  return DateTime.fromMillis(instantMs, { zone }).toISO()!;
+}

@@ -1,0 +1,27 @@
+import { horizonEndMs, type Policy } from '../policy.ts';
+import { DAY_MS } from '../vocabulary.ts';
+import type { MessageTouch } from './record.ts';
+
+/** When a touch may go out, in days since the churn, and whether a return stops it. */
+export type TouchRule = Pick<Policy['touches'][number], 'dayFrom' | 'dayTo' | 'angle' | 'onlyIfNotReturned'>;
+
+/**
+ * The rule a message touch follows: the policy's touch at its index, or for the click follow-up
+ * an open window from the quiet days to the horizon. Undefined when the policy has no such touch.
+ */
+export function touchRule(policy: Policy, touch: MessageTouch): TouchRule | undefined {
+  if (touch.kind === 'policy') return policy.touches[touch.index];
+  const followUp = policy.clickFollowUp;
+  return followUp ? { dayFrom: policy.quietDays, dayTo: policy.horizonDays, angle: followUp.angle, onlyIfNotReturned: true } : undefined;
+}
+
+/**
+ * The one meaning of a touch's days, for planning and sending alike: from the start of day
+ * `dayFrom` after the churn to the end of day `dayTo`, never past the policy's horizon.
+ */
+export function touchWindow(policy: Pick<Policy, 'horizonDays'>, churnedAtMs: number, rule: Pick<TouchRule, 'dayFrom' | 'dayTo'>) {
+  return {
+    startMs: churnedAtMs + rule.dayFrom * DAY_MS,
+    endMs: Math.min(churnedAtMs + (rule.dayTo + 1) * DAY_MS, horizonEndMs(policy, churnedAtMs)),
+  };
+}
