@@ -82,29 +82,63 @@ const partitionPrefix = (table: TableDefinition, date: string) => `${table.prefi
  * the README, "KPIs at scale").
  */
 export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<NightlySummary> {
-  const parsed = NightlyRequest.safeParse({ date });
-  if (!parsed.success)
+  if (!NightlyRequest.safeParse({ date }).success)
     throw new ValidationError('invalid nightly job date', [
       { path: 'date', code: 'invalid_format', message: 'must be a date, YYYY-MM-DD' },
     ]);
-  const rowsPerPart = deps.rowsPerPart ?? 50_000;
-  const progressEvery = deps.progressEvery ?? 100_000;
   const nowMs = deps.clock.now();
   const started = Date.now();
+  const seconds = () => Math.round((Date.now() - started) / 1000);
 
   for (const table of [JOURNEY_FACTS, KPIS]) await deps.lake.delete(await deps.lake.list(partitionPrefix(table, date)));
   // One pass over the table serves both: the audience writer takes the records as they are read.
   const audience =
     deps.exportAudience === false ? undefined : await startAudienceExport({ lake: deps.lake, policies: deps.policies }, date, nowMs);
-
   // With a SQL engine the KPIs are computed from the written facts, not here.
   const aggregator = deps.kpiEngine ? undefined : new KpiAggregator();
+  const facts = await writeFacts(deps, date, nowMs, { aggregator, audience, seconds });
+  const { kpiRows, kpiFile } = await writeKpis(deps, date, aggregator, () => ({ ...facts, seconds: seconds() }));
+
+  const audienceSummary = audience?.summary();
+  deps.logger.info('nightly job done', {
+    date,
+    journeys: facts.journeys,
+    factFiles: facts.factFiles.length,
+    kpiRows,
+    kpiEngine: deps.kpiEngine ? 'sql' : 'in-process',
+    audienceCustomers: audienceSummary?.customers,
+    seconds: seconds(),
+  });
+  return {
+    date,
+    journeys: facts.journeys,
+    factFiles: facts.factFiles.sort(),
+    kpiRows,
+    kpiFile,
+    ...(audienceSummary ? { audience: { customers: audienceSummary.customers, files: audienceSummary.files } } : {}),
+  };
+}
+
+type AudienceExport = Awaited<ReturnType<typeof startAudienceExport>>;
+
+/**
+ * Step 2: scans the store in parallel segments and writes the journey facts in Parquet parts,
+ * folding each row into the aggregator (if any) and each record into the audience export.
+ */
+async function writeFacts(
+  deps: NightlyDeps,
+  date: string,
+  nowMs: number,
+  sinks: { aggregator: KpiAggregator | undefined; audience: AudienceExport | undefined; seconds: () => number },
+): Promise<{ journeys: number; factFiles: string[] }> {
+  const rowsPerPart = deps.rowsPerPart ?? 50_000;
+  const progressEvery = deps.progressEvery ?? 100_000;
   const factFiles: string[] = [];
   let journeys = 0;
   const scanSegment = async (segment: number) => {
     let buffer: Row[] = [];
     let part = 0;
-    const audienceSegment = audience?.segment(segment);
+    const audienceSegment = sinks.audience?.segment(segment);
     const flush = async () => {
       if (buffer.length === 0) return;
       const key = `${partitionPrefix(JOURNEY_FACTS, date)}part-${String(segment).padStart(3, '0')}-${String(part++).padStart(5, '0')}.parquet`;
@@ -119,11 +153,10 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
           ? customerFactRows(item.record, deps.idHashKey, nowMs, deps.policies)
           : [erasedFactRow(item.journey, nowMs, deps.policies)];
       for (const row of rows) {
-        aggregator?.add(row);
+        sinks.aggregator?.add(row);
         buffer.push(row);
         journeys += 1;
-        if (journeys % progressEvery === 0)
-          deps.logger.info('nightly job progress', { date, journeys, seconds: Math.round((Date.now() - started) / 1000) });
+        if (journeys % progressEvery === 0) deps.logger.info('nightly job progress', { date, journeys, seconds: sinks.seconds() });
       }
       if (buffer.length >= rowsPerPart) await flush();
     }
@@ -131,40 +164,25 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
     await audienceSegment?.close();
   };
   await Promise.all(Array.from({ length: deps.scanSegments }, (_, segment) => scanSegment(segment)));
+  return { journeys, factFiles };
+}
 
-  let kpiRows: number;
-  let kpiFile = `${partitionPrefix(KPIS, date)}part-00000.parquet`;
-  if (deps.kpiEngine) {
-    deps.logger.info('nightly job facts written; computing KPIs in the SQL engine', {
-      date,
-      journeys,
-      factFiles: factFiles.length,
-      seconds: Math.round((Date.now() - started) / 1000),
-    });
-    ({ rows: kpiRows } = await deps.kpiEngine.writeKpis(date, deps.costPerAcquisition));
-    // The engine names its files (Athena's UNLOAD chooses its own names).
-    kpiFile = (await deps.lake.list(partitionPrefix(KPIS, date)))[0] ?? partitionPrefix(KPIS, date);
-  } else {
+/** Step 3: the night's `kpis` partition, from the aggregator or by the SQL engine over the written facts. */
+async function writeKpis(
+  deps: NightlyDeps,
+  date: string,
+  aggregator: KpiAggregator | undefined,
+  progress: () => { journeys: number; factFiles: string[]; seconds: number },
+): Promise<{ kpiRows: number; kpiFile: string }> {
+  const kpiFile = `${partitionPrefix(KPIS, date)}part-00000.parquet`;
+  if (!deps.kpiEngine) {
     const rows = aggregator!.rows(deps.costPerAcquisition);
     await deps.lake.put(kpiFile, deps.encode(KPIS, rows), 'application/vnd.apache.parquet');
-    kpiRows = rows.length;
+    return { kpiRows: rows.length, kpiFile };
   }
-  const audienceSummary = audience?.summary();
-  deps.logger.info('nightly job done', {
-    date,
-    journeys,
-    factFiles: factFiles.length,
-    kpiRows,
-    kpiEngine: deps.kpiEngine ? 'sql' : 'in-process',
-    audienceCustomers: audienceSummary?.customers,
-    seconds: Math.round((Date.now() - started) / 1000),
-  });
-  return {
-    date,
-    journeys,
-    factFiles: factFiles.sort(),
-    kpiRows,
-    kpiFile,
-    ...(audienceSummary ? { audience: { customers: audienceSummary.customers, files: audienceSummary.files } } : {}),
-  };
+  const { journeys, factFiles, seconds } = progress();
+  deps.logger.info('nightly job facts written; computing KPIs in the SQL engine', { date, journeys, factFiles: factFiles.length, seconds });
+  const { rows } = await deps.kpiEngine.writeKpis(date, deps.costPerAcquisition);
+  // The engine names its files (Athena's UNLOAD chooses its own names).
+  return { kpiRows: rows, kpiFile: (await deps.lake.list(partitionPrefix(KPIS, date)))[0] ?? partitionPrefix(KPIS, date) };
 }
