@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
+import { perChannel } from '#shared/domain/channels';
 import { parsePolicy, type Policy } from '#shared/domain/policy';
 import { deploymentPolicies } from '#shared/domain/policy-registry';
 import { ValidationError } from '#shared/domain/errors';
@@ -115,7 +116,7 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
       phoneHashKey: deriveKey(config.WINBACK_MASTER_KEY, 'phone-lookup'),
     }),
     scheduler: timers,
-    channels: { sms: outbox, email: outbox, push: outbox, task: outbox },
+    channels: { ...perChannel(() => outbox), task: outbox },
     clock,
     policies,
     logger,

@@ -1,6 +1,7 @@
 import { IANAZone } from 'luxon';
 import * as z from 'zod';
-import { Channel, ChurnKind, EngagementKind, ExitReason, Market, TaskOutcomeKind } from './vocabulary.ts';
+import { CHANNEL_TABLE, CHANNELS, Channel, type ContactField, perChannelSchema } from './channels.ts';
+import { ChurnKind, EngagementKind, ExitReason, Market, TaskOutcomeKind } from './vocabulary.ts';
 import type { FieldIssue } from './errors.ts';
 
 /**
@@ -74,10 +75,13 @@ const envelope = {
   customerId: Identifier,
 };
 
+/** How each contact format of the channel table is validated. */
+const CONTACT_FORMATS = { e164: z.e164(), email: z.email().max(254), token: Text.min(1).max(1024) } as const;
+
 const Contacts = z.object({
-  phone: z.e164().optional(),
-  email: z.email().max(254).optional(),
-  pushToken: Text.min(1).max(1024).optional(),
+  ...(Object.fromEntries(
+    CHANNELS.map((channel) => [CHANNEL_TABLE[channel].contact, CONTACT_FORMATS[CHANNEL_TABLE[channel].contactFormat].optional()]),
+  ) as Record<ContactField, z.ZodOptional<z.ZodString>>),
   /** The customer's name, for a retention team's task; personal data, never logged. */
   name: Text.min(1).max(200).optional(),
 });
@@ -104,11 +108,7 @@ export const CustomerChurned = z.object({
   churnKind: ChurnKind,
   exitReason: ExitReason.default('unknown'),
   contacts: Contacts,
-  consents: z.object({
-    sms: z.boolean().default(false),
-    email: z.boolean().default(false),
-    push: z.boolean().default(false),
-  }),
+  consents: perChannelSchema(z.boolean().default(false)),
   timezone: TimeZone,
   locale: Locale.default('en'),
   monthlyRevenue: Money,
@@ -157,7 +157,7 @@ export const CustomerActive = z.object({
   type: z.literal('customer.active'),
   contacts: Contacts.optional(),
   /** Only the channels named change. */
-  consents: z.object({ sms: z.boolean().optional(), email: z.boolean().optional(), push: z.boolean().optional() }).optional(),
+  consents: perChannelSchema(z.boolean().optional()).optional(),
   timezone: TimeZone.optional(),
   locale: Locale.optional(),
   monthlyRevenue: Money.optional(),

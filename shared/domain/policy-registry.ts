@@ -1,3 +1,4 @@
+import { CHANNELS, type Channel } from './channels.ts';
 import type { ChurnKind } from './vocabulary.ts';
 import { parsePolicy, type Policy } from './policy.ts';
 import { subscription } from './policies/subscription.ts';
@@ -31,13 +32,23 @@ export class PolicyRegistry {
   private readonly byKey = new Map<string, Policy>();
   private readonly current: Policy[];
   private readonly routedTeams: string[];
+  private readonly undeployed = new Map<string, Channel[]>();
 
   /**
    * @param policies the policies that plan new journeys, in order of precedence
    * @param retired versions kept only to finish the journeys planned with them
+   * @param deployedChannels the channels this runtime has an adapter for: a policy's other
+   *   channels are never planned or sent on (the policies the registry hands out list only these)
    */
-  constructor(policies: readonly Policy[], retired: readonly Policy[] = []) {
+  constructor(
+    policies: readonly Policy[],
+    retired: readonly Policy[] = [],
+    readonly deployedChannels: readonly Channel[] = CHANNELS,
+  ) {
     if (policies.length === 0) throw new Error('PolicyRegistry needs at least one policy');
+    const deployedView = new Map([...policies, ...retired].map((policy) => [policy, this.deployed(policy)]));
+    policies = policies.map((policy) => deployedView.get(policy)!);
+    retired = retired.map((policy) => deployedView.get(policy)!);
     for (const policy of [...policies, ...retired]) {
       const key = PolicyRegistry.key(policy.id, policy.version);
       if (this.byKey.has(key)) throw new Error(`policy ${key} is listed twice`);
@@ -47,6 +58,19 @@ export class PolicyRegistry {
     this.routedTeams = [
       ...new Set([...this.byKey.values()].flatMap((policy) => policy.escalation?.routes.map((route) => route.team) ?? [])),
     ].sort();
+  }
+
+  /** The policy as this deployment runs it: only its deployed channels; the others remembered, to say why. */
+  private deployed(policy: Policy): Policy {
+    const missing = policy.channels.filter((channel) => !this.deployedChannels.includes(channel));
+    if (missing.length === 0) return policy;
+    this.undeployed.set(PolicyRegistry.key(policy.id, policy.version), missing);
+    return { ...policy, channels: policy.channels.filter((channel) => this.deployedChannels.includes(channel)) };
+  }
+
+  /** The channels a policy names that this deployment has no adapter for. */
+  undeployedChannels(policy: Pick<Policy, 'id' | 'version'>): Channel[] {
+    return this.undeployed.get(PolicyRegistry.key(policy.id, policy.version)) ?? [];
   }
 
   private static key(id: string, version: string): string {
@@ -84,13 +108,17 @@ export const EMBEDDED_POLICIES = { current: [telecomPortOut, subscription], reti
  * running journeys; the first of each id plans), and the embedded ones are kept only to finish
  * the journeys planned with them before the operator switched.
  */
-export function deploymentPolicies(operatorPolicies: readonly Policy[]): PolicyRegistry {
+export function deploymentPolicies(operatorPolicies: readonly Policy[], options: { channels?: readonly Channel[] } = {}): PolicyRegistry {
   const embedded = [...EMBEDDED_POLICIES.current, ...EMBEDDED_POLICIES.retired].map(parsePolicy);
-  if (operatorPolicies.length === 0)
-    return new PolicyRegistry(embedded.slice(0, EMBEDDED_POLICIES.current.length), embedded.slice(EMBEDDED_POLICIES.current.length));
+  const { channels = CHANNELS } = options;
+  if (operatorPolicies.length === 0) {
+    const current = EMBEDDED_POLICIES.current.length;
+    return new PolicyRegistry(embedded.slice(0, current), embedded.slice(current), channels);
+  }
   const listed = (policy: Policy) => operatorPolicies.some((p) => p.id === policy.id && p.version === policy.version);
   return new PolicyRegistry(
     operatorPolicies,
     embedded.filter((policy) => !listed(policy)),
+    channels,
   );
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { Channel, ChurnKind, DAY_MS, ExitReason, Market, TeamName } from './vocabulary.ts';
+import { Channel, perChannelSchema } from './channels.ts';
+import { ChurnKind, DAY_MS, ExitReason, Market, TeamName } from './vocabulary.ts';
 import { ValidationError } from './errors.ts';
 import { toFieldIssues } from './events.ts';
 import { smsParts } from './sms.ts';
@@ -144,7 +145,7 @@ export const PolicySchema = z
     /** Channels in order of preference; only those with consent and a contact are used. */
     channels: z.array(Channel).min(1),
     /** Legal basis and expiry of each channel's consent; a channel without a rule: consent without expiry. */
-    consent: z.object({ sms: ConsentRule.optional(), email: ConsentRule.optional(), push: ConsentRule.optional() }).default({}),
+    consent: perChannelSchema(ConsentRule.optional()).default({}),
     /**
      * Stricter local windows by market; a customer's window is the policy's `sendWindow`
      * intersected with the most specific rule for their market (`US-FL`, else `US`).

@@ -1,7 +1,8 @@
 import type { Policy } from './policy.ts';
 import { shortHash, unitHash } from './hash.ts';
 import type { SendWindow } from './send-window.ts';
-import { DAY_MS, type Channel } from './vocabulary.ts';
+import { CHANNEL_TABLE, type Channel, type ContactField } from './channels.ts';
+import { DAY_MS } from './vocabulary.ts';
 
 /** A channel that stopped working for this contact: a hard bounce, a complaint. */
 export interface Suppression {
@@ -13,7 +14,7 @@ export interface Suppression {
 
 /** What the engine knows about how to reach a customer and what they allow. */
 export interface Reachability {
-  contacts: { phone?: string | undefined; email?: string | undefined; pushToken?: string | undefined; name?: string | undefined };
+  contacts: Partial<Record<ContactField | 'name', string | undefined>>;
   consents: Record<Channel, boolean>;
   suppressed?: Partial<Record<Channel, Suppression>>;
 }
@@ -25,11 +26,9 @@ export interface ConsentClock {
   consentSetAt: Partial<Record<Channel, string>>;
 }
 
-const CONTACT_FOR: Record<Channel, keyof Reachability['contacts']> = { sms: 'phone', email: 'email', push: 'pushToken' };
-
 /** The contact a channel sends to, if the customer has one on file. */
 export function contactFor(reach: Reachability, channel: Channel): string | undefined {
-  return reach.contacts[CONTACT_FOR[channel]];
+  return reach.contacts[CHANNEL_TABLE[channel].contact];
 }
 
 export const contactHash = (contact: string) => shortHash(`contact:${contact}`);

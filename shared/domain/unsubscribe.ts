@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
-import { Channel } from './vocabulary.ts';
+import { Channel } from './channels.ts';
 
 /**
  * Unsubscribe tokens: the opaque part of an opt-out link (`List-Unsubscribe`, the link in an

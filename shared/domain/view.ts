@@ -2,7 +2,7 @@ import type { CustomerRecord, DecisionEntry, Journey, JourneyStatus, RetentionTa
 import type { PolicyRegistry } from './policy-registry.ts';
 import { horizonEndMs } from './policy.ts';
 import { contactFor } from './targeting.ts';
-import { CHANNELS, type Channel } from './vocabulary.ts';
+import { CHANNELS, type Channel } from './channels.ts';
 
 /** As stored, plus `ended`: an active journey whose horizon has passed without a return. */
 export type ViewStatus = JourneyStatus | 'ended';

@@ -1,10 +1,5 @@
 import * as z from 'zod';
 
-/** Channels Winback can reach a customer on. USSD is deliberately absent: never used. */
-export const CHANNELS = ['sms', 'email', 'push'] as const;
-export const Channel = z.enum(CHANNELS);
-export type Channel = z.infer<typeof Channel>;
-
 export const ChurnKind = z.enum(['port_out', 'cancellation', 'lapse']);
 export type ChurnKind = z.infer<typeof ChurnKind>;
 

@@ -1,3 +1,4 @@
+import { CHANNEL_TABLE } from '#shared/domain/channels';
 import { ValidationError } from '#shared/domain/errors';
 import { verifyUnsubscribeToken, type UnsubscribeClaim } from '#shared/domain/unsubscribe';
 import type { EngineDeps } from '#shared/engine/deps';
@@ -8,8 +9,6 @@ const page = (title: string, body: string) => ({
   contentType: 'text/html; charset=utf-8',
   text: `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex"><title>${title}</title></head><body><main><h1>${title}</h1>${body}</main></body></html>`,
 });
-
-const CHANNEL_NAMES = { email: 'e-mails', sms: 'text messages', push: 'notifications' } as const;
 
 function claimOf(request: RouteRequest, key: string): UnsubscribeClaim {
   const claim = verifyUnsubscribeToken(request.query?.token ?? '', key);
@@ -39,7 +38,7 @@ export function unsubscribeRoutes(deps: EngineDeps, unsubscribeKey: string): Rou
           status: 200,
           raw: page(
             'Unsubscribe',
-            `<form method="post" action="?token=${token}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Stop ${CHANNEL_NAMES[claim.channel]}</button></form>`,
+            `<form method="post" action="?token=${token}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Stop ${CHANNEL_TABLE[claim.channel].unsubscribeNoun}</button></form>`,
           ),
         };
       },
@@ -52,7 +51,10 @@ export function unsubscribeRoutes(deps: EngineDeps, unsubscribeKey: string): Rou
       handler: async (request) => {
         const claim = claimOf(request, unsubscribeKey);
         await unsubscribe(deps, claim);
-        return { status: 200, raw: page('You are unsubscribed', `<p>You will get no more ${CHANNEL_NAMES[claim.channel]} from us.</p>`) };
+        return {
+          status: 200,
+          raw: page('You are unsubscribed', `<p>You will get no more ${CHANNEL_TABLE[claim.channel].unsubscribeNoun} from us.</p>`),
+        };
       },
     },
   ];

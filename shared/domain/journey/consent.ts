@@ -1,7 +1,7 @@
 import type { ConsentChanged } from '../events.ts';
 import type { PolicyRegistry } from '../policy-registry.ts';
 import { type ConsentClock, usableChannels } from '../targeting.ts';
-import { CHANNELS, type Channel } from '../vocabulary.ts';
+import { CHANNELS, type Channel } from '../channels.ts';
 import { activeJourney, type CustomerRecord, emptyProfile, isPending, log, ms, type Profile, policyOf } from './record.ts';
 import { cancelPending, type Effects } from './timers.ts';
 

@@ -3,6 +3,7 @@ import { accountValue, findOffer, horizonEndMs, type Policy, teamFor } from '../
 import type { PolicyRegistry } from '../policy-registry.ts';
 import { pickSendInstant } from '../send-window.ts';
 import { assign, ineligibilityReasons, segmentOf, sendWindowFor, usableChannels } from '../targeting.ts';
+import type { Channel } from '../channels.ts';
 import { type ChurnKind, DAY_MS, type ExitReason } from '../vocabulary.ts';
 import { consentClock } from './consent.ts';
 import { activeJourney, type CustomerRecord, iso, type Journey, log, ms, type Profile, policyOf } from './record.ts';
@@ -45,7 +46,7 @@ export function startJourney(record: CustomerRecord, churn: ChurnFacts, nowMs: n
     log(record, { at: iso(nowMs), decision: 'ineligible', reason: 'no_policy_for_churn', eventId: churn.eventId });
     return;
   }
-  const { journey, escalation } = decideJourney(record, profile, churn, policy, nowMs);
+  const { journey, escalation } = decideJourney(record, profile, churn, policy, nowMs, policies.undeployedChannels(policy));
   record.journeys.push(journey);
   if (journey.status === 'ineligible') {
     const reason = journey.ineligibleReasons.join(',');
@@ -73,7 +74,14 @@ function escalationOf(policy: Policy, profile: Profile): Escalation | undefined 
 }
 
 /** The journey a churn starts: its segment, arm and variant, and why it is ineligible, if it is. */
-function decideJourney(record: CustomerRecord, profile: Profile, churn: ChurnFacts, policy: Policy, nowMs: number) {
+function decideJourney(
+  record: CustomerRecord,
+  profile: Profile,
+  churn: ChurnFacts,
+  policy: Policy,
+  nowMs: number,
+  undeployed: readonly Channel[],
+) {
   const churnedAtMs = ms(churn.occurredAt);
   const journeyId = shortHash(`journey:${churn.eventId}`, 12);
   const escalation = escalationOf(policy, profile);
@@ -82,6 +90,7 @@ function decideJourney(record: CustomerRecord, profile: Profile, churn: ChurnFac
   const assigned = assign(record.customerId, policy);
   const { arm, variant } = escalation ? { ...assigned, arm: 'treatment' as const } : assigned;
   const reasons = eligibilityOf(record, profile, churnedAtMs, policy, nowMs, escalation !== undefined);
+  explainUndeployed(reasons, record, profile, churnedAtMs, policy, nowMs, undeployed);
   const journey: Journey = {
     journeyId,
     churnEventId: churn.eventId,
@@ -124,6 +133,27 @@ function eligibilityOf(
   if (record.lastReturnedAt && ms(record.lastReturnedAt) >= churnedAtMs) reasons.push('returned_already');
   if (!sendWindowFor(policy, profile.market) && !escalated) reasons.push('no_send_window_in_market');
   return reasons;
+}
+
+/**
+ * A customer only a channel of the policy that this deployment has no adapter for could reach
+ * (a push token where no push channel is deployed) is not reachable: the decision log says so
+ * (`channel_not_deployed:push`) instead of a bare `no_usable_channel`.
+ */
+function explainUndeployed(
+  reasons: string[],
+  record: CustomerRecord,
+  profile: Profile,
+  churnedAtMs: number,
+  policy: Policy,
+  nowMs: number,
+  undeployed: readonly Channel[],
+): void {
+  const at = reasons.indexOf('no_usable_channel');
+  if (at < 0 || undeployed.length === 0) return;
+  const clock = consentClock(record, iso(churnedAtMs), nowMs);
+  const wouldReach = usableChannels(profile, { ...policy, channels: [...undeployed] }, clock);
+  if (wouldReach.length > 0) reasons[at] = `channel_not_deployed:${wouldReach.join('+')}`;
 }
 
 /** Opens the journey's retention task for the team its route names, and plans its first notice. */

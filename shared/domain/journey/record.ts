@@ -1,6 +1,7 @@
 import type { PolicyRegistry } from '../policy-registry.ts';
 import type { Reachability, Segment, Arm } from '../targeting.ts';
-import type { Channel, ChurnKind, EngagementKind, ExitReason, TaskOutcomeKind } from '../vocabulary.ts';
+import { type Channel, perChannel } from '../channels.ts';
+import type { ChurnKind, EngagementKind, ExitReason, TaskOutcomeKind } from '../vocabulary.ts';
 
 /**
  * The customer aggregate: everything Winback knows about one customer, stored as one record
@@ -179,7 +180,7 @@ export function emptyRecord(customerId: string): CustomerRecord {
 /** A profile before any churn or activity said more: no contacts, no consents. */
 export const emptyProfile = (): Profile => ({
   contacts: {},
-  consents: { sms: false, email: false, push: false },
+  consents: perChannel(() => false),
   timezone: 'UTC',
   locale: 'en',
   accountType: 'consumer',

@@ -1,5 +1,5 @@
 import { assertUnreachable } from '../exhaustive.ts';
-import type { Channel } from '../vocabulary.ts';
+import type { Channel } from '../channels.ts';
 import { type CustomerRecord, findTouch, iso, log, type Touch, type TouchChannel, type TouchStatus } from './record.ts';
 import { type Change, noEffects, timerFor, timerNameFor } from './timers.ts';
 

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { AWS_CHANNELS } from '#shared/adapters/aws/deployed-channels';
+import { CHANNEL_TABLE, CHANNELS } from '#shared/domain/channels';
+import { CustomerChurned } from '#shared/domain/events';
+import { deploymentPolicies } from '#shared/domain/policy-registry';
+import { ingestEvent } from '#shared/engine/ingest-event';
+import { churnEvent } from '../../fixtures/events.ts';
+import { customerIdIn, makeDeps, runUntil } from '../../support/fakes.ts';
+import { day, recordOf } from './helpers.ts';
+
+/** The AWS deployment's registry: the embedded policies list push, but AWS has no push adapter. */
+const awsPolicies = () => deploymentPolicies([], { channels: AWS_CHANNELS });
+
+describe('deployed channels', () => {
+  it('does not plan a customer only an undeployed channel reaches, and says why', async () => {
+    // Prepare: a push token and push consent, nothing else.
+    const deps = makeDeps({ policies: awsPolicies() });
+    const customerId = customerIdIn('treatment');
+    const churn = churnEvent({ customerId, contacts: { pushToken: 'token-1' }, consents: { sms: false, email: false, push: true } });
+
+    // Act
+    await ingestEvent(deps, churn);
+    await runUntil(deps, deps.scheduler, day(130));
+
+    // Assess
+    const [journey] = (await recordOf(deps, customerId)).journeys;
+    expect(journey).toMatchObject({ status: 'ineligible', ineligibleReasons: ['channel_not_deployed:push'], touches: [] });
+    expect(deps.channels.push.sent).toEqual([]);
+    const log = (await recordOf(deps, customerId)).history.map((entry) => `${entry.decision}:${entry.reason}`);
+    expect(log).toContain('ineligible:channel_not_deployed:push');
+  });
+
+  it('plans on a deployed channel when the customer has one as well', async () => {
+    const deps = makeDeps({ policies: awsPolicies() });
+    const customerId = customerIdIn('treatment');
+    const contacts = { pushToken: 'token-1', phone: '+447700900123' };
+    await ingestEvent(deps, churnEvent({ customerId, contacts, consents: { sms: true, email: false, push: true } }));
+    await runUntil(deps, deps.scheduler, day(130));
+
+    const [journey] = (await recordOf(deps, customerId)).journeys;
+    expect(journey!.touches.map((t) => t.channel)).toEqual(['sms', 'sms']);
+    expect(deps.channels.sms.sent).toHaveLength(2);
+  });
+
+  it('plans push where the runtime deploys it (the local runner)', async () => {
+    const deps = makeDeps({ policies: deploymentPolicies([]) });
+    const customerId = customerIdIn('treatment');
+    await ingestEvent(
+      deps,
+      churnEvent({ customerId, contacts: { pushToken: 'token-1' }, consents: { sms: false, email: false, push: true } }),
+    );
+    expect((await recordOf(deps, customerId)).journeys[0]!.touches.map((t) => t.channel)).toEqual(['push', 'push']);
+  });
+});
+
+describe('the channel table', () => {
+  it('derives the event schema: one consent and one contact field per channel', () => {
+    const churn = CustomerChurned.parse({ ...churnEvent(), consents: {} });
+    expect(Object.keys(churn.consents).sort()).toEqual([...CHANNELS].sort());
+    for (const channel of CHANNELS) {
+      const field = CHANNEL_TABLE[channel].contact;
+      const bad = CustomerChurned.safeParse({ ...churnEvent(), contacts: { [field]: '' } });
+      expect(bad.success, `${channel}: an empty ${field} is refused`).toBe(false);
+    }
+  });
+});
