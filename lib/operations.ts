@@ -52,7 +52,7 @@ export class Operations extends Construct {
       alarm(
         `${name}DeadLetters`,
         queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-        `Messages wait in the ${name} dead-letter queue: see the README's replay section.`,
+        `Messages wait in the ${name} dead-letter queue: see docs/operations.md, "Dead letters and replays".`,
       );
     }
     for (const [name, fn] of Object.entries(props.functions)) {

@@ -79,7 +79,7 @@ const partitionPrefix = (table: TableDefinition, date: string) => `${table.prefi
  *     audience (customers no consented channel reaches, as SHA-256 of their normalized contacts),
  *     written as CSV parts under `audiences/customer-match/dt=…/`, replaced on a re-run.
  * Past what one process can scan in time, the segments split across invocations as well (see
- * the README, "KPIs at scale").
+ * docs/kpis.md, "At scale").
  */
 export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<NightlySummary> {
   if (!NightlyRequest.safeParse({ date }).success)

@@ -4,7 +4,7 @@ import { estimate, PRICES, type Estimate, type JourneyTrace } from '../../script
 /**
  * The cost estimate (`npm run cost`) counts what the engine's use cases call. These invariants
  * hold for the engine's call pattern today; if a change makes journeys call more (a second
- * read, an extra schedule, a message too many), they fail and the README's cost table is stale.
+ * read, an extra schedule, a message too many), they fail and the cost table in docs/deploy.md is stale.
  */
 
 const CUSTOMERS = 50;
