@@ -1,7 +1,7 @@
 import type { ChurnKind } from './vocabulary.ts';
 import { parsePolicy, type Policy } from './policy.ts';
-import { subscription } from './policies/subscription.ts';
-import { telecomPortOut, telecomPortOutV1 } from './policies/telecom-port-out.ts';
+import { subscriptionV1 } from './policies/subscription.ts';
+import { telecomPortOutV1, telecomPortOutV2 } from './policies/telecom-port-out.ts';
 
 /** What selects the policy for a new journey: the churn's kind, market and brand. */
 export interface PolicySelector {
@@ -76,7 +76,7 @@ export class PolicyRegistry {
  * plan new journeys; telecom-port-out@1 (which planned every churn kind) is kept so journeys
  * planned with it finish under it.
  */
-export const EMBEDDED_POLICIES = { current: [telecomPortOut, subscription], retired: [telecomPortOutV1] } as const;
+export const EMBEDDED_POLICIES = { current: [telecomPortOutV2, subscriptionV1], retired: [telecomPortOutV1] } as const;
 
 /**
  * The registry a deployment runs with. Without policies of the operator's own, the embedded
