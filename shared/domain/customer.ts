@@ -19,7 +19,6 @@ import {
   contactHash,
   ineligibilityReasons,
   segmentOf,
-  sendWindowFor,
   usableChannels,
   type Arm,
   type ConsentClock,
@@ -449,7 +448,7 @@ function startJourney(record: CustomerRecord, churn: ChurnFacts, nowMs: number, 
     // A person can reach an account no automated channel may.
   ).filter((reason) => !(escalated && reason === 'no_usable_channel'));
   if (record.lastReturnedAt && ms(record.lastReturnedAt) >= churnedAtMs) reasons.push('returned_already');
-  const sendWindow = sendWindowFor(policy, profile.market);
+  const sendWindow = policies.sendWindowFor(policy, profile.market);
   if (!sendWindow && !escalated) reasons.push('no_send_window_in_market');
 
   const journey: Journey = {
@@ -862,7 +861,7 @@ function planClickFollowUp(
   const clock = consentClock(record, journey.churnedAt, clickedAtMs);
   const channel =
     channelBlock(profile, clickedChannel, policy, clock) === undefined ? clickedChannel : usableChannels(profile, policy, clock)[0];
-  const sendWindow = sendWindowFor(policy, profile.market);
+  const sendWindow = policies.sendWindowFor(policy, profile.market);
   if (!channel || !sendWindow) return;
   const dueAtMs = nextSendInstant(
     clickedAtMs + rule.afterDays * DAY_MS,
@@ -968,7 +967,7 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
   const blocked = channelBlock(profile, touch.channel, policy, clock);
   const channel = blocked === undefined ? touch.channel : usableChannels(profile, policy, clock)[0];
   if (!channel) return { kind: 'skip', reason: blocked ?? 'no_consent' };
-  const sendWindow = sendWindowFor(policy, profile.market);
+  const sendWindow = policies.sendWindowFor(policy, profile.market);
   if (!sendWindow) return { kind: 'skip', reason: 'no_send_window_in_market' };
 
   const isMessage = (t: Touch) => t.channel !== 'task' && (t.status === 'sent' || t.status === 'withheld');

@@ -1,5 +1,8 @@
 import type { ChurnKind } from './vocabulary.ts';
+import { deploymentLegalSendWindows, LEGAL_SEND_WINDOWS, type LegalSendWindows, type MarketWindowInput } from './legal-send-windows.ts';
 import { parsePolicy, type Policy } from './policy.ts';
+import type { SendWindow } from './send-window.ts';
+import { sendWindowFor } from './targeting.ts';
 import { subscriptionV1 } from './policies/subscription.ts';
 import { telecomPortOutV1, telecomPortOutV2 } from './policies/telecom-port-out.ts';
 
@@ -25,7 +28,8 @@ export function policyApplies(policy: Pick<Policy, 'churnKinds' | 'appliesTo'>, 
  * Every policy version the engine knows, so a running journey keeps the exact version it was
  * planned with. New journeys take the first listed policy that applies to their churn (kind,
  * market, brand); of several versions of one policy id, only the first listed plans new
- * journeys, the others finish the journeys already planned with them.
+ * journeys, the others finish the journeys already planned with them. It also holds the
+ * deployment's legal send windows, which every policy's send window is narrowed by.
  */
 export class PolicyRegistry {
   private readonly byKey = new Map<string, Policy>();
@@ -35,8 +39,13 @@ export class PolicyRegistry {
   /**
    * @param policies the policies that plan new journeys, in order of precedence
    * @param retired versions kept only to finish the journeys planned with them
+   * @param legal the deployment's legal send windows by market; the embedded table unless given
    */
-  constructor(policies: readonly Policy[], retired: readonly Policy[] = []) {
+  constructor(
+    policies: readonly Policy[],
+    retired: readonly Policy[] = [],
+    private readonly legal: LegalSendWindows = LEGAL_SEND_WINDOWS,
+  ) {
     if (policies.length === 0) throw new Error('PolicyRegistry needs at least one policy');
     for (const policy of [...policies, ...retired]) {
       const key = PolicyRegistry.key(policy.id, policy.version);
@@ -63,6 +72,15 @@ export class PolicyRegistry {
     return [...this.routedTeams];
   }
 
+  /**
+   * A customer's local send window under a policy in this deployment: the policy's window,
+   * narrowed by the legal window of their market and the policy's own rule for it; undefined
+   * when no hour is left.
+   */
+  sendWindowFor(policy: Pick<Policy, 'sendWindow' | 'markets'>, market: string | undefined): SendWindow | undefined {
+    return sendWindowFor(policy, market, this.legal);
+  }
+
   /** The exact version a journey was planned with. */
   get(id: string, version: string): Policy {
     const policy = this.byKey.get(PolicyRegistry.key(id, version));
@@ -82,15 +100,21 @@ export const EMBEDDED_POLICIES = { current: [telecomPortOutV2, subscriptionV1], 
  * The registry a deployment runs with. Without policies of the operator's own, the embedded
  * ones. With them, the operator's plan every new journey (list every version still in use by
  * running journeys; the first of each id plans), and the embedded ones are kept only to finish
- * the journeys planned with them before the operator switched.
+ * the journeys planned with them before the operator switched. The legal send windows are the
+ * embedded ones with the operator's added or narrowed (never widened: that is refused).
  */
-export function deploymentPolicies(operatorPolicies: readonly Policy[]): PolicyRegistry {
+export function deploymentPolicies(
+  operatorPolicies: readonly Policy[],
+  legalSendWindows: readonly MarketWindowInput[] = [],
+): PolicyRegistry {
+  const legal = deploymentLegalSendWindows(legalSendWindows);
   const embedded = [...EMBEDDED_POLICIES.current, ...EMBEDDED_POLICIES.retired].map(parsePolicy);
   if (operatorPolicies.length === 0)
-    return new PolicyRegistry(embedded.slice(0, EMBEDDED_POLICIES.current.length), embedded.slice(EMBEDDED_POLICIES.current.length));
+    return new PolicyRegistry(embedded.slice(0, EMBEDDED_POLICIES.current.length), embedded.slice(EMBEDDED_POLICIES.current.length), legal);
   const listed = (policy: Policy) => operatorPolicies.some((p) => p.id === policy.id && p.version === policy.version);
   return new PolicyRegistry(
     operatorPolicies,
     embedded.filter((policy) => !listed(policy)),
+    legal,
   );
 }
