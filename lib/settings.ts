@@ -2,8 +2,15 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parsePolicy, type Policy } from '#shared/domain/policy';
 import { deploymentPolicies } from '#shared/domain/policy-registry';
+import {
+  deploymentLegalSendWindows,
+  LEGAL_SEND_WINDOWS,
+  LegalSendWindowsSchema,
+  wideningIssues,
+  windowsOutsideLaw,
+} from '#shared/domain/legal-send-windows';
 import { TeamName } from '#shared/domain/vocabulary';
-import { toFieldIssues } from '#shared/domain/events';
+import { formatPath, toFieldIssues } from '#shared/domain/events';
 import { DomainError } from '#shared/domain/errors';
 
 /** Empty strings in cdk.json mean "not set", so operators can keep every key visible. */
@@ -33,6 +40,18 @@ export const SettingsSchema = z.object({
   retentionTeams: z.record(TeamName, z.array(z.email()).min(1)).default({}),
   /** Where alarms are e-mailed; alarms still exist (on the alarm topic) without it. */
   alarmEmail: optional(z.email()),
+  /**
+   * Legal send windows of the markets this deployment serves, beyond the embedded ones (US
+   * federal 08:00–21:00, Florida 08:00–20:00), e.g.
+   * `[{ "market": "FR", "start": "08:00", "end": "20:00", "weekdays": [1, 2, 3, 4, 5, 6] }]`.
+   * Every policy's send window is narrowed by them. An entry may add a market or narrow a known
+   * one (a subdivision is bound by its country's window too); one that would widen the law is
+   * refused.
+   * @default []
+   */
+  legalSendWindows: LegalSendWindowsSchema.superRefine((windows, ctx) => {
+    for (const { path, message } of wideningIssues(LEGAL_SEND_WINDOWS, windows)) ctx.addIssue({ code: 'custom', path, message });
+  }).default([]),
   /** A JSON policy file replacing the embedded telecom port-out policy. */
   policyFile: optional(z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])),
   /**
@@ -106,16 +125,19 @@ export function readSettings(context: { tryGetContext(key: string): unknown }): 
   }
   // Several files: every policy version still in use by running journeys (the first plans new ones).
   const files = result.data.policyFile === undefined ? [] : [result.data.policyFile].flat();
+  // Each policy was checked against the embedded law when parsed; the deployment's may be narrower.
+  const legal = deploymentLegalSendWindows(result.data.legalSendWindows);
   const policies: Policy[] = files.map((file) => {
-    try {
-      return parsePolicy(JSON.parse(readFileSync(file, 'utf8')));
-    } catch (error) {
-      const details = error instanceof DomainError ? error.details.map((d) => `\n  ${d.path}: ${d.message}`).join('') : ` ${String(error)}`;
-      throw new SettingsError(`Invalid policy file ${file}:${details}`);
-    }
+    const policy = readPolicyFile(file);
+    const outside = windowsOutsideLaw(policy.markets, legal);
+    if (outside.length > 0)
+      throw new SettingsError(
+        `Invalid policy file ${file}:${outside.map(({ path, message }) => `\n  ${formatPath(['markets', ...path])}: ${message}`).join('')}`,
+      );
+    return policy;
   });
   // A team no policy routes to would get an e-mail subscription and never a task: a typo.
-  const teams = deploymentPolicies(policies).teams();
+  const teams = deploymentPolicies(policies, { legalSendWindows: result.data.legalSendWindows }).teams();
   const unrouted = Object.keys(result.data.retentionTeams).filter((team) => !teams.includes(team));
   if (unrouted.length > 0) {
     throw new SettingsError(
@@ -123,4 +145,14 @@ export function readSettings(context: { tryGetContext(key: string): unknown }): 
     );
   }
   return { ...result.data, policies };
+}
+
+/** Reads and validates one policy file; a problem names the file and every field at fault. */
+function readPolicyFile(file: string): Policy {
+  try {
+    return parsePolicy(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (error) {
+    const details = error instanceof DomainError ? error.details.map((d) => `\n  ${d.path}: ${d.message}`).join('') : ` ${String(error)}`;
+    throw new SettingsError(`Invalid policy file ${file}:${details}`);
+  }
 }

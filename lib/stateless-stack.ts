@@ -36,9 +36,12 @@ export class WinbackStatelessStack extends Stack {
 
   constructor(scope: Construct, id: string, props: WinbackStatelessStackProps) {
     super(scope, id, props);
-    // Operator policies, validated at synth, inlined into every engine bundle.
-    const policyDefine: Record<string, string> =
-      props.settings.policies.length > 0 ? { WINBACK_BUNDLED_POLICIES: JSON.stringify(JSON.stringify(props.settings.policies)) } : {};
+    // Operator policies and legal send windows, validated at synth, inlined into every engine bundle.
+    const { policies, legalSendWindows } = props.settings;
+    const policyDefine: Record<string, string> = {
+      ...(policies.length > 0 ? { WINBACK_BUNDLED_POLICIES: JSON.stringify(JSON.stringify(policies)) } : {}),
+      ...(legalSendWindows.length > 0 ? { WINBACK_BUNDLED_LEGAL_SEND_WINDOWS: JSON.stringify(JSON.stringify(legalSendWindows)) } : {}),
+    };
 
     const keysSecret = new Secret(this, 'Keys', {
       description: 'Winback master key: pseudonymous customer ids and unsubscribe-link signatures are derived from it.',

@@ -1,8 +1,11 @@
 import { CHANNELS, type Channel } from './channels.ts';
 import type { ChurnKind } from './vocabulary.ts';
+import { deploymentLegalSendWindows, LEGAL_SEND_WINDOWS, type LegalSendWindows, type MarketWindowInput } from './legal-send-windows.ts';
 import { parsePolicy, type Policy } from './policy.ts';
-import { subscription } from './policies/subscription.ts';
-import { telecomPortOut, telecomPortOutV1 } from './policies/telecom-port-out.ts';
+import type { SendWindow } from './send-window.ts';
+import { sendWindowFor } from './targeting.ts';
+import { subscriptionV1 } from './policies/subscription.ts';
+import { telecomPortOutV1, telecomPortOutV2 } from './policies/telecom-port-out.ts';
 
 /** What selects the policy for a new journey: the churn's kind, market and brand. */
 export interface PolicySelector {
@@ -26,25 +29,33 @@ export function policyApplies(policy: Pick<Policy, 'churnKinds' | 'appliesTo'>, 
  * Every policy version the engine knows, so a running journey keeps the exact version it was
  * planned with. New journeys take the first listed policy that applies to their churn (kind,
  * market, brand); of several versions of one policy id, only the first listed plans new
- * journeys, the others finish the journeys already planned with them.
+ * journeys, the others finish the journeys already planned with them. It also holds the
+ * deployment's legal send windows, which every policy's send window is narrowed by.
  */
+/** What a deployment runs its policies with besides the policies themselves. */
+export interface RegistryOptions {
+  legal?: LegalSendWindows;
+  channels?: readonly Channel[];
+}
+
 export class PolicyRegistry {
   private readonly byKey = new Map<string, Policy>();
   private readonly current: Policy[];
   private readonly routedTeams: string[];
   private readonly undeployed = new Map<string, Channel[]>();
+  private readonly legal: LegalSendWindows;
+  readonly deployedChannels: readonly Channel[];
 
   /**
    * @param policies the policies that plan new journeys, in order of precedence
    * @param retired versions kept only to finish the journeys planned with them
-   * @param deployedChannels the channels this runtime has an adapter for: a policy's other
+   * @param options.legal the deployment's legal send windows by market; the embedded table unless given
+   * @param options.channels the channels this runtime has an adapter for: a policy's other
    *   channels are never planned or sent on (the policies the registry hands out list only these)
    */
-  constructor(
-    policies: readonly Policy[],
-    retired: readonly Policy[] = [],
-    readonly deployedChannels: readonly Channel[] = CHANNELS,
-  ) {
+  constructor(policies: readonly Policy[], retired: readonly Policy[] = [], options: RegistryOptions = {}) {
+    this.legal = options.legal ?? LEGAL_SEND_WINDOWS;
+    this.deployedChannels = options.channels ?? CHANNELS;
     if (policies.length === 0) throw new Error('PolicyRegistry needs at least one policy');
     const deployedView = new Map([...policies, ...retired].map((policy) => [policy, this.deployed(policy)]));
     policies = policies.map((policy) => deployedView.get(policy)!);
@@ -87,6 +98,15 @@ export class PolicyRegistry {
     return [...this.routedTeams];
   }
 
+  /**
+   * A customer's local send window under a policy in this deployment: the policy's window,
+   * narrowed by the legal window of their market and the policy's own rule for it; undefined
+   * when no hour is left.
+   */
+  sendWindowFor(policy: Pick<Policy, 'sendWindow' | 'markets'>, market: string | undefined): SendWindow | undefined {
+    return sendWindowFor(policy, market, this.legal);
+  }
+
   /** The exact version a journey was planned with. */
   get(id: string, version: string): Policy {
     const policy = this.byKey.get(PolicyRegistry.key(id, version));
@@ -100,25 +120,29 @@ export class PolicyRegistry {
  * plan new journeys; telecom-port-out@1 (which planned every churn kind) is kept so journeys
  * planned with it finish under it.
  */
-export const EMBEDDED_POLICIES = { current: [telecomPortOut, subscription], retired: [telecomPortOutV1] } as const;
+export const EMBEDDED_POLICIES = { current: [telecomPortOutV2, subscriptionV1], retired: [telecomPortOutV1] } as const;
 
 /**
  * The registry a deployment runs with. Without policies of the operator's own, the embedded
  * ones. With them, the operator's plan every new journey (list every version still in use by
  * running journeys; the first of each id plans), and the embedded ones are kept only to finish
- * the journeys planned with them before the operator switched.
+ * the journeys planned with them before the operator switched. The legal send windows are the
+ * embedded ones with the operator's added or narrowed (never widened: that is refused).
  */
-export function deploymentPolicies(operatorPolicies: readonly Policy[], options: { channels?: readonly Channel[] } = {}): PolicyRegistry {
+export function deploymentPolicies(
+  operatorPolicies: readonly Policy[],
+  options: { legalSendWindows?: readonly MarketWindowInput[]; channels?: readonly Channel[] } = {},
+): PolicyRegistry {
+  const registryOptions = { legal: deploymentLegalSendWindows(options.legalSendWindows ?? []), channels: options.channels ?? CHANNELS };
   const embedded = [...EMBEDDED_POLICIES.current, ...EMBEDDED_POLICIES.retired].map(parsePolicy);
-  const { channels = CHANNELS } = options;
   if (operatorPolicies.length === 0) {
     const current = EMBEDDED_POLICIES.current.length;
-    return new PolicyRegistry(embedded.slice(0, current), embedded.slice(current), channels);
+    return new PolicyRegistry(embedded.slice(0, current), embedded.slice(current), registryOptions);
   }
   const listed = (policy: Policy) => operatorPolicies.some((p) => p.id === policy.id && p.version === policy.version);
   return new PolicyRegistry(
     operatorPolicies,
     embedded.filter((policy) => !listed(policy)),
-    channels,
+    registryOptions,
   );
 }

@@ -5,11 +5,7 @@ import { ValidationError } from './errors.ts';
 import { toFieldIssues } from './events.ts';
 import { smsParts } from './sms.ts';
 import { FormulaError, parseFormula, type ValueFormula } from './value-formula.ts';
-
-const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:mm (00:00–24:00)');
-
-/** ISO weekday numbers: 1 = Monday … 7 = Sunday. */
-const Weekday = z.number().int().min(1).max(7);
+import { ClockTime, LEGAL_SEND_WINDOWS, MarketWindow, marketWindowIssues, Weekday, windowsOutsideLaw } from './legal-send-windows.ts';
 
 const TouchRule = z.object({
   /** First day (counted in whole days since the churn) the touch may be sent on. */
@@ -82,15 +78,6 @@ const Escalation = z.object({
   dueAfterDays: z.number().int().nonnegative().max(90).default(2),
 });
 
-/** A market's own legal send window, e.g. `US` 08:00–21:00 (TCPA), `US-FL` 08:00–20:00 (FTSA). */
-const MarketWindow = z.object({
-  /** ISO 3166-1 country (`US`) or ISO 3166-2 subdivision (`US-FL`), as upstream sends `market`. */
-  market: Market,
-  start: ClockTime,
-  end: ClockTime,
-  weekdays: z.array(Weekday).min(1).default([1, 2, 3, 4, 5, 6, 7]),
-});
-
 /**
  * The legal basis a channel's consent rests on, and how long it lasts: an expired consent is no
  * consent. `expiresAfterDays` counts from the later of the contract's end (the churn) and the
@@ -147,8 +134,10 @@ export const PolicySchema = z
     /** Legal basis and expiry of each channel's consent; a channel without a rule: consent without expiry. */
     consent: perChannelSchema(ConsentRule.optional()).default({}),
     /**
-     * Stricter local windows by market; a customer's window is the policy's `sendWindow`
-     * intersected with the most specific rule for their market (`US-FL`, else `US`).
+     * The policy's own narrowing of the deployment's legal send windows, by market: a customer's
+     * window is the policy's `sendWindow`, intersected with the legal window of their market and
+     * with the most specific rule here (`US-FL`, else `US`). A rule can only narrow the law; one
+     * sharing no hour with it is refused.
      */
     markets: z.array(MarketWindow).default([]),
     eligibility: z.object({
@@ -200,11 +189,8 @@ export const PolicySchema = z
   .superRefine((policy, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     if (policy.sendWindow.start >= policy.sendWindow.end) issue(['sendWindow', 'end'], 'must be after sendWindow.start');
-    policy.markets.forEach((market, i) => {
-      if (market.start >= market.end) issue(['markets', i, 'end'], 'must be after start');
-      if (policy.markets.findIndex((m) => m.market === market.market) !== i)
-        issue(['markets', i, 'market'], `${market.market} is listed twice`);
-    });
+    for (const { path, message } of marketWindowIssues(policy.markets)) issue(['markets', ...path], message);
+    for (const { path, message } of windowsOutsideLaw(policy.markets, LEGAL_SEND_WINDOWS)) issue(['markets', ...path], message);
     if (policy.conversionWindowDays > policy.horizonDays) issue(['conversionWindowDays'], 'must not exceed horizonDays');
     policy.touches.forEach((touch, i) => {
       if (touch.dayFrom < policy.quietDays) issue(['touches', i, 'dayFrom'], `must be at least quietDays (${policy.quietDays})`);

@@ -1,5 +1,6 @@
 import type { Policy } from './policy.ts';
 import { shortHash, unitHash } from './hash.ts';
+import { intersectWindows, legalWindowFor, type LegalSendWindows } from './legal-send-windows.ts';
 import type { SendWindow } from './send-window.ts';
 import { CHANNEL_TABLE, type Channel, type ContactField } from './channels.ts';
 import { DAY_MS } from './vocabulary.ts';
@@ -64,19 +65,22 @@ export function usableChannels(reach: Reachability, policy: Pick<Policy, 'channe
 }
 
 /**
- * The customer's local send window: the policy's, narrowed by the most specific legal window
- * of their market (`US-FL`, else `US`). Undefined when the two do not overlap at all.
+ * The customer's local send window: the policy's, narrowed by the legal window of their market in
+ * this deployment's table (their country's rule and their subdivision's, `US` and `US-FL`), and
+ * by the policy's own rule for the market if it has one (`US-FL`, else `US`). Each step can only
+ * narrow: a policy rule wider than the law changes nothing. Undefined when they leave no hour.
  */
-export function sendWindowFor(policy: Pick<Policy, 'sendWindow' | 'markets'>, market: string | undefined): SendWindow | undefined {
-  const rule = market
+export function sendWindowFor(
+  policy: Pick<Policy, 'sendWindow' | 'markets'>,
+  market: string | undefined,
+  legal: LegalSendWindows,
+): SendWindow | undefined {
+  const law = legalWindowFor(legal, market);
+  const own = market
     ? (policy.markets.find((m) => m.market === market) ?? policy.markets.find((m) => m.market === market.split('-')[0]))
     : undefined;
-  if (!rule) return policy.sendWindow;
-  // Local times as "HH:MM" strings, so they compare as text.
-  const start = rule.start > policy.sendWindow.start ? rule.start : policy.sendWindow.start;
-  const end = rule.end < policy.sendWindow.end ? rule.end : policy.sendWindow.end;
-  const weekdays = policy.sendWindow.weekdays.filter((day) => rule.weekdays.includes(day));
-  return start < end && weekdays.length > 0 ? { start, end, weekdays } : undefined;
+  const window = law && intersectWindows(policy.sendWindow, law);
+  return own && window ? intersectWindows(window, own) : window;
 }
 
 export type IneligibleReason = 'past_horizon' | 'no_usable_channel' | 'repeat_churner' | 'won_back_before' | 'below_value_floor';

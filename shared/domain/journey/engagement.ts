@@ -4,7 +4,7 @@ import { isOptOut } from '../opt-out.ts';
 import { findOffer, horizonEndMs } from '../policy.ts';
 import type { PolicyRegistry } from '../policy-registry.ts';
 import { nextSendInstant } from '../send-window.ts';
-import { channelBlock, contactFor, contactHash, sendWindowFor, usableChannels } from '../targeting.ts';
+import { channelBlock, contactFor, contactHash, usableChannels } from '../targeting.ts';
 import type { Channel } from '../channels.ts';
 import { DAY_MS } from '../vocabulary.ts';
 import { channelLost, consentClock, setConsent } from './consent.ts';
@@ -70,7 +70,7 @@ function planClickFollowUp(
   const clock = consentClock(record, journey.churnedAt, clickedAtMs);
   const stillUsable = channelBlock(profile, clickedChannel, policy, clock) === undefined;
   const channel = stillUsable ? clickedChannel : usableChannels(profile, policy, clock)[0];
-  const sendWindow = sendWindowFor(policy, profile.market);
+  const sendWindow = policies.sendWindowFor(policy, profile.market);
   if (!channel || !sendWindow) return;
   const seed = unitHash('follow-up', record.customerId, touchId);
   const horizonMs = horizonEndMs(policy, ms(journey.churnedAt));

@@ -1,8 +1,8 @@
 import { unitHash, shortHash } from '../hash.ts';
 import { accountValue, findOffer, horizonEndMs, type Policy, teamFor } from '../policy.ts';
 import type { PolicyRegistry } from '../policy-registry.ts';
-import { pickSendInstant } from '../send-window.ts';
-import { assign, ineligibilityReasons, segmentOf, sendWindowFor, usableChannels } from '../targeting.ts';
+import { pickSendInstant, type SendWindow } from '../send-window.ts';
+import { assign, ineligibilityReasons, segmentOf, usableChannels } from '../targeting.ts';
 import type { Channel } from '../channels.ts';
 import { type ChurnKind, DAY_MS, type ExitReason } from '../vocabulary.ts';
 import { consentClock } from './consent.ts';
@@ -46,7 +46,9 @@ export function startJourney(record: CustomerRecord, churn: ChurnFacts, nowMs: n
     log(record, { at: iso(nowMs), decision: 'ineligible', reason: 'no_policy_for_churn', eventId: churn.eventId });
     return;
   }
-  const { journey, escalation } = decideJourney(record, profile, churn, policy, nowMs, policies.undeployedChannels(policy));
+  const sendWindow = policies.sendWindowFor(policy, profile.market);
+  const context = { policy, sendWindow, undeployed: policies.undeployedChannels(policy) };
+  const { journey, escalation } = decideJourney(record, profile, churn, context, nowMs);
   record.journeys.push(journey);
   if (journey.status === 'ineligible') {
     const reason = journey.ineligibleReasons.join(',');
@@ -57,7 +59,14 @@ export function startJourney(record: CustomerRecord, churn: ChurnFacts, nowMs: n
     escalate(record, journey, policy, escalation.value, churn.eventId, nowMs, effects);
     if (escalation.mode === 'instead') return;
   }
-  planTouches(record, profile, journey, policy, nowMs, effects);
+  planTouches(record, profile, journey, context, nowMs, effects);
+}
+
+/** What planning a churn needs of the deployment: the policy, the customer's send window, the channels not deployed. */
+interface PlanContext {
+  policy: Policy;
+  sendWindow: SendWindow | undefined;
+  undeployed: readonly Channel[];
 }
 
 /** An escalated account's value, and whether its task replaces the touches or comes first. */
@@ -74,14 +83,8 @@ function escalationOf(policy: Policy, profile: Profile): Escalation | undefined 
 }
 
 /** The journey a churn starts: its segment, arm and variant, and why it is ineligible, if it is. */
-function decideJourney(
-  record: CustomerRecord,
-  profile: Profile,
-  churn: ChurnFacts,
-  policy: Policy,
-  nowMs: number,
-  undeployed: readonly Channel[],
-) {
+function decideJourney(record: CustomerRecord, profile: Profile, churn: ChurnFacts, context: PlanContext, nowMs: number) {
+  const { policy, sendWindow, undeployed } = context;
   const churnedAtMs = ms(churn.occurredAt);
   const journeyId = shortHash(`journey:${churn.eventId}`, 12);
   const escalation = escalationOf(policy, profile);
@@ -90,6 +93,7 @@ function decideJourney(
   const assigned = assign(record.customerId, policy);
   const { arm, variant } = escalation ? { ...assigned, arm: 'treatment' as const } : assigned;
   const reasons = eligibilityOf(record, profile, churnedAtMs, policy, nowMs, escalation !== undefined);
+  if (!sendWindow && !escalation) reasons.push('no_send_window_in_market');
   explainUndeployed(reasons, record, profile, churnedAtMs, policy, nowMs, undeployed);
   const journey: Journey = {
     journeyId,
@@ -131,7 +135,6 @@ function eligibilityOf(
   };
   const reasons: string[] = ineligibilityReasons(input, policy).filter((reason) => !(escalated && reason === 'no_usable_channel'));
   if (record.lastReturnedAt && ms(record.lastReturnedAt) >= churnedAtMs) reasons.push('returned_already');
-  if (!sendWindowFor(policy, profile.market) && !escalated) reasons.push('no_send_window_in_market');
   return reasons;
 }
 
@@ -182,10 +185,17 @@ function escalate(
 }
 
 /** Plans each of the policy's touches inside its window and the customer's send window, on the first usable channel. */
-function planTouches(record: CustomerRecord, profile: Profile, journey: Journey, policy: Policy, nowMs: number, effects: Effects): void {
+function planTouches(
+  record: CustomerRecord,
+  profile: Profile,
+  journey: Journey,
+  context: PlanContext,
+  nowMs: number,
+  effects: Effects,
+): void {
   const { journeyId } = journey;
+  const { policy, sendWindow } = context;
   const channel = usableChannels(profile, policy, consentClock(record, journey.churnedAt, nowMs))[0];
-  const sendWindow = sendWindowFor(policy, profile.market);
   if (!channel || !sendWindow) {
     log(record, { at: iso(nowMs), decision: 'skipped', reason: channel ? 'no_send_window_in_market' : 'no_usable_channel', journeyId });
     return;

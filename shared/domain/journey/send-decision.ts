@@ -4,7 +4,7 @@ import { findOffer, type Policy } from '../policy.ts';
 import type { PolicyRegistry } from '../policy-registry.ts';
 import { isInsideSendWindow, nextSendInstant } from '../send-window.ts';
 import type { SendWindow } from '../send-window.ts';
-import { channelBlock, contactFor, sendWindowFor, usableChannels } from '../targeting.ts';
+import { channelBlock, contactFor, usableChannels } from '../targeting.ts';
 import { consentClock } from './consent.ts';
 import { type CustomerRecord, findTouch, isTaskOpen, type Journey, type MessageTouch, ms, type Profile, policyOf } from './record.ts';
 import type { Touch, TouchChannel } from './record.ts';
@@ -56,7 +56,7 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
       return decideTaskNotice(record, profile, journey, touch, policy);
     case 'policy':
     case 'follow_up':
-      return decideMessage({ record, profile, journey, touch, policy }, nowMs);
+      return decideMessage({ record, profile, journey, touch, policy, sendWindow: policies.sendWindowFor(policy, profile.market) }, nowMs);
     default:
       return assertUnreachable(touch, 'unknown touch kind');
   }
@@ -69,11 +69,12 @@ interface MessageContext {
   journey: Journey;
   touch: MessageTouch;
   policy: Policy;
+  sendWindow: SendWindow | undefined;
 }
 
 /** A message to the customer: still wanted, on a usable channel, inside the windows and under the caps. */
 function decideMessage(context: MessageContext, nowMs: number): SendDecision {
-  const { record, profile, journey, touch, policy } = context;
+  const { record, profile, journey, touch, policy, sendWindow } = context;
   const rule = touchRule(policy, touch);
   if (!rule) return { kind: 'skip', reason: 'touch_not_in_policy' };
   if (journey.status !== 'active') return { kind: 'skip', reason: 'customer_returned' };
@@ -88,7 +89,6 @@ function decideMessage(context: MessageContext, nowMs: number): SendDecision {
   const blocked = channelBlock(profile, touch.channel, policy, clock);
   const channel = blocked === undefined ? touch.channel : usableChannels(profile, policy, clock)[0];
   if (!channel) return { kind: 'skip', reason: blocked ?? 'no_consent' };
-  const sendWindow = sendWindowFor(policy, profile.market);
   if (!sendWindow) return { kind: 'skip', reason: 'no_send_window_in_market' };
   if (journey.touches.filter(isMessageOut).length >= policy.frequencyCap.maxPerJourney) {
     return { kind: 'skip', reason: 'journey_cap_reached' };

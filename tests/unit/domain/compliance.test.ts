@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { sendWindowFor } from '#shared/domain/targeting';
 import { isInsideSendWindow } from '#shared/domain/send-window';
 import { ingestEvent } from '#shared/engine/ingest-event';
 import { churnEvent, consentEvent, returnedEvent } from '../../fixtures/events.ts';
@@ -153,9 +152,9 @@ describe('per-market send windows', () => {
       ];
     });
     const policy = deps.policies.get('telecom-port-out', '2');
-    expect(sendWindowFor(policy, 'US-FL')).toEqual({ start: '08:00', end: '20:00', weekdays: [1, 2, 3, 4, 5, 6, 7] });
-    expect(sendWindowFor(policy, 'US-TX')).toMatchObject({ start: '08:00', end: '21:00' });
-    expect(sendWindowFor(policy, undefined)).toMatchObject({ start: '07:00', end: '22:00' });
+    expect(deps.policies.sendWindowFor(policy, 'US-FL')).toEqual({ start: '08:00', end: '20:00', weekdays: [1, 2, 3, 4, 5, 6, 7] });
+    expect(deps.policies.sendWindowFor(policy, 'US-TX')).toMatchObject({ start: '08:00', end: '21:00' });
+    expect(deps.policies.sendWindowFor(policy, undefined)).toMatchObject({ start: '07:00', end: '22:00' });
     const customers = Array.from({ length: 30 }, (_, i) => customerIdIn('treatment', undefined, `fl-${i}`)).filter(
       (id, i, all) => all.indexOf(id) === i,
     );

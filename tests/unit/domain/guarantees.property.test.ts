@@ -8,7 +8,7 @@ import { CustomerChurned, type WinbackEvent } from '#shared/domain/events';
 import { parsePolicy, type Policy } from '#shared/domain/policy';
 import { PolicyRegistry } from '#shared/domain/policy-registry';
 import { isInsideSendWindow, type SendWindow } from '#shared/domain/send-window';
-import { assign, sendWindowFor } from '#shared/domain/targeting';
+import { assign } from '#shared/domain/targeting';
 import { CHANNELS, type Channel } from '#shared/domain/channels';
 import { DAY_MS } from '#shared/domain/vocabulary';
 import { ingestEvent } from '#shared/engine/ingest-event';
@@ -112,15 +112,18 @@ const policyWindow = fc.oneof(
   dailyWindow,
 );
 
-/** TCPA (federal US) 08:00–21:00 and Florida's FTSA 08:00–20:00, or a random rule for the market. */
+/** TCPA (federal US) 08:00–21:00 and Florida's FTSA 08:00–20:00: the deployment's legal windows, as the oracle knows them. */
 const LEGAL: Record<'US' | 'US-FL', WindowInput> = {
   US: { start: '08:00', end: '21:00', weekdays: ALL_DAYS },
   'US-FL': { start: '08:00', end: '20:00', weekdays: ALL_DAYS },
 };
+/** A random policy rule for a market with a law: it must share an hour with the law (a valid policy does). */
+const ruleWithin = (law: WindowInput) => dailyWindow.filter((window) => window.start < law.end && window.end > law.start);
+/** The policy's own rules: the law itself, or a random rule for the market. */
 const markets = fc
   .record({
-    US: fc.option(fc.oneof(fc.constant(LEGAL.US), dailyWindow), { nil: undefined }),
-    'US-FL': fc.option(fc.oneof(fc.constant(LEGAL['US-FL']), dailyWindow), { nil: undefined }),
+    US: fc.option(fc.oneof(fc.constant(LEGAL.US), ruleWithin(LEGAL.US)), { nil: undefined }),
+    'US-FL': fc.option(fc.oneof(fc.constant(LEGAL['US-FL']), ruleWithin(LEGAL['US-FL'])), { nil: undefined }),
     FR: fc.option(dailyWindow, { nil: undefined }),
   })
   .map((byMarket) => Object.entries(byMarket).flatMap(([market, window]) => (window ? [{ market, ...window }] : [])));
@@ -448,7 +451,7 @@ function insideWindow(instantMs: number, timeZone: string, window: SendWindow): 
   return window.weekdays.includes(weekday) && time >= window.start && time < window.end;
 }
 
-/** The market's own legal window: its subdivision's rule (`US-FL`), else its country's (`US`). */
+/** The policy's own rule for the market: its subdivision's rule (`US-FL`), else its country's (`US`). */
 function legalWindow(policy: Policy, customerMarket: string | undefined): SendWindow | undefined {
   if (!customerMarket) return undefined;
   return policy.markets.find((m) => m.market === customerMarket) ?? policy.markets.find((m) => m.market === customerMarket.split('-')[0]);
@@ -551,8 +554,10 @@ async function run(s: Scenario): Promise<string[]> {
   const truth = new Truth(policy, c.churnedAtMs, c.consents);
   const contact = (channel: Channel) => (c.contacts[channel] ? CONTACTS[channel] : undefined);
   const arm = assign(c.id, policy).arm;
-  const window = sendWindowFor(policy, c.market);
+  const window = deps.policies.sendWindowFor(policy, c.market);
   const legal = legalWindow(policy, c.market);
+  // The law binds a Florida customer twice (federal and state); a Texan only federally.
+  const laws = (Object.keys(LEGAL) as Array<keyof typeof LEGAL>).filter((m) => m === c.market || m === c.market?.split('-')[0]);
   const endMs = c.churnedAtMs + RUN_DAYS * DAY_MS;
   const violations: string[] = [];
   let checked = 0;
@@ -571,6 +576,8 @@ async function run(s: Scenario): Promise<string[]> {
       if (!window || !isInsideSendWindow(atMs, c.zone, window)) fail(`(b) outside the effective window ${JSON.stringify(window)}`);
       if (!insideWindow(atMs, c.zone, policy.sendWindow)) fail(`(b) outside the policy window ${JSON.stringify(policy.sendWindow)}`);
       if (legal && !insideWindow(atMs, c.zone, legal)) fail(`(b) outside the ${c.market} legal window ${JSON.stringify(legal)}`);
+      for (const law of laws)
+        if (!insideWindow(atMs, c.zone, LEGAL[law])) fail(`(b) outside the deployment's ${law} legal window ${JSON.stringify(LEGAL[law])}`);
       if (atMs < c.churnedAtMs + policy.quietDays * DAY_MS) fail('in the quiet days');
       if (atMs >= c.churnedAtMs + (policy.horizonDays + 1) * DAY_MS) fail('past the horizon');
       if (Object.values(truth.optedOutAt).some((t) => t !== undefined)) seen.messagesAfterAnOptOut += 1;
