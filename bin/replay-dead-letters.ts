@@ -3,15 +3,14 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, promisify } from 'node:util';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { replayDeadLetters, type QueueReport } from '#shared/adapters/aws/dead-letter-replay';
 import {
   DEAD_LETTER_QUEUE_NAMES,
   deadLetterRoutes,
   outputsFromCdkFile,
   outputsFromDescribeStacks,
-  replayDeadLetters,
   type DeadLetterQueueName,
-  type QueueReport,
-} from '#shared/adapters/aws/dead-letter-replay';
+} from '#shared/adapters/aws/dead-letter-routes';
 
 /**
  * `npm run dlq:replay`: after an incident, re-drives every message of the deployed stack's

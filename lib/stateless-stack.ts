@@ -6,7 +6,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { deadLetterOutputKeys, type DeadLetterQueueName } from '#shared/adapters/aws/dead-letter-replay';
+import { deadLetterOutputKeys, type DeadLetterQueueName } from '#shared/adapters/aws/dead-letter-routes';
 import { Analytics } from './analytics.ts';
 import { EngagementFeedback } from './engagement-feedback.ts';
 import { NightlyJob } from './nightly-job.ts';

@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DYNAMODB_CALL, MESSAGE_CALL, worstCaseCallMs } from '#shared/adapters/aws/clients';
-import { DEAD_LETTER_QUEUE_NAMES, deadLetterOutputKeys } from '#shared/adapters/aws/dead-letter-replay';
+import { DEAD_LETTER_QUEUE_NAMES, deadLetterOutputKeys } from '#shared/adapters/aws/dead-letter-routes';
 import { actionsOf, onlyLogicalId, statementsOfRole, synthWinback } from '../support/cdk-app.ts';
 
 /** What the dead-letter replay needs from the engine stack, and the send function's time budget. */

@@ -10,12 +10,8 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createSchedulerClient, DYNAMODB_CALL, MESSAGE_CALL, RetryOnlyUnsentStrategy, SCHEDULER_CALL } from '#shared/adapters/aws/clients';
 import { createSesClient, createSmsClient } from '#shared/adapters/aws/message-clients';
-import {
-  replayDeadLetters,
-  type DeadLetterQueueName,
-  type DeadLetterRoute,
-  type QueueReport,
-} from '#shared/adapters/aws/dead-letter-replay';
+import { replayDeadLetters, type QueueReport } from '#shared/adapters/aws/dead-letter-replay';
+import type { DeadLetterQueueName, DeadLetterRoute } from '#shared/adapters/aws/dead-letter-routes';
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
 import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { ingestNotifications } from '#shared/adapters/aws/engagement-notifications';

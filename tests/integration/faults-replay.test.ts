@@ -4,6 +4,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SNSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { replayDeadLetters } from '#shared/adapters/aws/dead-letter-replay';
 import {
   deadLetterOutputKeys,
   deadLetterRoutes,
@@ -11,9 +12,8 @@ import {
   outputsFromCdkFile,
   outputsFromDescribeStacks,
   redriveOf,
-  replayDeadLetters,
   type DeadLetterRoute,
-} from '#shared/adapters/aws/dead-letter-replay';
+} from '#shared/adapters/aws/dead-letter-routes';
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
 import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { ingestNotifications } from '#shared/adapters/aws/engagement-notifications';

@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 
 /**
  * What AWS does around the functions when they fail, modelled for tests, with the message
- * formats AWS documents (see `shared/adapters/aws/dead-letter-replay.ts`):
+ * formats AWS documents (see `shared/adapters/aws/dead-letter-routes.ts`):
  * - {@link AsyncLambda}: an asynchronous invocation (how Scheduler and SNS invoke): the handler
  *   runs, and again on each retry (`retryAttempts`, as set in `lib/`); past them the original
  *   event goes to the function's dead-letter queue, with `RequestID`, `ErrorCode`, `ErrorMessage`.

@@ -1,5 +1,5 @@
-import { createHmac, randomUUID } from 'node:crypto';
-import type { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -8,14 +8,30 @@ import {
   paginateScan,
   QueryCommand,
   TransactWriteCommand,
-  type DeleteCommandInput,
-  type PutCommandInput,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { latestTask, type CustomerRecord, upgradeRecord } from '#shared/domain/journey/record';
+import { type CustomerRecord, upgradeRecord } from '#shared/domain/journey/record';
 import type { ErasedJourney } from '#shared/domain/erasure';
-import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
 import type { CustomerStore, EventReceipt, StoredJourneys } from '#shared/ports/customer-store';
+import {
+  cancellationReasons,
+  cancelledByConcurrentChange,
+  isConcurrentWrite,
+  isConditionalFailure,
+  saveFailure,
+  staleVersion,
+  writeIdOf,
+} from './dynamodb-errors.ts';
+import {
+  type CustomerItem,
+  customerDelete,
+  customerKey,
+  customerPut,
+  erasedJourneyPut,
+  phoneKeyOf,
+  phoneLookupChange,
+  receiptKey,
+  receiptPut,
+} from './dynamodb-items.ts';
 import { WINBACK_TABLE } from './dynamodb-table.ts';
 
 /** Options of {@link DynamoDbCustomerStore}. */
@@ -57,61 +73,18 @@ const DAY_SECONDS = 86_400;
 /** Customers whose stored phone key {@link DynamoDbCustomerStore} remembers, most recent first out last. */
 const MAX_KNOWN_PHONE_KEYS = 1_000;
 
-export const customerKey = (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'RECORD' });
-export const receiptKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'RECEIPT' });
-export const erasedJourneyKey = (customerHash: string, journeyId: string) => ({ pk: `ERASED#${customerHash}`, sk: `JOURNEY#${journeyId}` });
-export const phoneLookupKey = (phoneKey: string, customerId: string) => ({ pk: `PHONE#${phoneKey}`, sk: `CUSTOMER#${customerId}` });
-
-interface CustomerItem {
-  pk: string;
-  sk: string;
-  version: number;
-  record: Omit<CustomerRecord, 'version'>;
-  /** The lookup key of the record's phone number, if it has one: says which lookup item to replace or delete. */
-  phoneKey?: string;
-  /** Keys of the sparse task index, when the latest journey was escalated. */
-  taskTeam?: string;
-  taskDueAt?: string;
-  /** A fresh id per `save`, so a save can recognise its own write when the answer to it was lost. */
-  writeId: string;
-}
-
 /**
  * {@link CustomerStore} on one DynamoDB table (`pk`/`sk`, TTL on `expiresAt`).
  *
- * Item layout:
- *
- * | item | pk | sk | attributes |
- * | --- | --- | --- | --- |
- * | customer | `CUSTOMER#<customerId>` | `RECORD` | `version` (number), `record` (map: the record without its version) |
- * | event receipt | `EVENT#<eventId>` | `RECEIPT` | `eventId`, `type`, `receivedAt`, `expiresAt` (epoch s, TTL) |
- * | erased journey | `ERASED#<customerHash>` | `JOURNEY#<journeyId>` | `facts` (the `ErasedJourney`) |
- * | phone lookup | `PHONE#<HMAC-SHA256 of the E.164 phone>` | `CUSTOMER#<customerId>` | `customerId`, `linkedAt` (epoch ms) |
- *
- * Index `tasks` (sparse, all attributes): a customer item whose latest journey has a retention
- * task carries `taskTeam` and `taskDueAt` (`<due ISO>#<customerId>`), so a team's tasks are one
- * query by due date, and an erased customer leaves the index with its item.
- *
- * Why this shape:
- * - One item per customer: every change to a customer is one conditional write on `version`,
- *   so optimistic concurrency needs no locks and no multi-item reads. The aggregate is bounded
- *   (`HISTORY_LIMIT`) to stay well under the 400 KB item limit.
- * - `version` sits at the top level, outside `record`, so the condition reads one number and
- *   the record map can change shape without touching the condition.
+ * Item layout, and why it has that shape: see `dynamodb-items.ts`. What the store adds:
  * - The event receipt is written in the same transaction as the customer item, each with its
  *   own condition: the event is applied exactly once, and a replay is told apart from a
  *   concurrent change (the receipt's condition is checked first and wins).
- * - Receipts expire by TTL, so the table does not grow with every event forever.
- * - Erased journeys are keyed by the keyed hash only; they hold no contact data, and the
- *   customer item (the only item with personal data) is deleted in the same transaction.
- * - Phone lookups (for inbound SMS, which carry only the sender's number) hold a keyed hash, never
- *   the number. One item per phone *and* customer, so a customer adds and removes only its own
- *   item, unconditionally, inside the transaction that writes or deletes the customer: two
- *   customers sharing a number never undo each other's lookup. The customer item remembers its
- *   `phoneKey`, so `save` rewrites the lookup only when the number changes (a transaction instead
- *   of a single put then). `save` knows the stored `phoneKey` from the `get` that read the version
- *   it updates (callers always read before they write), so no extra read is paid; only a save
- *   without that read in this process (another container's, or an evicted one) reads it first.
+ * - The customer item remembers its `phoneKey`, so `save` rewrites the phone lookup only when the
+ *   number changes (a transaction instead of a single put then). `save` knows the stored
+ *   `phoneKey` from the `get` that read the version it updates (callers always read before they
+ *   write), so no extra read is paid; only a save without that read in this process (another
+ *   container's, or an evicted one) reads it first.
  * - Every save writes a fresh `writeId` into the customer item, which makes a lost answer harmless:
  *   the write happened, the answer did not arrive, and the SDK's retry then fails its condition
  *   (the item is already at the next version). The failed condition returns the item
@@ -153,7 +126,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `PHONE#${this.phoneKey(phone)}` },
+        ExpressionAttributeValues: { ':pk': `PHONE#${phoneKeyOf(this.phoneHashKey, phone)}` },
         ConsistentRead: true,
       }),
     );
@@ -196,29 +169,18 @@ export class DynamoDbCustomerStore implements CustomerStore {
 
   async save(record: CustomerRecord, receipt?: EventReceipt): Promise<void> {
     const phone = record.profile?.contacts.phone;
-    const newPhoneKey = phone ? this.phoneKey(phone) : undefined;
+    const newPhoneKey = phone ? phoneKeyOf(this.phoneHashKey, phone) : undefined;
     const writeId = randomUUID();
-    const customerPut = this.customerPut(record, newPhoneKey, writeId);
+    const customerWrite = customerPut(this.tableName, record, newPhoneKey, writeId);
     const oldPhoneKey = record.version === 0 ? undefined : await this.storedPhoneKey(record.customerId, record.version);
-    const lookupWrites: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
-    if (oldPhoneKey !== newPhoneKey) {
-      if (newPhoneKey) {
-        lookupWrites.push({
-          Put: {
-            TableName: this.tableName,
-            Item: { ...phoneLookupKey(newPhoneKey, record.customerId), customerId: record.customerId, linkedAt: Date.now() },
-          },
-        });
-      }
-      if (oldPhoneKey) lookupWrites.push({ Delete: { TableName: this.tableName, Key: phoneLookupKey(oldPhoneKey, record.customerId) } });
-    }
-    const receiptItems = receipt ? [{ Put: this.receiptPut(receipt) }] : [];
+    const lookupWrites = phoneLookupChange(this.tableName, record.customerId, oldPhoneKey, newPhoneKey);
+    const receiptItems = receipt ? [{ Put: receiptPut(this.tableName, receipt, this.eventRetentionSeconds) }] : [];
     try {
-      if (receiptItems.length === 0 && lookupWrites.length === 0) await this.client.send(new PutCommand(customerPut));
-      else await this.client.send(new TransactWriteCommand({ TransactItems: [...receiptItems, { Put: customerPut }, ...lookupWrites] }));
+      if (receiptItems.length === 0 && lookupWrites.length === 0) await this.client.send(new PutCommand(customerWrite));
+      else await this.client.send(new TransactWriteCommand({ TransactItems: [...receiptItems, { Put: customerWrite }, ...lookupWrites] }));
     } catch (error) {
       if (!(await this.wroteItAnyway(record.customerId, writeId, error, receiptItems.length)))
-        throw this.saveFailure(error, record.version, receipt);
+        throw saveFailure(error, record.version, receipt);
     }
     this.remember(record.customerId, record.version + 1, newPhoneKey);
   }
@@ -243,33 +205,14 @@ export class DynamoDbCustomerStore implements CustomerStore {
     }
   }
 
-  /** The error a save that did not happen throws: a replay, a concurrent change, or the SDK's own. */
-  private saveFailure(error: unknown, expectedVersion: number, receipt: EventReceipt | undefined): unknown {
-    if (isConcurrentWrite(error)) return staleVersion(expectedVersion, error);
-    const codes = cancellationCodes(error);
-    if (!codes) return error;
-    // A replay wins over a concurrent change: the caller answers "duplicate" and stops.
-    if (receipt && codes[0] === 'ConditionalCheckFailed')
-      return new DuplicateEventError(`event ${receipt.eventId} was already processed`, [], { cause: error });
-    if (codes[receipt ? 1 : 0] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict'))
-      return staleVersion(expectedVersion, error);
-    return error;
-  }
-
   async erase(customerId: string, expectedVersion: number, facts: ErasedJourney[]): Promise<void> {
-    const deleteCustomer: DeleteCommandInput = {
-      TableName: this.tableName,
-      Key: customerKey(customerId),
-      ConditionExpression: '#version = :expected',
-      ExpressionAttributeNames: { '#version': 'version' },
-      ExpressionAttributeValues: { ':expected': expectedVersion },
-    };
-    const factPuts = facts.map((journey) => this.erasedJourneyPut(journey));
+    const deleteCustomer = customerDelete(this.tableName, customerId, expectedVersion);
+    const factPuts = facts.map((journey) => erasedJourneyPut(this.tableName, journey));
     // The phone lookup goes with the customer item, in the same transaction as its delete.
     const phoneKey = await this.storedPhoneKey(customerId, expectedVersion);
     // Whatever happens next, what this process knew of the item may no longer hold.
     this.knownPhoneKeys.delete(customerId);
-    const lookupDeletes = phoneKey ? [{ Delete: { TableName: this.tableName, Key: phoneLookupKey(phoneKey, customerId) } }] : [];
+    const lookupDeletes = phoneLookupChange(this.tableName, customerId, phoneKey, undefined);
 
     if (factPuts.length > 0 && 1 + lookupDeletes.length + factPuts.length <= MAX_TRANSACTION_ITEMS) {
       try {
@@ -277,11 +220,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
           new TransactWriteCommand({ TransactItems: [{ Delete: deleteCustomer }, ...lookupDeletes, ...factPuts.map((Put) => ({ Put }))] }),
         );
       } catch (error) {
-        const reasons = cancellationCodes(error);
-        if (reasons && (reasons[0] === 'ConditionalCheckFailed' || reasons.includes('TransactionConflict'))) {
-          throw staleVersion(expectedVersion, error);
-        }
-        throw error;
+        throw cancelledByConcurrentChange(error, 0) ? staleVersion(expectedVersion, error) : error;
       }
       return;
     }
@@ -298,11 +237,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
       if (lookupDeletes.length === 0) await this.client.send(new DeleteCommand(deleteCustomer));
       else await this.client.send(new TransactWriteCommand({ TransactItems: [{ Delete: deleteCustomer }, ...lookupDeletes] }));
     } catch (error) {
-      const reasons = cancellationCodes(error);
-      if (isConcurrentWrite(error) || (reasons && (reasons[0] === 'ConditionalCheckFailed' || reasons.includes('TransactionConflict')))) {
-        throw staleVersion(expectedVersion, error);
-      }
-      throw error;
+      throw isConcurrentWrite(error) || cancelledByConcurrentChange(error, 0) ? staleVersion(expectedVersion, error) : error;
     }
   }
 
@@ -333,11 +268,6 @@ export class DynamoDbCustomerStore implements CustomerStore {
     }
   }
 
-  /** The lookup key of a phone number: a keyed hash, so the lookup items reveal no number. */
-  private phoneKey(phone: string): string {
-    return createHmac('sha256', this.phoneHashKey).update(phone.trim()).digest('hex');
-  }
-
   /**
    * The `phoneKey` of the stored customer item at `atVersion` (remembered, or read), or undefined
    * when it has none or is no longer at that version: the conditional write that follows fails
@@ -365,86 +295,4 @@ export class DynamoDbCustomerStore implements CustomerStore {
     this.knownPhoneKeys.set(customerId, { version, phoneKey });
     if (this.knownPhoneKeys.size > MAX_KNOWN_PHONE_KEYS) this.knownPhoneKeys.delete(this.knownPhoneKeys.keys().next().value!);
   }
-
-  private customerPut(record: CustomerRecord, phoneKey: string | undefined, writeId: string): PutCommandInput {
-    const { version, ...rest } = record;
-    const task = latestTask(record)?.task;
-    const item: CustomerItem = {
-      ...customerKey(record.customerId),
-      version: version + 1,
-      record: rest,
-      ...(phoneKey ? { phoneKey } : {}),
-      ...(task ? { taskTeam: task.team, taskDueAt: `${task.dueAt}#${record.customerId}` } : {}),
-      writeId,
-    };
-    const condition =
-      version === 0
-        ? { ConditionExpression: 'attribute_not_exists(pk)' }
-        : {
-            ConditionExpression: '#version = :expected',
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':expected': version },
-          };
-    // On a failed condition the item comes back with the error, for `wroteItAnyway`.
-    return { TableName: this.tableName, Item: item, ...condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' };
-  }
-
-  private receiptPut(receipt: EventReceipt): PutCommandInput {
-    const receivedAtMs = Date.parse(receipt.receivedAt);
-    if (Number.isNaN(receivedAtMs)) throw new Error(`receipt of event ${receipt.eventId}: receivedAt is not a date: ${receipt.receivedAt}`);
-    return {
-      TableName: this.tableName,
-      Item: {
-        ...receiptKey(receipt.eventId),
-        eventId: receipt.eventId,
-        type: receipt.type,
-        receivedAt: receipt.receivedAt,
-        expiresAt: Math.floor(receivedAtMs / 1000) + this.eventRetentionSeconds,
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    };
-  }
-
-  private erasedJourneyPut(facts: ErasedJourney): PutCommandInput {
-    return { TableName: this.tableName, Item: { ...erasedJourneyKey(facts.customerHash, facts.journeyId), facts } };
-  }
-}
-
-/**
- * A single-item write lost to another writer: its condition failed, or the item is part of a
- * transaction in flight right now (which the SDK does not retry). Either way the caller re-reads.
- */
-function isConcurrentWrite(error: unknown): boolean {
-  return isConditionalFailure(error) || (error instanceof Error && error.name === 'TransactionConflictException');
-}
-
-function isConditionalFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}
-
-/** The per-item reasons of a cancelled transaction, or undefined for any other error. */
-function cancellationReasons(error: unknown): Array<{ Code?: string; Item?: unknown }> | undefined {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
-  return (error as TransactionCanceledException).CancellationReasons ?? [];
-}
-
-/** The per-item reason codes of a cancelled transaction, or undefined for any other error. */
-function cancellationCodes(error: unknown): Array<string | undefined> | undefined {
-  return cancellationReasons(error)?.map((reason) => reason.Code);
-}
-
-/**
- * The `writeId` of an item returned with a failed condition. Error payloads are not unmarshalled
- * by the DocumentClient, so the attribute comes as `{ S: "…" }`.
- */
-function writeIdOf(item: unknown): string | undefined {
-  const value = (item as { writeId?: unknown } | undefined)?.writeId;
-  if (typeof value === 'string') return value;
-  const s = (value as { S?: unknown } | undefined)?.S;
-  return typeof s === 'string' ? s : undefined;
-}
-
-// The message names no customer: customer ids are often phone numbers, and errors get logged.
-function staleVersion(expectedVersion: number, cause: unknown): ConcurrentUpdateError {
-  return new ConcurrentUpdateError(`the customer record is no longer at version ${expectedVersion}`, [], { cause });
 }
