@@ -1,10 +1,10 @@
 import * as z from 'zod';
 import { Channel, perChannelSchema } from './channels.ts';
-import { ChurnKind, DAY_MS, ExitReason, Market, TeamName } from './vocabulary.ts';
+import { ChurnKind, DAY_MS, ExitReason, Market } from './vocabulary.ts';
 import { ValidationError } from './errors.ts';
 import { toFieldIssues } from './events.ts';
 import { smsParts } from './sms.ts';
-import { FormulaError, parseFormula, type ValueFormula } from './value-formula.ts';
+import { EscalationSchema } from './escalation.ts';
 import { ClockTime, LEGAL_SEND_WINDOWS, MarketWindow, marketWindowIssues, Weekday, windowsOutsideLaw } from './legal-send-windows.ts';
 
 const TouchRule = z.object({
@@ -39,43 +39,6 @@ const Offer = z.object({
   cost: z.number().nonnegative().default(0),
   /** Plus this many months of the customer's own revenue ("your first month free" = 1). */
   costMonths: z.number().nonnegative().max(120).default(0),
-});
-
-/** A value formula (see value-formula.ts), checked when the policy is. */
-const Formula = z
-  .string()
-  .min(1)
-  .max(500)
-  .superRefine((source, ctx) => {
-    try {
-      formulaOf(source);
-    } catch (error) {
-      if (!(error instanceof FormulaError)) throw error;
-      ctx.addIssue({ code: 'custom', message: `not a valid formula: ${error.message}` });
-    }
-  });
-
-/**
- * High-value accounts go to people: an account whose value (the formula, over `monthlyRevenue`,
- * `tenureMonths`, `priorChurns` and the churn event's numeric `attributes`) is at least
- * `threshold` gets a retention task for the team its account type routes to, `instead` of the
- * automated touches or `before` them.
- */
-const Escalation = z.object({
-  value: Formula,
-  threshold: z.number().finite(),
-  mode: z.enum(['instead', 'before']).default('instead'),
-  /** First match wins; the last route, without `accountTypes`, takes every other account. */
-  routes: z
-    .array(
-      z.object({
-        team: TeamName,
-        accountTypes: z.array(z.string().min(1).max(64)).min(1).optional(),
-      }),
-    )
-    .min(1),
-  /** The task is due this many days after the churn (or at once, if that has passed). */
-  dueAfterDays: z.number().int().nonnegative().max(90).default(2),
 });
 
 /**
@@ -183,7 +146,7 @@ export const PolicySchema = z
     offerCap: z
       .object({ maxShareOfValue: z.number().positive().max(1), valueMonths: z.number().int().positive().max(60).default(12) })
       .optional(),
-    escalation: Escalation.optional(),
+    escalation: EscalationSchema.optional(),
     offers: z.array(Offer).min(1),
   })
   .superRefine((policy, ctx) => {
@@ -247,8 +210,6 @@ export type PolicyInput = z.input<typeof PolicySchema>;
 export type Offer = Policy['offers'][number];
 export type TouchRule = Policy['touches'][number];
 
-export type Escalation = NonNullable<Policy['escalation']>;
-
 export interface OfferContext {
   angle: string;
   exitReason: string;
@@ -280,46 +241,6 @@ export function findOffer(policy: Pick<Policy, 'offers' | 'offerCap'>, context: 
       // A rounding margin, so "a share of 12 months" admits an offer worth exactly that.
       offerCost(offer, context.monthlyRevenue) <= budget + 1e-9,
   );
-}
-
-/** Parsed formulas by source: a policy's formula is parsed when it is validated, not again for every churn. There are as many as loaded policies. */
-const formulas = new Map<string, ValueFormula>();
-function formulaOf(source: string): ValueFormula {
-  const formula = formulas.get(source) ?? parseFormula(source);
-  formulas.set(source, formula);
-  return formula;
-}
-
-/**
- * The value the policy's escalation formula gives this account, or undefined when it reads a
- * number the customer does not have. Names resolve to the profile's numbers, then to numeric
- * attributes.
- */
-export function accountValue(
-  escalation: Pick<Escalation, 'value'>,
-  account: {
-    monthlyRevenue: number;
-    tenureMonths: number;
-    priorChurns: number;
-    attributes?: Record<string, string | number | boolean> | undefined;
-  },
-): number | undefined {
-  const known: Record<string, number> = {
-    monthlyRevenue: account.monthlyRevenue,
-    tenureMonths: account.tenureMonths,
-    priorChurns: account.priorChurns,
-  };
-  return formulaOf(escalation.value).evaluate((name) => {
-    if (Object.hasOwn(known, name)) return known[name];
-    const attribute = account.attributes && Object.hasOwn(account.attributes, name) ? account.attributes[name] : undefined;
-    return typeof attribute === 'number' ? attribute : undefined;
-  });
-}
-
-/** The team a task for this account type goes to: the first route that lists it, else the catch-all. */
-export function teamFor(escalation: Pick<Escalation, 'routes'>, accountType: string): string {
-  return (escalation.routes.find((route) => !route.accountTypes || route.accountTypes.includes(accountType)) ?? escalation.routes.at(-1)!)
-    .team;
 }
 
 /** The first instant after the journey's horizon: nothing is sent from then on, and the journey has ended. */

@@ -1,5 +1,6 @@
 import { unitHash, shortHash } from '../hash.ts';
-import { accountValue, findOffer, horizonEndMs, type Policy, teamFor } from '../policy.ts';
+import { accountValue, teamFor } from '../escalation.ts';
+import { findOffer, horizonEndMs, type Policy } from '../policy.ts';
 import type { PolicyRegistry } from '../policy-registry.ts';
 import { pickSendInstant, type SendWindow } from '../send-window.ts';
 import { assign, ineligibilityReasons, segmentOf, usableChannels } from '../targeting.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEvent } from '#shared/domain/events';
-import { accountValue, parsePolicy, PolicySchema, teamFor, type PolicyInput } from '#shared/domain/policy';
+import { accountValue, teamFor } from '#shared/domain/escalation';
+import { parsePolicy, PolicySchema, type PolicyInput } from '#shared/domain/policy';
 import { deploymentPolicies, PolicyRegistry } from '#shared/domain/policy-registry';
 import { subscription } from '#shared/domain/policies/subscription';
 import { telecomPortOut, telecomPortOutV1 } from '#shared/domain/policies/telecom-port-out';
