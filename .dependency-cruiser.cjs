@@ -20,6 +20,14 @@ module.exports = {
       to: { pathNot: ['^shared/domain/', '^node_modules/(zod|luxon)/', '^crypto$', '^node:crypto$'] },
     },
     {
+      name: 'config-is-pure',
+      severity: 'error',
+      comment:
+        'shared/config names the Lambda environment for the CDK (lib) and the composition roots alike: zod only, so lib imports it without loading an adapter or the SDK.',
+      from: { path: '^shared/config/' },
+      to: { pathNot: ['^shared/config/', '^node_modules/zod/'] },
+    },
+    {
       name: 'ports-need-only-domain',
       severity: 'error',
       from: { path: '^shared/ports/' },

@@ -12,13 +12,14 @@ export interface EngagementFeedbackProps {
   readonly smsEventsTopic: ITopic;
   /** Inbound SMS of the two-way number (replies, STOP). */
   readonly smsInboundTopic: ITopic;
-  readonly environment: Record<string, string>;
+  /** esbuild `define` for the operator's policies. */
   readonly policyDefine: Record<string, string>;
 }
 
 /**
  * Delivery feedback back into journeys: SES events, SMS delivery receipts and inbound SMS (each
  * via its SNS topic) become `message.engaged` events; one function tells the payloads apart.
+ * The handler's engine rights and environment come from `TouchDelivery.bindEngine`.
  */
 export class EngagementFeedback extends Construct {
   readonly handler: WinbackFunction;
@@ -32,7 +33,6 @@ export class EngagementFeedback extends Construct {
       lambda: 'engagement',
       description: 'SES events, SMS delivery receipts and SMS replies into journeys.',
       define: props.policyDefine,
-      environment: props.environment,
       deadLetterQueue: this.deadLetters,
     });
     for (const topic of [props.sesEventsTopic, props.smsEventsTopic, props.smsInboundTopic]) {

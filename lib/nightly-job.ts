@@ -7,9 +7,12 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { EnvironmentValues } from '#shared/config/lambda-environment';
 import { AUDIENCES_PREFIX } from '#shared/domain/audience';
 import { ANALYST_TABLES } from '#shared/domain/kpi/tables';
 import { acknowledgeWildcardResource, type Analytics } from './analytics.ts';
+import { bindEnvironment } from './environment.ts';
+import { DEFAULT_NIGHTLY_RUN } from './settings.ts';
 import { grantTableData } from './touch-delivery.ts';
 import { WinbackFunction } from './winback-function.ts';
 import { deadLetterQueue } from './dead-letter-queue.ts';
@@ -23,26 +26,29 @@ export interface NightlyJobProps {
   readonly keysSecret: ISecret;
   /** The Glue tables and Athena workgroup the KPI SQL runs in at scale. */
   readonly analytics: Analytics;
-  /** The engine environment (TABLE_NAME, KEYS_SECRET_ARN, …) every engine function gets. */
-  readonly environment: Record<string, string>;
+  /** The `engine` environment (TABLE_NAME, KEYS_SECRET_ARN, …) every engine function reads (`TouchDelivery.engineEnvironment`). */
+  readonly engineEnvironment: EnvironmentValues<'engine'>;
   /** esbuild `define` for the operator's policies. */
   readonly policyDefine: Record<string, string>;
-  /** What acquiring a new customer costs, in the currency of the policy. */
-  readonly costPerAcquisition: number;
   /**
-   * Parallel DynamoDB scan segments.
-   * @default 4
+   * What acquiring a new customer costs, in the currency of the policy. Sets `COST_PER_ACQUISITION`.
+   * @default NIGHTLY_DEFAULTS.costPerAcquisition (150), applied by the function
+   */
+  readonly costPerAcquisition?: number;
+  /**
+   * Parallel DynamoDB scan segments. Sets `SCAN_SEGMENTS`.
+   * @default NIGHTLY_DEFAULTS.scanSegments (4), applied by the function
    */
   readonly scanSegments?: number;
   /**
    * Who computes the KPIs from the facts: the function itself (`in-process`) or Athena, running
    * `sql/kpis.sql` as an UNLOAD into the `kpis` partition (`athena`). Sets `KPI_ENGINE`.
-   * @default 'in-process'
+   * @default NIGHTLY_DEFAULTS.kpiEngine ('in-process'), applied by the function
    */
   readonly kpiEngine?: 'in-process' | 'athena';
   /**
    * When the job runs each day, in UTC.
-   * @default { hour: 2, minute: 30 }
+   * @default DEFAULT_NIGHTLY_RUN ({ hour: 2, minute: 30 })
    */
   readonly runAt?: { readonly hour: number; readonly minute: number };
 }
@@ -62,7 +68,7 @@ export class NightlyJob extends Construct {
 
   constructor(scope: Construct, id: string, props: NightlyJobProps) {
     super(scope, id);
-    const runAt = props.runAt ?? { hour: 2, minute: 30 };
+    const runAt = props.runAt ?? DEFAULT_NIGHTLY_RUN;
 
     this.deadLetters = deadLetterQueue(this, 'DeadLetters');
 
@@ -81,20 +87,22 @@ export class NightlyJob extends Construct {
       // then the event waits in the dead-letter queue, where an alarm fires.
       retryAttempts: 1,
       deadLetterQueue: this.deadLetters,
-      environment: {
-        ...props.environment,
-        LAKE_BUCKET: props.lakeBucket.bucketName,
-        COST_PER_ACQUISITION: String(props.costPerAcquisition),
-        SCAN_SEGMENTS: String(props.scanSegments ?? 4),
-        KPI_ENGINE: props.kpiEngine ?? 'in-process',
-        ATHENA_WORKGROUP: props.analytics.workGroupName,
-        ATHENA_DATABASE: props.analytics.database.databaseName,
-      },
     });
 
-    // Reads journeys, never writes them.
+    // Reads journeys, never writes them; creates no touch timers (no scheduler rights), though the
+    // engine environment names them.
     grantTableData(this.handler, props.table, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:DescribeTable']);
     props.keysSecret.grantRead(this.handler);
+    bindEnvironment(this.handler, 'engine', props.engineEnvironment);
+    // The lake and Athena, granted below; absent settings fall back on the function's defaults.
+    bindEnvironment(this.handler, 'nightly', {
+      LAKE_BUCKET: props.lakeBucket.bucketName,
+      COST_PER_ACQUISITION: props.costPerAcquisition,
+      SCAN_SEGMENTS: props.scanSegments,
+      KPI_ENGINE: props.kpiEngine,
+      ATHENA_WORKGROUP: props.analytics.workGroupName,
+      ATHENA_DATABASE: props.analytics.database.databaseName,
+    });
     // Lists, clears and writes its own partitions only (a re-run replaces the night's files).
     for (const table of ANALYST_TABLES) props.lakeBucket.grantReadWrite(this.handler, `${table.prefix}*`);
     props.analytics.grantQuery(this.handler);

@@ -17,7 +17,7 @@ import { WinbackFunction } from './winback-function.ts';
 export interface PublicApiProps {
   /** `apiKey`: API keys with a usage plan; `iam`: SigV4-signed requests. */
   readonly auth: 'apiKey' | 'iam';
-  readonly environment: Record<string, string>;
+  /** esbuild `define` for the operator's policies. */
   readonly policyDefine: Record<string, string>;
 }
 
@@ -29,6 +29,8 @@ export interface PublicApiProps {
  * usually outside AWS, so the default is an API key per upstream system with a usage plan —
  * revocable per system, with its own throttle and quota — checked by API Gateway before any
  * code runs. Upstream systems inside AWS can use IAM (SigV4) instead (`apiAuth: "iam"`).
+ *
+ * The handler's engine rights and environment come from `TouchDelivery.bindEngine`.
  */
 export class PublicApi extends Construct {
   readonly api: RestApi;
@@ -40,7 +42,6 @@ export class PublicApi extends Construct {
       lambda: 'api',
       description: 'Winback public API v1: events in, customer view, erasure.',
       define: props.policyDefine,
-      environment: props.environment,
     });
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });

@@ -12,6 +12,10 @@ import {
 import { TeamName } from '#shared/domain/vocabulary';
 import { formatPath, toFieldIssues } from '#shared/domain/events';
 import { DomainError } from '#shared/domain/errors';
+import { CostPerAcquisition, KpiEngineName, NIGHTLY_DEFAULTS, ScanSegments } from '#shared/config/lambda-environment';
+
+/** When the nightly KPI job runs each day, in UTC, unless the operator says otherwise. */
+export const DEFAULT_NIGHTLY_RUN = { hour: 2, minute: 30 } as const;
 
 /** Empty strings in cdk.json mean "not set", so operators can keep every key visible. */
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional());
@@ -65,22 +69,22 @@ export const SettingsSchema = z.object({
         .int()
         .min(0, 'must be an hour of the day in UTC, 0–23')
         .max(23, 'must be an hour of the day in UTC, 0–23')
-        .default(2),
-      minute: z.number().int().min(0, 'must be a minute, 0–59').max(59, 'must be a minute, 0–59').default(30),
+        .default(DEFAULT_NIGHTLY_RUN.hour),
+      minute: z.number().int().min(0, 'must be a minute, 0–59').max(59, 'must be a minute, 0–59').default(DEFAULT_NIGHTLY_RUN.minute),
     })
-    .default({ hour: 2, minute: 30 }),
+    .default(DEFAULT_NIGHTLY_RUN),
   /**
    * What acquiring a new customer costs, in the currency of the policy (the currency its message
    * and offer costs are in): each win-back's cost is compared with it in the KPIs.
    * @default 150
    */
-  costPerAcquisition: z.number().positive('must be a positive amount in the currency of the policy').default(150),
+  costPerAcquisition: CostPerAcquisition.default(NIGHTLY_DEFAULTS.costPerAcquisition),
   /**
    * Parallel DynamoDB scan segments the nightly job reads side by side (more is faster on a large
    * table, and uses more of its read capacity at once).
    * @default 4
    */
-  scanSegments: z.number().int('must be a whole number').min(1, 'must be 1–64').max(64, 'must be 1–64').default(4),
+  scanSegments: ScanSegments.default(NIGHTLY_DEFAULTS.scanSegments),
   /**
    * Who computes the nightly KPIs from the journey facts. `in-process`: the nightly function
    * folds them as it writes the facts (memory bounded by the number of groups). `athena`: the
@@ -89,7 +93,7 @@ export const SettingsSchema = z.object({
    * within the workgroup's scan limit (`athenaScanLimitGb`). Both give the same rows.
    * @default 'in-process'
    */
-  kpiEngine: z.enum(['in-process', 'athena'], { error: 'must be "in-process" or "athena"' }).default('in-process'),
+  kpiEngine: KpiEngineName.default(NIGHTLY_DEFAULTS.kpiEngine),
   /**
    * Per-query scan limit of the Athena workgroup, in GiB: a query that would read more is
    * cancelled (and billed only up to the limit). Athena's minimum is 10 MB.

@@ -60,31 +60,26 @@ export class WinbackStatelessStack extends Stack {
       pendingWindow: Duration.days(7),
     });
 
+    // The API first: every e-mail's one-click unsubscribe link points at it.
+    this.publicApi = new PublicApi(this, 'PublicApi', { auth: props.settings.apiAuth, policyDefine });
     this.delivery = new TouchDelivery(this, 'Delivery', {
       table: props.table,
       keysSecret,
       messagingKey,
       settings: props.settings,
       policyDefine,
+      unsubscribeBaseUrl: this.publicApi.api.urlForPath('/v1/unsubscribe'),
     });
-    this.publicApi = new PublicApi(this, 'PublicApi', {
-      auth: props.settings.apiAuth,
-      environment: this.delivery.timerEnvironment,
-      policyDefine,
-    });
-    this.delivery.grantEngine(this.publicApi.handler, { table: props.table, keysSecret });
+    this.delivery.bindEngine(this.publicApi.handler);
     grantTaskIndexQuery(this.publicApi.handler, props.table);
-    // Base of the RFC 8058 one-click unsubscribe link in every e-mail.
-    this.delivery.sendFunction.addEnvironment('UNSUBSCRIBE_BASE_URL', this.publicApi.api.urlForPath('/v1/unsubscribe'));
 
     this.feedback = new EngagementFeedback(this, 'Feedback', {
       sesEventsTopic: this.delivery.sesEventsTopic,
       smsEventsTopic: this.delivery.smsEventsTopic,
       smsInboundTopic: this.delivery.smsInboundTopic,
-      environment: this.delivery.timerEnvironment,
       policyDefine,
     });
-    this.delivery.grantEngine(this.feedback.handler, { table: props.table, keysSecret });
+    this.delivery.bindEngine(this.feedback.handler);
 
     this.analytics = new Analytics(this, 'Analytics', {
       lakeBucket: props.lakeBucket,
@@ -95,7 +90,7 @@ export class WinbackStatelessStack extends Stack {
       lakeBucket: props.lakeBucket,
       keysSecret,
       analytics: this.analytics,
-      environment: this.delivery.timerEnvironment,
+      engineEnvironment: this.delivery.engineEnvironment,
       policyDefine,
       costPerAcquisition: props.settings.costPerAcquisition,
       scanSegments: props.settings.scanSegments,

@@ -14,6 +14,8 @@ import { DYNAMODB_CALL, MESSAGE_CALL, worstCaseCallMs } from '#shared/adapters/a
 import { SMS_EVENT_TYPES } from '#shared/adapters/aws/sms-notifications';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { EnvironmentValues } from '#shared/config/lambda-environment';
+import { bindEnvironment } from './environment.ts';
 import type { Settings } from './settings.ts';
 import { WinbackFunction } from './winback-function.ts';
 import { deadLetterQueue } from './dead-letter-queue.ts';
@@ -40,6 +42,8 @@ export interface TouchDeliveryProps {
   readonly settings: Settings;
   /** esbuild `define` for the operator's policies. */
   readonly policyDefine: Record<string, string>;
+  /** Base of the RFC 8058 one-click unsubscribe link in every e-mail: the public API's `/v1/unsubscribe`. */
+  readonly unsubscribeBaseUrl: string;
 }
 
 /**
@@ -77,12 +81,20 @@ export class TouchDelivery extends Construct {
    * as a message attribute; each team's e-mail subscription (`retentionTeams`) filters on it.
    */
   readonly retentionTaskTopic: Topic;
-  /** The environment every engine function needs to create and cancel touch timers. */
-  readonly timerEnvironment: Record<string, string>;
+  /**
+   * The `engine` environment every engine function reads (the table, the keys secret, the touch
+   * timers): {@link bindEngine} sets it with the grants; the nightly job, which grants itself
+   * less, sets it alone.
+   */
+  readonly engineEnvironment: EnvironmentValues<'engine'>;
+  private readonly table: ITable;
+  private readonly keysSecret: ISecret;
 
   constructor(scope: Construct, id: string, props: TouchDeliveryProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    this.table = props.table;
+    this.keysSecret = props.keysSecret;
 
     this.timerDeadLetters = deadLetterQueue(this, 'TimerDeadLetters');
     this.sendDeadLetters = deadLetterQueue(this, 'SendDeadLetters');
@@ -167,7 +179,7 @@ export class TouchDelivery extends Construct {
       }),
       description: 'EventBridge Scheduler invokes the Winback send-touch function with this role, and nothing else.',
     });
-    this.timerEnvironment = {
+    this.engineEnvironment = {
       TABLE_NAME: props.table.tableName,
       SCHEDULE_GROUP_NAME: this.scheduleGroupName,
       SEND_TOUCH_FUNCTION_ARN: sendFunctionArn,
@@ -184,15 +196,17 @@ export class TouchDelivery extends Construct {
       deadLetterQueue: this.sendDeadLetters,
       retryAttempts: 2,
       timeout: SEND_TOUCH_TIMEOUT,
-      environment: {
-        ...this.timerEnvironment,
-        SES_FROM_ADDRESS: props.settings.sesFromAddress,
-        SES_CONFIGURATION_SET: this.configurationSet.configurationSetName,
-        SMS_CONFIGURATION_SET: this.smsConfigurationSetName,
-        SMS_MESSAGE_TYPE: 'PROMOTIONAL',
-        SMS_ORIGINATION_IDENTITY: props.settings.smsOriginationNumber ?? '',
-        RETENTION_TASK_TOPIC_ARN: this.retentionTaskTopic.topicArn,
-      },
+    });
+    // What the send function sends with; the rights to each are granted below.
+    bindEnvironment(this.sendFunction, 'sendChannels', {
+      UNSUBSCRIBE_BASE_URL: props.unsubscribeBaseUrl,
+      SES_FROM_ADDRESS: props.settings.sesFromAddress,
+      SES_CONFIGURATION_SET: this.configurationSet.configurationSetName,
+      SMS_CONFIGURATION_SET: this.smsConfigurationSetName,
+      SMS_MESSAGE_TYPE: 'PROMOTIONAL',
+      // Empty when the operator has none: the function reads it as absent, and the service picks an identity.
+      SMS_ORIGINATION_IDENTITY: props.settings.smsOriginationNumber ?? '',
+      RETENTION_TASK_TOPIC_ARN: this.retentionTaskTopic.topicArn,
     });
     // What grantPublish would give, without its `kms:GenerateDataKey*` wildcard: SNS encrypts
     // each message under the messaging key with a data key asked for on the publisher's behalf.
@@ -206,7 +220,7 @@ export class TouchDelivery extends Construct {
     this.timerDeadLetters.grantSendMessages(this.schedulerRole);
 
     // Sending only creates timers (a deferral); it never cancels one.
-    this.grantEngine(this.sendFunction, props, { cancelsTimers: false });
+    this.bindEngine(this.sendFunction, { cancelsTimers: false });
     // The schedule group must exist before any function can put timers in it.
     this.sendFunction.node.addDependency(this.scheduleGroup);
     // SendTextMessage is authorized on the configuration set and on the identity it sends from.
@@ -243,14 +257,11 @@ export class TouchDelivery extends Construct {
   }
 
   /**
-   * Lets an engine function create (and, with `cancelsTimers`, delete) this deployment's touch
-   * timers, passing only the scheduler role, and read and write the table and the keys secret.
+   * Makes `grantee` an engine function: lets it create (and, with `cancelsTimers`, delete) this
+   * deployment's touch timers, passing only the scheduler role, and read and write the table and
+   * the keys secret; and sets the `engine` environment that names them.
    */
-  grantEngine(
-    grantee: WinbackFunction,
-    props: Pick<TouchDeliveryProps, 'table' | 'keysSecret'>,
-    options: { cancelsTimers: boolean } = { cancelsTimers: true },
-  ): void {
+  bindEngine(grantee: WinbackFunction, options: { cancelsTimers: boolean } = { cancelsTimers: true }): void {
     grantee.addToRolePolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
@@ -261,8 +272,9 @@ export class TouchDelivery extends Construct {
       }),
     );
     this.schedulerRole.grantPassRole(grantee.grantPrincipal);
-    grantTableData(grantee, props.table, TABLE_READ_WRITE);
-    props.keysSecret.grantRead(grantee);
+    grantTableData(grantee, this.table, TABLE_READ_WRITE);
+    this.keysSecret.grantRead(grantee);
+    bindEnvironment(grantee, 'engine', this.engineEnvironment);
     Validations.of(grantee).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${this.scheduleGroupName}/*]`,
       reason: "Timer names are per touch, made at run time; the wildcard is bounded to this deployment's schedule group.",

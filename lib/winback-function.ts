@@ -3,11 +3,16 @@ import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-l
 import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { environmentVariables, type LambdaName } from '#shared/config/lambda-environment';
 import { lambdaEntry, toCdkBundling } from './bundling.ts';
 
-export interface WinbackFunctionProps extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture'> {
+/**
+ * Without `environment`: the constructs set each group of variables with `bindEnvironment`
+ * (lib/environment.ts), beside the grants the values name.
+ */
+export interface WinbackFunctionProps extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture' | 'environment'> {
   /** Folder under `lambdas/` holding `handler.ts`. */
-  readonly lambda: string;
+  readonly lambda: LambdaName;
   /** Bundle-time constants (esbuild `define`), e.g. an operator's policy as JSON. */
   readonly define?: Record<string, string>;
 }
@@ -19,7 +24,7 @@ export interface WinbackFunctionProps extends Omit<NodejsFunctionProps, 'entry' 
  */
 export class WinbackFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: WinbackFunctionProps) {
-    const { lambda, define, environment, bundling, ...rest } = props;
+    const { lambda, define, bundling, ...rest } = props;
     super(scope, id, {
       entry: lambdaEntry(lambda),
       handler: 'handler',
@@ -30,12 +35,11 @@ export class WinbackFunction extends NodejsFunction {
       tracing: Tracing.ACTIVE,
       loggingFormat: LoggingFormat.JSON,
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-      environment: {
+      environment: environmentVariables('runtime', {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: `winback-${lambda}`,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        ...environment,
-      },
+      }),
       // The esbuild options live in bundling.ts, shared with the test that cold-starts the bundles.
       bundling: { ...toCdkBundling(define), ...bundling },
       ...rest,

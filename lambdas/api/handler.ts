@@ -2,12 +2,13 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { loadLambdaEngine } from '#shared/adapters/aws/lambda-engine';
+import { readLambdaEnvironment } from '#shared/config/lambda-environment';
 import { fromApiGatewayEvent, toApiGatewayResult } from '#shared/http/api-gateway';
 import { createRouter } from '#shared/http/router';
 import { v1Routes } from '#shared/http/v1-routes';
 import { unsubscribeRoutes } from '#shared/http/unsubscribe-routes';
 
-const { deps, logger, unsubscribeKey } = await loadLambdaEngine();
+const { deps, logger, unsubscribeKey } = await loadLambdaEngine(readLambdaEnvironment('api').engine);
 
 // API Gateway has already authenticated the caller (API key with a usage plan, or IAM) before
 // this function runs; the local runner checks its key in the same router instead. The

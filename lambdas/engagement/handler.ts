@@ -3,8 +3,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { SNSEvent } from 'aws-lambda';
 import { ingestNotifications } from '#shared/adapters/aws/engagement-notifications';
 import { loadLambdaEngine } from '#shared/adapters/aws/lambda-engine';
+import { readLambdaEnvironment } from '#shared/config/lambda-environment';
 
-const { deps, logger } = await loadLambdaEngine();
+const { deps, logger } = await loadLambdaEngine(readLambdaEnvironment('engagement').engine);
 
 /** SES events, SMS delivery receipts and SMS replies (three SNS topics) into journeys. */
 export const handler = middy(

@@ -400,6 +400,29 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
     }
   });
 
+  it('send-touch: cold-starts with its deployed environment, and fails the cold start naming each variable missing or malformed, before calling any service', async () => {
+    // Prepare: the deployed environment as is, and with one variable gone and one garbled.
+    const { SES_FROM_ADDRESS: _gone, ...incomplete } = environmentFor('send-touch');
+    const secretReads = secrets.requests.length;
+
+    // Act
+    const deployedRun = await runBundle(bundles['send-touch'], environmentFor('send-touch'), []);
+    const broken = await runBundle(bundles['send-touch'], { ...incomplete, SMS_MESSAGE_TYPE: 'LOUD' }, []);
+
+    // Assess: the deployed one read the keys secret; the broken one stopped first.
+    expect(deployedRun.coldStart, deployedRun.output).toMatchObject({ ok: true });
+    expect(secrets.requests).toHaveLength(secretReads + 1);
+    expect(broken.coldStart).toMatchObject({
+      ok: false,
+      error: {
+        name: 'EnvironmentError',
+        message:
+          'Invalid environment of the send-touch function: SES_FROM_ADDRESS is missing; SMS_MESSAGE_TYPE must be "PROMOTIONAL" or "TRANSACTIONAL"',
+      },
+    });
+    expect(secrets.requests).toHaveLength(secretReads + 1);
+  });
+
   let firstTouch: TouchDue | undefined;
 
   it('api: ingests a churn (202), answers a replay as duplicate (200), shows the journey, names the invalid fields (400), and plans two one-shot schedules', async () => {

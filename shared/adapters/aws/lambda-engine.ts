@@ -4,11 +4,11 @@ import { deriveKey } from '#shared/domain/keys';
 import { systemClock } from '#shared/ports/clock';
 import type { MessageChannels } from '#shared/ports/message-channel';
 import type { EngineDeps } from '#shared/engine/deps';
+import type { EnvironmentConfig } from '#shared/config/lambda-environment';
 import { bundledPolicies } from './bundled-policies.ts';
 import { createDynamoDbClient, createSchedulerClient } from './clients.ts';
 import { createDocumentClient, DynamoDbCustomerStore } from './dynamodb-customer-store.ts';
 import { EventBridgeTouchScheduler } from './eventbridge-touch-scheduler.ts';
-import { requireEnv } from './environment.ts';
 
 export interface LambdaEngine {
   deps: EngineDeps;
@@ -18,19 +18,20 @@ export interface LambdaEngine {
 }
 
 /**
- * The composition root of every engine Lambda: reads its settings from the environment once
- * (a missing one fails the cold start, naming it), creates one SDK client per service, and
- * wires the same engine the local runner runs, with the AWS adapters.
+ * The composition root of every engine Lambda: from the engine settings its handler read at
+ * cold start (`readLambdaEnvironment`), reads the keys secret, creates one SDK client per
+ * service, and wires the same engine the local runner runs, with the AWS adapters.
  *
  * `channels` builds the message channels, for the one function that sends (`createSendChannels`);
  * the others pass none, and so never load the SDK clients of SMS, SES and SNS.
  */
 export async function loadLambdaEngine(
+  environment: EnvironmentConfig<'engine'>,
   options: { channels?: (keys: { unsubscribeKey: string }) => MessageChannels } = {},
 ): Promise<LambdaEngine> {
   const logger = new Logger();
   const secrets = new SecretsManagerClient({});
-  const secret = await secrets.send(new GetSecretValueCommand({ SecretId: requireEnv('KEYS_SECRET_ARN') }));
+  const secret = await secrets.send(new GetSecretValueCommand({ SecretId: environment.KEYS_SECRET_ARN }));
   secrets.destroy();
   if (!secret.SecretString) throw new Error('the keys secret has no string value');
   const masterKey = secret.SecretString;
@@ -41,15 +42,15 @@ export async function loadLambdaEngine(
   const deps: EngineDeps = {
     store: new DynamoDbCustomerStore({
       client: createDocumentClient(createDynamoDbClient()),
-      tableName: requireEnv('TABLE_NAME'),
+      tableName: environment.TABLE_NAME,
       phoneHashKey: deriveKey(masterKey, 'phone-lookup'),
     }),
     scheduler: new EventBridgeTouchScheduler({
       client: createSchedulerClient(),
-      groupName: requireEnv('SCHEDULE_GROUP_NAME'),
-      targetArn: requireEnv('SEND_TOUCH_FUNCTION_ARN'),
-      roleArn: requireEnv('SCHEDULER_ROLE_ARN'),
-      deadLetterArn: requireEnv('TIMER_DLQ_ARN'),
+      groupName: environment.SCHEDULE_GROUP_NAME,
+      targetArn: environment.SEND_TOUCH_FUNCTION_ARN,
+      roleArn: environment.SCHEDULER_ROLE_ARN,
+      deadLetterArn: environment.TIMER_DLQ_ARN,
     }),
     channels,
     clock: systemClock,
