@@ -44,6 +44,9 @@ export interface CustomerView {
   history: DecisionEntry[];
 }
 
+/** One touch as the view shows it. */
+export type ViewTouch = NonNullable<CustomerView['journey']>['touches'][number];
+
 function statusAt(journey: Journey, nowMs: number, policies: PolicyRegistry): ViewStatus {
   if (journey.status !== 'active') return journey.status;
   return nowMs >= horizonEndMs(policies.get(journey.policyId, journey.policyVersion), Date.parse(journey.churnedAt)) ? 'ended' : 'active';

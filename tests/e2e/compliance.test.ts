@@ -5,12 +5,16 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '#shared/domain/policy';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
-import { assign } from '#shared/domain/targeting';
-import { startRunnerProcess, type RunnerProcess } from '../support/local-runner-process.ts';
-import type { OutboxMessage } from '#shared/adapters/local/outbox-channel';
+import type { CustomerChurned } from '#shared/domain/events';
+import type { DecisionEntry } from '#shared/domain/journey/record';
+import type { ViewTouch } from '#shared/domain/view';
+import { DAY_MS } from '#shared/domain/vocabulary';
+import { churnInput } from '../fixtures/events.ts';
+import { customerIdsIn } from '../support/fakes.ts';
+import { outboxFor as outboxOf, startRunnerProcess, viewOf, type RunnerProcess } from '../support/local-runner-process.ts';
 
 /**
- * Issue 5's local acceptance, tried as a new user would: over HTTP against the real local runner
+ * Compliance, tried as a new user would: over HTTP against the real local runner
  * (DynamoDB Local, local timers, outbox), with the default telecom port-out policy (SMS, then
  * e-mail; 10:00–19:00 Monday–Saturday local; touches in days 30–45 and 60–90).
  *
@@ -18,7 +22,6 @@ import type { OutboxMessage } from '#shared/adapters/local/outbox-channel';
  * from wherever the clock is, churns its customer "now" (or late), and runs its own 130 days.
  */
 
-const DAY = 86_400_000;
 const START = '2026-01-05T08:00:00.000Z'; // a Monday
 const MADRID = 'Europe/Madrid';
 const TOKYO = 'Asia/Tokyo'; // no DST: the arithmetic below stays exact
@@ -27,50 +30,24 @@ const EMAIL = 'ana.garcia@example.com';
 const policy = parsePolicy(telecomPortOut);
 
 /** Customer ids in the treatment arm, so their touches are really sent. */
-const [stops, bounces, lateAtNight] = Array.from({ length: 100 }, (_, i) => `compliance-${i}`).filter(
-  (id) => assign(id, policy).arm === 'treatment',
-) as [string, string, string];
+const [stops, bounces, lateAtNight] = customerIdsIn('treatment', 3, policy, 'compliance') as [string, string, string];
 
-interface HistoryEntry {
-  at: string;
-  decision: string;
-  reason: string;
-  eventId?: string;
-  journeyId?: string;
-  touchId?: string;
-  channel?: string;
-}
-interface ViewTouch {
-  touchId: string;
-  index: number;
-  channel: string;
-  dueAt: string;
-  status: string;
-  reason?: string;
-  sentAt?: string;
-}
-
-function churn(customerId: string, occurredAt: string, overrides: Record<string, unknown> = {}) {
-  return {
+/** A Spanish port-out with SMS consent and an e-mail on file. */
+function churn(customerId: string, occurredAt: string, overrides: Partial<CustomerChurned> = {}) {
+  return churnInput({
     eventId: `churn-${customerId}`,
-    type: 'customer.churned',
     occurredAt,
     customerId,
-    churnKind: 'port_out',
-    exitReason: 'coverage',
     contacts: { phone: PHONE, email: EMAIL },
     consents: { sms: true, email: false, push: false },
     timezone: MADRID,
     locale: 'es-ES',
     monthlyRevenue: 30,
-    tenureMonths: 18,
-    priorChurns: 0,
-    accountType: 'consumer',
     ...overrides,
-  };
+  });
 }
 
-describe('compliance, end to end over HTTP (issue 5 acceptance)', () => {
+describe('compliance, end to end over HTTP', () => {
   let dataDir: string;
   let runner: RunnerProcess;
   /** The runner's virtual clock, as its last answer gave it. */
@@ -97,24 +74,17 @@ describe('compliance, end to end over HTTP (issue 5 acceptance)', () => {
     return answer.body.fired;
   }
 
-  async function view(customerId: string): Promise<{
-    status: string;
-    channels: Record<string, { reachable: boolean; consent: boolean }>;
-    journey: { touches: ViewTouch[] };
-    history: HistoryEntry[];
-  }> {
-    const answer = await runner.call('GET', `/v1/customers/${customerId}`);
-    expect(answer.status).toBe(200);
-    return answer.body;
+  /** The customer's view; fails the test if there is no journey. */
+  async function view(customerId: string) {
+    const answer = await viewOf(runner, customerId);
+    if (!answer.journey) throw new Error(`no journey for ${customerId}`);
+    return { ...answer, journey: answer.journey };
   }
 
-  async function outboxFor(customerId: string): Promise<OutboxMessage[]> {
-    const answer = await runner.call('GET', '/local/outbox');
-    return answer.body.messages.filter((message: OutboxMessage) => message.customerId === customerId);
-  }
+  const outboxFor = (customerId: string) => outboxOf(runner, customerId);
 
   /** Every touch's fate is in the decision log: planned (with its instant), then what became of it. */
-  function expectEveryTouchExplained(touches: ViewTouch[], history: HistoryEntry[]): void {
+  function expectEveryTouchExplained(touches: ViewTouch[], history: DecisionEntry[]): void {
     for (const touch of touches) {
       const entries = history.filter((entry) => entry.touchId === touch.touchId);
       expect(entries.find((entry) => entry.decision === 'planned')?.reason, `${touch.touchId} planned`).toMatch(
@@ -140,7 +110,7 @@ describe('compliance, end to end over HTTP (issue 5 acceptance)', () => {
       ['sms', 'planned'],
       ['sms', 'planned'],
     ]);
-    expect(await advanceTo(churnedAt + 20 * DAY)).toBe(0);
+    expect(await advanceTo(churnedAt + 20 * DAY_MS)).toBe(0);
     const firstTouch = planned.journey.touches[0]!.touchId;
 
     // Act: the customer answers STOP; then the journey runs its course.
@@ -153,7 +123,7 @@ describe('compliance, end to end over HTTP (issue 5 acceptance)', () => {
       kind: 'replied',
       text: 'STOP',
     });
-    await advanceTo(churnedAt + 130 * DAY);
+    await advanceTo(churnedAt + 130 * DAY_MS);
 
     // Assess: nothing went out, on any channel; the view says why.
     expect(await outboxFor(stops)).toEqual([]);
@@ -182,7 +152,7 @@ describe('compliance, end to end over HTTP (issue 5 acceptance)', () => {
           reason: 'consent_revoked',
           touchId: touch.touchId,
           channel: 'sms',
-          at: new Date(churnedAt + 20 * DAY).toISOString(),
+          at: new Date(churnedAt + 20 * DAY_MS).toISOString(),
         }),
       );
     }
@@ -219,7 +189,7 @@ describe('compliance, end to end over HTTP (issue 5 acceptance)', () => {
       kind: 'bounced',
     });
     const switched = await view(bounces);
-    await advanceTo(churnedAt + 130 * DAY);
+    await advanceTo(churnedAt + 130 * DAY_MS);
 
     // Assess: touch 2 was moved to SMS at the bounce, and went out as an SMS.
     expect(switched.journey.touches[1]).toMatchObject({ touchId: second.touchId, channel: 'sms', status: 'planned' });
@@ -274,7 +244,7 @@ describe('compliance, end to end over HTTP (issue 5 acceptance)', () => {
       }),
     );
     const planned = await view(lateAtNight);
-    await advanceTo(churnedAt.toMillis() + 130 * DAY);
+    await advanceTo(churnedAt.toMillis() + 130 * DAY_MS);
 
     // Assess: planned for tomorrow 10:00–11:00 local, not tonight, and sent then.
     const first = planned.journey.touches[0]!;

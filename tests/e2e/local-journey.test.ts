@@ -5,37 +5,32 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '#shared/domain/policy';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
-import { assign } from '#shared/domain/targeting';
+import { DAY_MS } from '#shared/domain/vocabulary';
 import { deriveKey } from '#shared/domain/keys';
 import { signUnsubscribeToken } from '#shared/domain/unsubscribe';
+import { churnInput } from '../fixtures/events.ts';
+import { customerIdsIn } from '../support/fakes.ts';
 import { startRunnerProcess, type RunnerProcess } from '../support/local-runner-process.ts';
 
-const DAY = 86_400_000;
 const START = '2026-01-05T08:00:00.000Z'; // a Monday
 const ZONE = 'Europe/Madrid';
 const policy = parsePolicy(telecomPortOut);
 
 /** Customer ids in the treatment arm, so their touches are really sent. */
-const treated = Array.from({ length: 100 }, (_, i) => `e2e-customer-${i}`).filter((id) => assign(id, policy).arm === 'treatment');
-const [stays, returns, batched] = treated as [string, string, string];
+const [stays, returns, batched] = customerIdsIn('treatment', 3, policy, 'e2e-customer') as [string, string, string];
 
+/** A Spanish SMS-only port-out at the start. */
 function churn(customerId: string, eventId: string) {
-  return {
+  return churnInput({
     eventId,
-    type: 'customer.churned',
     occurredAt: START,
     customerId,
-    churnKind: 'port_out',
-    exitReason: 'coverage',
     contacts: { phone: '+34600000001' },
     consents: { sms: true, email: false, push: false },
     timezone: ZONE,
     locale: 'es-ES',
     monthlyRevenue: 30,
-    tenureMonths: 18,
-    priorChurns: 0,
-    accountType: 'consumer',
-  };
+  });
 }
 
 describe('local runner, end to end over HTTP', () => {
@@ -101,14 +96,14 @@ describe('local runner, end to end over HTTP', () => {
       revenue: 30,
     });
     expect(returned.status).toBe(202);
-    const day130 = await runner.call('POST', '/local/clock', { advanceTo: new Date(Date.parse(START) + 130 * DAY).toISOString() });
+    const day130 = await runner.call('POST', '/local/clock', { advanceTo: new Date(Date.parse(START) + 130 * DAY_MS).toISOString() });
     expect(day130.body).toEqual({ now: '2026-05-15T08:00:00.000Z', fired: 2 });
 
     // Assess: exactly two SMS for the customer who stayed away, in the right windows.
     const { body: outbox } = await runner.call('GET', '/local/outbox');
     const toStays = outbox.messages.filter((m: { customerId: string }) => m.customerId === stays);
     expect(toStays).toHaveLength(2);
-    const days = toStays.map((m: { sentAt: string }) => Math.floor((Date.parse(m.sentAt) - Date.parse(START)) / DAY));
+    const days = toStays.map((m: { sentAt: string }) => Math.floor((Date.parse(m.sentAt) - Date.parse(START)) / DAY_MS));
     expect(days[0]).toBeGreaterThanOrEqual(30);
     expect(days[0]).toBeLessThanOrEqual(45);
     expect(days[1]).toBeGreaterThanOrEqual(60);

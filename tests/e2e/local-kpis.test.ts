@@ -8,14 +8,15 @@ import { parsePolicy } from '#shared/domain/policy';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { assign } from '#shared/domain/targeting';
 import { liftInterval } from '#shared/domain/kpi/aggregate';
+import { churnInput } from '../fixtures/events.ts';
+import { customerIdsIn } from '../support/fakes.ts';
 import { startRunnerProcess, type RunnerProcess } from '../support/local-runner-process.ts';
 
 const run = promisify(execFile);
 const START = '2026-01-05T08:00:00.000Z';
 const policy = parsePolicy(telecomPortOut);
-const ids = Array.from({ length: 400 }, (_, i) => `kpi-customer-${i}`);
-const treated = ids.filter((id) => assign(id, policy).arm === 'treatment').slice(0, 24);
-const control = ids.filter((id) => assign(id, policy).arm === 'control').slice(0, 12);
+const treated = customerIdsIn('treatment', 24, policy, 'kpi-customer');
+const control = customerIdsIn('control', 12, policy, 'kpi-customer');
 /** Who comes back at day 50: a third of the treated, a sixth of the control group. */
 const returning = new Set([...treated.slice(0, 8), ...control.slice(0, 2)]);
 const phone = (i: number) => `+3460000${String(1000 + i)}`;
@@ -40,19 +41,20 @@ describe('local runner: nightly KPIs queried with npm run query', () => {
     // Prepare: 36 port-outs in one batch, returns at day 50, the horizon passed, then the nightly job.
     const everyone = [...treated, ...control];
     const batch = await runner.call('POST', '/v1/events', {
-      events: everyone.map((customerId, i) => ({
-        eventId: `kpi-churn-${i}`,
-        type: 'customer.churned',
-        occurredAt: START,
-        customerId,
-        churnKind: 'port_out',
-        exitReason: 'price',
-        contacts: { phone: phone(i), email: `kpi.person${i}@example.net` },
-        consents: { sms: true, email: true, push: false },
-        timezone: 'Europe/Madrid',
-        monthlyRevenue: 30,
-        tenureMonths: 12,
-      })),
+      events: everyone.map((customerId, i) =>
+        churnInput({
+          eventId: `kpi-churn-${i}`,
+          occurredAt: START,
+          customerId,
+          exitReason: 'price',
+          contacts: { phone: phone(i), email: `kpi.person${i}@example.net` },
+          consents: { sms: true, email: true, push: false },
+          timezone: 'Europe/Madrid',
+          locale: 'en',
+          monthlyRevenue: 30,
+          tenureMonths: 12,
+        }),
+      ),
     });
     expect(batch.body.accepted).toBe(36);
     const day50 = (await runner.call('POST', '/local/clock', { advanceDays: 50 })).body.now as string;

@@ -5,25 +5,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offerBudget, offerCost, parsePolicy } from '#shared/domain/policy';
 import { subscription } from '#shared/domain/policies/subscription';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
-import { assign } from '#shared/domain/targeting';
-import type { OutboxMessage } from '#shared/adapters/local/outbox-channel';
-import { startRunnerProcess, type RunnerProcess } from '../support/local-runner-process.ts';
+import { DAY_MS } from '#shared/domain/vocabulary';
+import { customerIdIn } from '../support/fakes.ts';
+import { outboxFor as outboxOf, startRunnerProcess, type RunnerProcess } from '../support/local-runner-process.ts';
 
 /**
- * Issue 6's acceptance, tried as a new user would: the local runner on its embedded policies,
+ * Retention tasks and the subscription preset, tried as a new user would: the local runner on its embedded policies,
  * driven over HTTP only.
  */
-const DAY = 86_400_000;
 const START = '2026-01-05T08:00:00.000Z'; // a Monday
 const preset = parsePolicy(subscription);
-const inTreatment = (prefix: string, policy = preset) =>
-  Array.from({ length: 100 }, (_, i) => `${prefix}-${i}`).find((id) => assign(id, policy).arm === 'treatment')!;
+const inTreatment = (prefix: string, policy = preset) => customerIdIn('treatment', policy, prefix);
 
 describe('retention tasks and the subscription preset, locally over HTTP', () => {
   let dataDir: string;
   let runner: RunnerProcess;
-  const outboxFor = async (customerId: string): Promise<OutboxMessage[]> =>
-    (await runner.call('GET', '/local/outbox')).body.messages.filter((m: OutboxMessage) => m.customerId === customerId);
+  const outboxFor = (customerId: string) => outboxOf(runner, customerId);
   const post = async (event: Record<string, unknown>) => {
     const answer = await runner.call('POST', '/v1/events', event);
     expect(answer.status, JSON.stringify(answer.body)).toBe(202);
@@ -87,7 +84,7 @@ describe('retention tasks and the subscription preset, locally over HTTP', () =>
     await post({
       eventId: 'outcome-1',
       type: 'task.outcome',
-      occurredAt: new Date(Date.parse(START) + DAY + 3_600_000).toISOString(),
+      occurredAt: new Date(Date.parse(START) + DAY_MS + 3_600_000).toISOString(),
       customerId,
       taskId,
       outcome: 'follow_up',
@@ -141,7 +138,7 @@ describe('retention tasks and the subscription preset, locally over HTTP', () =>
     // Assess
     const messages = await outboxFor(customerId);
     expect(messages.map((m) => m.channel)).toEqual(['email', 'email', 'email', 'email']);
-    expect(messages.map((m) => Math.floor((Date.parse(m.sentAt) - Date.parse(churnedAt)) / DAY))).toEqual([1, 7, 14, 30]);
+    expect(messages.map((m) => Math.floor((Date.parse(m.sentAt) - Date.parse(churnedAt)) / DAY_MS))).toEqual([1, 7, 14, 30]);
     const offers = messages.map((m) => preset.offers.find((o) => o.subject === m.subject)!);
     const costs = offers.map((o) => offerCost(o, monthlyRevenue));
     expect(costs).toEqual([0, 5, 40, 90]);
@@ -177,7 +174,7 @@ describe('retention tasks and the subscription preset, locally over HTTP', () =>
     expect(after.journey).toMatchObject({
       churnKind: 'lapse',
       policy: 'subscription@1',
-      churnedAt: new Date(Date.parse(now) + 60 * DAY).toISOString(),
+      churnedAt: new Date(Date.parse(now) + 60 * DAY_MS).toISOString(),
     });
     expect((await outboxFor(customerId)).map((m) => m.channel)).toEqual(['email']);
   });

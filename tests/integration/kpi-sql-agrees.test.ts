@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAY_MS } from '#shared/domain/vocabulary';
 import { openLake, renderKpiSql, type Lake } from '#shared/adapters/local/duckdb-lake';
 import { encodeParquet } from '#shared/adapters/parquet';
 import { KpiAggregator } from '#shared/domain/kpi/aggregate';
@@ -17,7 +18,6 @@ import { factRow } from '../support/kpi-facts.ts';
  */
 
 const DT = '2026-11-23';
-const DAY_MS = 86_400_000;
 const COST_PER_ACQUISITION = 250;
 
 /** Deterministic pseudo-random numbers (mulberry32): the same facts on every run. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DAY_MS } from '#shared/domain/vocabulary';
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
 import { createTableInput, ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { localDynamoClient } from '#shared/adapters/local/dynamodb-local';
@@ -17,7 +18,7 @@ function escalated(customerId: string, accountType: string, daysAgo: number): Cu
   const churn = CustomerChurned.parse({
     eventId: `churn-${customerId}`,
     type: 'customer.churned',
-    occurredAt: new Date(NOW - daysAgo * 86_400_000).toISOString(),
+    occurredAt: new Date(NOW - daysAgo * DAY_MS).toISOString(),
     customerId,
     churnKind: 'port_out',
     contacts: { phone: '+447700900111', name: 'Sam Carter' },

@@ -175,9 +175,21 @@ export function customerIdIn(
   policy: Pick<Policy, 'holdout' | 'variants'> = parsePolicy(telecomPortOut),
   prefix = 'cust',
 ): string {
-  for (let i = 0; i < 10_000; i++) {
+  return customerIdsIn(arm, 1, policy, prefix)[0]!;
+}
+
+/** The first `count` ids `${prefix}-0`, `${prefix}-1`, … in `arm`: the one arm picker of the tests. */
+export function customerIdsIn(
+  arm: Arm,
+  count: number,
+  policy: Pick<Policy, 'holdout' | 'variants'> = parsePolicy(telecomPortOut),
+  prefix = 'cust',
+): string[] {
+  const ids: string[] = [];
+  for (let i = 0; i < 10_000 && ids.length < count; i++) {
     const id = `${prefix}-${i}`;
-    if (assign(id, policy).arm === arm) return id;
+    if (assign(id, policy).arm === arm) ids.push(id);
   }
-  throw new Error(`no customer id in the ${arm} arm among 10,000`);
+  if (ids.length < count) throw new Error(`only ${ids.length} customer ids in the ${arm} arm among 10,000`);
+  return ids;
 }

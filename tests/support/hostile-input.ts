@@ -6,7 +6,7 @@ import { formatPath } from '#shared/domain/events';
 import type { HttpResponse, Route } from '#shared/http/http-types';
 
 /**
- * Hostile input for the HTTP fuzz suites (issue 7): what an attacker or a broken upstream system
+ * Hostile input for the HTTP fuzz suites: what an attacker or a broken upstream system
  * sends, and the oracles that say how Winback must answer it.
  *
  * Every property runs with a fixed seed, so CI runs the same cases each time; on failure

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import type { OutboxMessage } from '#shared/adapters/local/outbox-channel';
+import type { CustomerView } from '#shared/domain/view';
 
 export interface RunnerProcess {
   url: string;
@@ -56,4 +58,17 @@ export async function startRunnerProcess(env: Record<string, string>): Promise<R
       await once(child, 'exit');
     },
   };
+}
+
+/** What the runner's outbox holds for one customer, in the order sent. */
+export async function outboxFor(runner: RunnerProcess, customerId: string): Promise<OutboxMessage[]> {
+  const answer = await runner.call('GET', '/local/outbox');
+  return (answer.body.messages as OutboxMessage[]).filter((message) => message.customerId === customerId);
+}
+
+/** `GET /v1/customers/{id}`, typed as the API answers it. */
+export async function viewOf(runner: RunnerProcess, customerId: string): Promise<CustomerView> {
+  const answer = await runner.call('GET', `/v1/customers/${customerId}`);
+  if (answer.status !== 200) throw new Error(`GET /v1/customers/${customerId}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body as CustomerView;
 }

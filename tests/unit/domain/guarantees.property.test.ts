@@ -22,7 +22,7 @@ function customerChannel(channel: TouchChannel): Channel {
 }
 
 /**
- * The compliance guarantees of issue 5, proven end to end through the real use cases
+ * The compliance guarantees, proven end to end through the real use cases
  * (`ingestEvent`, and `sendTouch` fired by `runUntil`) over random valid policies, zones (DST
  * biased, with churns aimed so a clock change falls in a touch window), churn instants, event
  * sequences (consent changes, some delivered late or out of order; opt-out replies; bounces,

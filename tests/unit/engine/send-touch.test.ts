@@ -6,6 +6,7 @@ import { parsePolicy } from '#shared/domain/policy';
 import { PolicyRegistry } from '#shared/domain/policy-registry';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { isInsideSendWindow, pickSendInstant } from '#shared/domain/send-window';
+import { DAY_MS } from '#shared/domain/vocabulary';
 import { ingestEvent } from '#shared/engine/ingest-event';
 import { sendTouch } from '#shared/engine/send-touch';
 import { ChannelError } from '#shared/ports/message-channel';
@@ -254,7 +255,7 @@ describe('sendTouch', () => {
     const firstSentAt = Date.parse(first!.sentAt!);
     const capEnd = firstSentAt + 168 * 3_600_000;
     // A moment inside the send window, two days after the first message.
-    deps.clock.set(pickSendInstant(Math.max(firstSentAt + 2 * 86_400_000, day(32)), day(46), LONDON, closeTouches.sendWindow, 0)!);
+    deps.clock.set(pickSendInstant(Math.max(firstSentAt + 2 * DAY_MS, day(32)), day(46), LONDON, closeTouches.sendWindow, 0)!);
 
     // Act
     const result = await sendTouch(deps, dueOf(CUSTOMER, second!));

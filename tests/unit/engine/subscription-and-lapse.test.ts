@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DAY_MS } from '#shared/domain/vocabulary';
 import { lapseEventId, type LapseDue } from '#shared/domain/journey/timers';
 import type { Touch } from '#shared/domain/journey/record';
 import { offerBudget, offerCost, parsePolicy } from '#shared/domain/policy';
@@ -46,7 +47,7 @@ describe('the subscription preset', () => {
     const sent = deps.channels.email.sent;
     expect(sent.map((m) => m.channel)).toEqual(['email', 'email', 'email', 'email']);
     expect(deps.channels.sms.sent).toEqual([]);
-    const days = journey.touches.map((t) => Math.floor((Date.parse(t.sentAt!) - day(0)) / 86_400_000));
+    const days = journey.touches.map((t) => Math.floor((Date.parse(t.sentAt!) - day(0)) / DAY_MS));
     expect(days).toEqual([1, 7, 14, 30]);
     const offers = journey.touches.map((t) => preset.offers.find((o) => o.id === offerOf(t))!);
     expect(offers.map((o) => o.id)).toEqual(['reminder-saved', 'small-shipping', 'medium-free-month', 'best-two-months-gift']);

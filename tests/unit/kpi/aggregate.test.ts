@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DAY_MS } from '#shared/domain/vocabulary';
 import { histogramMedian, KpiAggregator, liftInterval, Z_95 } from '#shared/domain/kpi/aggregate';
 import { JOURNEY_FACTS, KPIS, type Row } from '#shared/domain/kpi/tables';
 import { factRow } from '../../support/kpi-facts.ts';
@@ -8,7 +9,6 @@ import { factRow } from '../../support/kpi-facts.ts';
  * worked out in the comment next to it, not by the code under test.
  */
 
-const DAY_MS = 86_400_000;
 const CHURNED_AT = Date.parse('2026-01-10T09:00:00Z');
 let nextJourney = 0;
 
