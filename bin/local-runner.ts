@@ -105,9 +105,10 @@ interface LocalData {
 }
 
 /**
- * Opens `<data>/winback.db` (timers, clock, and the customers with `WINBACK_STORE=sqlite`), or
- * starts DynamoDB Local for the customers (`dynamodb-local`). Timer and clock files of an older
- * runner's DynamoDB Local folder are moved into the database once.
+ * Opens `<data>/winback.db` (timers, clock, and the customers with `WINBACK_STORE=sqlite`), and
+ * starts DynamoDB Local for the customers with `dynamodb-local`. In that mode the clock and timer
+ * files an older runner kept beside its DynamoDB Local folder (`clock.json`, `timers.jsonl`) are
+ * moved into the database once, so its pending touches still fire.
  */
 async function openLocalData(config: LocalConfig, logger: Logger): Promise<LocalData> {
   const dataDir = config.WINBACK_DATA_DIR;

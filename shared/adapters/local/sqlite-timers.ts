@@ -54,11 +54,13 @@ export class SqliteTimers implements TouchScheduler {
     this.statements.delete.run(name);
   }
 
+  /** The pending timer of this name, if there is one. */
   get(name: string): TimerSpec | undefined {
     const row = this.statements.get.get(name) as TimerRow | undefined;
     return row ? (JSON.parse(row.spec) as TimerSpec) : undefined;
   }
 
+  /** How many timers are pending. */
   get size(): number {
     return (this.statements.count.get() as { n: number }).n;
   }
