@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -9,6 +9,8 @@ import { deploymentPolicies } from '#shared/domain/policy-registry';
 import { ValidationError } from '#shared/domain/errors';
 import { toFieldIssues } from '#shared/domain/events';
 import type { EngineDeps } from '#shared/engine/deps';
+import type { Clock } from '#shared/ports/clock';
+import type { CustomerStore } from '#shared/ports/customer-store';
 import { fireTimer } from '#shared/engine/fire-timer';
 import { createRouter, MAX_BODY_BYTES } from '#shared/http/router';
 import { v1Routes } from '#shared/http/v1-routes';
@@ -20,9 +22,13 @@ import { fromNodeRequest } from '#shared/http/node-request';
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
 import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { localDynamoClient, startDynamoDbLocal } from '#shared/adapters/local/dynamodb-local';
-import { LocalTimers } from '#shared/adapters/local/local-timers';
+import { readLegacyTimeFiles, retireLegacyTimeFiles } from '#shared/adapters/local/legacy-time-files';
 import { OutboxChannel } from '#shared/adapters/local/outbox-channel';
-import { VirtualClock } from '#shared/adapters/local/virtual-clock';
+import { SqliteClock } from '#shared/adapters/local/sqlite-clock';
+import { SqliteCustomerStore } from '#shared/adapters/local/sqlite-customer-store';
+import { openSqliteDatabase } from '#shared/adapters/local/sqlite-database';
+import { SqliteTimers } from '#shared/adapters/local/sqlite-timers';
+import { VirtualTime } from '#shared/adapters/local/virtual-time';
 import { DuckDbKpiEngine } from '#shared/adapters/local/duckdb-kpi-engine';
 import { FileObjectStore } from '#shared/adapters/local/file-object-store';
 import { encodeParquet } from '#shared/adapters/parquet';
@@ -46,7 +52,13 @@ export const LocalConfigSchema = z.object({
    * `kpiEngine: "athena"`). Both write the same `kpis` partition.
    */
   WINBACK_KPI_ENGINE: z.enum(['in-process', 'duckdb']).default('in-process'),
-  /** Port of DynamoDB Local; any free port when absent. */
+  /**
+   * Where customers are stored: embedded SQLite (`sqlite`, `<data>/winback.db`, no Java needed), or
+   * Amazon's DynamoDB Local (`dynamodb-local`, `<data>/dynamodb/`) through the same DynamoDB adapter
+   * as in AWS. Timers and the virtual clock are in `<data>/winback.db` either way.
+   */
+  WINBACK_STORE: z.enum(['sqlite', 'dynamodb-local']).default('sqlite'),
+  /** Port of DynamoDB Local (`WINBACK_STORE=dynamodb-local`); any free port when absent. */
   WINBACK_DYNAMODB_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 export type LocalConfig = z.output<typeof LocalConfigSchema>;
@@ -78,43 +90,77 @@ const ClockRequest = z
 export interface LocalRunner {
   url: string;
   apiKey: string;
-  clock: VirtualClock;
+  /** The virtual clock (`resumed`: it came from the data folder, not from `WINBACK_START_TIME`). */
+  clock: Clock & { readonly resumed: boolean };
   /** Every route it serves, `/local/*` included: tests walk them all. */
   routes: readonly Route[];
   close(): Promise<void>;
 }
 
+/** The runner's durable state: the customer store, and the timers and clock of `<data>/winback.db`. */
+interface LocalData {
+  store: CustomerStore;
+  timers: SqliteTimers;
+  clock: SqliteClock;
+  close(): Promise<void>;
+}
+
 /**
- * The local runner: the same engine and the same v1 routes as in AWS, with DynamoDB Local as
- * the store (through the same DynamoDB adapter), a virtual clock, durable local timers and an
- * outbox instead of SNS and SES. Adds `/local/*` routes, behind the API key like the rest.
+ * Opens `<data>/winback.db` (timers, clock, and the customers with `WINBACK_STORE=sqlite`), and
+ * starts DynamoDB Local for the customers with `dynamodb-local`. In that mode the clock and timer
+ * files an older runner kept beside its DynamoDB Local folder (`clock.json`, `timers.jsonl`) are
+ * moved into the database once, so its pending touches still fire.
  */
-export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner> {
-  const logger = new Logger({ serviceName: 'winback-local' });
+async function openLocalData(config: LocalConfig, logger: Logger): Promise<LocalData> {
   const dataDir = config.WINBACK_DATA_DIR;
-  const policies = deploymentPolicies(loadPolicies(config.WINBACK_POLICY_FILE));
+  const database = openSqliteDatabase(join(dataDir, 'winback.db'));
+  const startMs = config.WINBACK_START_TIME ? Date.parse(config.WINBACK_START_TIME) : Date.now();
+  const phoneHashKey = deriveKey(config.WINBACK_MASTER_KEY, 'phone-lookup');
+  const timers = new SqliteTimers(database);
+  if (config.WINBACK_STORE === 'sqlite') {
+    const clock = new SqliteClock(database, startMs);
+    if (!clock.resumed && existsSync(join(dataDir, 'dynamodb')))
+      logger.warn('this data folder holds DynamoDB Local data from an earlier run: set WINBACK_STORE=dynamodb-local to use it');
+    const close = async () => void database.close();
+    return { store: new SqliteCustomerStore({ database, phoneHashKey }), timers, clock, close };
+  }
+  const legacy = readLegacyTimeFiles(dataDir);
+  const clock = new SqliteClock(database, legacy?.clockMs ?? startMs);
+  for (const timer of legacy?.timers ?? []) await timers.schedule(timer);
+  if (legacy) retireLegacyTimeFiles(dataDir);
   const dynamo = await startDynamoDbLocal({
     dbPath: join(dataDir, 'dynamodb'),
     ...(config.WINBACK_DYNAMODB_PORT ? { port: config.WINBACK_DYNAMODB_PORT } : {}),
   });
   const client = localDynamoClient(dynamo.endpoint);
   await ensureTable(client, TABLE_NAME);
+  const store = new DynamoDbCustomerStore({ client: createDocumentClient(client), tableName: TABLE_NAME, phoneHashKey });
+  const close = async () => {
+    database.close();
+    client.destroy();
+    await dynamo.stop();
+  };
+  return { store, timers, clock, close };
+}
 
-  const clock = new VirtualClock(
-    join(dataDir, 'clock.json'),
-    config.WINBACK_START_TIME ? Date.parse(config.WINBACK_START_TIME) : Date.now(),
-  );
-  const timers = new LocalTimers(join(dataDir, 'timers.jsonl'));
+/**
+ * The local runner: the same engine and the same v1 routes as in AWS, with embedded SQLite (or
+ * DynamoDB Local, through the same DynamoDB adapter) as the store, a virtual clock, crash-safe
+ * timers and an outbox instead of SNS and SES. Adds `/local/*` routes, behind the API key like the
+ * rest. At start it fires the timers a crash left due and unfinished.
+ */
+export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner> {
+  const logger = new Logger({ serviceName: 'winback-local' });
+  const dataDir = config.WINBACK_DATA_DIR;
+  const policies = deploymentPolicies(loadPolicies(config.WINBACK_POLICY_FILE));
+  const data = await openLocalData(config, logger);
+  const { clock, timers } = data;
   const outbox = new OutboxChannel(join(dataDir, 'outbox.jsonl'), clock);
   // The lake, laid out as in S3, so `npm run query` (DuckDB) reads what Athena would.
   const lake = new FileObjectStore(join(dataDir, 'lake'));
   const kpiEngine = config.WINBACK_KPI_ENGINE === 'duckdb' ? new DuckDbKpiEngine(join(dataDir, 'lake')) : undefined;
   const deps: EngineDeps = {
-    store: new DynamoDbCustomerStore({
-      client: createDocumentClient(client),
-      tableName: TABLE_NAME,
-      phoneHashKey: deriveKey(config.WINBACK_MASTER_KEY, 'phone-lookup'),
-    }),
+    store: data.store,
     scheduler: timers,
     channels: { ...perChannel(() => outbox), task: outbox },
     clock,
@@ -123,33 +169,21 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
     idHashKey: deriveKey(config.WINBACK_MASTER_KEY, 'customer-id-hash'),
   };
 
-  // One clock move at a time: two overlapping advances would fire timers out of order.
-  let clockQueue: Promise<unknown> = Promise.resolve();
-  const advance = (targetMs: number) => {
-    const run = clockQueue.then(async () => {
-      if (targetMs < clock.now())
-        throw new ValidationError('the clock only moves forward', [
-          { path: 'advanceTo', code: 'too_small', message: `must not be before ${new Date(clock.now()).toISOString()}` },
-        ]);
-      const fired = await timers.fireDue(targetMs, async (timer) => {
-        clock.set(Math.max(clock.now(), Date.parse(timer.dueAt)));
-        try {
-          await fireTimer(deps, timer.payload);
-        } catch (error) {
-          // What Scheduler would put in its dead-letter queue after its retries.
-          appendFileSync(
-            join(dataDir, 'dead-letters.jsonl'),
-            `${JSON.stringify({ timer, error: String(error), at: new Date(clock.now()).toISOString() })}\n`,
-          );
-          logger.error('touch timer failed; dead-lettered', { timerName: timer.name, error: String(error) });
-        }
-      });
-      clock.set(targetMs);
-      return { now: new Date(clock.now()).toISOString(), fired };
-    });
-    clockQueue = run.catch(() => undefined);
-    return run;
-  };
+  // One clock move at a time (VirtualTime queues them): overlapping moves would fire timers out of order.
+  const time = new VirtualTime(clock, timers, async (timer) => {
+    try {
+      await fireTimer(deps, timer.payload);
+    } catch (error) {
+      // What Scheduler would put in its dead-letter queue after its retries.
+      appendFileSync(
+        join(dataDir, 'dead-letters.jsonl'),
+        `${JSON.stringify({ timer, error: String(error), at: new Date(clock.now()).toISOString() })}\n`,
+      );
+      logger.error('touch timer failed; dead-lettered', { timerName: timer.name, error: String(error) });
+    }
+  });
+  const resumed = await time.resume();
+  if (resumed.fired > 0) logger.warn('fired timers left due by the previous run', { fired: resumed.fired });
 
   const localRoutes: Route[] = [
     {
@@ -159,8 +193,16 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
         const parsed = ClockRequest.safeParse(json);
         if (!parsed.success) throw new ValidationError('send {"advanceDays": n} or {"advanceTo": "<ISO>"}', toFieldIssues(parsed.error));
         const { advanceDays, advanceTo } = parsed.data;
-        const target = advanceTo === undefined ? clock.now() + Math.round(advanceDays! * 86_400_000) : Date.parse(advanceTo);
-        return { status: 200, body: await advance(target) };
+        // The target is computed when this move's turn comes: a move queued behind another starts where it ended.
+        const move = await time.advance((nowMs) => {
+          if (advanceTo === undefined) return nowMs + Math.round(advanceDays! * 86_400_000);
+          if (Date.parse(advanceTo) < nowMs)
+            throw new ValidationError('the clock only moves forward', [
+              { path: 'advanceTo', code: 'too_small', message: `must not be before ${new Date(nowMs).toISOString()}` },
+            ]);
+          return Date.parse(advanceTo);
+        });
+        return { status: 200, body: { now: new Date(move.nowMs).toISOString(), fired: move.fired } };
       },
     },
     {
@@ -225,8 +267,7 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
     routes,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      client.destroy();
-      await dynamo.stop();
+      await data.close();
     },
   };
 }

@@ -12,12 +12,16 @@ try {
 }
 const runner = await startLocalRunner(config);
 const usingDefaultKey = process.env.WINBACK_API_KEY === undefined;
+// A stale data folder never silently overrides WINBACK_START_TIME: say which clock was resumed.
+const ignoredStart = config.WINBACK_START_TIME ? ', not WINBACK_START_TIME' : '';
+const storeName = config.WINBACK_STORE === 'sqlite' ? 'SQLite, winback.db' : 'DynamoDB Local, dynamodb/';
 console.log(
   [
     `Winback local runner listening on ${runner.url}`,
     `  API key:  ${runner.apiKey}${usingDefaultKey ? '   (default; set WINBACK_API_KEY to change it)' : ''}`,
     `  clock:    ${new Date(runner.clock.now()).toISOString()}   (virtual; POST /local/clock to move it)`,
-    `  data:     ${config.WINBACK_DATA_DIR}/`,
+    ...(runner.clock.resumed ? [`            resumed from ${config.WINBACK_DATA_DIR}/winback.db${ignoredStart}`] : []),
+    `  data:     ${config.WINBACK_DATA_DIR}/   (store: ${storeName})`,
     `  try:      curl -s -H 'x-api-key: ${runner.apiKey}' ${runner.url}/healthz`,
   ].join('\n'),
 );

@@ -9,8 +9,8 @@
  *    shared machine wall time swings with the neighbours' load (the same run has seen 1.25× and
  *    2.3× for two functions whose CPU ratios were 1.7× and 1.95×), and in Lambda a cold start
  *    is CPU-bound but for the one Secrets Manager call, which both handlers make.
- * 2. Ingest throughput per core, in-memory and through the DynamoDB adapter on DynamoDB Local
- *    (scripts/bench/ingest-throughput.ts). Target, derived: a 500-event batch (the API's largest)
+ * 2. Ingest throughput per core, in-memory, on the SQLite store (the local runner's default) and
+ *    through the DynamoDB adapter on DynamoDB Local (scripts/bench/ingest-throughput.ts). Target, derived: a 500-event batch (the API's largest)
  *    must fit API Gateway's 29 s integration timeout on the API function's 512 MB, which Lambda
  *    gives 512/1769 of a vCPU: 500 / 29 s / 0.289 ≈ 60 events per second of CPU.
  * 3. DynamoDB units of one journey (churn → two SMS → return) against 1.5× the floor the design
@@ -24,7 +24,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startDynamoDbLocal } from '#shared/adapters/local/dynamodb-local';
-import { measureIngestDynamoDb, measureIngestInMemory, type Throughput } from './bench/ingest-throughput.ts';
+import { measureIngestDynamoDb, measureIngestInMemory, measureIngestSqlite, type Throughput } from './bench/ingest-throughput.ts';
 import { journeyTotals, measureJourneyCapacity } from './bench/journey-capacity.ts';
 import type { KpiBenchResult } from './bench/kpi-job.ts';
 import { measureLambdaInit, type LambdaInit } from './bench/lambda-init.ts';
@@ -37,7 +37,7 @@ const MAX_UNITS_RATIO = 1.5;
 /** 1,000,000 journeys in the nightly function's 15 minutes. */
 const MIN_KPI_JOURNEYS_PER_SECOND = 1_000_000 / (15 * 60);
 const NIGHTLY_MEMORY_MB = 1769;
-const INGEST_EVENTS = { inMemory: 2000, dynamoDb: 1000 };
+const INGEST_EVENTS = { inMemory: 2000, sqlite: 2000, dynamoDb: 1000 };
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '7' }, 'kpi-journeys': { type: 'string', default: '100000' } },
@@ -137,6 +137,8 @@ const dynamoDb = await startDynamoDbLocal();
 try {
   progress(`Ingest, in-memory store, ${INGEST_EVENTS.inMemory} churns…`);
   rows.push(ingestRow('in-memory store', await measureIngestInMemory(INGEST_EVENTS.inMemory)));
+  progress(`Ingest, SQLite store, ${INGEST_EVENTS.sqlite} churns…`);
+  rows.push(ingestRow('SQLite store (file, WAL)', await measureIngestSqlite(INGEST_EVENTS.sqlite)));
   progress(`Ingest, DynamoDB Local, ${INGEST_EVENTS.dynamoDb} churns…`);
   rows.push(ingestRow('DynamoDB Local', await measureIngestDynamoDb(dynamoDb.endpoint, INGEST_EVENTS.dynamoDb)));
   progress('DynamoDB units of one journey…');

@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
 import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { localDynamoClient } from '#shared/adapters/local/dynamodb-local';
 import { InMemoryCustomerStore } from '#shared/adapters/local/memory-customer-store';
+import { SqliteCustomerStore } from '#shared/adapters/local/sqlite-customer-store';
+import { openSqliteDatabase } from '#shared/adapters/local/sqlite-database';
 import { ExitReason } from '#shared/domain/vocabulary';
 import { ingestBatch } from '#shared/engine/ingest-event';
 import type { EngineDeps } from '#shared/engine/deps';
@@ -13,8 +18,8 @@ import { makeDeps } from '../../tests/support/fakes.ts';
 /**
  * Ingest throughput, in one Node process (one core): `ingestBatch` — what `POST /v1/events` runs
  * for a batch: validate each event with zod, then `ingestEvent` with 16 customers side by side —
- * over batches of 500 churn events, against the in-memory store and against DynamoDB Local
- * through the real DynamoDB adapter. The timer scheduler is the in-memory fake, so the figure
+ * over batches of 500 churn events, against the in-memory store, the SQLite store on a file (the
+ * local runner's default) and DynamoDB Local through the real DynamoDB adapter. The timer scheduler is the in-memory fake, so the figure
  * leaves out the two CreateSchedule calls a churn makes in AWS.
  *
  * "Per core" is events per second of this process's CPU time (user + system), which is what a
@@ -80,6 +85,18 @@ export async function measureIngest(store: CustomerStore, events: number, prefix
 
 /** Against the in-memory store. */
 export const measureIngestInMemory = (events: number) => measureIngest(new InMemoryCustomerStore(), events, 'mem');
+
+/** Against the SQLite store, on a fresh database file in a temporary folder (deleted afterwards). */
+export async function measureIngestSqlite(events: number): Promise<Throughput> {
+  const dir = mkdtempSync(join(tmpdir(), 'winback-bench-ingest-'));
+  const database = openSqliteDatabase(join(dir, 'winback.db'));
+  try {
+    return await measureIngest(new SqliteCustomerStore({ database, phoneHashKey: 'bench-phone-key' }), events, 'sqlite');
+  } finally {
+    database.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** Against DynamoDB Local at `endpoint`, through the real adapter, in a table of its own (deleted afterwards). */
 export async function measureIngestDynamoDb(endpoint: string, events: number): Promise<Throughput> {

@@ -27,9 +27,9 @@ const OUTPUT_TAIL_CHARS = 4_000;
 
 /**
  * Starts the local runner exactly as `npm start` does (`tsx bin/local.ts`, default log level),
- * on a free port, with a fresh data folder and DynamoDB Local on a known port, and waits for
- * its "listening on" line. Its output is read and dropped as it comes: a runner writing to a
- * pipe nobody drains would block on its log lines.
+ * on a free port, with a fresh data folder and DynamoDB Local (`WINBACK_STORE=dynamodb-local`)
+ * on a known port, and waits for its "listening on" line. Its output is read and dropped as it
+ * comes: a runner writing to a pipe nobody drains would block on its log lines.
  */
 export async function startLoadRunner(startTime: string, cpuProfileDir?: string): Promise<LoadRunner> {
   const dataDir = mkdtempSync(join(tmpdir(), 'winback-load-'));
@@ -42,6 +42,8 @@ export async function startLoadRunner(startTime: string, cpuProfileDir?: string)
       ...process.env,
       PORT: '0',
       WINBACK_DATA_DIR: dataDir,
+      // The load run reads DynamoDB Local back and samples its JVM: the runner's other store, not its default.
+      WINBACK_STORE: 'dynamodb-local',
       WINBACK_DYNAMODB_PORT: String(dynamoPort),
       WINBACK_START_TIME: startTime,
       WINBACK_API_KEY: apiKey,

@@ -78,6 +78,8 @@ describe('local runner: hostile requests over HTTP', () => {
         WINBACK_API_KEY: API_KEY,
         WINBACK_MASTER_KEY: MASTER_KEY,
         WINBACK_START_TIME: '2026-01-05T08:00:00Z',
+        // The fingerprint below reads every DynamoDB item: this runner keeps its customers there.
+        WINBACK_STORE: 'dynamodb-local',
         WINBACK_DYNAMODB_PORT: String(dynamoPort),
       }),
     );

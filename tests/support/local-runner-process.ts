@@ -9,16 +9,28 @@ export interface RunnerProcess {
   /** Calls the runner with the API key (unless `apiKey: null`). */
   call(method: string, path: string, body?: unknown, options?: { apiKey?: string | null }): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
+  /**
+   * Kills the runner and every process it started outright (SIGKILL to its process group, as
+   * `kill -9` would): no shutdown code runs. Only for a runner started with `ownProcessGroup`.
+   */
+  kill(): Promise<void>;
+}
+
+/** Options of {@link startRunnerProcess}. */
+export interface RunnerProcessOptions {
+  /** Starts the runner as the leader of its own process group, so `kill()` can take down the whole group. */
+  ownProcessGroup?: boolean;
 }
 
 /**
  * Starts the local runner exactly as `npm start` does (tsx bin/local.ts) in a child process,
  * on a free port, and waits for its "listening on" line.
  */
-export async function startRunnerProcess(env: Record<string, string>): Promise<RunnerProcess> {
+export async function startRunnerProcess(env: Record<string, string>, options: RunnerProcessOptions = {}): Promise<RunnerProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
     env: { ...process.env, PORT: '0', POWERTOOLS_LOG_LEVEL: 'WARN', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownProcessGroup === true,
   });
   let output = '';
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -53,9 +65,16 @@ export async function startRunnerProcess(env: Record<string, string>): Promise<R
       return { status: response.status, body: text && isJson ? JSON.parse(text) : text || undefined };
     },
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await once(child, 'exit');
+    },
+    async kill() {
+      if (!options.ownProcessGroup) throw new Error('kill() needs a runner started with ownProcessGroup');
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      process.kill(-child.pid!, 'SIGKILL');
+      await exited;
     },
   };
 }
