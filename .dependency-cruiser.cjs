@@ -17,7 +17,7 @@ module.exports = {
       severity: 'error',
       comment: 'shared/domain holds the rules as pure functions: only other domain modules and pure libraries.',
       from: { path: '^shared/domain/' },
-      to: { pathNot: ['^shared/domain/', '^node_modules/(zod|luxon)/', '^crypto$', '^node:crypto$'] },
+      to: { pathNot: ['^shared/domain/', '^node_modules/(zod|luxon|libphonenumber-js)/', '^crypto$', '^node:crypto$'] },
     },
     {
       name: 'config-is-pure',

@@ -5,7 +5,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { perChannel } from '#shared/domain/channels';
 import { parsePolicy, type Policy } from '#shared/domain/policy';
-import { deploymentPolicies } from '#shared/domain/policy-registry';
+import { deploymentPolicies, type PolicyRegistry } from '#shared/domain/policy-registry';
+import { PriceSettingsSchema } from '#shared/domain/default-prices';
+import { type PriceTable, priceCurrencyIssues } from '#shared/domain/pricing';
 import { ValidationError } from '#shared/domain/errors';
 import { toFieldIssues } from '#shared/domain/events';
 import type { EngineDeps } from '#shared/engine/deps';
@@ -44,6 +46,11 @@ export const LocalConfigSchema = z.object({
   WINBACK_POLICY_FILE: z.string().min(1).optional(),
   /** The local stand-in for the deployment's master secret: pseudonymous ids and unsubscribe links derive from it. */
   WINBACK_MASTER_KEY: z.string().min(16, 'must be at least 16 characters').default('winback-local-master-key'),
+  /**
+   * Optional JSON file of message prices, the same shape as the deployment settings' `prices`
+   * (keys left out take the same defaults as a deployment's).
+   */
+  WINBACK_PRICES_FILE: z.string().min(1).optional(),
   /** What acquiring a new customer costs, for the KPIs' cost comparison (policy currency). */
   WINBACK_COST_PER_ACQUISITION: z.coerce.number().positive().default(150),
   /**
@@ -77,6 +84,30 @@ function loadPolicies(files: string | undefined): Policy[] {
     .split(',')
     .filter(Boolean)
     .map((file) => parsePolicy(JSON.parse(readFileSync(file.trim(), 'utf8'))));
+}
+
+/**
+ * The price table the local engine prices messages with: the file's (over the defaults), or the
+ * defaults. A bad file, or a policy in a currency the table cannot price in, is a
+ * `ValidationError` naming the file and each field at fault.
+ */
+export function loadPriceTable(file: string | undefined, policies: PolicyRegistry): PriceTable {
+  const source = file ? `price file ${file}` : 'default prices';
+  let raw: unknown;
+  try {
+    raw = file === undefined ? undefined : JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ValidationError(`invalid ${source}`, [{ path: 'WINBACK_PRICES_FILE', code: 'unreadable', message: String(error) }]);
+  }
+  const parsed = PriceSettingsSchema.safeParse(raw);
+  if (!parsed.success) throw new ValidationError(`invalid ${source}`, toFieldIssues(parsed.error));
+  const issues = priceCurrencyIssues(parsed.data, policies.versions());
+  if (issues.length > 0)
+    throw new ValidationError(
+      `invalid ${source}`,
+      issues.map((message) => ({ path: 'exchangeRates', code: 'custom', message })),
+    );
+  return parsed.data;
 }
 
 /**
@@ -153,6 +184,7 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
   const logger = new Logger({ serviceName: 'winback-local' });
   const dataDir = config.WINBACK_DATA_DIR;
   const policies = deploymentPolicies(loadPolicies(config.WINBACK_POLICY_FILE));
+  const prices = loadPriceTable(config.WINBACK_PRICES_FILE, policies);
   const data = await openLocalData(config, logger);
   const { clock, timers } = data;
   const outbox = new OutboxChannel(join(dataDir, 'outbox.jsonl'), clock);
@@ -165,6 +197,7 @@ export async function startLocalRunner(config: LocalConfig): Promise<LocalRunner
     channels: { ...perChannel(() => outbox), task: outbox },
     clock,
     policies,
+    prices,
     logger,
     idHashKey: deriveKey(config.WINBACK_MASTER_KEY, 'customer-id-hash'),
   };

@@ -2,15 +2,18 @@ import { DomainError } from '#shared/domain/errors';
 import { readLocalConfig, startLocalRunner, type LocalConfig } from './local-runner.ts';
 
 /** `npm start`: the local runner, on embedded defaults, no AWS account needed. */
-let config: LocalConfig;
-try {
-  config = readLocalConfig(process.env);
-} catch (error) {
-  if (!(error instanceof DomainError)) throw error;
-  console.error(`${error.message}:\n${error.details.map((d) => `  ${d.path}: ${d.message}`).join('\n')}`);
-  process.exit(1);
+/** A bad setting is reported field by field, never as a stack trace. */
+async function orExit<T>(step: () => Promise<T> | T): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    console.error(`${error.message}:\n${error.details.map((d) => `  ${d.path}: ${d.message}`).join('\n')}`);
+    process.exit(1);
+  }
 }
-const runner = await startLocalRunner(config);
+const config: LocalConfig = await orExit(() => readLocalConfig(process.env));
+const runner = await orExit(() => startLocalRunner(config));
 const usingDefaultKey = process.env.WINBACK_API_KEY === undefined;
 // A stale data folder never silently overrides WINBACK_START_TIME: say which clock was resumed.
 const ignoredStart = config.WINBACK_START_TIME ? ', not WINBACK_START_TIME' : '';

@@ -10,6 +10,8 @@ import {
   windowsOutsideLaw,
 } from '#shared/domain/legal-send-windows';
 import { TeamName } from '#shared/domain/vocabulary';
+import { PriceSettingsSchema } from '#shared/domain/default-prices';
+import { priceCurrencyIssues } from '#shared/domain/pricing';
 import { formatPath, toFieldIssues } from '#shared/domain/events';
 import { DomainError } from '#shared/domain/errors';
 import { CostPerAcquisition, KpiEngineName, NIGHTLY_DEFAULTS, ScanSegments } from '#shared/config/lambda-environment';
@@ -56,6 +58,15 @@ export const SettingsSchema = z.object({
   legalSendWindows: LegalSendWindowsSchema.superRefine((windows, ctx) => {
     for (const { path, message } of wideningIssues(LEGAL_SEND_WINDOWS, windows)) ctx.addIssue({ code: 'custom', path, message });
   }).default([]),
+  /**
+   * What each message costs, priced when it is sent (docs/deploy.md, "Message prices"): a currency,
+   * per channel a price per billed unit (SMS part, message) with prices by destination country,
+   * and exchange rates into the policies' currencies. Keys left out take the defaults (AWS list
+   * prices in USD, dated; check them), e.g. `{ "channels": { "sms": { "default": 0.08,
+   * "byCountry": { "ES": 0.07 } } } }`. A task notice is always free.
+   * @default DEFAULT_PRICE_TABLE
+   */
+  prices: PriceSettingsSchema,
   /** A JSON policy file replacing the embedded telecom port-out policy. */
   policyFile: optional(z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])),
   /**
@@ -140,8 +151,13 @@ export function readSettings(context: { tryGetContext(key: string): unknown }): 
       );
     return policy;
   });
+  const registry = deploymentPolicies(policies, { legalSendWindows: result.data.legalSendWindows });
+  // Every message is priced in its policy's currency: a policy the price table cannot convert into is refused.
+  const unpriced = priceCurrencyIssues(result.data.prices, registry.versions());
+  if (unpriced.length > 0)
+    throw new SettingsError(`Invalid Winback settings (${source}):\n${unpriced.map((issue) => `  prices: ${issue}`).join('\n')}`);
   // A team no policy routes to would get an e-mail subscription and never a task: a typo.
-  const teams = deploymentPolicies(policies, { legalSendWindows: result.data.legalSendWindows }).teams();
+  const teams = registry.teams();
   const unrouted = Object.keys(result.data.retentionTeams).filter((team) => !teams.includes(team));
   if (unrouted.length > 0) {
     throw new SettingsError(

@@ -36,11 +36,12 @@ export class WinbackStatelessStack extends Stack {
 
   constructor(scope: Construct, id: string, props: WinbackStatelessStackProps) {
     super(scope, id, props);
-    // Operator policies and legal send windows, validated at synth, inlined into every engine bundle.
-    const { policies, legalSendWindows } = props.settings;
+    // Operator policies, legal send windows and prices, validated at synth, inlined into every engine bundle.
+    const { policies, legalSendWindows, prices } = props.settings;
     const policyDefine: Record<string, string> = {
       ...(policies.length > 0 ? { WINBACK_BUNDLED_POLICIES: JSON.stringify(JSON.stringify(policies)) } : {}),
       ...(legalSendWindows.length > 0 ? { WINBACK_BUNDLED_LEGAL_SEND_WINDOWS: JSON.stringify(JSON.stringify(legalSendWindows)) } : {}),
+      WINBACK_BUNDLED_PRICES: JSON.stringify(JSON.stringify(prices)),
     };
 
     const keysSecret = new Secret(this, 'Keys', {

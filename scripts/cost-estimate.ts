@@ -17,6 +17,8 @@
  * Prices: {@link PRICES}, dated by {@link PRICES_AS_OF}.
  */
 import { smsParts } from '#shared/domain/sms';
+import { DEFAULT_PRICE_TABLE, DEFAULT_PRICES_AS_OF } from '#shared/domain/default-prices';
+import type { MessagePrice } from '#shared/domain/pricing';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -126,14 +128,21 @@ export const PRICES = {
     page: 'https://aws.amazon.com/eventbridge/pricing/',
     note: '14 M invocations a month free (not counted); creating and deleting schedules is free',
   },
+  // Messages: the engine's own price table (the deployment default, shared/domain/default-prices.ts).
   smsPart: {
-    usd: 0.00581,
+    usd: DEFAULT_PRICE_TABLE.channels.sms.byCountry.US!,
     per: 1,
     unit: 'SMS part to the US',
     page: 'https://aws.amazon.com/end-user-messaging/pricing/',
-    note: 'base price per message part to a US number; carrier fees are extra; other countries cost up to 10x more',
+    note: `base price per message part to a US number (default price table of ${DEFAULT_PRICES_AS_OF}); carrier fees are extra; other countries cost up to 50x more`,
   },
-  email: { usd: 0.1, per: 1000, unit: 'e-mails', page: 'https://aws.amazon.com/ses/pricing/' },
+  email: {
+    usd: DEFAULT_PRICE_TABLE.channels.email.default * 1000,
+    per: 1000,
+    unit: 'e-mails',
+    page: 'https://aws.amazon.com/ses/pricing/',
+    note: `default price table of ${DEFAULT_PRICES_AS_OF}`,
+  },
   secretsApiCall: { usd: 0.05, per: 10_000, unit: 'API calls', page: 'https://aws.amazon.com/secrets-manager/pricing/' },
   secretMonth: { usd: 0.4, per: 1, unit: 'secret-month', page: 'https://aws.amazon.com/secrets-manager/pricing/' },
   kmsKeyMonth: { usd: 1.0, per: 1, unit: 'key-month', page: 'https://aws.amazon.com/kms/pricing/' },
@@ -560,6 +569,7 @@ async function runJourney(
     channels: { sms: countingChannel(usage, 'sms'), email: countingChannel(usage, 'email'), push: countingChannel(usage, 'push') },
     clock: { now: () => now },
     policies,
+    prices: DEFAULT_PRICE_TABLE,
     logger: countingLogger(usage),
     idHashKey: 'cost-estimate',
   };
@@ -620,10 +630,10 @@ async function runJourney(
 
 function countingChannel(usage: Usage, channel: Channel): MessageChannel {
   return {
-    async send(message: OutboundMessage): Promise<SendReceipt> {
+    async send(message: OutboundMessage, price: MessagePrice): Promise<SendReceipt> {
       if (channel === 'sms') {
         usage.sms += 1;
-        usage.smsParts += smsParts(message.text);
+        usage.smsParts += price.parts;
         usage.smsTexts.set(message.text, (usage.smsTexts.get(message.text) ?? 0) + 1);
       } else if (channel === 'email') usage.emails += 1;
       else usage.push += 1;

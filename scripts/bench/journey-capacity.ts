@@ -129,7 +129,7 @@ async function lifecycle(recorder: StepRecorder, metered: DynamoDBClient, tableN
   const sms: MessageChannel = {
     async send(): Promise<SendReceipt> {
       claimed = (await recorder.sizes()).get(customerKey) ?? 0;
-      return { messageId: `bench-sms-${claimed}`, cost: 0.05 };
+      return { messageId: `bench-sms-${claimed}` };
     },
   };
   const clock = new FakeClock('2026-01-05T09:00:00Z');

@@ -107,6 +107,11 @@ export class PolicyRegistry {
     return sendWindowFor(policy, market, this.legal);
   }
 
+  /** Every policy version it knows: those that plan new journeys and those kept to finish theirs. */
+  versions(): Policy[] {
+    return [...this.byKey.values()];
+  }
+
   /** The exact version a journey was planned with. */
   get(id: string, version: string): Policy {
     const policy = this.byKey.get(PolicyRegistry.key(id, version));

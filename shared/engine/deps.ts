@@ -1,4 +1,5 @@
 import type { PolicyRegistry } from '#shared/domain/policy-registry';
+import type { PriceTable } from '#shared/domain/pricing';
 import type { Clock } from '#shared/ports/clock';
 import type { CustomerStore } from '#shared/ports/customer-store';
 import type { EngineLogger } from '#shared/ports/logger';
@@ -12,6 +13,8 @@ export interface EngineDeps {
   channels: MessageChannels;
   clock: Clock;
   policies: PolicyRegistry;
+  /** What each message costs: priced when it is sent, in its policy's currency (the settings' `prices`). */
+  prices: PriceTable;
   logger: EngineLogger;
   /** Key for pseudonymous customer ids kept after erasure and in KPI output. */
   idHashKey: string;

@@ -1,8 +1,9 @@
-import type { CustomerRecord } from '#shared/domain/journey/record';
+import { type CustomerRecord, findTouch, policyOf } from '#shared/domain/journey/record';
 import { decideSend, type OutboundMessage } from '#shared/domain/journey/send-decision';
 import { applySendOutcome, type SendOutcome } from '#shared/domain/journey/send-outcome';
 import type { TouchDue } from '#shared/domain/journey/timers';
 import { ConcurrentUpdateError } from '#shared/domain/errors';
+import { type MessagePrice, priceMessage } from '#shared/domain/pricing';
 import { ChannelError, type SendReceipt } from '#shared/ports/message-channel';
 import { MAX_CONCURRENT_RETRIES, type EngineDeps } from './deps.ts';
 
@@ -39,7 +40,8 @@ async function record(deps: EngineDeps, customerId: string, touchId: string, out
  *  1. Re-check everything (returned? consent? send window? frequency cap? control group?).
  *  2. Claim the touch (planned → sending) with a conditional save, so a second delivery of
  *     the same timer finds it claimed and does nothing: one timer, at most one message.
- *  3. Send through the channel, then record it as sent.
+ *  3. Price the message (the deployment's price table, in the policy's currency), send it through
+ *     the channel, then record it as sent with its cost.
  * Alternatives: skip with a reason; defer to the next send window with a new timer; withhold
  * (control group: recorded as if sent, never sent). A retryable channel failure (nothing was
  * sent) releases the claim and rethrows, so that Lambda retries the invocation and, past its
@@ -76,6 +78,8 @@ export async function sendTouch(deps: EngineDeps, due: TouchDue): Promise<SendTo
           deps.logger.info('touch withheld (control group)', log);
           return { outcome: 'withheld', reason: 'control_group' };
         case 'send': {
+          // Priced before the claim: a message that cannot be priced is never claimed, so never stuck "sending".
+          const price = priceOf(deps, current, decision.message);
           const claimed = applySendOutcome(
             current,
             due.touchId,
@@ -84,7 +88,7 @@ export async function sendTouch(deps: EngineDeps, due: TouchDue): Promise<SendTo
           ).record;
           await deps.store.save(claimed);
           claimed.version += 1;
-          return await deliver(deps, due, decision.message, claimed);
+          return await deliver(deps, due, { message: decision.message, price }, claimed);
         }
       }
     } catch (error) {
@@ -95,7 +99,12 @@ export async function sendTouch(deps: EngineDeps, due: TouchDue): Promise<SendTo
   }
 }
 
-async function deliver(deps: EngineDeps, due: TouchDue, message: OutboundMessage, claimed: CustomerRecord): Promise<SendTouchResult> {
+async function deliver(
+  deps: EngineDeps,
+  due: TouchDue,
+  { message, price }: { message: OutboundMessage; price: MessagePrice },
+  claimed: CustomerRecord,
+): Promise<SendTouchResult> {
   const channel = deps.channels[message.channel];
   const log = { touchId: due.touchId, channel: message.channel };
   if (!channel) {
@@ -105,7 +114,7 @@ async function deliver(deps: EngineDeps, due: TouchDue, message: OutboundMessage
   }
   let receipt: SendReceipt;
   try {
-    receipt = await channel.send(message);
+    receipt = await channel.send(message, price);
   } catch (error) {
     const retryable = !(error instanceof ChannelError) || error.retryable;
     const reason = error instanceof Error ? error.message : String(error);
@@ -122,13 +131,18 @@ async function deliver(deps: EngineDeps, due: TouchDue, message: OutboundMessage
   }
   // Outside the try above: the message is out, so failing to record it must not release the
   // claim (a retry would send it again). The error propagates with the touch left "sending".
-  await record(
-    deps,
-    due.customerId,
-    due.touchId,
-    { kind: 'sent', channel: message.channel, messageId: receipt.messageId, ...(receipt.cost !== undefined ? { cost: receipt.cost } : {}) },
-    claimed,
-  );
-  deps.logger.info('touch sent', { ...log, messageId: receipt.messageId });
+  const sent = { kind: 'sent', channel: message.channel, messageId: receipt.messageId, cost: price.cost } as const;
+  await record(deps, due.customerId, due.touchId, sent, claimed);
+  deps.logger.info('touch sent', { ...log, messageId: receipt.messageId, cost: price.cost, parts: price.parts, currency: price.currency });
   return { outcome: 'sent' };
+}
+
+/**
+ * The message's price by the deployment's price table, in the currency of the policy its journey
+ * was planned with (so message cost, offer cost and cost per acquisition are in one currency).
+ */
+function priceOf(deps: EngineDeps, record: CustomerRecord, message: OutboundMessage): MessagePrice {
+  const found = findTouch(record, message.touchId);
+  const currency = found ? policyOf(deps.policies, found.journey).currency : deps.prices.currency;
+  return priceMessage(deps.prices, message, currency);
 }

@@ -1,10 +1,9 @@
 import type { TouchChannel } from '#shared/domain/journey/record';
 import type { OutboundMessage } from '#shared/domain/journey/send-decision';
+import type { MessagePrice } from '#shared/domain/pricing';
 
 export interface SendReceipt {
   messageId: string;
-  /** What the message cost, in the policy currency, when the channel knows. */
-  cost?: number;
 }
 
 /**
@@ -13,7 +12,8 @@ export interface SendReceipt {
  * Throws `ChannelError` with `retryable` set when the failure may pass (throttling, 5xx).
  */
 export interface MessageChannel {
-  send(message: OutboundMessage): Promise<SendReceipt>;
+  /** `price` is what the engine priced the message at (the touch records it); an adapter may show it, never needs it. */
+  send(message: OutboundMessage, price: MessagePrice): Promise<SendReceipt>;
 }
 
 export type MessageChannels = Partial<Record<TouchChannel, MessageChannel>>;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
+import { DEFAULT_PRICE_TABLE } from '#shared/domain/default-prices';
 import { readSettings, SettingsError } from '#lib/settings';
 
 /** Settings as `context.winback` in cdk.json. */
@@ -58,5 +59,41 @@ describe('legal send windows in the settings', () => {
       `Invalid policy file ${file}:\n  markets[0]: 14:00–18:00 every day lies entirely outside the legal send window of FR (09:00–12:00 on weekdays 1,2,3,4,5): nothing could ever be sent there`,
     );
     expect(read({ sesFromAddress: 'a@b.co', policyFile: file }).policies[0]!.markets).toHaveLength(1);
+  });
+});
+
+describe('message prices in the settings', () => {
+  it('are the defaults unless given, and a channel given replaces its default', () => {
+    expect(read({ sesFromAddress: 'a@b.co' }).prices).toEqual(DEFAULT_PRICE_TABLE);
+    const sms = { default: 0.08, byCountry: { ES: 0.07 } };
+    expect(read({ sesFromAddress: 'a@b.co', prices: { channels: { sms } } }).prices.channels).toEqual({
+      ...DEFAULT_PRICE_TABLE.channels,
+      sms,
+    });
+  });
+
+  it('name every field at fault', () => {
+    expect(errorOf({ sesFromAddress: 'a@b.co', prices: { channels: { sms: { default: -0.01, byCountry: { XX1: 0.1 } } } } })).toBe(
+      'Invalid Winback settings (cdk.json context "winback"):\n' +
+        '  prices.channels.sms.default: must be 0 or more\n' +
+        '  prices.channels.sms.byCountry.XX1: must be an ISO 3166-1 alpha-2 country code in capitals, e.g. "GB"',
+    );
+    expect(errorOf({ sesFromAddress: 'a@b.co', prices: { currency: 'EUR', channels: { sms: { default: 0.05 } } } })).toBe(
+      'Invalid Winback settings (cdk.json context "winback"):\n' +
+        '  prices.channels.email: is required: the default prices are in USD, this table in EUR\n' +
+        '  prices.channels.push: is required: the default prices are in USD, this table in EUR',
+    );
+  });
+
+  it('refuse a policy in a currency the table cannot price in, naming the policy and both currencies', () => {
+    const prices = { exchangeRates: { EUR: 0.9 } };
+    expect(read({ sesFromAddress: 'a@b.co', prices }).prices.exchangeRates).toEqual({ EUR: 0.9 });
+    const gbp = { currency: 'GBP', channels: { sms: { default: 0.04 }, email: { default: 0.0001 }, push: { default: 0 } } };
+    expect(errorOf({ sesFromAddress: 'a@b.co', prices: gbp })).toBe(
+      'Invalid Winback settings (cdk.json context "winback"):\n' +
+        '  prices: policy telecom-port-out@2 is in EUR but the price table is in GBP: give prices.exchangeRates.EUR (EUR per 1 GBP) or prices in EUR\n' +
+        '  prices: policy subscription@1 is in EUR but the price table is in GBP: give prices.exchangeRates.EUR (EUR per 1 GBP) or prices in EUR\n' +
+        '  prices: policy telecom-port-out@1 is in EUR but the price table is in GBP: give prices.exchangeRates.EUR (EUR per 1 GBP) or prices in EUR',
+    );
   });
 });

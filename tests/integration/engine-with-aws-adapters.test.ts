@@ -29,6 +29,7 @@ import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { assign } from '#shared/domain/targeting';
 import { signUnsubscribeToken } from '#shared/domain/unsubscribe';
 import { DAY_MS } from '#shared/domain/vocabulary';
+import { DEFAULT_PRICE_TABLE } from '#shared/domain/default-prices';
 import type { EngineDeps } from '#shared/engine/deps';
 import { ingestEvent } from '#shared/engine/ingest-event';
 import { sendTouch, type SendTouchResult } from '#shared/engine/send-touch';
@@ -159,6 +160,7 @@ describe('engine with the AWS adapters', () => {
       clock,
       policies: new PolicyRegistry([policy]),
       logger: silentLogger,
+      prices: DEFAULT_PRICE_TABLE,
       idHashKey: 'engine-it-hash-key',
     };
   });

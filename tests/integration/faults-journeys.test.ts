@@ -25,6 +25,7 @@ import { parsePolicy } from '#shared/domain/policy';
 import { PolicyRegistry } from '#shared/domain/policy-registry';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { DAY_MS } from '#shared/domain/vocabulary';
+import { DEFAULT_PRICE_TABLE } from '#shared/domain/default-prices';
 import type { EngineDeps } from '#shared/engine/deps';
 import { sendTouch } from '#shared/engine/send-touch';
 import { createRouter } from '#shared/http/router';
@@ -267,6 +268,7 @@ describe('journeys under injected faults, with dead letters replayed', () => {
       clock,
       policies: new PolicyRegistry([parsePolicy(telecomPortOut)]),
       logger: silentLogger,
+      prices: DEFAULT_PRICE_TABLE,
       idHashKey: 'faults-hash-key',
     };
     truth = new DynamoDbCustomerStore({ client: createDocumentClient(plainDynamo), tableName, phoneHashKey: 'faults-phone-key' });

@@ -3,6 +3,7 @@ import type { OutboundMessage } from '#shared/domain/journey/send-decision';
 import type { TimerSpec } from '#shared/domain/journey/timers';
 import { parsePolicy, type Policy, type PolicyInput } from '#shared/domain/policy';
 import { PolicyRegistry } from '#shared/domain/policy-registry';
+import type { MessagePrice, PriceTable } from '#shared/domain/pricing';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { assign, type Arm } from '#shared/domain/targeting';
 import { DAY_MS } from '#shared/domain/vocabulary';
@@ -82,21 +83,21 @@ export class FakeScheduler implements TouchScheduler {
   }
 }
 
-/** A `MessageChannel` that records what it sends, and can be told to fail. */
+/** A `MessageChannel` that records what it sends and the price the engine gave each, and can be told to fail. */
 export class FakeChannel implements MessageChannel {
   readonly sent: OutboundMessage[] = [];
+  /** The price of each message in `sent`, in the same order. */
+  readonly prices: MessagePrice[] = [];
   private failures: Array<{ retryable: boolean; message: string }> = [];
 
-  constructor(
-    private readonly cost?: number,
-    private readonly prefix = 'msg',
-  ) {}
+  constructor(private readonly prefix = 'msg') {}
 
-  async send(message: OutboundMessage): Promise<SendReceipt> {
+  async send(message: OutboundMessage, price: MessagePrice): Promise<SendReceipt> {
     const failure = this.failures.shift();
     if (failure) throw new ChannelError(failure.message, failure.retryable);
     this.sent.push(structuredClone(message));
-    return { messageId: `${this.prefix}-${this.sent.length}`, ...(this.cost !== undefined ? { cost: this.cost } : {}) };
+    this.prices.push(price);
+    return { messageId: `${this.prefix}-${this.sent.length}` };
   }
 
   /** Makes the next `count` sends throw a `ChannelError`. */
@@ -106,6 +107,20 @@ export class FakeChannel implements MessageChannel {
 }
 
 export const defaultPolicies = (): PolicyRegistry => new PolicyRegistry([parsePolicy(telecomPortOut)]);
+
+/**
+ * Prices for use-case tests, in the embedded policies' currency (EUR) so none is converted: an
+ * SMS part costs 0.05 to any country, an e-mail 0.001, a push notification nothing.
+ */
+export const TEST_PRICES: PriceTable = {
+  currency: 'EUR',
+  channels: {
+    sms: { default: 0.05, byCountry: {} },
+    email: { default: 0.001, byCountry: {} },
+    push: { default: 0, byCountry: {} },
+  },
+  exchangeRates: {},
+};
 
 /** `EngineDeps` whose ports are the fakes above, typed so tests can reach into them. */
 export interface TestDeps extends EngineDeps {
@@ -128,13 +143,14 @@ export function makeDeps(overrides: Partial<TestDeps> = {}): TestDeps {
     store: new InMemoryCustomerStore(),
     scheduler: new FakeScheduler(),
     channels: {
-      sms: new FakeChannel(0.05, 'sms'),
-      email: new FakeChannel(0.001, 'email'),
-      push: new FakeChannel(0, 'push'),
-      task: new FakeChannel(undefined, 'task'),
+      sms: new FakeChannel('sms'),
+      email: new FakeChannel('email'),
+      push: new FakeChannel('push'),
+      task: new FakeChannel('task'),
     },
     clock: new FakeClock(),
     policies: defaultPolicies(),
+    prices: TEST_PRICES,
     logger: silentLogger,
     idHashKey: 'test-hash-key',
     ...overrides,

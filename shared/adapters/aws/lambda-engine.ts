@@ -5,7 +5,7 @@ import { systemClock } from '#shared/ports/clock';
 import type { MessageChannels } from '#shared/ports/message-channel';
 import type { EngineDeps } from '#shared/engine/deps';
 import type { EnvironmentConfig } from '#shared/config/lambda-environment';
-import { bundledPolicies } from './bundled-policies.ts';
+import { bundledPolicies, bundledPrices } from './bundled-policies.ts';
 import { createDynamoDbClient, createSchedulerClient } from './clients.ts';
 import { createDocumentClient, DynamoDbCustomerStore } from './dynamodb-customer-store.ts';
 import { EventBridgeTouchScheduler } from './eventbridge-touch-scheduler.ts';
@@ -38,6 +38,7 @@ export async function loadLambdaEngine(
 
   const unsubscribeKey = deriveKey(masterKey, 'unsubscribe-link');
   const channels = options.channels?.({ unsubscribeKey }) ?? {};
+  const policies = bundledPolicies();
 
   const deps: EngineDeps = {
     store: new DynamoDbCustomerStore({
@@ -54,7 +55,8 @@ export async function loadLambdaEngine(
     }),
     channels,
     clock: systemClock,
-    policies: bundledPolicies(),
+    policies,
+    prices: bundledPrices(policies),
     logger,
     idHashKey: deriveKey(masterKey, 'customer-id-hash'),
   };

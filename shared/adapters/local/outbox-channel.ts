@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { OutboundMessage } from '#shared/domain/journey/send-decision';
 import { localIso } from '#shared/domain/journey/timers';
+import type { MessagePrice } from '#shared/domain/pricing';
 import type { Clock } from '#shared/ports/clock';
 import type { MessageChannel, SendReceipt } from '#shared/ports/message-channel';
 
@@ -16,6 +17,11 @@ export interface OutboxMessage {
   /** When it was sent, ISO 8601 with the customer's local offset. */
   sentAt: string;
   variant: string;
+  /** What the message cost, priced when it was sent, in `currency` (its policy's). */
+  cost: number;
+  /** Billed units: SMS parts (GSM-7 or UCS-2), 1 for any other message. */
+  parts: number;
+  currency: string;
 }
 
 /**
@@ -35,7 +41,7 @@ export class OutboxChannel implements MessageChannel {
     }
   }
 
-  async send(message: OutboundMessage): Promise<SendReceipt> {
+  async send(message: OutboundMessage, price: MessagePrice): Promise<SendReceipt> {
     const entry: OutboxMessage = {
       channel: message.channel,
       to: message.to,
@@ -45,6 +51,9 @@ export class OutboxChannel implements MessageChannel {
       ...(message.subject !== undefined ? { subject: message.subject } : {}),
       sentAt: localIso(this.clock.now(), message.timezone),
       variant: message.variant,
+      cost: price.cost,
+      parts: price.parts,
+      currency: price.currency,
     };
     appendFileSync(this.file, `${JSON.stringify(entry)}\n`);
     this.messages.push(entry);

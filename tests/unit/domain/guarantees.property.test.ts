@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import type { CustomerRecord, TouchChannel } from '#shared/domain/journey/record';
 import type { OutboundMessage } from '#shared/domain/journey/send-decision';
+import type { MessagePrice } from '#shared/domain/pricing';
 import { localIso, type TimerSpec } from '#shared/domain/journey/timers';
 import { CustomerChurned, type WinbackEvent } from '#shared/domain/events';
 import { parsePolicy, type Policy } from '#shared/domain/policy';
@@ -471,8 +472,8 @@ class TimedChannel extends FakeChannel {
     super();
   }
 
-  override async send(message: OutboundMessage) {
-    const receipt = await super.send(message);
+  override async send(message: OutboundMessage, price: MessagePrice) {
+    const receipt = await super.send(message, price);
     this.log.push({ message: structuredClone(message), atMs: this.clock.now() });
     return receipt;
   }

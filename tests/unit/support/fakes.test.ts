@@ -46,7 +46,7 @@ describe('FakeScheduler', () => {
 describe('FakeChannel', () => {
   it('fails as told, then records what it sends', async () => {
     // Prepare
-    const channel = new FakeChannel(0.05, 'sms');
+    const channel = new FakeChannel('sms');
     channel.failNext(1, true);
     const message = {
       channel: 'sms' as const,
@@ -60,14 +60,16 @@ describe('FakeChannel', () => {
     };
 
     // Act
-    const failure = await channel.send(message).catch((error: unknown) => error);
-    const receipt = await channel.send(message);
+    const price = { cost: 0.05, parts: 1, currency: 'EUR' };
+    const failure = await channel.send(message, price).catch((error: unknown) => error);
+    const receipt = await channel.send(message, price);
 
     // Assess
     expect(failure).toBeInstanceOf(ChannelError);
     expect(failure).toMatchObject({ retryable: true });
-    expect(receipt).toEqual({ messageId: 'sms-1', cost: 0.05 });
+    expect(receipt).toEqual({ messageId: 'sms-1' });
     expect(channel.sent).toEqual([message]);
+    expect(channel.prices).toEqual([price]);
   });
 });
 
