@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '#shared/domain/policy';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { DAY_MS } from '#shared/domain/vocabulary';
+import { smsParts } from '#shared/domain/sms';
 import { deriveKey } from '#shared/domain/keys';
 import { signUnsubscribeToken } from '#shared/domain/unsubscribe';
 import { churnInput } from '../fixtures/events.ts';
@@ -115,7 +116,12 @@ describe('local runner, end to end over HTTP', () => {
       expect(local.hour).toBeGreaterThanOrEqual(10);
       expect(local.hour).toBeLessThan(19);
       expect(message.sentAt).toMatch(/[+-]\d\d:\d\d$/);
+      // Priced at send by the default table: smsParts(text) parts × 0.0718 USD (Spain) × 0.86 EUR per USD.
+      expect(message).toMatchObject({ parts: smsParts(message.text), currency: 'EUR' });
+      expect(message.cost).toBe(Math.round(message.parts * 0.0718 * 0.86 * 1e6) / 1e6);
     }
+    expect(toStays.map((m: { parts: number }) => m.parts)).toEqual([1, 1]);
+    expect(toStays[0].cost).toBe(0.061748);
     expect(toStays[0].text).not.toEqual(toStays[1].text);
     expect(toStays[0].text).toMatch(/coverage/i);
 

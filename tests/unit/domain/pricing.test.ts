@@ -87,6 +87,16 @@ describe('priceCurrencyIssues', () => {
     ]);
   });
 
+  it('prices the documented example with the defaults: 71 Cyrillic characters to Spain under a EUR policy', () => {
+    // docs/deploy.md: 2 parts × 0.0718 USD × 0.86 EUR per USD = 0.123496 EUR
+    expect(priceMessage(DEFAULT_PRICE_TABLE, sms('+34612345678', 'Ж'.repeat(71)), 'EUR')).toEqual({
+      cost: 0.123496,
+      parts: 2,
+      currency: 'EUR',
+      country: 'ES',
+    });
+  });
+
   it('prices the embedded policies with the defaults', () => {
     expect(priceCurrencyIssues(DEFAULT_PRICE_TABLE, [{ id: 'telecom-port-out', version: '2', currency: 'EUR' }])).toEqual([]);
   });
