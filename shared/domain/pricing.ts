@@ -73,9 +73,11 @@ export function priceTableSchema(defaults: PriceTable) {
     }
     const exchangeRates = { ...(sameCurrency ? defaults.exchangeRates : {}), ...input.exchangeRates };
     delete exchangeRates[currency];
+    // The defaults' date describes the table only while no price of it was replaced.
+    const asOf = input.asOf ?? (sameCurrency && input.channels === undefined ? defaults.asOf : undefined);
     return {
       currency,
-      ...(input.asOf !== undefined ? { asOf: input.asOf } : sameCurrency && defaults.asOf ? { asOf: defaults.asOf } : {}),
+      ...(asOf !== undefined ? { asOf } : {}),
       channels: channels as Record<Channel, ChannelPrice>,
       exchangeRates,
     };

@@ -113,6 +113,9 @@ describe('the prices settings', () => {
     const table = PriceSettingsSchema.parse({ channels: { email: { default: 0.0002 } }, exchangeRates: { GBP: 0.79 } });
     expect(table.channels).toEqual({ ...DEFAULT_PRICE_TABLE.channels, email: { default: 0.0002, byCountry: {} } });
     expect(table.exchangeRates).toEqual({ ...DEFAULT_PRICE_TABLE.exchangeRates, GBP: 0.79 });
+    // Prices replaced: the defaults' date no longer describes the table.
+    expect(table.asOf).toBeUndefined();
+    expect(PriceSettingsSchema.parse({ exchangeRates: { EUR: 0.9 } }).asOf).toBe(DEFAULT_PRICE_TABLE.asOf);
   });
 
   it('in another currency, need every channel and keep none of the default rates', () => {
