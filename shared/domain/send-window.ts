@@ -1,4 +1,5 @@
-import { DateTime } from 'luxon';
+import { zoneOffsets, type ZoneOffsets } from './time-zone.ts';
+import { DAY_MS } from './vocabulary.ts';
 
 /** A daily local send window, [start, end) in "HH:mm", on the given ISO weekdays (1 = Monday). */
 export interface SendWindow {
@@ -11,70 +12,91 @@ export interface SendWindow {
 export type Span = readonly [from: number, to: number];
 
 const MINUTE_MS = 60_000;
+const MINUTES_PER_DAY = 1440;
+
+/** "HH:mm" of each minute of a day, as a clock shows it. */
+const CLOCK = Array.from(
+  { length: MINUTES_PER_DAY },
+  (_, minute) => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`,
+);
+
+/** The local calendar day (days since 1970-01-01) of a wall-clock time read as if it were UTC. */
+const dayOf = (wallMs: number) => Math.floor(wallMs / DAY_MS);
+
+/** ISO weekday (1 = Monday) of a day number; day 0, 1970-01-01, was a Thursday. */
+const weekdayOf = (day: number) => ((((day + 3) % 7) + 7) % 7) + 1;
+
+/** The wall-clock time in the zone at an instant, read as if it were UTC (NaN outside `Date`'s range). */
+const wallMs = (offsets: ZoneOffsets, instantMs: number) => instantMs + offsets.offsetAt(instantMs) * MINUTE_MS;
 
 /** True when the instant's local wall time in `zone` falls inside the window, on an allowed weekday. */
 export function isInsideSendWindow(instantMs: number, zone: string, window: SendWindow): boolean {
-  const local = DateTime.fromMillis(instantMs, { zone });
-  if (!window.weekdays.includes(local.weekday)) return false;
-  const wallTime = local.toFormat('HH:mm');
+  const offsets = zoneOffsets(zone);
+  if (!offsets) return false;
+  const wall = wallMs(offsets, instantMs);
+  const day = dayOf(wall);
+  if (!window.weekdays.includes(weekdayOf(day))) return false;
+  const clock = CLOCK[Math.floor((wall - day * DAY_MS) / MINUTE_MS)]!;
   // "24:00" sorts after every "HH:mm" a clock shows, so it means "until midnight".
-  return wallTime >= window.start && wallTime < window.end;
+  return clock >= window.start && clock < window.end;
 }
 
-function clockParts(time: string): { hour: number; minute: number } {
-  const [hour = 0, minute = 0] = time.split(':').map(Number);
-  return { hour, minute };
-}
+/** Minutes after midnight of each "HH:mm" a clock shows. */
+const MINUTE_OF_CLOCK = new Map(CLOCK.map((clock, minute) => [clock, minute]));
+
+/** Minutes after midnight of a window's "HH:mm", when a clock shows it as written (so never "24:00"). */
+const shownMinute = (time: string): number | undefined => MINUTE_OF_CLOCK.get(time);
 
 /**
- * {@link computeWindowOnDate}, remembered: a window on a date in a zone never changes, and
- * planning a journey asks for the same dates over and over (every customer churned the same day
- * in the same zone, every touch of a 30-day window). Luxon answers each with several
- * `Intl.DateTimeFormat` calls, which were the larger part of ingesting a churn.
- * Bounded: the oldest entry goes first past {@link WINDOW_CACHE_SIZE}.
+ * The window's spans on days with a clock change near them, remembered: working one out walks the
+ * day a minute at a time. Bounded: the oldest entry goes first past {@link WINDOW_CACHE_SIZE}.
  */
 const windowCache = new Map<string, readonly Span[]>();
 const WINDOW_CACHE_SIZE = 20_000;
 
-function windowOnDate(date: DateTime, zone: string, window: SendWindow): readonly Span[] {
-  const key = `${zone}|${window.start}|${window.end}|${date.year}-${date.month}-${date.day}`;
+/** The window's instants on one local calendar day (several spans when a clock change falls inside). */
+function windowOnDay(offsets: ZoneOffsets, zone: string, window: SendWindow, day: number): readonly Span[] {
+  const midnight = day * DAY_MS;
+  // Every instant whose wall clock shows this day lies within a day of it (offsets are under a day).
+  if (!offsets.changesWithin(midnight - 2 * DAY_MS, midnight + 3 * DAY_MS)) {
+    const start = shownMinute(window.start);
+    const end = window.end === '24:00' ? MINUTES_PER_DAY : shownMinute(window.end);
+    if (start !== undefined && end !== undefined) {
+      // One offset all day long: the window is one exact span.
+      const dayStart = midnight - offsets.offsetAt(midnight) * MINUTE_MS;
+      return start < end ? [[dayStart + start * MINUTE_MS, dayStart + end * MINUTE_MS]] : [];
+    }
+  }
+  const key = `${zone}|${window.start}|${window.end}|${day}`;
   let spans = windowCache.get(key);
   if (!spans) {
-    spans = computeWindowOnDate(date, zone, window);
+    spans = walkDay(offsets, zone, window, day);
     if (windowCache.size >= WINDOW_CACHE_SIZE) windowCache.delete(windowCache.keys().next().value!);
     windowCache.set(key, spans);
   }
   return spans;
 }
 
-/** The window's instants on one local calendar date (several spans when a DST change falls inside). */
-function computeWindowOnDate(date: DateTime, zone: string, window: SendWindow): Span[] {
-  const day = { year: date.year, month: date.month, day: date.day };
-  const start = DateTime.fromObject({ ...day, ...clockParts(window.start) }, { zone });
-  const end =
-    window.end === '24:00'
-      ? DateTime.fromObject(day, { zone }).plus({ days: 1 }).startOf('day')
-      : DateTime.fromObject({ ...day, ...clockParts(window.end) }, { zone });
-  const midnight = DateTime.fromObject(day, { zone }).startOf('day');
-  const nextMidnight = DateTime.fromObject(day, { zone }).plus({ days: 1 }).startOf('day');
-  // No clock change on this date, and both ends are wall times that exist: the window is one
-  // exact span. (Comparing only the ends' offsets is not enough: luxon moves a time the clocks
-  // skip forward and picks one pass of a repeated time, so a window inside a skipped hour would
-  // become an hour outside the window, and a window inside a repeated hour would lose a pass.)
-  const shows = (instant: DateTime, time: string) => instant.toFormat('HH:mm') === time;
-  if (
-    midnight.offset === nextMidnight.offset &&
-    start.offset === end.offset &&
-    shows(start, window.start) &&
-    (window.end === '24:00' || shows(end, window.end))
-  ) {
-    return start < end ? [[start.toMillis(), end.toMillis()]] : [];
+/**
+ * The first instant whose wall clock shows `wall` or later: the wall time itself when it exists
+ * (its first pass when the clocks repeat it), else the clock change that skips over it.
+ */
+function firstInstantShowing(offsets: ZoneOffsets, wall: number): number {
+  for (const { from, to, offset } of offsets.stretches(wall - 2 * DAY_MS, wall + 2 * DAY_MS)) {
+    const instant = Math.max(from, wall - offset * MINUTE_MS);
+    if (instant < to) return instant;
   }
-  // A clock change falls on this date: walk the day a minute at a time, keeping the minutes
-  // whose wall time is inside. Rare (a few days a year, only in some zones).
+  return Number.NaN;
+}
+
+/**
+ * A day with a clock change near it: walk it a minute at a time, from its first instant to the
+ * next day's, keeping the minutes whose wall time is inside. Rare (a few days a year, in some zones).
+ */
+function walkDay(offsets: ZoneOffsets, zone: string, window: SendWindow, day: number): Span[] {
   const spans: Span[] = [];
-  const dayStart = midnight.toMillis();
-  const dayEnd = nextMidnight.toMillis();
+  const dayStart = firstInstantShowing(offsets, day * DAY_MS);
+  const dayEnd = firstInstantShowing(offsets, (day + 1) * DAY_MS);
   let runStart: number | undefined;
   for (let t = dayStart; t < dayEnd; t += MINUTE_MS) {
     const inside = isInsideSendWindow(t, zone, window);
@@ -91,11 +113,12 @@ function computeWindowOnDate(date: DateTime, zone: string, window: SendWindow): 
 /** Every span of [fromMs, toMs) that lies inside the local send window, in time order. */
 export function sendableSpans(fromMs: number, toMs: number, zone: string, window: SendWindow): Span[] {
   const spans: Span[] = [];
-  if (toMs <= fromMs) return spans;
-  const last = DateTime.fromMillis(toMs, { zone }).startOf('day');
-  for (let date = DateTime.fromMillis(fromMs, { zone }).startOf('day'); date <= last; date = date.plus({ days: 1 }).startOf('day')) {
-    if (!window.weekdays.includes(date.weekday)) continue;
-    for (const [from, to] of windowOnDate(date, zone, window)) {
+  const offsets = zoneOffsets(zone);
+  if (toMs <= fromMs || !offsets) return spans;
+  const last = dayOf(wallMs(offsets, toMs));
+  for (let day = dayOf(wallMs(offsets, fromMs)); day <= last; day++) {
+    if (!window.weekdays.includes(weekdayOf(day))) continue;
+    for (const [from, to] of windowOnDay(offsets, zone, window, day)) {
       const clippedFrom = Math.ceil(Math.max(from, fromMs) / MINUTE_MS) * MINUTE_MS;
       const clippedTo = Math.min(to, toMs);
       if (clippedFrom < clippedTo) spans.push([clippedFrom, clippedTo]);
@@ -103,7 +126,6 @@ export function sendableSpans(fromMs: number, toMs: number, zone: string, window
   }
   return spans;
 }
-
 function minuteSlots([from, to]: Span): number {
   return Math.ceil((to - from) / MINUTE_MS);
 }
