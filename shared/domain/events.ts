@@ -1,6 +1,6 @@
-import { IANAZone } from 'luxon';
 import * as z from 'zod';
 import { CHANNEL_TABLE, CHANNELS, Channel, type ContactField, perChannelSchema } from './channels.ts';
+import { isKnownZone } from './time-zone.ts';
 import { ChurnKind, EngagementKind, ExitReason, Market, TaskOutcomeKind } from './vocabulary.ts';
 import type { FieldIssue } from './errors.ts';
 
@@ -39,7 +39,7 @@ const Money = z.number().finite().nonnegative().max(1e9).refine(notUnderflowing,
 
 const AttributeNumber = z.number().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).refine(notUnderflowing, UNDERFLOW);
 
-const TimeZone = z.string().refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone, e.g. Europe/Paris');
+const TimeZone = z.string().refine(isKnownZone, 'must be an IANA time zone, e.g. Europe/Paris');
 
 /** Attributes live in the customer item, which DynamoDB caps at 400 KB: at most ~160 KB of them. */
 export const MAX_ATTRIBUTES = 50;
