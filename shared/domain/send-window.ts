@@ -54,18 +54,27 @@ const shownMinute = (time: string): number | undefined => MINUTE_OF_CLOCK.get(ti
 const windowCache = new Map<string, readonly Span[]>();
 const WINDOW_CACHE_SIZE = 20_000;
 
-/** The window's instants on one local calendar day (several spans when a clock change falls inside). */
-function windowOnDay(offsets: ZoneOffsets, zone: string, window: SendWindow, day: number): readonly Span[] {
+/**
+ * The window's instants on one local calendar day (several spans when a clock change falls
+ * inside). `steadyOffset`: the zone's offset when it is known not to change within a day of it.
+ */
+function windowOnDay(
+  offsets: ZoneOffsets,
+  zone: string,
+  window: SendWindow,
+  day: number,
+  steadyOffset: number | undefined,
+): readonly Span[] {
   const midnight = day * DAY_MS;
   // Every instant whose wall clock shows this day lies within a day of it (offsets are under a day).
-  if (!offsets.changesWithin(midnight - 2 * DAY_MS, midnight + 3 * DAY_MS)) {
-    const start = shownMinute(window.start);
-    const end = window.end === '24:00' ? MINUTES_PER_DAY : shownMinute(window.end);
-    if (start !== undefined && end !== undefined) {
-      // One offset all day long: the window is one exact span.
-      const dayStart = midnight - offsets.offsetAt(midnight) * MINUTE_MS;
-      return start < end ? [[dayStart + start * MINUTE_MS, dayStart + end * MINUTE_MS]] : [];
-    }
+  const offset =
+    steadyOffset ?? (offsets.changesWithin(midnight - 2 * DAY_MS, midnight + 3 * DAY_MS) ? undefined : offsets.offsetAt(midnight));
+  const start = shownMinute(window.start);
+  const end = window.end === '24:00' ? MINUTES_PER_DAY : shownMinute(window.end);
+  if (offset !== undefined && start !== undefined && end !== undefined) {
+    // One offset all day long: the window is one exact span.
+    const dayStart = midnight - offset * MINUTE_MS;
+    return start < end ? [[dayStart + start * MINUTE_MS, dayStart + end * MINUTE_MS]] : [];
   }
   const key = `${zone}|${window.start}|${window.end}|${day}`;
   let spans = windowCache.get(key);
@@ -115,10 +124,14 @@ export function sendableSpans(fromMs: number, toMs: number, zone: string, window
   const spans: Span[] = [];
   const offsets = zoneOffsets(zone);
   if (toMs <= fromMs || !offsets) return spans;
+  const first = dayOf(wallMs(offsets, fromMs));
   const last = dayOf(wallMs(offsets, toMs));
-  for (let day = dayOf(wallMs(offsets, fromMs)); day <= last; day++) {
+  if (!(first <= last)) return spans; // an instant outside `Date`'s range
+  // Most ranges see no clock change: one look at the offsets for all their days, not one a day.
+  const steady = offsets.changesWithin((first - 2) * DAY_MS, (last + 3) * DAY_MS) ? undefined : offsets.offsetAt(first * DAY_MS);
+  for (let day = first; day <= last; day++) {
     if (!window.weekdays.includes(weekdayOf(day))) continue;
-    for (const [from, to] of windowOnDay(offsets, zone, window, day)) {
+    for (const [from, to] of windowOnDay(offsets, zone, window, day, steady)) {
       const clippedFrom = Math.ceil(Math.max(from, fromMs) / MINUTE_MS) * MINUTE_MS;
       const clippedTo = Math.min(to, toMs);
       if (clippedFrom < clippedTo) spans.push([clippedFrom, clippedTo]);

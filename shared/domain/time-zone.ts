@@ -21,8 +21,11 @@ const MINUTE_MS = 60_000;
 const SAMPLE_MS = 4 * DAY_MS;
 /** Offsets are worked out a chunk at a time: [index × CHUNK_MS, (index + 1) × CHUNK_MS). */
 const CHUNK_MS = 366 * DAY_MS;
-/** `Date`'s range: beyond it luxon answers NaN. */
-const MAX_DATE_MS = 8.64e15;
+/**
+ * Instants this far from 1970 at most: `Date`'s range, less two days so that the local time of
+ * each is a `Date` too (luxon answers NaN for a few hours less at each end; nobody plans there).
+ */
+const MAX_INSTANT_MS = 8.64e15 - 2 * DAY_MS;
 
 /** A chunk's offsets: `offsets[i]` holds from `starts[i]` (the chunk's start, then each change) to the next start. */
 interface Chunk {
@@ -39,9 +42,9 @@ class ZoneOffsets {
     this.#format = format;
   }
 
-  /** The offset in minutes (local minus UTC) at `instantMs`; NaN outside `Date`'s range. */
+  /** The offset in minutes (local minus UTC) at `instantMs`; NaN beyond {@link MAX_INSTANT_MS}. */
   offsetAt(instantMs: number): number {
-    if (!(Math.abs(instantMs) <= MAX_DATE_MS)) return Number.NaN;
+    if (!(Math.abs(instantMs) <= MAX_INSTANT_MS)) return Number.NaN;
     const chunk = this.#chunk(Math.floor(instantMs / CHUNK_MS));
     return chunk.offsets[lastAtOrBefore(chunk.starts, instantMs)]!;
   }
@@ -91,20 +94,25 @@ class ZoneOffsets {
   /** Samples [from, to] every {@link SAMPLE_MS} and pins each change in [from, to) to its second. */
   #measure(from: number, to: number): Chunk {
     const starts = [from];
-    const offsets = [intlOffset(this.#format, from)];
+    const offsets = [this.#intlOffset(from)];
     for (let previous = from; previous < to; ) {
       const sample = Math.min(previous + SAMPLE_MS, to);
-      const target = intlOffset(this.#format, sample);
+      const target = this.#intlOffset(sample);
       // Walk from the last change to this sample, change by change (there may be more than one).
       while (offsets.at(-1) !== target) {
         const change = this.#firstChange(Math.max(starts.at(-1)!, previous), sample, offsets.at(-1)!);
         if (change >= to) break;
         starts.push(change);
-        offsets.push(intlOffset(this.#format, change));
+        offsets.push(this.#intlOffset(change));
       }
       previous = sample;
     }
     return { starts, offsets };
+  }
+
+  /** `intlOffset` for this zone; beyond {@link MAX_INSTANT_MS}, the offset there ({@link offsetAt} answers NaN beyond it). */
+  #intlOffset(instantMs: number): number {
+    return intlOffset(this.#format, Math.min(Math.max(instantMs, -MAX_INSTANT_MS), MAX_INSTANT_MS));
   }
 
   /** The first whole second in (fromMs, toMs] whose offset is not `offset`, by bisection (both ends whole seconds). */
@@ -113,7 +121,7 @@ class ZoneOffsets {
     let high = toMs / SECOND_MS;
     while (high - low > 1) {
       const middle = Math.floor((low + high) / 2);
-      if (intlOffset(this.#format, middle * SECOND_MS) === offset) low = middle;
+      if (this.#intlOffset(middle * SECOND_MS) === offset) low = middle;
       else high = middle;
     }
     return high * SECOND_MS;

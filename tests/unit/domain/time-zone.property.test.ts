@@ -170,6 +170,17 @@ function repeatsAMidnight(zone: string, fromMs: number, toMs: number): boolean {
 }
 
 describe('sendableSpans', () => {
+  it.each([
+    [8.64e15 - 3 * DAY_MS, 8.64e15 + 1e9],
+    [-8.64e15 - 1e9, -8.64e15 + 2 * DAY_MS],
+    [Number.NaN, 5],
+    [0, Number.POSITIVE_INFINITY],
+  ])('gives no spans, as the luxon-based code, for a range reaching past what a Date holds: [%d, %d)', (fromMs, toMs) => {
+    const window: SendWindow = { start: '10:00', end: '19:00', weekdays: [1, 2, 3, 4, 5, 6, 7] };
+    expect(sendableSpans(fromMs, toMs, 'Europe/London', window)).toEqual([]);
+    expect(luxonSendableSpans(fromMs, toMs, 'Europe/London', window)).toEqual([]);
+  });
+
   it('gives the same spans as the luxon-based code, over ranges of up to 40 days in any zone', () => {
     fc.assert(
       fc.property(anyZone, instant, fc.integer({ min: 0, max: 40 * DAY_MS }), sendWindow, (zone, fromMs, length, window) => {
