@@ -1,6 +1,7 @@
 import type { PolicyRegistry } from '../policy-registry.ts';
 import type { Reachability, Segment, Arm } from '../targeting.ts';
 import { type Channel, perChannel } from '../channels.ts';
+import { utcIso } from '../utc-iso.ts';
 import type { ChurnKind, EngagementKind, ExitReason, TaskOutcomeKind } from '../vocabulary.ts';
 
 /**
@@ -170,7 +171,8 @@ export interface CustomerRecord {
 /** Keeps the record well under DynamoDB's 400 KB item limit; the oldest entries go first. */
 export const HISTORY_LIMIT = 200;
 
-export const iso = (ms: number) => new Date(ms).toISOString();
+/** The instant as ISO 8601 in UTC, as `Date#toISOString` writes it. */
+export const iso = (ms: number) => utcIso(ms);
 export const ms = (isoTime: string) => Date.parse(isoTime);
 
 export function emptyRecord(customerId: string): CustomerRecord {
