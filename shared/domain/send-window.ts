@@ -54,28 +54,8 @@ const shownMinute = (time: string): number | undefined => MINUTE_OF_CLOCK.get(ti
 const windowCache = new Map<string, readonly Span[]>();
 const WINDOW_CACHE_SIZE = 20_000;
 
-/**
- * The window's instants on one local calendar day (several spans when a clock change falls
- * inside). `steadyOffset`: the zone's offset when it is known not to change within a day of it.
- */
-function windowOnDay(
-  offsets: ZoneOffsets,
-  zone: string,
-  window: SendWindow,
-  day: number,
-  steadyOffset: number | undefined,
-): readonly Span[] {
-  const midnight = day * DAY_MS;
-  // Every instant whose wall clock shows this day lies within a day of it (offsets are under a day).
-  const offset =
-    steadyOffset ?? (offsets.changesWithin(midnight - 2 * DAY_MS, midnight + 3 * DAY_MS) ? undefined : offsets.offsetAt(midnight));
-  const start = shownMinute(window.start);
-  const end = window.end === '24:00' ? MINUTES_PER_DAY : shownMinute(window.end);
-  if (offset !== undefined && start !== undefined && end !== undefined) {
-    // One offset all day long: the window is one exact span.
-    const dayStart = midnight - offset * MINUTE_MS;
-    return start < end ? [[dayStart + start * MINUTE_MS, dayStart + end * MINUTE_MS]] : [];
-  }
+/** The window on a day with a clock change near it: walked once, then remembered. */
+function walkedDay(offsets: ZoneOffsets, zone: string, window: SendWindow, day: number): readonly Span[] {
   const key = `${zone}|${window.start}|${window.end}|${day}`;
   let spans = windowCache.get(key);
   if (!spans) {
@@ -119,6 +99,13 @@ function walkDay(offsets: ZoneOffsets, zone: string, window: SendWindow, day: nu
   return spans;
 }
 
+/** Adds the part of [from, to) inside [fromMs, toMs), starting on a whole minute, if any. */
+function pushClipped(spans: Span[], from: number, to: number, fromMs: number, toMs: number): void {
+  const clippedFrom = Math.ceil(Math.max(from, fromMs) / MINUTE_MS) * MINUTE_MS;
+  const clippedTo = Math.min(to, toMs);
+  if (clippedFrom < clippedTo) spans.push([clippedFrom, clippedTo]);
+}
+
 /** Every span of [fromMs, toMs) that lies inside the local send window, in time order. */
 export function sendableSpans(fromMs: number, toMs: number, zone: string, window: SendWindow): Span[] {
   const spans: Span[] = [];
@@ -127,18 +114,27 @@ export function sendableSpans(fromMs: number, toMs: number, zone: string, window
   const first = dayOf(wallMs(offsets, fromMs));
   const last = dayOf(wallMs(offsets, toMs));
   if (!(first <= last)) return spans; // an instant outside `Date`'s range
-  // Most ranges see no clock change: one look at the offsets for all their days, not one a day.
-  const steady = offsets.changesWithin((first - 2) * DAY_MS, (last + 3) * DAY_MS) ? undefined : offsets.offsetAt(first * DAY_MS);
+  const start = shownMinute(window.start);
+  const end = window.end === '24:00' ? MINUTES_PER_DAY : shownMinute(window.end);
+  // The stretches of constant offset around the range, walked in step with its days.
+  const stretches = offsets.stretches((first - 1) * DAY_MS, (last + 2) * DAY_MS + 1);
+  let at = 0;
   for (let day = first; day <= last; day++) {
     if (!window.weekdays.includes(weekdayOf(day))) continue;
-    for (const [from, to] of windowOnDay(offsets, zone, window, day, steady)) {
-      const clippedFrom = Math.ceil(Math.max(from, fromMs) / MINUTE_MS) * MINUTE_MS;
-      const clippedTo = Math.min(to, toMs);
-      if (clippedFrom < clippedTo) spans.push([clippedFrom, clippedTo]);
+    // The instants whose wall clock shows this day lie between the day before it and the day after
+    // (offsets are under a day): one offset over those three days, and the day is one exact span.
+    while (stretches[at]!.to <= (day - 1) * DAY_MS) at++;
+    const stretch = stretches[at]!;
+    if (stretch.to > (day + 2) * DAY_MS && start !== undefined && end !== undefined) {
+      const dayStart = day * DAY_MS - stretch.offset * MINUTE_MS;
+      if (start < end) pushClipped(spans, dayStart + start * MINUTE_MS, dayStart + end * MINUTE_MS, fromMs, toMs);
+    } else {
+      for (const [from, to] of walkedDay(offsets, zone, window, day)) pushClipped(spans, from, to, fromMs, toMs);
     }
   }
   return spans;
 }
+
 function minuteSlots([from, to]: Span): number {
   return Math.ceil((to - from) / MINUTE_MS);
 }

@@ -49,22 +49,6 @@ class ZoneOffsets {
     return chunk.offsets[lastAtOrBefore(chunk.starts, instantMs)]!;
   }
 
-  /** True when the offset changes somewhere in (fromMs, toMs]. */
-  changesWithin(fromMs: number, toMs: number): boolean {
-    const first = this.#chunk(Math.floor(fromMs / CHUNK_MS));
-    const lastIndex = Math.floor(toMs / CHUNK_MS);
-    const index = lastAtOrBefore(first.starts, fromMs);
-    const firstOffset = first.offsets[index]!;
-    const next = first.starts[index + 1];
-    if (next !== undefined) return next <= toMs;
-    // No change left in this chunk: any change up to toMs is a later chunk's.
-    for (let at = Math.floor(fromMs / CHUNK_MS) + 1; at <= lastIndex; at++) {
-      const chunk = this.#chunk(at);
-      if (chunk.offsets[0] !== firstOffset || (chunk.starts.length > 1 && chunk.starts[1]! <= toMs)) return true;
-    }
-    return false;
-  }
-
   /** Each stretch of constant offset that overlaps [fromMs, toMs), clipped to it, in time order. */
   stretches(fromMs: number, toMs: number): Array<{ from: number; to: number; offset: number }> {
     const result: Array<{ from: number; to: number; offset: number }> = [];
