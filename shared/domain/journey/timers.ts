@@ -47,8 +47,12 @@ export const noEffects = (): Effects => ({ schedule: [], cancel: [] });
 /** Schedules need to be a little in the future to be accepted and fire. */
 export const MIN_LEAD_MS = 60_000;
 
+/** The last customer id hashed for a timer name, and its hash: a plan names several timers for one customer. */
+let lastHashed = { customerId: '', hash: shortHash('') };
+
 export function timerNameFor(customerId: string, touchId: string, deferrals: number): string {
-  const base = `wb-${shortHash(customerId)}-${touchId}`;
+  if (lastHashed.customerId !== customerId) lastHashed = { customerId, hash: shortHash(customerId) };
+  const base = `wb-${lastHashed.hash}-${touchId}`;
   return deferrals === 0 ? base : `${base}-d${deferrals}`;
 }
 
