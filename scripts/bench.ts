@@ -1,7 +1,10 @@
 /**
- * `npm run bench [-- --runs 7] [--kpi-journeys 100000]`: one table of Winback's performance
- * figures against their targets, on this machine (named above the table). Progress goes to
- * stderr, the table alone to stdout. Figures on a shared machine are indicative.
+ * `npm run bench [-- --runs 7] [--kpi-journeys 100000] [--only engine,ingest]`: one table of
+ * Winback's performance figures against their targets, on this machine (named above the table).
+ * Progress goes to stderr, the table alone to stdout. Figures on a shared machine are indicative.
+ * `--only` runs some sections of the table (`lambda`, `engine`, `ingest`, `kpi`; `ingest` is every
+ * store's ingest rows and the DynamoDB units of a journey): `npm run bench -- --only engine` takes seconds, the whole
+ * table minutes.
  *
  * 1. Each Lambda: its minified bundle against 300 KiB, and its module init against 1.5× a bare
  *    handler that creates the same SDK clients (scripts/bench/lambda-init.ts), with what
@@ -15,7 +18,10 @@
  *    gives 512/1769 of a vCPU: 500 / 29 s / 0.289 ≈ 60 events per second of CPU.
  * 3. DynamoDB units of one journey (churn → two SMS → return) against 1.5× the floor the design
  *    allows (scripts/bench/journey-capacity.ts derives the floor and says why the adapter is above it).
- * 4. The nightly KPI job (scripts/bench/kpi-job.ts, in a process of its own for its memory), at
+ * 4. The engine's own speed: churns planned per second of CPU in this process, on the in-memory
+ *    store with the embedded policies (scripts/bench/engine-throughput.ts). Target:
+ *    10,000 churns per second of CPU: at most 100 µs to plan a churn.
+ * 5. The nightly KPI job (scripts/bench/kpi-job.ts, in a process of its own for its memory), at
  *    a size that keeps this bench to minutes; `npm run bench:kpi` runs 1,000,000. Targets, from
  *    the function's settings (lib/nightly-job.ts): 1,000,000 journeys inside its 15-minute timeout
  *    (≥ 1,111 journeys/s), peak memory inside its 1,769 MB.
@@ -24,6 +30,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startDynamoDbLocal } from '#shared/adapters/local/dynamodb-local';
+import { type EngineThroughput, measureEngineThroughput } from './bench/engine-throughput.ts';
 import { measureIngestDynamoDb, measureIngestInMemory, measureIngestSqlite, type Throughput } from './bench/ingest-throughput.ts';
 import { journeyTotals, measureJourneyCapacity } from './bench/journey-capacity.ts';
 import type { KpiBenchResult } from './bench/kpi-job.ts';
@@ -34,14 +41,23 @@ const MAX_BUNDLE_BYTES = 300 * 1024;
 const MAX_INIT_RATIO = 1.5;
 const MIN_INGEST_PER_CORE = 60;
 const MAX_UNITS_RATIO = 1.5;
+const MIN_ENGINE_CHURNS_PER_CPU_SECOND = 10_000;
 /** 1,000,000 journeys in the nightly function's 15 minutes. */
 const MIN_KPI_JOURNEYS_PER_SECOND = 1_000_000 / (15 * 60);
 const NIGHTLY_MEMORY_MB = 1769;
 const INGEST_EVENTS = { inMemory: 2000, sqlite: 2000, dynamoDb: 1000 };
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '7' }, 'kpi-journeys': { type: 'string', default: '100000' } },
+  options: {
+    runs: { type: 'string', default: '7' },
+    'kpi-journeys': { type: 'string', default: '100000' },
+    only: { type: 'string' },
+  },
 });
+const SECTIONS = ['lambda', 'engine', 'ingest', 'kpi'] as const;
+const sections = new Set(values.only?.split(',').map((name) => name.trim()) ?? SECTIONS);
+const unknown = [...sections].filter((name) => !(SECTIONS as readonly string[]).includes(name));
+if (unknown.length > 0) throw new Error(`--only takes ${SECTIONS.join(', ')}; not ${unknown.join(', ')}`);
 const progress = (message: string) => process.stderr.write(`${message}\n`);
 
 function lambdaRows(results: readonly LambdaInit[], runs: number): Row[] {
@@ -73,6 +89,18 @@ function ingestRow(store: string, result: Throughput): Row {
     target: `≥ ${MIN_INGEST_PER_CORE} events/s per core`,
     figure: `${perSecond(result.perCore)} events/s per core (${perSecond(result.perSecond)}/s wall, ${result.events.toLocaleString('en')} churns)`,
     verdict: verdict(result.perCore >= MIN_INGEST_PER_CORE),
+  };
+}
+
+function engineRow(result: EngineThroughput): Row {
+  const [slowest, fastest] = result.range;
+  return {
+    measure: 'engine: churns planned per second of CPU, in-process',
+    target: `≥ ${perSecond(MIN_ENGINE_CHURNS_PER_CPU_SECOND)} churns/s`,
+    figure:
+      `${perSecond(result.perCpuSecond)} churns/s (median of rounds ${perSecond(slowest)}–${perSecond(fastest)}; ` +
+      `${result.churns.toLocaleString('en')} churns, ${Math.round(result.scheduledShare * 100)}% with timers scheduled)`,
+    verdict: verdict(result.perCpuSecond >= MIN_ENGINE_CHURNS_PER_CPU_SECOND),
   };
 }
 
@@ -129,26 +157,38 @@ async function runKpiBenchApart(journeys: number): Promise<KpiBenchResult> {
 }
 
 const runs = Number(values.runs);
-progress(`Module init of the four Lambdas, ${runs} cold starts of each of 16 bundles…`);
-const rows = lambdaRows(await measureLambdaInit(runs), runs);
-
-progress('Starting DynamoDB Local…');
-const dynamoDb = await startDynamoDbLocal();
-try {
-  progress(`Ingest, in-memory store, ${INGEST_EVENTS.inMemory} churns…`);
-  rows.push(ingestRow('in-memory store', await measureIngestInMemory(INGEST_EVENTS.inMemory)));
-  progress(`Ingest, SQLite store, ${INGEST_EVENTS.sqlite} churns…`);
-  rows.push(ingestRow('SQLite store (file, WAL)', await measureIngestSqlite(INGEST_EVENTS.sqlite)));
-  progress(`Ingest, DynamoDB Local, ${INGEST_EVENTS.dynamoDb} churns…`);
-  rows.push(ingestRow('DynamoDB Local', await measureIngestDynamoDb(dynamoDb.endpoint, INGEST_EVENTS.dynamoDb)));
-  progress('DynamoDB units of one journey…');
-  rows.push(...capacityRows(journeyTotals(await measureJourneyCapacity(dynamoDb.endpoint))));
-} finally {
-  await dynamoDb.stop();
+const rows: Row[] = [];
+if (sections.has('lambda')) {
+  progress(`Module init of the four Lambdas, ${runs} cold starts of each of 16 bundles…`);
+  rows.push(...lambdaRows(await measureLambdaInit(runs), runs));
 }
 
-progress(`Nightly KPI job, ${Number(values['kpi-journeys']).toLocaleString('en')} journeys…`);
-rows.push(...kpiRows(await runKpiBenchApart(Number(values['kpi-journeys']))));
+if (sections.has('engine')) {
+  progress('Engine: churns planned per second of CPU…');
+  rows.push(engineRow(await measureEngineThroughput()));
+}
+
+if (sections.has('ingest')) {
+  progress('Starting DynamoDB Local…');
+  const dynamoDb = await startDynamoDbLocal();
+  try {
+    progress(`Ingest, in-memory store, ${INGEST_EVENTS.inMemory} churns…`);
+    rows.push(ingestRow('in-memory store', await measureIngestInMemory(INGEST_EVENTS.inMemory)));
+    progress(`Ingest, SQLite store, ${INGEST_EVENTS.sqlite} churns…`);
+    rows.push(ingestRow('SQLite store (file, WAL)', await measureIngestSqlite(INGEST_EVENTS.sqlite)));
+    progress(`Ingest, DynamoDB Local, ${INGEST_EVENTS.dynamoDb} churns…`);
+    rows.push(ingestRow('DynamoDB Local', await measureIngestDynamoDb(dynamoDb.endpoint, INGEST_EVENTS.dynamoDb)));
+    progress('DynamoDB units of one journey…');
+    rows.push(...capacityRows(journeyTotals(await measureJourneyCapacity(dynamoDb.endpoint))));
+  } finally {
+    await dynamoDb.stop();
+  }
+}
+
+if (sections.has('kpi')) {
+  progress(`Nightly KPI job, ${Number(values['kpi-journeys']).toLocaleString('en')} journeys…`);
+  rows.push(...kpiRows(await runKpiBenchApart(Number(values['kpi-journeys']))));
+}
 
 console.log(`Machine: ${machine()}\n`);
 console.log(renderTable(rows));
