@@ -16,7 +16,8 @@ const SECOND_MS = 1000;
 const MINUTE_MS = 60_000;
 /**
  * Sampling step. Two changes closer than this that come back to the same offset would be missed:
- * the closest in any zone from 1970 to 2060 are 6.96 days apart (America/Boa_Vista, October 2000).
+ * the closest in any zone from 1970 to 2060 are 6.96 days apart (America/Boa_Vista, October 2000),
+ * and tables sampled every day matched luxon every three hours in every zone over 2000–2040.
  */
 const SAMPLE_MS = 4 * DAY_MS;
 /** Offsets are worked out a chunk at a time: [index × CHUNK_MS, (index + 1) × CHUNK_MS). */
@@ -159,7 +160,7 @@ const byCanonicalName = new Map<string, ZoneOffsets>();
 /**
  * Each name asked for so far (`undefined`: not a zone). Names come from outside, and `Intl` reads
  * them in any letter case, so only the first {@link MAX_NAMES} are remembered; past them a name is
- * looked up afresh, as luxon does every time.
+ * looked up afresh each time (its zone's offsets stay remembered under the canonical name).
  */
 const byName = new Map<string, ZoneOffsets | undefined>();
 const MAX_NAMES = 5000;
