@@ -72,7 +72,10 @@ describe('local runner killed with kill -9 while firing timers', () => {
   const outbox = (): OutboxMessage[] => {
     const file = join(dataDir, 'outbox.jsonl');
     if (!existsSync(file)) return [];
-    return readFileSync(file, 'utf8')
+    // Only whole lines: the runner may be writing the last one while the test polls.
+    const text = readFileSync(file, 'utf8');
+    return text
+      .slice(0, text.lastIndexOf('\n') + 1)
       .split('\n')
       .filter((line) => line.trim())
       .map((line) => JSON.parse(line) as OutboxMessage);
