@@ -37,6 +37,12 @@ export const EscalationSchema = z.object({
     .min(1),
   /** The task is due this many days after the churn (or at once, if that has passed). */
   dueAfterDays: z.number().int().nonnegative().max(90).default(2),
+  /**
+   * This share (%) of escalated accounts gets no task and no message: the retention team's own
+   * control group, so its lift can be measured. Drawn by a hash of the customer with the
+   * holdout's salt, apart from the programme's holdout. Off (0) by default.
+   */
+  holdoutPercent: z.number().min(0).max(50).default(0),
 });
 
 export type Escalation = z.output<typeof EscalationSchema>;
