@@ -7,7 +7,7 @@ import { DAY_MS } from '#shared/domain/vocabulary';
 import { openLake, renderKpiSql, type Lake } from '#shared/adapters/local/duckdb-lake';
 import { encodeParquet } from '#shared/adapters/parquet';
 import { KpiAggregator } from '#shared/domain/kpi/aggregate';
-import { JOURNEY_FACTS, KPIS, type Row, type TableDefinition } from '#shared/domain/kpi/tables';
+import { JOURNEY_FACTS, type JourneyFactRow, KPIS, type Row, type TableDefinition } from '#shared/domain/kpi/tables';
 import { mulberry32 } from '../../scripts/seeded-random.ts';
 import { factRow } from '../support/kpi-facts.ts';
 
@@ -30,8 +30,8 @@ function random(seed: number) {
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 
-/** A fact row with all 31 columns, as journeyFactRow would write it; `n` gives its ids and churn hour. */
-function fact(values: Partial<Row> & { n: number }): Row {
+/** A fact row with all its columns, as journeyFactRow would write it; `n` gives its ids and churn hour. */
+function fact(values: Partial<Row> & { n: number }): JourneyFactRow {
   const { n, ...overrides } = values;
   return factRow({
     customer_hash: `h${n}`,
@@ -43,9 +43,9 @@ function fact(values: Partial<Row> & { n: number }): Row {
 }
 
 /** Several thousand facts across cohorts, segments, exit reasons, channels, variants and both arms. */
-function syntheticFacts(count: number, seed: number): Row[] {
+function syntheticFacts(count: number, seed: number): JourneyFactRow[] {
   const r = random(seed);
-  const rows: Row[] = [];
+  const rows: JourneyFactRow[] = [];
   for (let n = 0; n < count; n += 1) {
     const arm = r.chance(0.2) ? 'control' : 'treatment';
     const eligible = !r.chance(0.1);
@@ -107,8 +107,8 @@ function syntheticFacts(count: number, seed: number): Row[] {
  * A cohort to check by hand: variant A treats 100 (18 back) and holds out 50 (5 back), spread
  * over two segments so lift-by-variant must sum counts before dividing.
  */
-function handCohort(): Row[] {
-  const rows: Row[] = [];
+function handCohort(): JourneyFactRow[] {
+  const rows: JourneyFactRow[] = [];
   let n = 9_000_000;
   const add = (count: number, values: Partial<Row>) => {
     for (let i = 0; i < count; i += 1) rows.push(fact({ n: n++, cohort_month: '2025-06', ...values }));
@@ -136,7 +136,7 @@ function handCohort(): Row[] {
   return rows;
 }
 
-function aggregate(facts: readonly Row[], costPerAcquisition = COST_PER_ACQUISITION): Row[] {
+function aggregate(facts: readonly JourneyFactRow[], costPerAcquisition = COST_PER_ACQUISITION): Row[] {
   const aggregator = new KpiAggregator();
   for (const row of facts) aggregator.add(row);
   return aggregator.rows(costPerAcquisition);

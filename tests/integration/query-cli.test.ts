@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeParquet } from '#shared/adapters/parquet';
+import { KpiAggregator } from '#shared/domain/kpi/aggregate';
 import { KPIS, type Row } from '#shared/domain/kpi/tables';
+import { factRow } from '../support/kpi-facts.ts';
 
 /** `npm run query` as an analyst runs it: a child process over a data folder, no AWS. */
 
@@ -30,25 +32,29 @@ function query(dataDir: string, ...args: string[]): Promise<Run> {
   });
 }
 
-/** A kpis row with every column; treatment 18/100 and control 5/50 of cohort 2026-06, variant A. */
-function kpiRow(arm: 'treatment' | 'control', eligible: number, returned: number): Row {
-  const row: Row = Object.fromEntries(
-    KPIS.columns.map((c) => [c.name, c.type === 'string' ? '' : c.type === 'int' || c.type === 'double' ? 0 : null]),
+/**
+ * The kpis rows of the variant grain for cohort 2026-06, variant A: treatment 18/100 and control
+ * 5/50, as the nightly job computes them.
+ */
+function kpiRows(): Row[] {
+  const facts = [
+    ...Array.from({ length: 100 }, (_, i) => ({ arm: 'treatment', back: i < 18 })),
+    ...Array.from({ length: 50 }, (_, i) => ({ arm: 'control', back: i < 5 })),
+  ].map(({ arm, back }, i) =>
+    factRow({
+      customer_hash: `h${i}`,
+      journey_id: `j${i}`,
+      cohort_month: '2026-06',
+      churned_at: Date.parse('2026-06-01T00:00:00Z'),
+      arm,
+      ...(back
+        ? { status: 'won_back', returned_within_window: true, returned_at: Date.parse('2026-07-11T00:00:00Z'), days_to_return: 40 }
+        : {}),
+    }),
   );
-  return {
-    ...row,
-    cohort_month: '2026-06',
-    segment: 'standard',
-    exit_reason: 'coverage',
-    channel: 'sms',
-    variant: 'A',
-    arm,
-    journeys: eligible,
-    eligible,
-    returned,
-    winback_rate: returned / eligible,
-    cost_per_acquisition: 250,
-  };
+  const aggregator = new KpiAggregator();
+  for (const fact of facts) aggregator.add(fact);
+  return aggregator.rows(250).filter((row) => row.grain === 'variant');
 }
 
 let dataDir: string;
@@ -57,7 +63,7 @@ beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'winback-query-'));
   const folder = join(dataDir, 'lake', 'kpis', 'dt=2026-11-23');
   mkdirSync(folder, { recursive: true });
-  writeFileSync(join(folder, 'part-0000.parquet'), encodeParquet(KPIS, [kpiRow('control', 50, 5), kpiRow('treatment', 100, 18)]));
+  writeFileSync(join(folder, 'part-0000.parquet'), encodeParquet(KPIS, kpiRows()));
 });
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
