@@ -40,9 +40,10 @@ export const EscalationSchema = z.object({
   /**
    * This share (%) of escalated accounts gets no task and no message: the retention team's own
    * control group, so its lift can be measured. Drawn by a hash of the customer with the
-   * holdout's salt, apart from the programme's holdout. Off (0) by default.
+   * holdout's salt, apart from the programme's holdout. Absent: 0, off (and released policies
+   * parse as they did).
    */
-  holdoutPercent: z.number().min(0).max(50).default(0),
+  holdoutPercent: z.number().min(0).max(50).optional(),
 });
 
 export type Escalation = z.output<typeof EscalationSchema>;
