@@ -111,6 +111,34 @@ describe('npm run query', () => {
     expect(lift.lift_ci_low).toBeCloseTo(-0.0321812, 6);
   });
 
+  it('rounds fractions to 4 decimals in the table, never in --json or --csv', async () => {
+    // Act: the control rate of the treatment row, 5/50, and a rate with many decimals, 1/6.
+    const sql = "SELECT control_rate, CAST(1 AS DOUBLE) / 6 AS sixth FROM winback.kpis WHERE arm = 'treatment'";
+    const table = await query(dataDir, sql);
+    const json = await query(dataDir, '--json', sql);
+    const csv = await query(dataDir, '--csv', sql);
+
+    // Assess: 1/6 = 0.16666… shows as 0.1667; raw elsewhere.
+    expect(table.stdout.split('\n')[2]).toBe('         0.1 | 0.1667');
+    expect(JSON.parse(json.stdout)).toEqual({ control_rate: 0.1, sixth: 1 / 6 });
+    expect(csv).toMatchObject({ code: 0, stderr: '' });
+    expect(csv.stdout).toBe(`control_rate,sixth\n0.1,${1 / 6}\n`);
+  });
+
+  it('prints CSV with --csv: a header, quoted text, NULL as an empty field', async () => {
+    const run = await query(dataDir, '--csv', "SELECT arm, eligible, NULL AS nothing, 'a,\"b' AS text FROM winback.kpis ORDER BY arm;");
+
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toBe('arm,eligible,nothing,text\ncontrol,50,,"a,""b"\ntreatment,100,,"a,""b"\n');
+  });
+
+  it('refuses --json with --csv', async () => {
+    const run = await query(dataDir, '--json', '--csv', 'SELECT 1');
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('give either --json or --csv, not both');
+  });
+
   it('prints the DuckDB message and exits 1 on bad SQL', async () => {
     const run = await query(dataDir, 'SELECT * FROM winback.no_such_table');
 
