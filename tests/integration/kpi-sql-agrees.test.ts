@@ -7,6 +7,7 @@ import { DAY_MS } from '#shared/domain/vocabulary';
 import { openLake, renderKpiSql, type Lake } from '#shared/adapters/local/duckdb-lake';
 import { encodeParquet } from '#shared/adapters/parquet';
 import { KpiAggregator } from '#shared/domain/kpi/aggregate';
+import { GRAIN_NAMES } from '#shared/domain/kpi/grains';
 import { JOURNEY_FACTS, type JourneyFactRow, KPIS, type Row, type TableDefinition } from '#shared/domain/kpi/tables';
 import { mulberry32 } from '../../scripts/seeded-random.ts';
 import { factRow } from '../support/kpi-facts.ts';
@@ -61,6 +62,9 @@ function syntheticFacts(count: number, seed: number): JourneyFactRow[] {
     const cohortMonth = r.pick(['2026-03', '2026-04', '2026-05', '2026-06']);
     const escalated = eligible && r.chance(0.15);
     const churnedAt = Date.parse(`${cohortMonth}-01T00:00:00Z`) + r.int(0, 27) * DAY_MS + r.int(0, DAY_MS - 1);
+    // First contact: a message sent or withheld, or a task; some returns come before it.
+    const firstContact = eligible && (planned > 0 || escalated) && r.chance(0.9) ? churnedAt + r.int(30, 45) * DAY_MS : null;
+    const beforeContact = returnedAfter !== null && (firstContact === null || r.chance(0.15));
     rows.push(
       fact({
         n: seed * 1_000_000 + n,
@@ -72,8 +76,11 @@ function syntheticFacts(count: number, seed: number): JourneyFactRow[] {
         arm,
         // 'B' sorts before 'a' by code unit in JS, and must in SQL too.
         variant: r.pick(['A', 'B', 'a-test']),
+        policy_id: r.pick(['telecom-port-out', 'subscription']),
+        policy_version: r.pick(['1', '2']),
         status: !eligible ? 'ineligible' : withinWindow ? 'won_back' : returnedAfter !== null ? 'returned' : r.pick(['active', 'ended']),
         eligible,
+        escalated,
         ineligible_reasons: eligible ? '' : r.pick(['repeat_churner', 'no_consent']),
         channel,
         channels_used: channel === 'none' ? '' : channel,
@@ -82,11 +89,14 @@ function syntheticFacts(count: number, seed: number): JourneyFactRow[] {
         touches_withheld: arm === 'control' && eligible ? planned : 0,
         touches_delivered: delivered,
         touches_clicked: clicked,
+        first_contact_at: firstContact,
         message_cost: round6(sent * r.pick([0.05, 0.0123, 0.031415, 0.0075])),
         offer_cost: withinWindow && sent > 0 ? r.pick([0, 5, 12.5, 3.333333]) : 0,
         returned_at: returnedAfter === null ? null : churnedAt + returnedAfter * DAY_MS + r.int(0, DAY_MS - 1),
         days_to_return: returnedAfter,
         returned_within_window: withinWindow,
+        returned_before_contact: beforeContact,
+        won_back: withinWindow && eligible && !beforeContact,
         revenue_after_return: returnedAfter === null ? 0 : round6(r.next() * 120),
         churned_again_at: observable6 && r.chance(0.3) ? churnedAt + 400 * DAY_MS : null,
         retained_6m: observable6 ? r.chance(0.8) : null,
@@ -182,6 +192,17 @@ describe('sql/kpis.sql in DuckDB', () => {
 
     // Assess
     expect(expected.length).toBeGreaterThan(500);
+    // Every grain, and the columns of the comparison with the control group.
+    expect(new Set(rows.map((row) => row.grain))).toEqual(new Set(GRAIN_NAMES));
+    expect(
+      expected.some(
+        (row) =>
+          row.relative_lift_ci_low !== null &&
+          row.cost_per_incremental_winback !== null &&
+          row.too_small === false &&
+          (row.returned_before_contact as number) > 0,
+      ),
+    ).toBe(true);
     expect(
       expected.some((row) => row.lift !== null && row.median_days_to_return !== null && row.nps !== null && row.retained_12m_rate !== null),
     ).toBe(true);
@@ -219,6 +240,9 @@ describe('sql/kpis.sql in DuckDB', () => {
         offer_cost: fc.integer({ min: 0, max: 50_000_000 }).map((micros) => micros / 1e6),
         days_to_return: fc.option(fc.integer({ min: 0, max: 120 }), { nil: null }),
         returned_within_window: fc.boolean(),
+        returned_before_contact: fc.option(fc.boolean(), { nil: null }),
+        first_contact_at: fc.option(fc.constant(Date.parse('2026-02-01T00:00:00Z')), { nil: null }),
+        policy_version: key(['1', '2']),
         revenue_after_return: fc.integer({ min: 0, max: 500_000_000 }).map((micros) => micros / 1e6),
         retained_6m: fc.option(fc.boolean(), { nil: null }),
         retained_12m: fc.option(fc.boolean(), { nil: null }),
