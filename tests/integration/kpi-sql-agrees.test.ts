@@ -126,6 +126,7 @@ function handCohort(): JourneyFactRow[] {
   const back = {
     status: 'won_back',
     returned_within_window: true,
+    won_back: true,
     days_to_return: 40,
     returned_at: 0,
     retained_6m: true,
@@ -381,5 +382,42 @@ describe('named queries over the latest night', () => {
     const synthetic = rows.filter((row) => row.cohort_month !== '2025-06' && row.cost_per_winback !== null);
     expect(synthetic.length).toBeGreaterThan(0);
     for (const row of synthetic) expect(row.cost_vs_acquisition).toBeCloseTo((row.cost_per_winback as number) / COST_PER_ACQUISITION, 12);
+  });
+});
+
+describe('the queries of docs/kpis.md, as written', () => {
+  const docs = readFileSync(new URL('../../docs/kpis.md', import.meta.url), 'utf8');
+  const queries = [...docs.matchAll(/```sql\n([\s\S]*?)```/g)].map((match) => match[1]!);
+  const latest = expected.filter((row) => row.cohort_month === '2025-06');
+
+  it('has the programme, winner, fine-sum and facts queries', () => {
+    expect(queries).toHaveLength(4);
+  });
+
+  it.each(queries.map((sql, i) => [i, sql] as const))('query %i runs over the latest night and answers rows', async (_, sql) => {
+    const rows = await lake.query(sql);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.map((row) => row.cohort_month)).toContain('2025-06');
+  });
+
+  it('gives the programme rows of the aggregator, and the same numbers from the fine grain', async () => {
+    const [programme, , fine, facts] = await Promise.all(queries.map((sql) => lake.query(sql)));
+    const treatment = latest.find((row) => row.grain === 'programme' && row.arm === 'treatment')!;
+    expect(programme!.find((row) => row.cohort_month === '2025-06')).toMatchObject({
+      eligible: treatment.eligible,
+      returned: treatment.returned,
+      lift: treatment.lift,
+      lift_ci_low: treatment.lift_ci_low,
+      incremental_winbacks: treatment.incremental_winbacks,
+    });
+    // hand cohort: treatment 18 of 100, control 5 of 50, counted once although two nights are in the lake
+    expect(fine!.filter((row) => row.cohort_month === '2025-06')).toEqual([
+      { cohort_month: '2025-06', arm: 'control', eligible: 50, returned: 5, winback_rate: 0.1 },
+      { cohort_month: '2025-06', arm: 'treatment', eligible: 100, returned: 18, winback_rate: 0.18 },
+    ]);
+    expect(facts!.filter((row) => row.cohort_month === '2025-06')).toEqual([
+      { cohort_month: '2025-06', arm: 'control', journeys: 50, won_back: 5 },
+      { cohort_month: '2025-06', arm: 'treatment', journeys: 100, won_back: 18 },
+    ]);
   });
 });
