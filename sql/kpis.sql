@@ -28,8 +28,41 @@ grains AS (
       ('fine', true, true, true, true, true, true)
   ) AS g (grain, by_policy_id, by_policy_version, by_segment, by_exit_reason, by_channel, by_variant)
 ),
--- Each fact once per grain, with the grain's keys: one scan of the facts serves every grain.
-expanded AS (
+-- Each fact folded once, into the fine grain (every key and the arm); the other grains are sums of
+-- fine groups, as in the aggregator. The returned customers: eligible and back within the window,
+-- before the first contact or after it.
+fine AS (
+  SELECT
+    cohort_month, policy_id, policy_version, segment, exit_reason, channel, variant, arm,
+    count(*) AS journeys,
+    count(CASE WHEN eligible THEN 1 END) AS eligible,
+    count(CASE WHEN eligible AND first_contact_at IS NOT NULL THEN 1 END) AS exposed,
+    count(CASE WHEN eligible AND touches_sent > 0 THEN 1 END) AS contacted,
+    count(CASE WHEN eligible AND touches_delivered > 0 THEN 1 END) AS delivered,
+    count(CASE WHEN eligible AND touches_clicked > 0 THEN 1 END) AS clicked,
+    count(CASE WHEN eligible AND returned_within_window AND returned_before_contact THEN 1 END) AS returned_before_contact,
+    count(CASE WHEN eligible AND returned_within_window AND NOT COALESCE(returned_before_contact, false) THEN 1 END) AS returned,
+    sum(COALESCE(message_cost, 0)) AS message_cost,
+    sum(COALESCE(offer_cost, 0)) AS offer_cost,
+    sum(CASE WHEN eligible AND returned_within_window THEN COALESCE(revenue_after_return, 0) ELSE 0 END) AS revenue_returned,
+    count(CASE WHEN eligible AND returned_within_window AND retained_6m IS NOT NULL THEN 1 END) AS retained_6m_observed,
+    count(CASE WHEN eligible AND returned_within_window AND retained_6m THEN 1 END) AS retained_6m,
+    count(CASE WHEN eligible AND returned_within_window AND retained_12m IS NOT NULL THEN 1 END) AS retained_12m_observed,
+    count(CASE WHEN eligible AND returned_within_window AND retained_12m THEN 1 END) AS retained_12m,
+    count(CASE WHEN eligible AND returned_within_window AND nps IS NOT NULL THEN 1 END) AS nps_responses,
+    count(CASE WHEN eligible AND returned_within_window AND nps >= 9 THEN 1 END) AS promoters,
+    count(CASE WHEN eligible AND returned_within_window AND nps <= 6 THEN 1 END) AS detractors,
+    count(task_team) AS tasks_opened,
+    count(CASE WHEN task_team IS NOT NULL AND task_status = 'retained' THEN 1 END) AS tasks_retained,
+    count(CASE WHEN task_team IS NOT NULL AND task_status = 'ported_away' THEN 1 END) AS tasks_ported_away,
+    count(CASE WHEN task_team IS NOT NULL AND task_follow_ups > 0 THEN 1 END) AS tasks_followed_up
+  FROM facts
+  GROUP BY cohort_month, policy_id, policy_version, segment, exit_reason, channel, variant, arm
+),
+-- Every grain's groups: the fine groups summed over the keys the grain leaves out (null there).
+-- Costs and revenue: the aggregator rounds each sum to 6 decimals (Math.round(x * 1e6) / 1e6),
+-- which also hides any difference in summation order.
+totals AS (
   SELECT
     g.grain,
     f.cohort_month,
@@ -40,66 +73,59 @@ expanded AS (
     CASE WHEN g.by_channel THEN f.channel END AS channel,
     CASE WHEN g.by_variant THEN f.variant END AS variant,
     f.arm,
-    f.eligible,
-    f.first_contact_at,
-    f.touches_sent,
-    f.touches_delivered,
-    f.touches_clicked,
-    f.message_cost,
-    f.offer_cost,
-    f.returned_within_window,
-    f.returned_before_contact,
-    f.days_to_return,
-    f.revenue_after_return,
-    f.retained_6m,
-    f.retained_12m,
-    f.nps,
-    f.task_team,
-    f.task_status,
-    f.task_follow_ups
-  FROM facts f
+    CAST(sum(f.journeys) AS INTEGER) AS journeys,
+    CAST(sum(f.eligible) AS INTEGER) AS eligible,
+    CAST(sum(f.exposed) AS INTEGER) AS exposed,
+    CAST(sum(f.contacted) AS INTEGER) AS contacted,
+    CAST(sum(f.delivered) AS INTEGER) AS delivered,
+    CAST(sum(f.clicked) AS INTEGER) AS clicked,
+    CAST(sum(f.returned_before_contact) AS INTEGER) AS returned_before_contact,
+    CAST(sum(f.returned) AS INTEGER) AS returned,
+    round(sum(f.message_cost), 6) AS message_cost,
+    round(sum(f.offer_cost), 6) AS offer_cost,
+    round(sum(f.revenue_returned), 6) AS revenue_returned,
+    CAST(sum(f.retained_6m_observed) AS INTEGER) AS retained_6m_observed,
+    CAST(sum(f.retained_6m) AS INTEGER) AS retained_6m,
+    CAST(sum(f.retained_12m_observed) AS INTEGER) AS retained_12m_observed,
+    CAST(sum(f.retained_12m) AS INTEGER) AS retained_12m,
+    CAST(sum(f.nps_responses) AS INTEGER) AS nps_responses,
+    CAST(sum(f.promoters) AS INTEGER) AS promoters,
+    CAST(sum(f.detractors) AS INTEGER) AS detractors,
+    CAST(sum(f.tasks_opened) AS INTEGER) AS tasks_opened,
+    CAST(sum(f.tasks_retained) AS INTEGER) AS tasks_retained,
+    CAST(sum(f.tasks_ported_away) AS INTEGER) AS tasks_ported_away,
+    CAST(sum(f.tasks_followed_up) AS INTEGER) AS tasks_followed_up
+  FROM fine f
   CROSS JOIN grains g
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
 ),
-totals AS (
+-- An exact median without median(): a histogram of days to return per fine group, summed per
+-- group of every grain; then its running count c over N returns, and the smallest days with
+-- 2c >= N (lower middle) and with 2c > N (upper middle).
+fine_days AS (
   SELECT
-    grain, cohort_month, policy_id, policy_version, segment, exit_reason, channel, variant, arm,
-    CAST(count(*) AS INTEGER) AS journeys,
-    CAST(count(CASE WHEN eligible THEN 1 END) AS INTEGER) AS eligible,
-    CAST(count(CASE WHEN eligible AND first_contact_at IS NOT NULL THEN 1 END) AS INTEGER) AS exposed,
-    CAST(count(CASE WHEN eligible AND touches_sent > 0 THEN 1 END) AS INTEGER) AS contacted,
-    CAST(count(CASE WHEN eligible AND touches_delivered > 0 THEN 1 END) AS INTEGER) AS delivered,
-    CAST(count(CASE WHEN eligible AND touches_clicked > 0 THEN 1 END) AS INTEGER) AS clicked,
-    CAST(count(CASE WHEN eligible AND returned_within_window AND returned_before_contact THEN 1 END) AS INTEGER) AS returned_before_contact,
-    CAST(count(CASE WHEN eligible AND returned_within_window AND NOT COALESCE(returned_before_contact, false) THEN 1 END) AS INTEGER) AS returned,
-    -- Costs and revenue: the aggregator rounds each sum to 6 decimals (Math.round(x * 1e6) / 1e6),
-    -- which also hides any difference in summation order.
-    round(sum(COALESCE(message_cost, 0)), 6) AS message_cost,
-    round(sum(COALESCE(offer_cost, 0)), 6) AS offer_cost,
-    -- The returned customers: eligible and back within the window, before the first contact or after it.
-    round(sum(CASE WHEN eligible AND returned_within_window THEN COALESCE(revenue_after_return, 0) ELSE 0 END), 6) AS revenue_returned,
-    CAST(count(CASE WHEN eligible AND returned_within_window AND retained_6m IS NOT NULL THEN 1 END) AS INTEGER) AS retained_6m_observed,
-    CAST(count(CASE WHEN eligible AND returned_within_window AND retained_6m THEN 1 END) AS INTEGER) AS retained_6m,
-    CAST(count(CASE WHEN eligible AND returned_within_window AND retained_12m IS NOT NULL THEN 1 END) AS INTEGER) AS retained_12m_observed,
-    CAST(count(CASE WHEN eligible AND returned_within_window AND retained_12m THEN 1 END) AS INTEGER) AS retained_12m,
-    CAST(count(CASE WHEN eligible AND returned_within_window AND nps IS NOT NULL THEN 1 END) AS INTEGER) AS nps_responses,
-    CAST(count(CASE WHEN eligible AND returned_within_window AND nps >= 9 THEN 1 END) AS INTEGER) AS promoters,
-    CAST(count(CASE WHEN eligible AND returned_within_window AND nps <= 6 THEN 1 END) AS INTEGER) AS detractors,
-    CAST(count(task_team) AS INTEGER) AS tasks_opened,
-    CAST(count(CASE WHEN task_team IS NOT NULL AND task_status = 'retained' THEN 1 END) AS INTEGER) AS tasks_retained,
-    CAST(count(CASE WHEN task_team IS NOT NULL AND task_status = 'ported_away' THEN 1 END) AS INTEGER) AS tasks_ported_away,
-    CAST(count(CASE WHEN task_team IS NOT NULL AND task_follow_ups > 0 THEN 1 END) AS INTEGER) AS tasks_followed_up
-  FROM expanded
-  GROUP BY grain, cohort_month, policy_id, policy_version, segment, exit_reason, channel, variant, arm
+    cohort_month, policy_id, policy_version, segment, exit_reason, channel, variant, arm, days_to_return,
+    count(*) AS n
+  FROM facts
+  WHERE eligible AND returned_within_window AND days_to_return IS NOT NULL
+  GROUP BY cohort_month, policy_id, policy_version, segment, exit_reason, channel, variant, arm, days_to_return
 ),
--- An exact median without median(): a histogram of days to return per group, its running count c
--- over N returns, and the smallest days with 2c >= N (lower middle) and with 2c > N (upper middle).
 days_histogram AS (
   SELECT
-    grain, cohort_month, policy_id, policy_version, segment, exit_reason, channel, variant, arm, days_to_return,
-    count(*) AS n
-  FROM expanded
-  WHERE eligible AND returned_within_window AND days_to_return IS NOT NULL
-  GROUP BY grain, cohort_month, policy_id, policy_version, segment, exit_reason, channel, variant, arm, days_to_return
+    g.grain,
+    f.cohort_month,
+    CASE WHEN g.by_policy_id THEN f.policy_id END AS policy_id,
+    CASE WHEN g.by_policy_version THEN f.policy_version END AS policy_version,
+    CASE WHEN g.by_segment THEN f.segment END AS segment,
+    CASE WHEN g.by_exit_reason THEN f.exit_reason END AS exit_reason,
+    CASE WHEN g.by_channel THEN f.channel END AS channel,
+    CASE WHEN g.by_variant THEN f.variant END AS variant,
+    f.arm,
+    f.days_to_return,
+    sum(f.n) AS n
+  FROM fine_days f
+  CROSS JOIN grains g
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 ),
 days_running AS (
   SELECT

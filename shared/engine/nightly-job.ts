@@ -185,8 +185,9 @@ async function writeFacts(
         continue;
       }
       await audienceSegment?.add(item.record);
-      links.addLive(item.record, deps.idHashKey);
-      for (const row of customerFactRows(item.record, deps.idHashKey, asOfMs, deps.policies)) await emit(writers[segment]!, row);
+      const rows = customerFactRows(item.record, deps.idHashKey, asOfMs, deps.policies);
+      links.addLive(rows);
+      for (const row of rows) await emit(writers[segment]!, row);
     }
     await audienceSegment?.close();
   };

@@ -94,53 +94,86 @@ function addReturnedCustomer(totals: Totals, fact: JourneyFactRow): void {
   }
 }
 
-/** A group's id: the grain, its key values (null kept apart from any text) and the arm. */
+/** A group's id: the grain, its key values and the arm, joined by U+0000, with null as U+0001 (kept apart from any text). */
+const idPart = (value: string | null) => (value === null ? '\u0001' : value);
 const groupId = (key: Omit<GroupKey, 'arm'>, arm: string | null) =>
-  JSON.stringify([key.grain, ...KEY_COLUMNS.map((name) => key[name]), arm]);
+  `${key.grain}\u0000${KEY_COLUMNS.map((name) => idPart(key[name])).join('\u0000')}\u0000${idPart(arm)}`;
+
+/** Adds a group's totals into a coarser group's: every count and sum, and the day histogram. */
+function mergeInto(target: Totals, source: Totals): void {
+  for (const name of Object.keys(source) as Array<keyof Totals>) {
+    if (name === 'key') continue;
+    if (name === 'daysToReturn') {
+      for (const [days, count] of source.daysToReturn) target.daysToReturn.set(days, (target.daysToReturn.get(days) ?? 0) + count);
+    } else {
+      (target[name] as number) += source[name] as number;
+    }
+  }
+}
 
 /**
- * The `kpis` rows, at every grain of grains.ts, folded from journey fact rows one at a time:
- * memory grows with the number of groups, never with the number of journeys.
- * `sql/kpis.sql` computes the same rows in Athena (or DuckDB) from the same facts.
+ * The `kpis` rows, at every grain of grains.ts. Facts are folded one at a time into the fine
+ * grain (every key), and the other grains are sums of fine groups: memory grows with the number
+ * of groups, never with the number of journeys, and each fact is folded once. `sql/kpis.sql`
+ * computes the same rows in Athena (or DuckDB) from the same facts, the same way.
  */
 export class KpiAggregator {
-  private readonly groups = new Map<string, Totals>();
+  private readonly fine = new Map<string, Totals>();
   private rowsSeen = 0;
 
   add(fact: JourneyFactRow): void {
     this.rowsSeen += 1;
-    const arm = text(fact.arm);
-    for (const grain of GRAIN_NAMES) {
-      const columns: readonly KeyColumn[] = GRAINS[grain];
-      const key = { grain } as GroupKey;
-      for (const name of KEY_COLUMNS) key[name] = columns.includes(name) ? text(fact[name]) : null;
-      key.arm = arm;
-      const id = groupId(key, arm);
-      let totals = this.groups.get(id);
-      if (!totals) {
-        totals = emptyTotals(key);
-        this.groups.set(id, totals);
-      }
-      addFact(totals, fact);
+    const key = { grain: 'fine' } as GroupKey;
+    for (const name of KEY_COLUMNS) key[name] = text(fact[name]);
+    key.arm = text(fact.arm);
+    const id = groupId(key, key.arm);
+    let totals = this.fine.get(id);
+    if (!totals) {
+      totals = emptyTotals(key);
+      this.fine.set(id, totals);
     }
+    addFact(totals, fact);
   }
 
   get factsSeen(): number {
     return this.rowsSeen;
   }
 
+  /** Groups at every grain: the rows `rows()` gives. */
   get groupCount(): number {
-    return this.groups.size;
+    return this.allGrains().size;
   }
 
   /** The `kpis` rows, sorted by grain, key columns and arm (nulls last, as SQL's ORDER BY). */
   rows(costPerAcquisition: number): KpiRow[] {
-    const sorted = [...this.groups.values()].sort((a, b) => compareKeys(a.key, b.key));
+    const groups = this.allGrains();
+    const sorted = [...groups.values()].sort((a, b) => compareKeys(a.key, b.key));
     return sorted.map((totals) => {
       // Each treatment group beside the control group with the same grain and keys (null matching null).
-      const control = totals.key.arm === 'treatment' ? this.groups.get(groupId(totals.key, 'control')) : undefined;
+      const control = totals.key.arm === 'treatment' ? groups.get(groupId(totals.key, 'control')) : undefined;
       return kpiRow(totals, control, costPerAcquisition);
     });
+  }
+
+  /** Every grain's groups, each the sum of the fine groups that share its keys. */
+  private allGrains(): Map<string, Totals> {
+    const groups = new Map<string, Totals>();
+    for (const fine of this.fine.values()) {
+      for (const grain of GRAIN_NAMES) {
+        const kept: readonly KeyColumn[] = GRAINS[grain];
+        const key = { grain } as GroupKey;
+        for (const name of KEY_COLUMNS) key[name] = kept.includes(name) ? fine.key[name] : null;
+        key.arm = fine.key.arm;
+        const id = groupId(key, key.arm);
+        let totals = groups.get(id);
+        if (!totals) {
+          totals = emptyTotals(key);
+          groups.set(id, totals);
+        }
+        mergeInto(totals, fine);
+      }
+    }
+    return groups;
   }
 }
 

@@ -1,6 +1,4 @@
 import type { ErasedJourney } from '../erasure.ts';
-import { pseudonymize } from '../hash.ts';
-import type { CustomerRecord } from '../journey/record.ts';
 import type { PolicyRegistry } from '../policy-registry.ts';
 import { erasedFactRow, nextChurnAfter } from './facts.ts';
 import type { JourneyFactRow } from './tables.ts';
@@ -23,16 +21,13 @@ export class ChurnLinks {
   private readonly liveLow: number[] = [];
   private readonly liveChurns: number[] = [];
 
-  /** Notes the churns of a live customer record (its own rows link within the record). */
-  addLive(record: CustomerRecord, hashKey: string): void {
-    if (record.journeys.length === 0) return;
-    const customerHash = pseudonymize(record.customerId, hashKey);
-    const high = prefixOf(customerHash, 0);
-    const low = prefixOf(customerHash, 1);
-    for (const journey of record.journeys) {
-      this.liveHigh.push(high);
-      this.liveLow.push(low);
-      this.liveChurns.push(Date.parse(journey.churnedAt));
+  /** Notes the churns of a live customer record, from its fact rows (its own rows link within the record). */
+  addLive(rows: readonly JourneyFactRow[]): void {
+    for (const row of rows) {
+      if (row.customer_hash === null || row.churned_at === null) continue;
+      this.liveHigh.push(prefixOf(row.customer_hash, 0));
+      this.liveLow.push(prefixOf(row.customer_hash, 1));
+      this.liveChurns.push(row.churned_at);
     }
   }
 

@@ -29,8 +29,9 @@ async function factsOf(deps: TestDeps, asOfMs: number): Promise<JourneyFactRow[]
       links.addErased(item.journey);
       continue;
     }
-    links.addLive(item.record, HASH_KEY);
-    rows.push(...customerFactRows(item.record, HASH_KEY, asOfMs, deps.policies));
+    const live = customerFactRows(item.record, HASH_KEY, asOfMs, deps.policies);
+    links.addLive(live);
+    rows.push(...live);
   }
   return [...rows, ...links.erasedRows(asOfMs, deps.policies)].sort((a, b) => Number(a.churned_at) - Number(b.churned_at));
 }
