@@ -1,41 +1,74 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Json } from '@duckdb/node-api';
-import { openLake, type LakeTable } from '#shared/adapters/local/duckdb-lake';
+import { type Lake, openLake, type LakeTable } from '#shared/adapters/local/duckdb-lake';
 
 /**
  * `npm run query -- "<SQL>"`: analysts' SQL over the local lake with DuckDB, under the same
- * database and table names as in Athena (`winback.journey_facts`, `winback.kpis`), so the named
- * queries in sql/named/ run unchanged. No AWS needed.
+ * database, table and view names as in Athena (`winback.journey_facts`, `winback.kpis`, and the
+ * latest night in `winback.kpis_latest`, `winback.journey_facts_latest`), so the named queries in
+ * sql/named/ run unchanged. No AWS needed.
  *
- *   npm run query -- "SELECT * FROM winback.kpis LIMIT 5"
+ *   npm run query -- "SELECT * FROM winback.kpis_latest WHERE grain = 'programme'"
  *   npm run query -- --file sql/named/lift-by-variant.sql
- *   npm run query -- --json "SELECT ..."     (one JSON object per line)
+ *   npm run query -- --json "SELECT ..."     (one JSON object per line, numbers as computed)
+ *   npm run query -- --csv "SELECT ..."      (CSV with a header line, written by DuckDB, numbers as computed)
  *
+ * The table output rounds fractions to 4 decimals for reading; --json and --csv never round.
  * Reads `${WINBACK_DATA_DIR:-.winback}/lake`. A SQL error prints DuckDB's message and exits 1.
  */
-const USAGE = 'usage: npm run query -- [--json] "<SQL>" | [--json] --file <path.sql>';
+const USAGE = 'usage: npm run query -- [--json | --csv] "<SQL>" | [--json | --csv] --file <path.sql>';
 
-function readSql(): { sql: string; json: boolean } {
+type Format = 'table' | 'json' | 'csv';
+
+function readSql(): { sql: string; format: Format } {
   const { values, positionals } = parseArgs({
-    options: { file: { type: 'string', short: 'f' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      file: { type: 'string', short: 'f' },
+      json: { type: 'boolean', default: false },
+      csv: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
   });
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
   }
+  if (values.json && values.csv) throw new UsageError('give either --json or --csv, not both');
   if (values.file !== undefined && positionals.length > 0) throw new UsageError('give either SQL or --file, not both');
   if (values.file === undefined && positionals.length === 0) throw new UsageError('give the SQL to run, or --file <path.sql>');
   const sql = values.file === undefined ? positionals.join(' ') : readFileSync(values.file, 'utf8');
   if (sql.trim() === '') throw new UsageError('the SQL is empty');
-  return { sql, json: values.json ?? false };
+  return { sql, format: values.json ? 'json' : values.csv ? 'csv' : 'table' };
 }
 
 class UsageError extends Error {}
 
-const cell = (value: Json): string => (value === null ? 'NULL' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+/** Decimals a fraction is shown with in the table output. */
+const TABLE_DECIMALS = 4;
+
+/** A value as the table shows it: fractions rounded to 4 decimals (0.183333… → 0.1833), integers and text as they are. */
+function cell(value: Json): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'number' && !Number.isInteger(value)) return String(Number(value.toFixed(TABLE_DECIMALS)));
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/** The answer as CSV (RFC 4180, a header line, NULL as an empty field), written by DuckDB's own CSV writer. */
+async function csv(lake: Lake, sql: string): Promise<string> {
+  const folder = mkdtempSync(join(tmpdir(), 'winback-query-'));
+  try {
+    const file = join(folder, 'answer.csv');
+    // Own lines around the query: its last line could be a `--` comment, which would swallow the `)`.
+    await lake.queryTable(`COPY (\n${sql.trim().replace(/;\s*$/, '')}\n) TO '${file.replaceAll("'", "''")}' (FORMAT CSV, HEADER)`);
+    return readFileSync(file, 'utf8');
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
 
 /** Columns padded to their widest cell; numbers right-aligned, like psql. */
 function formatTable({ columns, rows }: LakeTable): string {
@@ -55,7 +88,7 @@ function formatTable({ columns, rows }: LakeTable): string {
   ].join('\n');
 }
 
-let request: { sql: string; json: boolean };
+let request: { sql: string; format: Format };
 try {
   request = readSql();
 } catch (error) {
@@ -66,11 +99,15 @@ try {
 const lakeRoot = join(process.env.WINBACK_DATA_DIR || '.winback', 'lake');
 const lake = await openLake(lakeRoot);
 try {
-  const table = await lake.queryTable(request.sql);
-  if (request.json) {
-    for (const row of table.rows) console.log(JSON.stringify(Object.fromEntries(table.columns.map((name, i) => [name, row[i]]))));
+  if (request.format === 'csv') {
+    process.stdout.write(await csv(lake, request.sql));
   } else {
-    console.log(formatTable(table));
+    const table = await lake.queryTable(request.sql);
+    if (request.format === 'json') {
+      for (const row of table.rows) console.log(JSON.stringify(Object.fromEntries(table.columns.map((name, i) => [name, row[i]]))));
+    } else {
+      console.log(formatTable(table));
+    }
   }
 } catch (error) {
   console.error((error as Error).message);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { CfnNamedQuery, CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import {
+  CfnTable,
   Database,
   DataFormat,
   DateIntervalUnit,
@@ -18,6 +19,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { Construct, type IConstruct } from 'constructs';
 import { ANALYST_TABLES, DATABASE, type ColumnType, type TableDefinition } from '#shared/domain/kpi/tables';
+import { LATEST_VIEWS, type LatestView } from '#shared/domain/kpi/views';
 
 /** Folder of the analysts' named queries, one `.sql` file each. */
 const NAMED_QUERIES_DIRECTORY = fileURLToPath(new URL('../sql/named/', import.meta.url));
@@ -41,6 +43,43 @@ const GLUE_TYPE: Record<ColumnType, Type> = {
   boolean: Schema.BOOLEAN,
   timestamp: Schema.TIMESTAMP,
 };
+
+/** The Trino type of each column type, as a Presto view definition declares its columns (Athena engine 3). */
+const TRINO_TYPE: Record<ColumnType, string> = {
+  string: 'varchar',
+  int: 'integer',
+  double: 'double',
+  boolean: 'boolean',
+  timestamp: 'timestamp(3)',
+};
+
+/**
+ * A view as Athena stores one in the Glue catalog when it runs `CREATE VIEW`: a `VIRTUAL_VIEW`
+ * table whose `ViewOriginalText` is `/* Presto View: <base64 of the definition> *\/` (catalog,
+ * schema, SQL and columns with their Trino types), so the view exists from deployment on, with
+ * no query to run. `dt` is a string, as in the tables.
+ */
+export function prestoView(view: LatestView): CfnTable.TableInputProperty {
+  const columns = [...view.table.columns, { name: 'dt', type: 'string' as const, comment: 'the night, YYYY-MM-DD' }];
+  const definition = {
+    originalSql: view.sql,
+    catalog: 'awsdatacatalog',
+    schema: DATABASE,
+    columns: columns.map((c) => ({ name: c.name, type: TRINO_TYPE[c.type] })),
+  };
+  return {
+    name: view.name,
+    description: view.description,
+    tableType: 'VIRTUAL_VIEW',
+    parameters: { presto_view: 'true', comment: 'Presto View' },
+    viewOriginalText: `/* Presto View: ${Buffer.from(JSON.stringify(definition)).toString('base64')} */`,
+    viewExpandedText: '/* Presto View */',
+    storageDescriptor: {
+      columns: columns.map((c) => ({ name: c.name, type: GLUE_TYPE[c.type].inputString, comment: c.comment })),
+      serdeInfo: {},
+    },
+  };
+}
 
 export interface AnalyticsProps {
   /** The lake bucket: Parquet facts and KPIs under each table's prefix, and Athena's results. */
@@ -116,13 +155,16 @@ const pascalCase = (name: string) =>
  * Where analysts query the KPIs: the Glue database `winback` with one table per analyst table of
  * `shared/domain/kpi/tables.ts` (the same columns the Parquet writer writes, so they cannot
  * drift), each partitioned by `dt` with partition projection — a new night's folder is queryable
- * at once, with no crawler and no `MSCK REPAIR` — an Athena workgroup that enforces its result
+ * at once, with no crawler and no `MSCK REPAIR` — the views of the latest night
+ * (`shared/domain/kpi/views.ts`), an Athena workgroup that enforces its result
  * location, result encryption and per-query scan limit, and the analysts' named queries.
  */
 export class Analytics extends Construct {
   readonly database: Database;
   /** One Glue table per analyst table, by table name (`journey_facts`, `kpis`). */
   readonly tables: Readonly<Record<string, S3Table>>;
+  /** The views of the latest night (`kpis_latest`, `journey_facts_latest`), by name. */
+  readonly views: Readonly<Record<string, CfnTable>>;
   readonly workGroup: CfnWorkGroup;
   /** The workgroup's name; referencing it makes a dependant wait for the workgroup. */
   readonly workGroupName: string;
@@ -150,6 +192,18 @@ export class Analytics extends Construct {
     const tables: Record<string, S3Table> = {};
     for (const table of ANALYST_TABLES) tables[table.name] = this.glueTable(table);
     this.tables = tables;
+    this.views = Object.fromEntries(
+      LATEST_VIEWS.map((view) => {
+        const table = new CfnTable(this, pascalCase(view.name), {
+          catalogId: stack.account,
+          databaseName: this.database.databaseName,
+          tableInput: prestoView(view),
+        });
+        // The view reads the tables: created after them, so Athena can resolve it at once.
+        for (const base of Object.values(tables)) table.node.addDependency(base);
+        return [view.name, table];
+      }),
+    );
 
     this.workGroup = new CfnWorkGroup(this, 'WorkGroup', {
       name: DATABASE,

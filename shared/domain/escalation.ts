@@ -37,6 +37,13 @@ export const EscalationSchema = z.object({
     .min(1),
   /** The task is due this many days after the churn (or at once, if that has passed). */
   dueAfterDays: z.number().int().nonnegative().max(90).default(2),
+  /**
+   * This share (%) of escalated accounts gets no task and no message: the retention team's own
+   * control group, so its lift can be measured. Drawn by a hash of the customer with the
+   * holdout's salt, apart from the programme's holdout. Absent: 0, off (and released policies
+   * parse as they did).
+   */
+  holdoutPercent: z.number().min(0).max(50).optional(),
 });
 
 export type Escalation = z.output<typeof EscalationSchema>;

@@ -1,8 +1,9 @@
 import * as z from 'zod';
 import { ValidationError } from '#shared/domain/errors';
 import { KpiAggregator } from '#shared/domain/kpi/aggregate';
-import { customerFactRows, erasedFactRow } from '#shared/domain/kpi/facts';
-import { JOURNEY_FACTS, KPIS, type Row, type TableDefinition } from '#shared/domain/kpi/tables';
+import { ChurnLinks } from '#shared/domain/kpi/churn-links';
+import { asOfInstant, customerFactRows } from '#shared/domain/kpi/facts';
+import { JOURNEY_FACTS, type JourneyFactRow, KPIS, type Row, type TableDefinition } from '#shared/domain/kpi/tables';
 import type { PolicyRegistry } from '#shared/domain/policy-registry';
 import type { Clock } from '#shared/ports/clock';
 import type { CustomerStore } from '#shared/ports/customer-store';
@@ -66,8 +67,12 @@ const partitionPrefix = (table: TableDefinition, date: string) => `${table.prefi
  * Primary course:
  *  1. Clear the date's partitions, so a re-run replaces rather than duplicates.
  *  2. Scan the store in `scanSegments` parallel segments, page by page; turn each journey into a
- *     `journey_facts` row (pseudonymous, no contact data) and write the rows in Parquet parts
- *     of `rowsPerPart`, so memory stays bounded whatever the number of journeys.
+ *     `journey_facts` row (pseudonymous, no contact data) as of 00:00 UTC of `date` (not the
+ *     runner's clock: a night re-run later measures the same instant), and write the rows in
+ *     Parquet parts of `rowsPerPart`, so memory stays bounded whatever the number of journeys.
+ *     Journeys kept after erasure are held until the scan ends, then written with the next churn
+ *     of their customer hash (erased or live), so an erasure does not turn a later churn into
+ *     "retained" (see `ChurnLinks`).
  *  3. The `kpis` partition, one of two ways:
  *     - in process (the default): every fact row is also folded into the KPI aggregator as it is
  *       written (memory bounded by the number of groups), and its rows are written as one file;
@@ -87,6 +92,7 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
       { path: 'date', code: 'invalid_format', message: 'must be a date, YYYY-MM-DD' },
     ]);
   const nowMs = deps.clock.now();
+  const asOfMs = asOfInstant(date);
   const started = Date.now();
   const seconds = () => Math.round((Date.now() - started) / 1000);
 
@@ -96,7 +102,7 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
     deps.exportAudience === false ? undefined : await startAudienceExport({ lake: deps.lake, policies: deps.policies }, date, nowMs);
   // With a SQL engine the KPIs are computed from the written facts, not here.
   const aggregator = deps.kpiEngine ? undefined : new KpiAggregator();
-  const facts = await writeFacts(deps, date, nowMs, { aggregator, audience, seconds });
+  const facts = await writeFacts(deps, date, asOfMs, { aggregator, audience, seconds });
   const { kpiRows, kpiFile } = await writeKpis(deps, date, aggregator, () => ({ ...facts, seconds: seconds() }));
 
   const audienceSummary = audience?.summary();
@@ -121,49 +127,73 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
 
 type AudienceExport = Awaited<ReturnType<typeof startAudienceExport>>;
 
+/** One scan segment's Parquet parts: rows are buffered and written `rowsPerPart` at a time. */
+class PartWriter {
+  private buffer: JourneyFactRow[] = [];
+  private part = 0;
+
+  constructor(
+    private readonly deps: NightlyDeps,
+    private readonly date: string,
+    private readonly segment: number,
+    private readonly files: string[],
+  ) {}
+
+  async add(row: JourneyFactRow): Promise<void> {
+    this.buffer.push(row);
+    if (this.buffer.length >= (this.deps.rowsPerPart ?? 50_000)) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const name = `part-${String(this.segment).padStart(3, '0')}-${String(this.part++).padStart(5, '0')}.parquet`;
+    const key = `${partitionPrefix(JOURNEY_FACTS, this.date)}${name}`;
+    const rows = this.buffer;
+    this.buffer = [];
+    await this.deps.lake.put(key, this.deps.encode(JOURNEY_FACTS, rows), 'application/vnd.apache.parquet');
+    this.files.push(key);
+  }
+}
+
 /**
  * Step 2: scans the store in parallel segments and writes the journey facts in Parquet parts,
- * folding each row into the aggregator (if any) and each record into the audience export.
+ * folding each row into the aggregator (if any) and each record into the audience export. The
+ * erased journeys are written last, with the first segment's parts, once every churn is known.
  */
 async function writeFacts(
   deps: NightlyDeps,
   date: string,
-  nowMs: number,
+  asOfMs: number,
   sinks: { aggregator: KpiAggregator | undefined; audience: AudienceExport | undefined; seconds: () => number },
 ): Promise<{ journeys: number; factFiles: string[] }> {
-  const rowsPerPart = deps.rowsPerPart ?? 50_000;
   const progressEvery = deps.progressEvery ?? 100_000;
   const factFiles: string[] = [];
+  const links = new ChurnLinks();
   let journeys = 0;
+  const emit = async (writer: PartWriter, row: JourneyFactRow) => {
+    sinks.aggregator?.add(row);
+    await writer.add(row);
+    journeys += 1;
+    if (journeys % progressEvery === 0) deps.logger.info('nightly job progress', { date, journeys, seconds: sinks.seconds() });
+  };
+  const writers = Array.from({ length: deps.scanSegments }, (_, segment) => new PartWriter(deps, date, segment, factFiles));
   const scanSegment = async (segment: number) => {
-    let buffer: Row[] = [];
-    let part = 0;
     const audienceSegment = sinks.audience?.segment(segment);
-    const flush = async () => {
-      if (buffer.length === 0) return;
-      const key = `${partitionPrefix(JOURNEY_FACTS, date)}part-${String(segment).padStart(3, '0')}-${String(part++).padStart(5, '0')}.parquet`;
-      await deps.lake.put(key, deps.encode(JOURNEY_FACTS, buffer), 'application/vnd.apache.parquet');
-      factFiles.push(key);
-      buffer = [];
-    };
     for await (const item of deps.store.scan(segment, deps.scanSegments)) {
-      if (item.kind === 'customer') await audienceSegment?.add(item.record);
-      const rows =
-        item.kind === 'customer'
-          ? customerFactRows(item.record, deps.idHashKey, nowMs, deps.policies)
-          : [erasedFactRow(item.journey, nowMs, deps.policies)];
-      for (const row of rows) {
-        sinks.aggregator?.add(row);
-        buffer.push(row);
-        journeys += 1;
-        if (journeys % progressEvery === 0) deps.logger.info('nightly job progress', { date, journeys, seconds: sinks.seconds() });
+      if (item.kind === 'erased') {
+        links.addErased(item.journey);
+        continue;
       }
-      if (buffer.length >= rowsPerPart) await flush();
+      await audienceSegment?.add(item.record);
+      const rows = customerFactRows(item.record, deps.idHashKey, asOfMs, deps.policies);
+      links.addLive(rows);
+      for (const row of rows) await emit(writers[segment]!, row);
     }
-    await flush();
     await audienceSegment?.close();
   };
-  await Promise.all(Array.from({ length: deps.scanSegments }, (_, segment) => scanSegment(segment)));
+  await Promise.all(writers.map((_, segment) => scanSegment(segment)));
+  for (const row of links.erasedRows(asOfMs, deps.policies)) await emit(writers[0]!, row);
+  for (const writer of writers) await writer.flush();
   return { journeys, factFiles };
 }
 

@@ -10,6 +10,7 @@ import { SettingsError } from '#lib/settings';
 import { encodeParquet } from '#shared/adapters/parquet';
 import { AUDIENCES_PREFIX } from '#shared/domain/audience';
 import { ANALYST_TABLES, DATABASE, type ColumnType, type TableDefinition } from '#shared/domain/kpi/tables';
+import { LATEST_VIEWS } from '#shared/domain/kpi/views';
 import { actionsOf, onlyLogicalId, resourcesOf, statementsOfRole, synthWinback } from '../support/cdk-app.ts';
 
 const namedQueriesDirectory = new URL('../../sql/named/', import.meta.url);
@@ -155,6 +156,30 @@ describe('Analytics: Glue tables, Athena workgroup, named queries and the nightl
     const output = workGroup.WorkGroupConfiguration.ResultConfiguration.OutputLocation;
     expect(joined(output)).toBe('s3://<ref>/athena-results/');
     expect(referencesIn(output)).toEqual([nightly.Environment.Variables.LAKE_BUCKET]);
+  });
+
+  it('declares the views of the latest night as Athena stores a view: the SQL and every column with its type', () => {
+    for (const view of LATEST_VIEWS) {
+      const input = glueTableInput(engine, { ...view.table, name: view.name });
+      expect(input).toMatchObject({
+        TableType: 'VIRTUAL_VIEW',
+        Parameters: { presto_view: 'true' },
+        ViewExpandedText: '/* Presto View */',
+      });
+      const encoded = /^\/\* Presto View: ([A-Za-z0-9+/=]+) \*\/$/.exec(input.ViewOriginalText)![1]!;
+      const definition = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
+      const trino = { string: 'varchar', int: 'integer', double: 'double', boolean: 'boolean', timestamp: 'timestamp(3)' } as const;
+      expect(definition).toEqual({
+        originalSql: view.sql,
+        catalog: 'awsdatacatalog',
+        schema: DATABASE,
+        columns: [...view.table.columns.map((c) => ({ name: c.name, type: trino[c.type] })), { name: 'dt', type: 'varchar' }],
+      });
+      expect(input.StorageDescriptor.Columns.map((c: { Name: string; Type: string }) => [c.Name, c.Type])).toEqual([
+        ...view.table.columns.map((c) => [c.name, GLUE_TYPE[c.type]]),
+        ['dt', 'string'],
+      ]);
+    }
   });
 
   it('has one named query per sql/named file, in database winback and the workgroup', () => {

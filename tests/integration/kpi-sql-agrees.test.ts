@@ -7,7 +7,8 @@ import { DAY_MS } from '#shared/domain/vocabulary';
 import { openLake, renderKpiSql, type Lake } from '#shared/adapters/local/duckdb-lake';
 import { encodeParquet } from '#shared/adapters/parquet';
 import { KpiAggregator } from '#shared/domain/kpi/aggregate';
-import { JOURNEY_FACTS, KPIS, type Row, type TableDefinition } from '#shared/domain/kpi/tables';
+import { GRAIN_NAMES } from '#shared/domain/kpi/grains';
+import { JOURNEY_FACTS, type JourneyFactRow, KPIS, type Row, type TableDefinition } from '#shared/domain/kpi/tables';
 import { mulberry32 } from '../../scripts/seeded-random.ts';
 import { factRow } from '../support/kpi-facts.ts';
 
@@ -30,8 +31,8 @@ function random(seed: number) {
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 
-/** A fact row with all 31 columns, as journeyFactRow would write it; `n` gives its ids and churn hour. */
-function fact(values: Partial<Row> & { n: number }): Row {
+/** A fact row with all its columns, as journeyFactRow would write it; `n` gives its ids and churn hour. */
+function fact(values: Partial<Row> & { n: number }): JourneyFactRow {
   const { n, ...overrides } = values;
   return factRow({
     customer_hash: `h${n}`,
@@ -43,9 +44,9 @@ function fact(values: Partial<Row> & { n: number }): Row {
 }
 
 /** Several thousand facts across cohorts, segments, exit reasons, channels, variants and both arms. */
-function syntheticFacts(count: number, seed: number): Row[] {
+function syntheticFacts(count: number, seed: number): JourneyFactRow[] {
   const r = random(seed);
-  const rows: Row[] = [];
+  const rows: JourneyFactRow[] = [];
   for (let n = 0; n < count; n += 1) {
     const arm = r.chance(0.2) ? 'control' : 'treatment';
     const eligible = !r.chance(0.1);
@@ -61,6 +62,9 @@ function syntheticFacts(count: number, seed: number): Row[] {
     const cohortMonth = r.pick(['2026-03', '2026-04', '2026-05', '2026-06']);
     const escalated = eligible && r.chance(0.15);
     const churnedAt = Date.parse(`${cohortMonth}-01T00:00:00Z`) + r.int(0, 27) * DAY_MS + r.int(0, DAY_MS - 1);
+    // First contact: a message sent or withheld, or a task; some returns come before it.
+    const firstContact = eligible && (planned > 0 || escalated) && r.chance(0.9) ? churnedAt + r.int(30, 45) * DAY_MS : null;
+    const beforeContact = returnedAfter !== null && (firstContact === null || r.chance(0.15));
     rows.push(
       fact({
         n: seed * 1_000_000 + n,
@@ -72,8 +76,11 @@ function syntheticFacts(count: number, seed: number): Row[] {
         arm,
         // 'B' sorts before 'a' by code unit in JS, and must in SQL too.
         variant: r.pick(['A', 'B', 'a-test']),
+        policy_id: r.pick(['telecom-port-out', 'subscription']),
+        policy_version: r.pick(['1', '2']),
         status: !eligible ? 'ineligible' : withinWindow ? 'won_back' : returnedAfter !== null ? 'returned' : r.pick(['active', 'ended']),
         eligible,
+        escalated,
         ineligible_reasons: eligible ? '' : r.pick(['repeat_churner', 'no_consent']),
         channel,
         channels_used: channel === 'none' ? '' : channel,
@@ -82,11 +89,14 @@ function syntheticFacts(count: number, seed: number): Row[] {
         touches_withheld: arm === 'control' && eligible ? planned : 0,
         touches_delivered: delivered,
         touches_clicked: clicked,
+        first_contact_at: firstContact,
         message_cost: round6(sent * r.pick([0.05, 0.0123, 0.031415, 0.0075])),
         offer_cost: withinWindow && sent > 0 ? r.pick([0, 5, 12.5, 3.333333]) : 0,
         returned_at: returnedAfter === null ? null : churnedAt + returnedAfter * DAY_MS + r.int(0, DAY_MS - 1),
         days_to_return: returnedAfter,
         returned_within_window: withinWindow,
+        returned_before_contact: beforeContact,
+        won_back: withinWindow && eligible && !beforeContact,
         revenue_after_return: returnedAfter === null ? 0 : round6(r.next() * 120),
         churned_again_at: observable6 && r.chance(0.3) ? churnedAt + 400 * DAY_MS : null,
         retained_6m: observable6 ? r.chance(0.8) : null,
@@ -107,8 +117,8 @@ function syntheticFacts(count: number, seed: number): Row[] {
  * A cohort to check by hand: variant A treats 100 (18 back) and holds out 50 (5 back), spread
  * over two segments so lift-by-variant must sum counts before dividing.
  */
-function handCohort(): Row[] {
-  const rows: Row[] = [];
+function handCohort(): JourneyFactRow[] {
+  const rows: JourneyFactRow[] = [];
   let n = 9_000_000;
   const add = (count: number, values: Partial<Row>) => {
     for (let i = 0; i < count; i += 1) rows.push(fact({ n: n++, cohort_month: '2025-06', ...values }));
@@ -116,6 +126,7 @@ function handCohort(): Row[] {
   const back = {
     status: 'won_back',
     returned_within_window: true,
+    won_back: true,
     days_to_return: 40,
     returned_at: 0,
     retained_6m: true,
@@ -136,7 +147,7 @@ function handCohort(): Row[] {
   return rows;
 }
 
-function aggregate(facts: readonly Row[], costPerAcquisition = COST_PER_ACQUISITION): Row[] {
+function aggregate(facts: readonly JourneyFactRow[], costPerAcquisition = COST_PER_ACQUISITION): Row[] {
   const aggregator = new KpiAggregator();
   for (const row of facts) aggregator.add(row);
   return aggregator.rows(costPerAcquisition);
@@ -182,6 +193,17 @@ describe('sql/kpis.sql in DuckDB', () => {
 
     // Assess
     expect(expected.length).toBeGreaterThan(500);
+    // Every grain, and the columns of the comparison with the control group.
+    expect(new Set(rows.map((row) => row.grain))).toEqual(new Set(GRAIN_NAMES));
+    expect(
+      expected.some(
+        (row) =>
+          row.relative_lift_ci_low !== null &&
+          row.cost_per_incremental_winback !== null &&
+          row.too_small === false &&
+          (row.returned_before_contact as number) > 0,
+      ),
+    ).toBe(true);
     expect(
       expected.some((row) => row.lift !== null && row.median_days_to_return !== null && row.nps !== null && row.retained_12m_rate !== null),
     ).toBe(true);
@@ -219,6 +241,9 @@ describe('sql/kpis.sql in DuckDB', () => {
         offer_cost: fc.integer({ min: 0, max: 50_000_000 }).map((micros) => micros / 1e6),
         days_to_return: fc.option(fc.integer({ min: 0, max: 120 }), { nil: null }),
         returned_within_window: fc.boolean(),
+        returned_before_contact: fc.option(fc.boolean(), { nil: null }),
+        first_contact_at: fc.option(fc.constant(Date.parse('2026-02-01T00:00:00Z')), { nil: null }),
+        policy_version: key(['1', '2']),
         revenue_after_return: fc.integer({ min: 0, max: 500_000_000 }).map((micros) => micros / 1e6),
         retained_6m: fc.option(fc.boolean(), { nil: null }),
         retained_12m: fc.option(fc.boolean(), { nil: null }),
@@ -357,5 +382,42 @@ describe('named queries over the latest night', () => {
     const synthetic = rows.filter((row) => row.cohort_month !== '2025-06' && row.cost_per_winback !== null);
     expect(synthetic.length).toBeGreaterThan(0);
     for (const row of synthetic) expect(row.cost_vs_acquisition).toBeCloseTo((row.cost_per_winback as number) / COST_PER_ACQUISITION, 12);
+  });
+});
+
+describe('the queries of docs/kpis.md, as written', () => {
+  const docs = readFileSync(new URL('../../docs/kpis.md', import.meta.url), 'utf8');
+  const queries = [...docs.matchAll(/```sql\n([\s\S]*?)```/g)].map((match) => match[1]!);
+  const latest = expected.filter((row) => row.cohort_month === '2025-06');
+
+  it('has the programme, winner, fine-sum and facts queries', () => {
+    expect(queries).toHaveLength(4);
+  });
+
+  it.each(queries.map((sql, i) => [i, sql] as const))('query %i runs over the latest night and answers rows', async (_, sql) => {
+    const rows = await lake.query(sql);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.map((row) => row.cohort_month)).toContain('2025-06');
+  });
+
+  it('gives the programme rows of the aggregator, and the same numbers from the fine grain', async () => {
+    const [programme, , fine, facts] = await Promise.all(queries.map((sql) => lake.query(sql)));
+    const treatment = latest.find((row) => row.grain === 'programme' && row.arm === 'treatment')!;
+    expect(programme!.find((row) => row.cohort_month === '2025-06')).toMatchObject({
+      eligible: treatment.eligible,
+      returned: treatment.returned,
+      lift: treatment.lift,
+      lift_ci_low: treatment.lift_ci_low,
+      incremental_winbacks: treatment.incremental_winbacks,
+    });
+    // hand cohort: treatment 18 of 100, control 5 of 50, counted once although two nights are in the lake
+    expect(fine!.filter((row) => row.cohort_month === '2025-06')).toEqual([
+      { cohort_month: '2025-06', arm: 'control', eligible: 50, returned: 5, winback_rate: 0.1 },
+      { cohort_month: '2025-06', arm: 'treatment', eligible: 100, returned: 18, winback_rate: 0.18 },
+    ]);
+    expect(facts!.filter((row) => row.cohort_month === '2025-06')).toEqual([
+      { cohort_month: '2025-06', arm: 'control', journeys: 50, won_back: 5 },
+      { cohort_month: '2025-06', arm: 'treatment', journeys: 100, won_back: 18 },
+    ]);
   });
 });

@@ -90,7 +90,8 @@ describe('nightly job', () => {
     for (const id of [...treated, ...control]) expect(everything).not.toContain(`"${id}"`);
 
     const kpis = await readTable(lakeRoot, KPIS.prefix);
-    const sum = (arm: string, column: string) => kpis.filter((k) => k.arm === arm).reduce((total, k) => total + Number(k[column]), 0);
+    const programme = kpis.filter((k) => k.grain === 'programme');
+    const sum = (arm: string, column: string) => programme.filter((k) => k.arm === arm).reduce((total, k) => total + Number(k[column]), 0);
     expect(sum('treatment', 'eligible')).toBe(12);
     expect(sum('treatment', 'returned')).toBe(4);
     expect(sum('control', 'eligible')).toBe(6);

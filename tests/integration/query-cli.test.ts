@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeParquet } from '#shared/adapters/parquet';
+import { KpiAggregator } from '#shared/domain/kpi/aggregate';
 import { KPIS, type Row } from '#shared/domain/kpi/tables';
+import { factRow } from '../support/kpi-facts.ts';
 
 /** `npm run query` as an analyst runs it: a child process over a data folder, no AWS. */
 
@@ -30,25 +32,29 @@ function query(dataDir: string, ...args: string[]): Promise<Run> {
   });
 }
 
-/** A kpis row with every column; treatment 18/100 and control 5/50 of cohort 2026-06, variant A. */
-function kpiRow(arm: 'treatment' | 'control', eligible: number, returned: number): Row {
-  const row: Row = Object.fromEntries(
-    KPIS.columns.map((c) => [c.name, c.type === 'string' ? '' : c.type === 'int' || c.type === 'double' ? 0 : null]),
+/**
+ * The kpis rows of the variant grain for cohort 2026-06, variant A: treatment 18/100 and control
+ * 5/50, as the nightly job computes them.
+ */
+function kpiRows(): Row[] {
+  const facts = [
+    ...Array.from({ length: 100 }, (_, i) => ({ arm: 'treatment', back: i < 18 })),
+    ...Array.from({ length: 50 }, (_, i) => ({ arm: 'control', back: i < 5 })),
+  ].map(({ arm, back }, i) =>
+    factRow({
+      customer_hash: `h${i}`,
+      journey_id: `j${i}`,
+      cohort_month: '2026-06',
+      churned_at: Date.parse('2026-06-01T00:00:00Z'),
+      arm,
+      ...(back
+        ? { status: 'won_back', returned_within_window: true, returned_at: Date.parse('2026-07-11T00:00:00Z'), days_to_return: 40 }
+        : {}),
+    }),
   );
-  return {
-    ...row,
-    cohort_month: '2026-06',
-    segment: 'standard',
-    exit_reason: 'coverage',
-    channel: 'sms',
-    variant: 'A',
-    arm,
-    journeys: eligible,
-    eligible,
-    returned,
-    winback_rate: returned / eligible,
-    cost_per_acquisition: 250,
-  };
+  const aggregator = new KpiAggregator();
+  for (const fact of facts) aggregator.add(fact);
+  return aggregator.rows(250).filter((row) => row.grain === 'variant');
 }
 
 let dataDir: string;
@@ -57,7 +63,7 @@ beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'winback-query-'));
   const folder = join(dataDir, 'lake', 'kpis', 'dt=2026-11-23');
   mkdirSync(folder, { recursive: true });
-  writeFileSync(join(folder, 'part-0000.parquet'), encodeParquet(KPIS, [kpiRow('control', 50, 5), kpiRow('treatment', 100, 18)]));
+  writeFileSync(join(folder, 'part-0000.parquet'), encodeParquet(KPIS, kpiRows()));
 });
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -103,6 +109,34 @@ describe('npm run query', () => {
     expect(lift).toMatchObject({ cohort_month: '2026-06', variant: 'A', treatment_eligible: 100, control_eligible: 50 });
     expect(lift.lift).toBeCloseTo(0.08, 12);
     expect(lift.lift_ci_low).toBeCloseTo(-0.0321812, 6);
+  });
+
+  it('rounds fractions to 4 decimals in the table, never in --json or --csv', async () => {
+    // Act: the control rate of the treatment row, 5/50, and a rate with many decimals, 1/6.
+    const sql = "SELECT control_rate, CAST(1 AS DOUBLE) / 6 AS sixth FROM winback.kpis WHERE arm = 'treatment'";
+    const table = await query(dataDir, sql);
+    const json = await query(dataDir, '--json', sql);
+    const csv = await query(dataDir, '--csv', sql);
+
+    // Assess: 1/6 = 0.16666… shows as 0.1667; raw elsewhere.
+    expect(table.stdout.split('\n')[2]).toBe('         0.1 | 0.1667');
+    expect(JSON.parse(json.stdout)).toEqual({ control_rate: 0.1, sixth: 1 / 6 });
+    expect(csv).toMatchObject({ code: 0, stderr: '' });
+    expect(csv.stdout).toBe(`control_rate,sixth\n0.1,${1 / 6}\n`);
+  });
+
+  it('prints CSV with --csv: a header, quoted text, NULL as an empty field', async () => {
+    const run = await query(dataDir, '--csv', "SELECT arm, eligible, NULL AS nothing, 'a,\"b' AS text FROM winback.kpis ORDER BY arm;");
+
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toBe('arm,eligible,nothing,text\ncontrol,50,,"a,""b"\ntreatment,100,,"a,""b"\n');
+  });
+
+  it('refuses --json with --csv', async () => {
+    const run = await query(dataDir, '--json', '--csv', 'SELECT 1');
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('give either --json or --csv, not both');
   });
 
   it('prints the DuckDB message and exits 1 on bad SQL', async () => {

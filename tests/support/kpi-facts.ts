@@ -1,4 +1,4 @@
-import type { Row } from '#shared/domain/kpi/tables';
+import type { JourneyFactRow, Row } from '#shared/domain/kpi/tables';
 
 /** What each suite gives a fact its own way: unique ids, and its cohort and churn time. */
 export interface FactIdentity {
@@ -9,11 +9,18 @@ export interface FactIdentity {
 }
 
 /**
- * A `journey_facts` row with every one of its 31 columns, in the table's order: an eligible,
- * untouched, unreturned treatment journey unless overridden.
+ * A `journey_facts` row with every one of its columns, in the table's order: an eligible,
+ * untouched, unreturned treatment journey unless overridden. Overrides may be any value a
+ * Parquet file could hold (nulls where the engine never writes one, too).
  */
-export function factRow({ customer_hash, journey_id, cohort_month, churned_at, ...overrides }: FactIdentity & Partial<Row>): Row {
-  return {
+export function factRow({
+  customer_hash,
+  journey_id,
+  cohort_month,
+  churned_at,
+  ...overrides
+}: FactIdentity & Partial<Row>): JourneyFactRow {
+  const row: Row = {
     customer_hash,
     journey_id,
     cohort_month,
@@ -28,6 +35,7 @@ export function factRow({ customer_hash, journey_id, cohort_month, churned_at, .
     status: 'ended',
     eligible: true,
     ineligible_reasons: '',
+    escalated: false,
     channel: 'sms',
     channels_used: 'sms',
     touches_planned: 2,
@@ -35,11 +43,14 @@ export function factRow({ customer_hash, journey_id, cohort_month, churned_at, .
     touches_withheld: 0,
     touches_delivered: 0,
     touches_clicked: 0,
+    first_contact_at: null,
     message_cost: 0,
     offer_cost: 0,
     returned_at: null,
     days_to_return: null,
     returned_within_window: false,
+    returned_before_contact: false,
+    won_back: false,
     revenue_after_return: 0,
     churned_again_at: null,
     retained_6m: null,
@@ -52,4 +63,5 @@ export function factRow({ customer_hash, journey_id, cohort_month, churned_at, .
     task_reason: null,
     ...overrides,
   };
+  return row as JourneyFactRow;
 }

@@ -17,6 +17,7 @@ import {
 } from '@duckdb/node-api';
 import { fillKpiSql } from '#shared/domain/kpi/kpi-sql';
 import { ANALYST_TABLES, DATABASE, type ColumnType, type TableDefinition } from '#shared/domain/kpi/tables';
+import { LATEST_VIEWS } from '#shared/domain/kpi/views';
 
 // Re-exported for existing callers; the function lives in the domain so the Lambda bundle can use it without DuckDB.
 export { fillKpiSql };
@@ -95,10 +96,22 @@ function emptyViewSql(table: TableDefinition): string {
 }
 
 /**
+ * A view over every part file of a table: exactly the table's columns, in order, then `dt`.
+ * Columns are matched by name (`union_by_name`), so nights written before a column was added
+ * read it as NULL, as Athena does with Parquet.
+ */
+function filesViewSql(lakeRoot: string, table: TableDefinition): string {
+  const columns = [...table.columns.map((c) => ident(c.name)), 'dt'].join(', ');
+  const files = `read_parquet(${sqlString(partGlob(lakeRoot, table))}, hive_partitioning = true, union_by_name = true)`;
+  return `CREATE VIEW ${DATABASE}.${ident(table.name)} AS SELECT ${columns} FROM ${files}`;
+}
+
+/**
  * Opens the local lake (`.winback/lake/` by default) in an in-memory DuckDB: schema `winback`
  * with one view per analyst table over its Parquet files, `dt` from the `dt=` folders (typed
- * DATE by DuckDB, a string in Athena). Views are resolved when opened: a table that gets its
- * first file afterwards needs a new `openLake`.
+ * DATE by DuckDB, a string in Athena), and the `…_latest` views of the latest night
+ * (`LATEST_VIEWS`), as in Athena. Views are resolved when opened: a table that gets its first
+ * file afterwards needs a new `openLake`.
  */
 export async function openLake(lakeRoot: string): Promise<Lake> {
   const instance = await DuckDBInstance.create(':memory:');
@@ -115,12 +128,9 @@ export async function openLake(lakeRoot: string): Promise<Lake> {
       const glob = sqlString(partGlob(lakeRoot, table));
       const files = await connection.runAndReadAll(`SELECT count(*) AS files FROM glob(${glob})`);
       const hasFiles = Number(files.getRowsJS()[0]?.[0] ?? 0) > 0;
-      await connection.run(
-        hasFiles
-          ? `CREATE VIEW ${DATABASE}.${ident(table.name)} AS SELECT * FROM read_parquet(${glob}, hive_partitioning = true)`
-          : emptyViewSql(table),
-      );
+      await connection.run(hasFiles ? filesViewSql(lakeRoot, table) : emptyViewSql(table));
     }
+    for (const view of LATEST_VIEWS) await connection.run(`CREATE VIEW ${DATABASE}.${ident(view.name)} AS ${view.sql}`);
   } catch (error) {
     connection.closeSync();
     instance.closeSync();

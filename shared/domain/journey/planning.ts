@@ -3,7 +3,7 @@ import { accountValue, teamFor } from '../escalation.ts';
 import { findOffer, horizonEndMs, type Policy } from '../policy.ts';
 import type { PolicyRegistry } from '../policy-registry.ts';
 import { pickSendInstant, type SendWindow } from '../send-window.ts';
-import { assign, ineligibilityReasons, segmentOf, usableChannels } from '../targeting.ts';
+import { type Arm, assign, ineligibilityReasons, segmentOf, usableChannels } from '../targeting.ts';
 import type { Channel } from '../channels.ts';
 import { type ChurnKind, DAY_MS, type ExitReason } from '../vocabulary.ts';
 import { consentClock } from './consent.ts';
@@ -57,7 +57,8 @@ export function startJourney(record: CustomerRecord, churn: ChurnFacts, nowMs: n
     return;
   }
   if (escalation) {
-    escalate(record, journey, policy, escalation.value, churn.eventId, nowMs, effects);
+    if (journey.arm === 'control') holdOutTask(record, journey, policy, escalation.value, churn.eventId, nowMs);
+    else escalate(record, journey, policy, escalation.value, churn.eventId, nowMs, effects);
     if (escalation.mode === 'instead') return;
   }
   planTouches(record, profile, journey, context, nowMs, effects);
@@ -89,10 +90,10 @@ function decideJourney(record: CustomerRecord, profile: Profile, churn: ChurnFac
   const churnedAtMs = ms(churn.occurredAt);
   const journeyId = shortHash(`journey:${churn.eventId}`, 12);
   const escalation = escalationOf(policy, profile);
-  // Escalated accounts are never held out: every one of them gets a person. The control group
-  // measures the automated programme.
+  // Escalated accounts are held out only by the escalation's own holdout (off by default): the
+  // programme's control group measures the automated touches, this one the retention team.
   const assigned = assign(record.customerId, policy);
-  const { arm, variant } = escalation ? { ...assigned, arm: 'treatment' as const } : assigned;
+  const { arm, variant } = escalation ? { ...assigned, arm: escalationArm(record.customerId, policy) } : assigned;
   const reasons = eligibilityOf(record, profile, churnedAtMs, policy, nowMs, escalation !== undefined);
   if (!sendWindow && !escalation) reasons.push('no_send_window_in_market');
   explainUndeployed(reasons, record, profile, churnedAtMs, policy, nowMs, undeployed);
@@ -117,6 +118,19 @@ function decideJourney(record: CustomerRecord, profile: Profile, churn: ChurnFac
   return { journey, escalation };
 }
 
+/** The arm of an escalated account: the control group of the retention team for `escalation.holdoutPercent` of them. */
+function escalationArm(customerId: string, policy: Policy): Arm {
+  const percent = policy.escalation?.holdoutPercent ?? 0;
+  return unitHash(policy.holdout.salt, 'escalation-holdout', customerId) < percent / 100 ? 'control' : 'treatment';
+}
+
+/** A return counts as won back by Winback only after Winback reached out: a message sent, or the account handed to a team. */
+export function wonBackByWinback(journey: Journey): boolean {
+  if (journey.status !== 'won_back' || !journey.returnedAt) return false;
+  const returnedAtMs = ms(journey.returnedAt);
+  return journey.touches.some((t) => t.status === 'sent' && t.sentAt !== undefined && ms(t.sentAt) <= returnedAtMs);
+}
+
 /** Why a churn is not worth a journey (empty: it is). A person can reach an account no automated channel may. */
 function eligibilityOf(
   record: CustomerRecord,
@@ -131,7 +145,8 @@ function eligibilityOf(
     nowMs,
     monthlyRevenue: profile.monthlyRevenue,
     priorChurns: profile.priorChurns,
-    earlierWinbacks: record.journeys.filter((j) => j.status === 'won_back').length,
+    // A customer who came back on their own (the control group, or before any message) was not won back by Winback.
+    earlierWinbacks: record.journeys.filter(wonBackByWinback).length,
     reach: profile,
     clock: consentClock(record, iso(churnedAtMs), nowMs),
   };
@@ -184,6 +199,17 @@ function escalate(
   };
   log(record, { at: iso(nowMs), decision: 'escalated', reason: `${team}:${escalation.mode}`, eventId, journeyId: journey.journeyId });
   planTaskNotice(record, journey, nowMs + MIN_LEAD_MS, nowMs, effects);
+}
+
+/**
+ * Holds an escalated account out of its task (the retention team's control group): no task and
+ * no notice, only what it would have been, so the KPIs can compare it with the accounts handed
+ * over. In `before` mode its touches are planned as for any control journey (and withheld).
+ */
+function holdOutTask(record: CustomerRecord, journey: Journey, policy: Policy, value: number, eventId: string, nowMs: number): void {
+  const team = teamFor(policy.escalation!, record.profile!.accountType);
+  journey.heldOutTask = { team, value: Math.round(value * 100) / 100, at: iso(nowMs) };
+  log(record, { at: iso(nowMs), decision: 'escalated', reason: `${team}:held_out`, eventId, journeyId: journey.journeyId });
 }
 
 /** Plans each of the policy's touches inside its window and the customer's send window, on the first usable channel. */

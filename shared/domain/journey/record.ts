@@ -111,6 +111,12 @@ export interface Journey {
   returnRevenue?: number;
   npsScore?: number;
   task?: RetentionTask;
+  /**
+   * An escalated account held out of its retention task (the retention team's control group,
+   * `escalation.holdoutPercent`): the team it would have gone to, its value, and when it would
+   * have been handed over. Such a journey has no task and is in the control arm.
+   */
+  heldOutTask?: { team: string; value: number; at: string };
 }
 
 export interface Profile extends Reachability {

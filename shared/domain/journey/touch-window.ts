@@ -16,12 +16,21 @@ export function touchRule(policy: Policy, touch: MessageTouch): TouchRule | unde
 }
 
 /**
+ * The end of day `day` after the churn, exclusive: day N runs from `churn + N·24h` to
+ * `churn + (N+1)·24h`. Days count whole 24-hour periods from the churn instant (day 0 is the
+ * first), for touch windows, the conversion window and `days_to_return` alike.
+ */
+export function dayEndMs(churnedAtMs: number, day: number): number {
+  return churnedAtMs + (day + 1) * DAY_MS;
+}
+
+/**
  * The one meaning of a touch's days, for planning and sending alike: from the start of day
  * `dayFrom` after the churn to the end of day `dayTo`, never past the policy's horizon.
  */
 export function touchWindow(policy: Pick<Policy, 'horizonDays'>, churnedAtMs: number, rule: Pick<TouchRule, 'dayFrom' | 'dayTo'>) {
   return {
     startMs: churnedAtMs + rule.dayFrom * DAY_MS,
-    endMs: Math.min(churnedAtMs + (rule.dayTo + 1) * DAY_MS, horizonEndMs(policy, churnedAtMs)),
+    endMs: Math.min(dayEndMs(churnedAtMs, rule.dayTo), horizonEndMs(policy, churnedAtMs)),
   };
 }

@@ -1,30 +1,49 @@
 /**
  * The analyst tables, column by column: the single source of truth for the Parquet writer, the
- * Glue tables in CDK and the DuckDB views of `npm run query`, so the three cannot drift.
- * Both tables are partitioned by `dt` (the night the job ran, `YYYY-MM-DD`), which is a folder
- * (`dt=2026-11-23/`), not a column in the files. No column holds personal data.
+ * Glue tables in CDK, the DuckDB views of `npm run query`, and the TypeScript types of their rows,
+ * so none of them can drift. Both tables are partitioned by `dt` (the night the job ran,
+ * `YYYY-MM-DD`), which is a folder (`dt=2026-11-23/`), not a column in the files. No column holds
+ * personal data. docs/kpis.md defines every column with its formula.
  */
 
 /** Parquet physical type of a column, and the Athena (Glue) type it is declared as. */
 export type ColumnType = 'string' | 'int' | 'double' | 'boolean' | 'timestamp';
 
-export interface Column {
-  name: string;
-  type: ColumnType;
-  comment: string;
+/** The TypeScript value of each column type in a row (timestamps as epoch milliseconds). */
+interface ColumnValue {
+  string: string;
+  int: number;
+  double: number;
+  boolean: boolean;
+  timestamp: number;
 }
 
-export interface TableDefinition {
-  /** Table name in Athena (database `winback`) and DuckDB (schema `winback`). */
-  name: string;
-  /** Folder under the lake bucket, e.g. `journey_facts/` → `journey_facts/dt=2026-11-23/part-0000.parquet`. */
-  prefix: string;
-  columns: readonly Column[];
+export interface Column {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly comment: string;
 }
+
+export interface TableDefinition<C extends readonly Column[] = readonly Column[]> {
+  /** Table name in Athena (database `winback`) and DuckDB (schema `winback`). */
+  readonly name: string;
+  /** Folder under the lake bucket, e.g. `journey_facts/` → `journey_facts/dt=2026-11-23/part-0000.parquet`. */
+  readonly prefix: string;
+  readonly columns: C;
+}
+
+/**
+ * A row of a table, derived from its column list: every column by name with the value of its
+ * type, or null (as SQL may hold NULL in any column). Adding a column to a table adds it here.
+ */
+export type RowOf<T extends TableDefinition> = { [C in T['columns'][number] as C['name']]: ColumnValue[C['type']] | null };
+
+/** A row of any table, as the Parquet encoder takes it. */
+export type Row = Record<string, string | number | boolean | null>;
 
 export const DATABASE = 'winback';
 
-export const JOURNEY_FACTS: TableDefinition = {
+export const JOURNEY_FACTS = {
   name: 'journey_facts',
   prefix: 'journey_facts/',
   columns: [
@@ -39,68 +58,98 @@ export const JOURNEY_FACTS: TableDefinition = {
     { name: 'variant', type: 'string', comment: 'A/B variant' },
     { name: 'policy_id', type: 'string', comment: 'policy id' },
     { name: 'policy_version', type: 'string', comment: 'policy version the journey was planned with' },
-    { name: 'status', type: 'string', comment: 'active, won_back, returned, ineligible, ended' },
-    { name: 'eligible', type: 'boolean', comment: 'worth a touch under the policy' },
+    { name: 'status', type: 'string', comment: 'active, won_back, returned, ineligible, ended (as of the night)' },
+    { name: 'eligible', type: 'boolean', comment: 'planned: worth a touch under the policy' },
     { name: 'ineligible_reasons', type: 'string', comment: 'comma-separated reasons, empty when eligible' },
-    { name: 'channel', type: 'string', comment: 'channel of the first touch (task: handed to a retention team), none without touches' },
+    { name: 'escalated', type: 'boolean', comment: 'worth a retention task: handed to a team, or held out of one' },
+    { name: 'channel', type: 'string', comment: 'channel of the first touch (task: escalated), none without touches' },
     { name: 'channels_used', type: 'string', comment: 'comma-separated channels that sent (or withheld) a message' },
     { name: 'touches_planned', type: 'int', comment: 'messages planned (touches and counts below leave out task notices)' },
     { name: 'touches_sent', type: 'int', comment: 'touches sent (treatment)' },
     { name: 'touches_withheld', type: 'int', comment: 'touches recorded but not sent (control)' },
     { name: 'touches_delivered', type: 'int', comment: 'touches with a delivery receipt' },
     { name: 'touches_clicked', type: 'int', comment: 'touches clicked' },
-    { name: 'message_cost', type: 'double', comment: 'what the messages cost' },
-    { name: 'offer_cost', type: 'double', comment: 'cost of the offer taken up by a returned customer' },
+    {
+      name: 'first_contact_at',
+      type: 'timestamp',
+      comment: 'first message sent or withheld, or task handed over or held out; null if none',
+    },
+    { name: 'message_cost', type: 'double', comment: 'sum of the costs recorded on the messages sent' },
+    { name: 'offer_cost', type: 'double', comment: 'cost of the last offer sent, for a win-back; else 0' },
     { name: 'returned_at', type: 'timestamp', comment: 'when the customer came back, null if not' },
-    { name: 'days_to_return', type: 'int', comment: 'whole days from churn to return, null if not returned' },
-    { name: 'returned_within_window', type: 'boolean', comment: 'returned within the conversion window (90 days by default)' },
+    { name: 'days_to_return', type: 'int', comment: 'floor((returned_at - churned_at) / 24h), null if not returned' },
+    { name: 'returned_within_window', type: 'boolean', comment: 'returned before the end of day conversionWindowDays' },
+    { name: 'returned_before_contact', type: 'boolean', comment: 'returned before first_contact_at (or with none)' },
+    { name: 'won_back', type: 'boolean', comment: 'eligible, returned within the window, not before contact' },
     { name: 'revenue_after_return', type: 'double', comment: 'revenue reported with the return' },
-    { name: 'churned_again_at', type: 'timestamp', comment: 'next churn after the return, null if none' },
-    { name: 'retained_6m', type: 'boolean', comment: 'still a customer 6 months (182 days) after returning; null until observable' },
-    { name: 'retained_12m', type: 'boolean', comment: 'still a customer 12 months (365 days) after returning; null until observable' },
-    { name: 'nps', type: 'int', comment: 'survey score 0-10 after the return, null if none' },
+    { name: 'churned_again_at', type: 'timestamp', comment: 'next churn of the same customer hash after the return, null if none' },
+    { name: 'retained_6m', type: 'boolean', comment: 'no churn within 182 days of the return; null until observable' },
+    { name: 'retained_12m', type: 'boolean', comment: 'no churn within 365 days of the return; null until observable' },
+    { name: 'nps', type: 'int', comment: 'survey score 0-10 of a returned customer, null if none or not returned' },
     { name: 'task_team', type: 'string', comment: 'retention team the account was escalated to, null if not escalated' },
     { name: 'task_status', type: 'string', comment: 'open, follow_up, retained, ported_away, customer_returned; null if not escalated' },
     { name: 'task_value', type: 'double', comment: 'account value by the escalation formula, null if not escalated' },
     { name: 'task_follow_ups', type: 'int', comment: 'follow-ups the team agreed with the customer, null if not escalated' },
     { name: 'task_reason', type: 'string', comment: 'reason for leaving the team reported, null if none' },
   ],
-};
+} as const satisfies TableDefinition;
 
-export const KPIS: TableDefinition = {
+export type JourneyFactRow = RowOf<typeof JOURNEY_FACTS>;
+
+export const KPIS = {
   name: 'kpis',
   prefix: 'kpis/',
   columns: [
+    { name: 'grain', type: 'string', comment: 'programme, policy_version, variant, segment, exit_reason, channel or fine' },
     { name: 'cohort_month', type: 'string', comment: 'month of the churn, YYYY-MM' },
-    { name: 'segment', type: 'string', comment: 'value tier' },
-    { name: 'exit_reason', type: 'string', comment: 'why they left' },
-    { name: 'channel', type: 'string', comment: 'channel of the first touch' },
-    { name: 'variant', type: 'string', comment: 'A/B variant' },
+    { name: 'policy_id', type: 'string', comment: 'policy id (policy_version, variant and fine grains)' },
+    { name: 'policy_version', type: 'string', comment: 'policy version (policy_version and fine grains)' },
+    { name: 'segment', type: 'string', comment: 'value tier (segment and fine grains)' },
+    { name: 'exit_reason', type: 'string', comment: 'why they left (exit_reason and fine grains)' },
+    { name: 'channel', type: 'string', comment: 'channel of the first touch (channel and fine grains)' },
+    { name: 'variant', type: 'string', comment: 'A/B variant (variant and fine grains)' },
     { name: 'arm', type: 'string', comment: 'treatment or control' },
     { name: 'journeys', type: 'int', comment: 'journeys, eligible or not' },
-    { name: 'eligible', type: 'int', comment: 'eligible journeys' },
-    { name: 'contacted', type: 'int', comment: 'eligible journeys with at least one touch sent' },
-    { name: 'delivered', type: 'int', comment: 'eligible journeys with at least one touch delivered' },
-    { name: 'clicked', type: 'int', comment: 'eligible journeys with at least one touch clicked' },
-    { name: 'returned', type: 'int', comment: 'eligible journeys returned within the conversion window' },
-    { name: 'winback_rate', type: 'double', comment: 'returned / eligible' },
-    { name: 'control_rate', type: 'double', comment: 'win-back rate of the matching control group (treatment rows)' },
-    { name: 'lift', type: 'double', comment: 'winback_rate - control_rate (treatment rows)' },
-    { name: 'lift_ci_low', type: 'double', comment: 'lower bound of the 95% interval of the lift (two proportions, Wald)' },
-    { name: 'lift_ci_high', type: 'double', comment: 'upper bound of the 95% interval of the lift' },
-    { name: 'message_cost', type: 'double', comment: 'message cost' },
-    { name: 'offer_cost', type: 'double', comment: 'offer cost' },
-    { name: 'cost_per_winback', type: 'double', comment: '(message_cost + offer_cost) / returned, null without returns' },
+    { name: 'eligible', type: 'int', comment: 'eligible (planned) journeys' },
+    { name: 'exposed', type: 'int', comment: 'eligible journeys whose first contact came (sent, withheld or task)' },
+    { name: 'contacted', type: 'int', comment: 'eligible journeys with at least one message sent' },
+    { name: 'delivered', type: 'int', comment: 'eligible journeys with at least one message delivered' },
+    { name: 'clicked', type: 'int', comment: 'eligible journeys with at least one message clicked' },
+    { name: 'returned_before_contact', type: 'int', comment: 'eligible journeys back within the window before first contact' },
+    { name: 'returned', type: 'int', comment: 'win-backs: eligible journeys back within the window after first contact' },
+    { name: 'winback_rate', type: 'double', comment: 'returned / eligible (intention to treat)' },
+    { name: 'winback_rate_exposed', type: 'double', comment: 'returned / exposed (among contacted)' },
+    { name: 'control_eligible', type: 'int', comment: 'eligible of the matching control row (treatment rows)' },
+    { name: 'control_exposed', type: 'int', comment: 'exposed of the matching control row (treatment rows)' },
+    { name: 'control_returned', type: 'int', comment: 'returned of the matching control row (treatment rows)' },
+    { name: 'control_rate', type: 'double', comment: 'control_returned / control_eligible' },
+    { name: 'control_rate_exposed', type: 'double', comment: 'control_returned / control_exposed' },
+    { name: 'lift', type: 'double', comment: 'winback_rate - control_rate' },
+    { name: 'lift_ci_low', type: 'double', comment: 'lower bound of the 95% Wald interval of the lift' },
+    { name: 'lift_ci_high', type: 'double', comment: 'upper bound of the 95% Wald interval of the lift' },
+    { name: 'relative_lift', type: 'double', comment: 'winback_rate / control_rate - 1' },
+    { name: 'relative_lift_ci_low', type: 'double', comment: 'lower bound of the 95% interval of the relative lift (delta method)' },
+    { name: 'relative_lift_ci_high', type: 'double', comment: 'upper bound of the 95% interval of the relative lift (delta method)' },
+    { name: 'incremental_winbacks', type: 'double', comment: 'returned - control_rate * eligible' },
+    { name: 'incremental_winbacks_ci_low', type: 'double', comment: 'eligible * lift_ci_low' },
+    { name: 'incremental_winbacks_ci_high', type: 'double', comment: 'eligible * lift_ci_high' },
+    { name: 'min_detectable_lift', type: 'double', comment: 'smallest lift found 80% of the time at 5% (two-sided), for these sizes' },
+    { name: 'too_small', type: 'boolean', comment: 'fewer than 5 returns or 5 non-returns in either arm: do not read the lift' },
+    { name: 'message_cost', type: 'double', comment: 'sum of message_cost' },
+    { name: 'offer_cost', type: 'double', comment: 'sum of offer_cost' },
+    { name: 'cost_per_winback', type: 'double', comment: '(message_cost + offer_cost) / returned' },
+    { name: 'cost_per_incremental_winback', type: 'double', comment: '(message_cost + offer_cost) / incremental_winbacks, when above 0' },
     { name: 'cost_per_acquisition', type: 'double', comment: 'configured cost of acquiring a new customer' },
     { name: 'cost_vs_acquisition', type: 'double', comment: 'cost_per_winback / cost_per_acquisition' },
-    { name: 'revenue_returned', type: 'double', comment: 'revenue from returned customers' },
-    { name: 'median_days_to_return', type: 'double', comment: 'median whole days from churn to return' },
+    { name: 'incremental_cost_vs_acquisition', type: 'double', comment: 'cost_per_incremental_winback / cost_per_acquisition' },
+    { name: 'revenue_returned', type: 'double', comment: 'revenue of the returned customers (returned_before_contact + returned)' },
+    { name: 'median_days_to_return', type: 'double', comment: 'median days_to_return of the returned customers' },
     { name: 'retained_6m_observed', type: 'int', comment: 'returned customers whose 6-month mark has passed' },
     { name: 'retained_6m_rate', type: 'double', comment: 'share of those still customers at 6 months' },
     { name: 'retained_12m_observed', type: 'int', comment: 'returned customers whose 12-month mark has passed' },
     { name: 'retained_12m_rate', type: 'double', comment: 'share of those still customers at 12 months' },
-    { name: 'nps_responses', type: 'int', comment: 'survey answers of returned customers' },
-    { name: 'nps', type: 'double', comment: 'net promoter score of returned customers (-100..100)' },
+    { name: 'nps_responses', type: 'int', comment: 'survey answers of the returned customers' },
+    { name: 'nps', type: 'double', comment: 'net promoter score of the returned customers (-100..100)' },
     { name: 'tasks_opened', type: 'int', comment: 'journeys escalated to a retention team' },
     { name: 'tasks_retained', type: 'int', comment: 'tasks whose outcome was retained' },
     { name: 'tasks_ported_away', type: 'int', comment: 'tasks whose outcome was ported_away' },
@@ -108,9 +157,8 @@ export const KPIS: TableDefinition = {
     { name: 'task_retained_rate', type: 'double', comment: 'tasks_retained / tasks_opened' },
     { name: 'task_ported_away_rate', type: 'double', comment: 'tasks_ported_away / tasks_opened' },
   ],
-};
+} as const satisfies TableDefinition;
 
-export const ANALYST_TABLES = [JOURNEY_FACTS, KPIS] as const;
+export type KpiRow = RowOf<typeof KPIS>;
 
-/** A row as the engine builds it: numbers, strings, booleans, epoch-millisecond timestamps, or null. */
-export type Row = Record<string, string | number | boolean | null>;
+export const ANALYST_TABLES: readonly TableDefinition[] = [JOURNEY_FACTS, KPIS];

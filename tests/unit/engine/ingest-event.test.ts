@@ -343,9 +343,10 @@ describe('ingestEvent: holdout and eligibility', () => {
   });
 
   it('does not target a customer won back before who churns again', async () => {
-    // Prepare
+    // Prepare: the first message goes out (days 30–45), then the customer comes back.
     await ingestEvent(deps, churn());
-    await ingestEvent(deps, returnedEvent({ customerId: CUSTOMER, occurredAt: iso(day(40)) }));
+    await runUntil(deps, deps.scheduler, day(46));
+    await ingestEvent(deps, returnedEvent({ customerId: CUSTOMER, occurredAt: iso(day(46)) }));
     deps.clock.set(day(200));
 
     // Act

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DAY_MS } from '#shared/domain/vocabulary';
 import { histogramMedian, KpiAggregator, liftInterval, Z_95 } from '#shared/domain/kpi/aggregate';
-import { JOURNEY_FACTS, KPIS, type Row } from '#shared/domain/kpi/tables';
+import { JOURNEY_FACTS, type JourneyFactRow, KPIS, type Row } from '#shared/domain/kpi/tables';
 import { factRow } from '../../support/kpi-facts.ts';
 
 /**
@@ -12,8 +12,8 @@ import { factRow } from '../../support/kpi-facts.ts';
 const CHURNED_AT = Date.parse('2026-01-10T09:00:00Z');
 let nextJourney = 0;
 
-/** A `journey_facts` row with every one of its 31 columns, with ids of its own: an eligible, untouched, unreturned treatment journey unless overridden. */
-function fact(overrides: Partial<Row> = {}): Row {
+/** A `journey_facts` row with every one of its columns, with ids of its own: an eligible, untouched, unreturned treatment journey unless overridden. */
+function fact(overrides: Partial<Row> = {}): JourneyFactRow {
   nextJourney += 1;
   return factRow({
     customer_hash: `hash-${nextJourney}`,
@@ -29,12 +29,13 @@ const returned = (days: number, overrides: Partial<Row> = {}) =>
   fact({ status: 'won_back', returned_at: CHURNED_AT + days * DAY_MS, days_to_return: days, returned_within_window: true, ...overrides });
 
 /** `count` copies of a fact. */
-const times = (count: number, make: () => Row) => Array.from({ length: count }, make);
+const times = (count: number, make: () => JourneyFactRow) => Array.from({ length: count }, make);
 
-function aggregate(facts: readonly Row[], costPerAcquisition = 250): Row[] {
+/** The rows of the fine grain (every key at once): one row per group of the facts below. */
+function aggregate(facts: readonly JourneyFactRow[], costPerAcquisition = 250): Row[] {
   const aggregator = new KpiAggregator();
   for (const row of facts) aggregator.add(row);
-  return aggregator.rows(costPerAcquisition);
+  return aggregator.rows(costPerAcquisition).filter((row) => row.grain === 'fine');
 }
 
 const only = (rows: Row[], match: Partial<Row>) => {
@@ -46,7 +47,7 @@ const only = (rows: Row[], match: Partial<Row>) => {
 describe('the fact helper', () => {
   it('fills exactly the columns of journey_facts', () => {
     expect(Object.keys(fact())).toEqual(JOURNEY_FACTS.columns.map((c) => c.name));
-    expect(JOURNEY_FACTS.columns).toHaveLength(36);
+    expect(JOURNEY_FACTS.columns).toHaveLength(40);
   });
 });
 
@@ -345,12 +346,12 @@ describe('rows', () => {
     ]);
   });
 
-  it('counts the facts and the groups it has seen', () => {
+  it('counts the facts and the groups it has seen: two arms in each of the seven grains', () => {
     const aggregator = new KpiAggregator();
     for (const row of [fact(), fact(), fact({ arm: 'control' })]) aggregator.add(row);
     expect(aggregator.factsSeen).toBe(3);
-    expect(aggregator.groupCount).toBe(2);
-    expect(aggregator.rows(100)).toHaveLength(2);
+    expect(aggregator.groupCount).toBe(2 * 7);
+    expect(aggregator.rows(100)).toHaveLength(2 * 7);
   });
 
   it('gives no rows for no facts', () => {
