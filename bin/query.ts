@@ -1,8 +1,9 @@
+import './sdk-warning.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Json } from '@duckdb/node-api';
 import { openLake, type LakeTable } from '#shared/adapters/local/duckdb-lake';
+import { readCommandLine, UsageError, type CommandSpec } from './cli.ts';
 
 /**
  * `npm run query -- "<SQL>"`: analysts' SQL over the local lake with DuckDB, under the same
@@ -15,25 +16,37 @@ import { openLake, type LakeTable } from '#shared/adapters/local/duckdb-lake';
  *
  * Reads `${WINBACK_DATA_DIR:-.winback}/lake`. A SQL error prints DuckDB's message and exits 1.
  */
-const USAGE = 'usage: npm run query -- [--json] "<SQL>" | [--json] --file <path.sql>';
+const QUERY_COMMAND = {
+  command: 'npm run query --',
+  summary:
+    "Runs SQL over the local runner's KPI tables with DuckDB, under Athena's database and table names (winback.journey_facts, winback.kpis).",
+  usage: ['[--json] "<SQL>"', '[--json] --file <path.sql>'],
+  options: {
+    file: { type: 'string', short: 'f', value: 'path.sql', description: 'run the SQL in this file (e.g. one of sql/named/*.sql)' },
+    json: { type: 'boolean', description: 'print one JSON object per row instead of a table' },
+  },
+  positionals: true,
+  environment: [{ name: 'WINBACK_DATA_DIR', description: "the local runner's data folder; its lake/ is read", default: '.winback' }],
+  notes: ["A SQL error prints DuckDB's message and exits 1. Tables appear after POST /local/jobs/nightly (docs/kpis.md)."],
+} as const satisfies CommandSpec;
 
-function readSql(): { sql: string; json: boolean } {
-  const { values, positionals } = parseArgs({
-    options: { file: { type: 'string', short: 'f' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+const request = readCommandLine(QUERY_COMMAND, ({ values, positionals }) => {
   if (values.file !== undefined && positionals.length > 0) throw new UsageError('give either SQL or --file, not both');
   if (values.file === undefined && positionals.length === 0) throw new UsageError('give the SQL to run, or --file <path.sql>');
-  const sql = values.file === undefined ? positionals.join(' ') : readFileSync(values.file, 'utf8');
+  const sql = values.file === undefined ? positionals.join(' ') : readSqlFile(values.file);
   if (sql.trim() === '') throw new UsageError('the SQL is empty');
   return { sql, json: values.json ?? false };
-}
+});
 
-class UsageError extends Error {}
+/** The SQL of `--file`; a file that cannot be read is a usage mistake, named. */
+function readSqlFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read --file ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)}`);
+  }
+}
 
 const cell = (value: Json): string => (value === null ? 'NULL' : typeof value === 'object' ? JSON.stringify(value) : String(value));
 
@@ -53,14 +66,6 @@ function formatTable({ columns, rows }: LakeTable): string {
     ...texts.map(line),
     `(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`,
   ].join('\n');
-}
-
-let request: { sql: string; json: boolean };
-try {
-  request = readSql();
-} catch (error) {
-  console.error(`${(error as Error).message}\n${USAGE}`);
-  process.exit(2);
 }
 
 const lakeRoot = join(process.env.WINBACK_DATA_DIR || '.winback', 'lake');
