@@ -1,3 +1,4 @@
+import './sdk-warning.ts';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildWinback } from '#lib/winback-app';

@@ -1,33 +1,50 @@
+import './sdk-warning.ts';
 import { DomainError } from '#shared/domain/errors';
-import { readLocalConfig, startLocalRunner, type LocalConfig } from './local-runner.ts';
+import { CommandError, readCommandLine, type CommandSpec } from './cli.ts';
+import { bannerLines, startupWarnings } from './local-banner.ts';
+import { localEnvironment, readLocalConfig, startLocalRunner, type LocalRunner } from './local-runner.ts';
 
 /** `npm start`: the local runner, on embedded defaults, no AWS account needed. */
-/** A bad setting is reported field by field, never as a stack trace. */
-async function orExit<T>(step: () => Promise<T> | T): Promise<T> {
-  try {
-    return await step();
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
+const START_COMMAND = {
+  command: 'npm start --',
+  summary:
+    'Runs the Winback engine on this machine: the same routes as the deployed API, a virtual clock, an outbox instead of SMS and e-mail.',
+  usage: ['[--reset]'],
+  options: {
+    reset: {
+      type: 'boolean',
+      description: 'empty the data folder of what a runner wrote (customers, timers, clock, outbox, lake) before starting',
+    },
+  },
+  environment: localEnvironment(),
+  notes: [
+    'Stop it with Ctrl-C. One runner at a time per data folder. Routes and settings: docs/deploy.md#run-locally.',
+    'Example: WINBACK_START_TIME=2026-01-05T08:00:00Z npm start -- --reset',
+  ],
+} as const satisfies CommandSpec;
+
+/** Prints why the runner cannot start, without a stack trace, and exits 1. */
+function exitOnStartupError(error: unknown): never {
+  if (error instanceof DomainError) {
     console.error(`${error.message}:\n${error.details.map((d) => `  ${d.path}: ${d.message}`).join('\n')}`);
-    process.exit(1);
+  } else if (error instanceof CommandError) {
+    console.error(error.message);
+  } else {
+    console.error(`The Winback local runner could not start: ${error instanceof Error ? error.message : String(error)}`);
   }
+  process.exit(1);
 }
-const config: LocalConfig = await orExit(() => readLocalConfig(process.env));
-const runner = await orExit(() => startLocalRunner(config));
-const usingDefaultKey = process.env.WINBACK_API_KEY === undefined;
-// A stale data folder never silently overrides WINBACK_START_TIME: say which clock was resumed.
-const ignoredStart = config.WINBACK_START_TIME ? ', not WINBACK_START_TIME' : '';
-const storeName = config.WINBACK_STORE === 'sqlite' ? 'SQLite, winback.db' : 'DynamoDB Local, dynamodb/';
-console.log(
-  [
-    `Winback local runner listening on ${runner.url}`,
-    `  API key:  ${runner.apiKey}${usingDefaultKey ? '   (default; set WINBACK_API_KEY to change it)' : ''}`,
-    `  clock:    ${new Date(runner.clock.now()).toISOString()}   (virtual; POST /local/clock to move it)`,
-    ...(runner.clock.resumed ? [`            resumed from ${config.WINBACK_DATA_DIR}/winback.db${ignoredStart}`] : []),
-    `  data:     ${config.WINBACK_DATA_DIR}/   (store: ${storeName})`,
-    `  try:      curl -s -H 'x-api-key: ${runner.apiKey}' ${runner.url}/healthz`,
-  ].join('\n'),
-);
+
+const { values } = readCommandLine(START_COMMAND);
+let runner: LocalRunner;
+try {
+  const config = readLocalConfig(process.env);
+  runner = await startLocalRunner(config, { reset: values.reset === true });
+  console.log(bannerLines(runner, config, process.env.WINBACK_API_KEY === undefined).join('\n'));
+  for (const warning of startupWarnings(runner)) console.error(warning);
+} catch (error) {
+  exitOnStartupError(error);
+}
 
 let closing = false;
 const shutdown = (signal: string) => {
@@ -37,7 +54,7 @@ const shutdown = (signal: string) => {
   runner.close().then(
     () => process.exit(0),
     (error: unknown) => {
-      console.error(error);
+      console.error(`stopping failed: ${error instanceof Error ? error.message : String(error)}`);
       process.exit(1);
     },
   );

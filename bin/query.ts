@@ -1,9 +1,10 @@
+import './sdk-warning.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Json } from '@duckdb/node-api';
 import { type Lake, openLake, type LakeTable } from '#shared/adapters/local/duckdb-lake';
+import { readCommandLine, UsageError, type CommandSpec } from './cli.ts';
 
 /**
  * `npm run query -- "<SQL>"`: analysts' SQL over the local lake with DuckDB, under the same
@@ -19,33 +20,45 @@ import { type Lake, openLake, type LakeTable } from '#shared/adapters/local/duck
  * The table output rounds fractions to 4 decimals for reading; --json and --csv never round.
  * Reads `${WINBACK_DATA_DIR:-.winback}/lake`. A SQL error prints DuckDB's message and exits 1.
  */
-const USAGE = 'usage: npm run query -- [--json | --csv] "<SQL>" | [--json | --csv] --file <path.sql>';
+const QUERY_COMMAND = {
+  command: 'npm run query --',
+  summary:
+    "Runs SQL over the local runner's KPI tables with DuckDB, under Athena's database, table and view names (winback.journey_facts, winback.kpis, winback.kpis_latest, winback.journey_facts_latest).",
+  usage: ['[--json | --csv] "<SQL>"', '[--json | --csv] --file <path.sql>'],
+  options: {
+    file: { type: 'string', short: 'f', value: 'path.sql', description: 'run the SQL in this file (e.g. one of sql/named/*.sql)' },
+    json: { type: 'boolean', description: 'print one JSON object per row instead of a table (numbers as computed)' },
+    csv: { type: 'boolean', description: 'print CSV with a header line, written by DuckDB (numbers as computed)' },
+  },
+  positionals: true,
+  environment: [{ name: 'WINBACK_DATA_DIR', description: "the local runner's data folder; its lake/ is read", default: '.winback' }],
+  notes: [
+    'The table output rounds fractions to 4 decimals for reading; --json and --csv never round.',
+    "A SQL error prints DuckDB's message and exits 1. Tables appear after POST /local/jobs/nightly (docs/kpis.md).",
+  ],
+} as const satisfies CommandSpec;
 
 type Format = 'table' | 'json' | 'csv';
 
-function readSql(): { sql: string; format: Format } {
-  const { values, positionals } = parseArgs({
-    options: {
-      file: { type: 'string', short: 'f' },
-      json: { type: 'boolean', default: false },
-      csv: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+const request = readCommandLine(QUERY_COMMAND, ({ values, positionals }) => {
   if (values.json && values.csv) throw new UsageError('give either --json or --csv, not both');
   if (values.file !== undefined && positionals.length > 0) throw new UsageError('give either SQL or --file, not both');
   if (values.file === undefined && positionals.length === 0) throw new UsageError('give the SQL to run, or --file <path.sql>');
-  const sql = values.file === undefined ? positionals.join(' ') : readFileSync(values.file, 'utf8');
+  const sql = values.file === undefined ? positionals.join(' ') : readSqlFile(values.file);
   if (sql.trim() === '') throw new UsageError('the SQL is empty');
-  return { sql, format: values.json ? 'json' : values.csv ? 'csv' : 'table' };
-}
+  const format: Format = values.json ? 'json' : values.csv ? 'csv' : 'table';
+  return { sql, format };
+});
 
-class UsageError extends Error {}
+/** The SQL of `--file`; a file that cannot be read is a usage mistake, named. */
+function readSqlFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read --file ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? (error as Error).message)}`);
+  }
+}
 
 /** Decimals a fraction is shown with in the table output. */
 const TABLE_DECIMALS = 4;
@@ -86,14 +99,6 @@ function formatTable({ columns, rows }: LakeTable): string {
     ...texts.map(line),
     `(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})`,
   ].join('\n');
-}
-
-let request: { sql: string; format: Format };
-try {
-  request = readSql();
-} catch (error) {
-  console.error(`${(error as Error).message}\n${USAGE}`);
-  process.exit(2);
 }
 
 const lakeRoot = join(process.env.WINBACK_DATA_DIR || '.winback', 'lake');

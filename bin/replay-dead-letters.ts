@@ -1,3 +1,4 @@
+import './sdk-warning.ts';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs, promisify } from 'node:util';

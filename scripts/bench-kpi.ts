@@ -4,6 +4,7 @@
  * (scripts/bench/kpi-job.ts). Prints time and peak memory of the job beside DuckDB's time, or
  * with `--json` the raw figures, for `npm run bench`.
  */
+import '../bin/sdk-warning.ts';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runKpiBench } from './bench/kpi-job.ts';

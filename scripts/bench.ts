@@ -26,6 +26,7 @@
  *    the function's settings (lib/nightly-job.ts): 1,000,000 journeys inside its 15-minute timeout
  *    (≥ 1,111 journeys/s), peak memory inside its 1,769 MB.
  */
+import '../bin/sdk-warning.ts';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';

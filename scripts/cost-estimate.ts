@@ -16,6 +16,7 @@
  * of a cold start, how long an idle Lambda environment lives, log line overheads, X-Ray sampling.
  * Prices: {@link PRICES}, dated by {@link PRICES_AS_OF}.
  */
+import '../bin/sdk-warning.ts';
 import { smsParts } from '#shared/domain/sms';
 import { DEFAULT_PRICE_TABLE, DEFAULT_PRICES_AS_OF } from '#shared/domain/default-prices';
 import type { MessagePrice } from '#shared/domain/pricing';

@@ -36,6 +36,7 @@
  * - Batches save only the HTTP request per event: the engine ingests a batch event by event
  *   (16 customers at a time), with the same three DynamoDB calls each.
  */
+import '../bin/sdk-warning.ts';
 import { parseArgs } from 'node:util';
 import { waitUntilIdle, watchCpu } from './load/cpu-sampler.ts';
 import { drive, type Mode } from './load/drive.ts';

@@ -93,6 +93,11 @@ export class PolicyRegistry {
     return this.current.find((policy) => policyApplies(policy, selector));
   }
 
+  /** The policies that plan new journeys, in order of precedence (of one policy id, only its first listed version). */
+  planningPolicies(): readonly Policy[] {
+    return this.current;
+  }
+
   /** Every retention team a known policy version routes tasks to. */
   teams(): string[] {
     return [...this.routedTeams];

@@ -3,6 +3,8 @@ import type { PolicyRegistry } from './policy-registry.ts';
 import { horizonEndMs } from './policy.ts';
 import { contactFor } from './targeting.ts';
 import { CHANNELS, type Channel } from './channels.ts';
+import { plannedMessage } from './journey/send-decision.ts';
+import { localIso } from './journey/timers.ts';
 
 /** As stored, plus `ended`: an active journey whose horizon has passed without a return. */
 export type ViewStatus = JourneyStatus | 'ended';
@@ -31,10 +33,15 @@ export interface CustomerView {
       angle: string;
       channel: TouchChannel;
       dueAt: string;
+      /** `dueAt` in the customer's time zone, with its offset (absent once the profile is erased). */
+      dueAtLocal?: string;
       status: TouchStatus;
       reason?: string;
       sentAt?: string;
       engagement: Record<string, string>;
+      /** A planned message's words, as it will send them on its channel (`subject`: e-mail only). */
+      text?: string;
+      subject?: string;
     }>;
     /** The retention task, if the account was escalated (its contact details: `GET /v1/tasks`). */
     task?: RetentionTask;
@@ -89,10 +96,12 @@ export function toCustomerView(record: CustomerRecord, nowMs: number, policies: 
               angle: t.angle,
               channel: t.channel,
               dueAt: t.dueAt,
+              ...(profile ? { dueAtLocal: localIso(Date.parse(t.dueAt), profile.timezone) } : {}),
               status: t.status,
               ...(t.reason ? { reason: t.reason } : {}),
               ...(t.sentAt ? { sentAt: t.sentAt } : {}),
               engagement: t.engagement,
+              ...(t.status === 'planned' ? plannedMessage(record, latest, t, policies) : {}),
             })),
           },
         }

@@ -1,3 +1,4 @@
+import '../../bin/sdk-warning.ts';
 import type { TestProject } from 'vitest/node';
 import { startDynamoDbLocal } from '#shared/adapters/local/dynamodb-local';
 

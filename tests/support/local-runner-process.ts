@@ -8,6 +8,8 @@ export interface RunnerProcess {
   apiKey: string;
   /** Calls the runner with the API key (unless `apiKey: null`). */
   call(method: string, path: string, body?: unknown, options?: { apiKey?: string | null }): Promise<{ status: number; body: any }>;
+  /** Everything it printed so far, stdout and stderr interleaved as received. */
+  output(): string;
   stop(): Promise<void>;
   /**
    * Kills the runner and every process it started outright (SIGKILL to its process group, as
@@ -20,6 +22,8 @@ export interface RunnerProcess {
 export interface RunnerProcessOptions {
   /** Starts the runner as the leader of its own process group, so `kill()` can take down the whole group. */
   ownProcessGroup?: boolean;
+  /** Command-line arguments, as after `npm start --`. */
+  args?: readonly string[];
 }
 
 /**
@@ -27,7 +31,7 @@ export interface RunnerProcessOptions {
  * on a free port, and waits for its "listening on" line.
  */
 export async function startRunnerProcess(env: Record<string, string>, options: RunnerProcessOptions = {}): Promise<RunnerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts', ...(options.args ?? [])], {
     env: { ...process.env, PORT: '0', POWERTOOLS_LOG_LEVEL: 'WARN', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.ownProcessGroup === true,
@@ -53,6 +57,7 @@ export async function startRunnerProcess(env: Record<string, string>, options: R
   return {
     url,
     apiKey,
+    output: () => output,
     async call(method, path, body, options = {}) {
       const key = options.apiKey === undefined ? apiKey : options.apiKey;
       const response = await fetch(`${url}${path}`, {

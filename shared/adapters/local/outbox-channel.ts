@@ -22,6 +22,17 @@ export interface OutboxMessage {
   /** Billed units: SMS parts (GSM-7 or UCS-2), 1 for any other message. */
   parts: number;
   currency: string;
+  /**
+   * E-mail only: the one-click unsubscribe link the message carries, as SES sends it in its
+   * `List-Unsubscribe` header (the runner's own `/v1/unsubscribe`), so the opt-out can be tried.
+   */
+  unsubscribeUrl?: string;
+}
+
+/** Options of {@link OutboxChannel}. */
+export interface OutboxOptions {
+  /** The unsubscribe link of an e-mail message; without it, e-mails carry none. */
+  unsubscribeUrl?: (message: OutboundMessage) => string;
 }
 
 /**
@@ -34,6 +45,7 @@ export class OutboxChannel implements MessageChannel {
   constructor(
     private readonly file: string,
     private readonly clock: Clock,
+    private readonly options: OutboxOptions = {},
   ) {
     mkdirSync(dirname(file), { recursive: true });
     if (existsSync(file)) {
@@ -54,6 +66,7 @@ export class OutboxChannel implements MessageChannel {
       cost: price.cost,
       parts: price.parts,
       currency: price.currency,
+      ...(message.channel === 'email' && this.options.unsubscribeUrl ? { unsubscribeUrl: this.options.unsubscribeUrl(message) } : {}),
     };
     appendFileSync(this.file, `${JSON.stringify(entry)}\n`);
     this.messages.push(entry);

@@ -175,3 +175,24 @@ function decideTaskNotice(record: CustomerRecord, profile: Profile, journey: Jou
   const message = { channel: 'task' as const, to: task.team, customerId, touchId: touch.touchId, subject, text };
   return { kind: 'send', message: { ...message, variant: journey.variant, locale: profile.locale, timezone: profile.timezone } };
 }
+
+/**
+ * The words a planned message touch will send, as planned (its channel, its offer), for the
+ * customer view: the same composition as at send time. At send time the channel may change (a
+ * withdrawn consent) and the touch may be skipped; the text of its channel does not change.
+ * Undefined for a task notice (its text carries the account's contact details), without a
+ * profile (erased), or when the policy no longer has the touch's offer.
+ */
+export function plannedMessage(
+  record: CustomerRecord,
+  journey: Journey,
+  touch: Touch,
+  policies: PolicyRegistry,
+): { text: string; subject?: string } | undefined {
+  const profile = record.profile;
+  if (touch.kind === 'task_notice' || !profile) return undefined;
+  const policy = policyOf(policies, journey);
+  if (!policy.offers.some((offer) => offer.id === touch.offerId)) return undefined;
+  const { text, subject } = composeMessage({ record, profile, journey, touch, policy, sendWindow: undefined }, touch.channel);
+  return { text, ...(subject !== undefined ? { subject } : {}) };
+}
