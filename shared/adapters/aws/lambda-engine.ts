@@ -3,7 +3,6 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { deriveKey } from '#shared/domain/keys';
 import { systemClock } from '#shared/ports/clock';
 import type { MessageChannels } from '#shared/ports/message-channel';
-import type { EngineMetrics } from '#shared/ports/metrics';
 import type { EngineDeps } from '#shared/engine/deps';
 import type { EnvironmentConfig } from '#shared/config/lambda-environment';
 import { bundledPolicies, bundledPrices } from './bundled-policies.ts';
@@ -24,12 +23,11 @@ export interface LambdaEngine {
  * service, and wires the same engine the local runner runs, with the AWS adapters.
  *
  * `channels` builds the message channels, for the one function that sends (`createSendChannels`);
- * the others pass none, and so never load the SDK clients of SMS, SES and SNS. `metrics` counts
- * send outcomes for the operations dashboard (the send function's `PowertoolsEngineMetrics`).
+ * the others pass none, and so never load the SDK clients of SMS, SES and SNS.
  */
 export async function loadLambdaEngine(
   environment: EnvironmentConfig<'engine'>,
-  options: { channels?: (keys: { unsubscribeKey: string }) => MessageChannels; metrics?: EngineMetrics } = {},
+  options: { channels?: (keys: { unsubscribeKey: string }) => MessageChannels } = {},
 ): Promise<LambdaEngine> {
   const logger = new Logger();
   const secrets = new SecretsManagerClient({});
@@ -61,7 +59,6 @@ export async function loadLambdaEngine(
     prices: bundledPrices(policies),
     logger,
     idHashKey: deriveKey(masterKey, 'customer-id-hash'),
-    metrics: options.metrics,
   };
   return { deps, logger, unsubscribeKey };
 }
