@@ -15,6 +15,7 @@ import { priceCurrencyIssues } from '#shared/domain/pricing';
 import { formatPath, toFieldIssues } from '#shared/domain/events';
 import { DomainError } from '#shared/domain/errors';
 import { CostPerAcquisition, KpiEngineName, NIGHTLY_DEFAULTS, ScanSegments } from '#shared/config/lambda-environment';
+import { SenderAddress } from './sender.ts';
 
 /** When the nightly KPI job runs each day, in UTC, unless the operator says otherwise. */
 export const DEFAULT_NIGHTLY_RUN = { hour: 2, minute: 30 } as const;
@@ -24,9 +25,13 @@ const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === 
 
 /** Operator settings for a deployment: `context.winback` in cdk.json, or a JSON file named by `-c winbackConfig=path`. */
 export const SettingsSchema = z.object({
-  /** Verified SES identity (address or domain) that e-mails are sent from. */
-  sesFromAddress: z.email(),
-  /** The SES identity to authorize: the from-address's domain unless set. */
+  /**
+   * The address e-mails are sent from, on a verified SES identity. Without it the stack is built
+   * without the e-mail channel: no touch is planned or sent by e-mail. An address on a domain
+   * reserved for examples (RFC 2606: example.com, .test, .invalid…) is refused.
+   */
+  sesFromAddress: optional(SenderAddress),
+  /** The SES identity to authorize: the from-address's domain unless set (needs `sesFromAddress`). */
   sesIdentity: optional(z.string().min(3)),
   /**
    * `apiKey`: API Gateway API keys with a usage plan (throttle + quota per upstream system);
@@ -138,6 +143,10 @@ export function readSettings(context: { tryGetContext(key: string): unknown }): 
         .join('\n')}`,
     );
   }
+  if (result.data.sesIdentity !== undefined && result.data.sesFromAddress === undefined)
+    throw new SettingsError(
+      `Invalid Winback settings (${source}):\n  sesIdentity: is set without sesFromAddress: set the sender address too, or neither`,
+    );
   // Several files: every policy version still in use by running journeys (the first plans new ones).
   const files = result.data.policyFile === undefined ? [] : [result.data.policyFile].flat();
   // Each policy was checked against the embedded law when parsed; the deployment's may be narrower.

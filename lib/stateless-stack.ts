@@ -12,6 +12,7 @@ import { EngagementFeedback } from './engagement-feedback.ts';
 import { NightlyJob } from './nightly-job.ts';
 import { Operations } from './operations.ts';
 import { PublicApi } from './public-api.ts';
+import { deployedChannelsOf } from './sender.ts';
 import type { Settings } from './settings.ts';
 import { grantTaskIndexQuery, TouchDelivery } from './touch-delivery.ts';
 
@@ -33,16 +34,24 @@ export class WinbackStatelessStack extends Stack {
   readonly analytics: Analytics;
   readonly nightly: NightlyJob;
   readonly operations: Operations;
+  /**
+   * The constants every engine bundle is built with (esbuild `define`): the operator's policies,
+   * legal send windows, prices and the channels the deployment sends on, as JSON.
+   */
+  readonly bundleConstants: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: WinbackStatelessStackProps) {
     super(scope, id, props);
-    // Operator policies, legal send windows and prices, validated at synth, inlined into every engine bundle.
+    // Operator policies, legal send windows, prices and channels, validated at synth, inlined into every engine bundle.
     const { policies, legalSendWindows, prices } = props.settings;
     const policyDefine: Record<string, string> = {
       ...(policies.length > 0 ? { WINBACK_BUNDLED_POLICIES: JSON.stringify(JSON.stringify(policies)) } : {}),
       ...(legalSendWindows.length > 0 ? { WINBACK_BUNDLED_LEGAL_SEND_WINDOWS: JSON.stringify(JSON.stringify(legalSendWindows)) } : {}),
       WINBACK_BUNDLED_PRICES: JSON.stringify(JSON.stringify(prices)),
+      // E-mail only with a sender address: no function plans a touch nothing could send.
+      WINBACK_BUNDLED_CHANNELS: JSON.stringify(JSON.stringify(deployedChannelsOf(props.settings))),
     };
+    this.bundleConstants = policyDefine;
 
     const keysSecret = new Secret(this, 'Keys', {
       description: 'Winback master key: pseudonymous customer ids and unsubscribe-link signatures are derived from it.',

@@ -198,10 +198,12 @@ export class TouchDelivery extends Construct {
       timeout: SEND_TOUCH_TIMEOUT,
     });
     // What the send function sends with; the rights to each are granted below.
+    // Without a sender address the deployment sends no e-mail: neither SES variable is set.
+    const sender = props.settings.sesFromAddress;
     bindEnvironment(this.sendFunction, 'sendChannels', {
       UNSUBSCRIBE_BASE_URL: props.unsubscribeBaseUrl,
-      SES_FROM_ADDRESS: props.settings.sesFromAddress,
-      SES_CONFIGURATION_SET: this.configurationSet.configurationSetName,
+      SES_FROM_ADDRESS: sender,
+      SES_CONFIGURATION_SET: sender === undefined ? undefined : this.configurationSet.configurationSetName,
       SMS_CONFIGURATION_SET: this.smsConfigurationSetName,
       SMS_MESSAGE_TYPE: 'PROMOTIONAL',
       // Empty when the operator has none: the function reads it as absent, and the service picks an identity.
@@ -241,6 +243,7 @@ export class TouchDelivery extends Construct {
         reason: `SendTextMessage checks the ${type} it sends from (or whose opt-out list it applies); the operator names the number by E.164, not by the ARN the service assigns, so it is bounded to this account and region.`,
       });
     }
+    if (sender === undefined) return;
     this.sendFunction.addToRolePolicy(
       new PolicyStatement({
         actions: ['ses:SendEmail'],
@@ -248,7 +251,7 @@ export class TouchDelivery extends Construct {
           stack.formatArn({
             service: 'ses',
             resource: 'identity',
-            resourceName: props.settings.sesIdentity ?? props.settings.sesFromAddress.split('@')[1]!,
+            resourceName: props.settings.sesIdentity ?? sender.split('@')[1]!,
           }),
           stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.configurationSet.configurationSetName }),
         ],

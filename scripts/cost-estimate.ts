@@ -1150,11 +1150,9 @@ export function formatReport(result: Estimate, fixed?: FixedCosts): string {
   out.push(
     '- X-Ray records every request (default sampling at this volume). Logs: engine lines as Powertools writes them, platform.start/report, one API access log line, 26 bytes overhead each.',
   );
+  out.push('- One event per API request (a batch of up to 500 events is one request).');
   out.push(
-    '- One event per API request (a batch of up to 500 events is one request). SMS delivery receipts are not wired back, so SMS causes no engagement invocations.',
-  );
-  out.push(
-    "- Not counted: SMS carrier fees and the origination identity's monthly lease (10DLC, toll-free or short code in the US), free tiers, data transfer, the nightly job's Lambda/S3/Athena (per night, not per customer).",
+    "- Not counted: engagement feedback (each SMS's delivery receipts and each SES event reach the engagement function through SNS: its invocations, their SNS deliveries and the record updates they make), SMS carrier fees and the origination identity's monthly lease (10DLC, toll-free or short code in the US), free tiers, data transfer, the nightly job's Lambda/S3/Athena (per night, not per customer).",
   );
   return out.join('\n');
 }

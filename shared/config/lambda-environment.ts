@@ -55,23 +55,39 @@ export const EngineEnvironment = z.object({
   TIMER_DLQ_ARN: required(),
 });
 
-/** What the send-touch function reads to reach people: SMS, e-mail and the retention-task topic. */
-export const SendChannelsEnvironment = z.object({
-  /** Base of the RFC 8058 one-click unsubscribe link in every e-mail (the API's `/v1/unsubscribe`). */
-  UNSUBSCRIBE_BASE_URL: required(),
-  /** The verified SES identity e-mails are sent from. */
-  SES_FROM_ADDRESS: required(),
-  /** The SES configuration set whose events flow back to the engagement function. */
-  SES_CONFIGURATION_SET: required(),
-  /** The End User Messaging SMS configuration set every text is sent with. */
-  SMS_CONFIGURATION_SET: required(),
-  /** @default 'PROMOTIONAL' */
-  SMS_MESSAGE_TYPE: z.enum(['PROMOTIONAL', 'TRANSACTIONAL'], { error: 'must be "PROMOTIONAL" or "TRANSACTIONAL"' }).default('PROMOTIONAL'),
-  /** The origination number or identity, where the destination country requires one; the service picks one without it. */
-  SMS_ORIGINATION_IDENTITY: optional(),
-  /** The SNS topic retention tasks are published to. */
-  RETENTION_TASK_TOPIC_ARN: required(),
-});
+/**
+ * What the send-touch function reads to reach people: SMS, e-mail and the retention-task topic.
+ * A deployment without a sender address sends no e-mail: it sets neither `SES_FROM_ADDRESS` nor
+ * `SES_CONFIGURATION_SET`; one set without the other is a mistake, named.
+ */
+export const SendChannelsEnvironment = z
+  .object({
+    /** Base of the RFC 8058 one-click unsubscribe link in every e-mail (the API's `/v1/unsubscribe`). */
+    UNSUBSCRIBE_BASE_URL: required(),
+    /** The verified SES identity e-mails are sent from; absent when the deployment sends no e-mail. */
+    SES_FROM_ADDRESS: optional(),
+    /** The SES configuration set whose events flow back to the engagement function; absent with `SES_FROM_ADDRESS`. */
+    SES_CONFIGURATION_SET: optional(),
+    /** The End User Messaging SMS configuration set every text is sent with. */
+    SMS_CONFIGURATION_SET: required(),
+    /** @default 'PROMOTIONAL' */
+    SMS_MESSAGE_TYPE: z
+      .enum(['PROMOTIONAL', 'TRANSACTIONAL'], { error: 'must be "PROMOTIONAL" or "TRANSACTIONAL"' })
+      .default('PROMOTIONAL'),
+    /** The origination number or identity, where the destination country requires one; the service picks one without it. */
+    SMS_ORIGINATION_IDENTITY: optional(),
+    /** The SNS topic retention tasks are published to. */
+    RETENTION_TASK_TOPIC_ARN: required(),
+  })
+  // Checked even when another variable is malformed, so one message names every variable at fault.
+  .superRefine(
+    (environment, context) => {
+      const [from, set] = [environment.SES_FROM_ADDRESS, environment.SES_CONFIGURATION_SET];
+      if (set && !from) context.addIssue({ code: 'custom', path: ['SES_FROM_ADDRESS'], message: 'is missing' });
+      if (from && !set) context.addIssue({ code: 'custom', path: ['SES_CONFIGURATION_SET'], message: 'is missing' });
+    },
+    { when: () => true },
+  );
 
 /** What the nightly job reads: the lake, the KPI settings and, with Athena, where the KPI SQL runs. */
 export const NightlyEnvironment = z
@@ -188,7 +204,10 @@ export function readLambdaEnvironment<L extends LambdaName>(lambda: L, env: Node
       config[group] = result.data;
       continue;
     }
-    for (const issue of result.error.issues) {
+    // In the order the group names its variables, whichever rule found the problem.
+    const order = variablesOf(group);
+    const issues = [...result.error.issues].sort((a, b) => order.indexOf(String(a.path[0])) - order.indexOf(String(b.path[0])));
+    for (const issue of issues) {
       const name = String(issue.path[0]);
       variables.push(name);
       problems.push(`${name} ${issue.message}`);

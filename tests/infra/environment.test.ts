@@ -39,7 +39,8 @@ const asDeployed = (variables: Record<string, unknown>): Record<string, string> 
 
 describe('each function’s synthesized environment, against the schemas its handler parses at cold start', () => {
   for (const [variant, settings] of [
-    ['the default settings', {}],
+    ['the default settings (no sender address: no e-mail)', {}],
+    ['a sender address (e-mail deployed)', { sesFromAddress: 'winback@mail.operator-test.eu' }],
     [
       'Athena KPIs, more scan segments, an origination number',
       { kpiEngine: 'athena', scanSegments: 8, smsOriginationNumber: '+18005550100' },

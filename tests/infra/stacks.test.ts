@@ -3,7 +3,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWinback } from '#lib/winback-app';
 import { SettingsError } from '#lib/settings';
-import { actionsOf, onlyLogicalId, resourcesOf, statementsOfRole, synthWinback, type Statement } from '../support/cdk-app.ts';
+import { actionsOf, onlyLogicalId, resourcesOf, statementsOfRole, synthWinback, TEST_SENDER, type Statement } from '../support/cdk-app.ts';
 
 describe('Winback CDK app (API key mode, the default)', () => {
   let data: Template;
@@ -204,7 +204,7 @@ describe('Winback CDK app (API key mode, the default)', () => {
       DeadLetterConfig: { TargetArn: Match.anyValue() },
       Environment: {
         Variables: Match.objectLike({
-          SES_FROM_ADDRESS: 'winback@example.com',
+          SES_FROM_ADDRESS: TEST_SENDER,
           SES_CONFIGURATION_SET: Match.anyValue(),
           UNSUBSCRIBE_BASE_URL: Match.anyValue(),
           SMS_CONFIGURATION_SET: 'WinbackEngine-sms',

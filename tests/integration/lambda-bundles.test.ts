@@ -33,6 +33,7 @@ import {
   type SchedulerStub,
   type SmsStub,
 } from '../support/aws-service-stubs.ts';
+import { TEST_SENDER } from '../support/cdk-app.ts';
 import { customerIdIn } from '../support/fakes.ts';
 import {
   buildLambdaBundle,
@@ -122,11 +123,15 @@ const ZONE = ZONES.find((zone) =>
 const NO_ZONE =
   'no time zone is inside the default send window (Mon–Sat 10:00–19:00) right now, e.g. on a Sunday; the bundle would defer the touch';
 
+/** The repository's cdk.json: the settings as shipped. */
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
+
 /** The environment the CDK app gives each function, as synthesized: literal values, or the CloudFormation expression. */
 function deployedEnvironments(): Record<Lambda, Record<string, unknown>> {
-  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
-  // Bundling skipped: only the templates are needed here, the bundles are built below.
-  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+  // Bundling skipped: only the templates are needed here, the bundles are built below. With a
+  // sender address, so the send function has its e-mail channel.
+  const winback = { ...(cdkJson.context.winback as object), sesFromAddress: TEST_SENDER };
+  const app = new App({ context: { ...cdkJson.context, winback, 'aws:cdk:bundling-stacks': [] } });
   const { stateless } = buildWinback(app);
   const functions = Object.values(Template.fromStack(stateless).findResources('AWS::Lambda::Function'));
   const variables = (lambda: Lambda) => {
@@ -316,10 +321,10 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
    * synthesized, resource references replaced by local values), what the Lambda runtime itself
    * sets, and the endpoints of the local stand-ins.
    */
-  function environmentFor(lambda: Lambda): Record<string, string> {
+  function environmentFor(lambda: Lambda, variables: Record<string, unknown> = deployed[lambda]): Record<string, string> {
     const local = localValues();
     const env: Record<string, string> = {};
-    for (const [name, value] of Object.entries(deployed[lambda])) {
+    for (const [name, value] of Object.entries(variables)) {
       if (typeof value === 'string') env[name] = value;
       else if (local[name] !== undefined) env[name] = local[name];
       else throw new Error(`CDK sets ${name} on ${lambda} from a resource (${JSON.stringify(value)}); give this test a local value for it`);
@@ -421,6 +426,29 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
       },
     });
     expect(secrets.requests).toHaveLength(secretReads + 1);
+  });
+
+  it('send-touch without a sender address: the bundle CDK builds for it cold-starts without the SES variables; a bundle that plans e-mail refuses to start without them', async () => {
+    // Prepare: the stacks as cdk.json ships them (no sender), and the send function's bundle as CDK builds it.
+    const { stateless } = buildWinback(new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } }));
+    const send = Object.values(Template.fromStack(stateless).findResources('AWS::Lambda::Function')).find(
+      (fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === 'winback-send-touch',
+    )!.Properties.Environment.Variables as Record<string, unknown>;
+    const noSender = environmentFor('send-touch', send);
+    const smsOnly = await buildLambdaBundle('send-touch', join(lambdaRoot.root, 'no-sender'), { ...stateless.bundleConstants });
+
+    // Act
+    const asBuilt = await runBundle(smsOnly, noSender, []);
+    const withEmail = await runBundle(bundles['send-touch'], noSender, []);
+
+    // Assess
+    expect(Object.keys(noSender).filter((name) => name.startsWith('SES_'))).toEqual([]);
+    expect(JSON.parse(stateless.bundleConstants.WINBACK_BUNDLED_CHANNELS!)).toBe('["sms"]');
+    expect(asBuilt.coldStart, asBuilt.output).toMatchObject({ ok: true });
+    expect(withEmail.coldStart).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/^The deployment plans email touches, but this function has no adapter for them/) },
+    });
   });
 
   let firstTouch: TouchDue | undefined;

@@ -8,11 +8,22 @@ import { buildWinback } from '#lib/winback-app';
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
 
 /**
- * Synthesizes the Winback app from cdk.json's context, `winback` overriding its settings, with
- * cdk-nag's AWS Solutions checks: the templates of both stacks, the stacks and the output folder.
+ * The sender address the infra tests deploy e-mail with. cdk.json ships without one (a deployment
+ * without a sender sends no e-mail); the tests of a deployment that sends e-mail give this one.
  */
-export function synthWinback(winback: Record<string, unknown> = {}) {
-  const app = new App({ context: { ...cdkJson.context, winback: { ...(cdkJson.context.winback as object), ...winback } } });
+export const TEST_SENDER = 'winback@mail.operator-test.eu';
+
+/**
+ * Synthesizes the Winback app from cdk.json's context with {@link TEST_SENDER} as the sender,
+ * `winback` overriding its settings (`sesFromAddress: ""`: no sender), with cdk-nag's AWS
+ * Solutions checks: the templates of both stacks, the stacks and the output folder.
+ * `bundle: false` skips building the functions' code, for tests of the templates alone.
+ */
+export function synthWinback(winback: Record<string, unknown> = {}, options: { bundle?: boolean } = {}) {
+  const settings = { ...(cdkJson.context.winback as object), sesFromAddress: TEST_SENDER, ...winback };
+  // Without bundling (`bundle: false`) the templates are the same, without building the functions' code.
+  const bundling = options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {};
+  const app = new App({ context: { ...cdkJson.context, ...bundling, winback: settings } });
   const stacks = buildWinback(app);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   // cdk-nag findings without a written acknowledgement make synth throw.

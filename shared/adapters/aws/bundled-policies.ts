@@ -3,14 +3,15 @@ import type { MarketWindowInput } from '#shared/domain/legal-send-windows';
 import { parsePolicy } from '#shared/domain/policy';
 import { deploymentPolicies, type PolicyRegistry } from '#shared/domain/policy-registry';
 import { type PriceTable, priceCurrencyIssues } from '#shared/domain/pricing';
-import { AWS_CHANNELS } from './deployed-channels.ts';
+import { deployedChannels } from './deployed-channels.ts';
 
 /**
- * Policies, legal send windows and the price table an operator chose at deploy time are validated
- * by the CDK app and inlined into the bundle by esbuild (`define`), so a Lambda never starts with a
- * policy, a legal table or prices nobody validated.
+ * Policies, legal send windows, the price table and the channels an operator chose at deploy time
+ * are validated by the CDK app and inlined into the bundle by esbuild (`define`), so a Lambda never
+ * starts with a policy, a legal table, prices or channels nobody validated.
  */
 declare const WINBACK_BUNDLED_POLICIES: string | undefined;
+declare const WINBACK_BUNDLED_CHANNELS: string | undefined;
 declare const WINBACK_BUNDLED_LEGAL_SEND_WINDOWS: string | undefined;
 declare const WINBACK_BUNDLED_PRICES: string | undefined;
 
@@ -18,7 +19,10 @@ export function bundledPolicies(): PolicyRegistry {
   const raw: unknown[] = typeof WINBACK_BUNDLED_POLICIES === 'string' ? (JSON.parse(WINBACK_BUNDLED_POLICIES) as unknown[]) : [];
   const legalSendWindows: MarketWindowInput[] =
     typeof WINBACK_BUNDLED_LEGAL_SEND_WINDOWS === 'string' ? (JSON.parse(WINBACK_BUNDLED_LEGAL_SEND_WINDOWS) as MarketWindowInput[]) : [];
-  return deploymentPolicies(raw.map(parsePolicy), { legalSendWindows, channels: AWS_CHANNELS });
+  const channels = deployedChannels(
+    typeof WINBACK_BUNDLED_CHANNELS === 'string' ? (JSON.parse(WINBACK_BUNDLED_CHANNELS) as string[]) : undefined,
+  );
+  return deploymentPolicies(raw.map(parsePolicy), { legalSendWindows, channels });
 }
 
 /**

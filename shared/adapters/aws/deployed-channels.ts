@@ -1,4 +1,4 @@
-import type { Channel } from '#shared/domain/channels';
+import { CHANNELS, type Channel } from '#shared/domain/channels';
 
 /**
  * The channels the AWS deployment has an adapter for (End User Messaging SMS and SES; the send
@@ -6,3 +6,18 @@ import type { Channel } from '#shared/domain/channels';
  * the same list, so no touch is ever planned on a channel nothing could send.
  */
 export const AWS_CHANNELS: readonly Channel[] = ['sms', 'email'];
+
+/**
+ * The channels a deployment sends on: `AWS_CHANNELS` but those its settings leave out (e-mail
+ * without a sender address), chosen at synth and inlined into every engine bundle, as the
+ * policies are. Absent (a bundle built without them, or a test): every channel of `AWS_CHANNELS`.
+ * @throws Error naming a channel the deployment has no adapter for
+ */
+export function deployedChannels(names: readonly string[] | undefined): readonly Channel[] {
+  if (names === undefined) return AWS_CHANNELS;
+  const unknown = names.filter((name) => !(AWS_CHANNELS as readonly string[]).includes(name));
+  if (unknown.length > 0)
+    throw new Error(`deployed channels ${unknown.join(', ')} have no AWS adapter (known: ${AWS_CHANNELS.join(', ')})`);
+  // In the channel table's order, whatever the order given.
+  return CHANNELS.filter((channel) => names.includes(channel));
+}

@@ -60,5 +60,19 @@ export async function loadLambdaEngine(
     logger,
     idHashKey: deriveKey(masterKey, 'customer-id-hash'),
   };
+  if (options.channels) assertAdapters(deps);
   return { deps, logger, unsubscribeKey };
+}
+
+/**
+ * The sending function has an adapter for every channel the deployment plans on: a bundle that
+ * plans e-mail where the function has no sender would fail every e-mail touch, so it fails the
+ * cold start instead, naming the channel.
+ */
+function assertAdapters(deps: EngineDeps): void {
+  const missing = deps.policies.deployedChannels.filter((channel) => deps.channels[channel] === undefined);
+  if (missing.length > 0)
+    throw new Error(
+      `The deployment plans ${missing.join(', ')} touches, but this function has no adapter for them (e-mail needs SES_FROM_ADDRESS and SES_CONFIGURATION_SET)`,
+    );
 }

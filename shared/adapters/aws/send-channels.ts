@@ -8,9 +8,9 @@ import { EumSmsChannel } from './sms-channel.ts';
 
 /**
  * The channels of the send-touch function, from its `sendChannels` settings: End User Messaging
- * SMS, SES (with the one-click unsubscribe link signed with `unsubscribeKey`) and the
- * retention-task topic. Only that function sends, so only it imports this module and the three
- * SDK clients.
+ * SMS, SES (with the one-click unsubscribe link signed with `unsubscribeKey`; only when the
+ * deployment has a sender address) and the retention-task topic. Only that function sends, so
+ * only it imports this module and the three SDK clients.
  */
 export function createSendChannels(
   environment: EnvironmentConfig<'sendChannels'>,
@@ -18,6 +18,7 @@ export function createSendChannels(
 ): MessageChannels {
   const unsubscribeBase = environment.UNSUBSCRIBE_BASE_URL;
   const originationIdentity = environment.SMS_ORIGINATION_IDENTITY;
+  const { SES_FROM_ADDRESS: fromAddress, SES_CONFIGURATION_SET: configurationSetName } = environment;
   return {
     sms: new EumSmsChannel({
       client: createSmsClient(),
@@ -25,13 +26,17 @@ export function createSendChannels(
       messageType: environment.SMS_MESSAGE_TYPE,
       ...(originationIdentity ? { originationIdentity } : {}),
     }),
-    email: new SesEmailChannel({
-      client: createSesClient(),
-      fromAddress: environment.SES_FROM_ADDRESS,
-      configurationSetName: environment.SES_CONFIGURATION_SET,
-      unsubscribeUrl: (message) =>
-        `${unsubscribeBase}?token=${encodeURIComponent(signUnsubscribeToken({ customerId: message.customerId, channel: 'email' }, unsubscribeKey))}`,
-    }),
+    ...(fromAddress && configurationSetName
+      ? {
+          email: new SesEmailChannel({
+            client: createSesClient(),
+            fromAddress,
+            configurationSetName,
+            unsubscribeUrl: (message) =>
+              `${unsubscribeBase}?token=${encodeURIComponent(signUnsubscribeToken({ customerId: message.customerId, channel: 'email' }, unsubscribeKey))}`,
+          }),
+        }
+      : {}),
     task: new SnsTaskChannel({ client: createSnsClient(), topicArn: environment.RETENTION_TASK_TOPIC_ARN }),
   };
 }

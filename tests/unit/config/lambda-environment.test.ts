@@ -108,7 +108,7 @@ describe('readLambdaEnvironment', () => {
       },
     });
     expect(send.sendChannels).toMatchObject({ SMS_MESSAGE_TYPE: 'PROMOTIONAL', SMS_ORIGINATION_IDENTITY: undefined });
-    const settings = SettingsSchema.parse({ sesFromAddress: 'winback@example.com' });
+    const settings = SettingsSchema.parse({ sesFromAddress: 'winback@mail.operator-test.eu' });
     expect({ costPerAcquisition: settings.costPerAcquisition, scanSegments: settings.scanSegments, kpiEngine: settings.kpiEngine }).toEqual(
       NIGHTLY_DEFAULTS,
     );
