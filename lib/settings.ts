@@ -130,7 +130,7 @@ export class SettingsError extends Error {}
 export function readSettings(context: { tryGetContext(key: string): unknown }): Settings {
   const file = context.tryGetContext('winbackConfig');
   const source = typeof file === 'string' ? `file ${file}` : 'cdk.json context "winback"';
-  const raw = typeof file === 'string' ? JSON.parse(readFileSync(file, 'utf8')) : context.tryGetContext('winback');
+  const raw = typeof file === 'string' ? readSettingsFile(file) : context.tryGetContext('winback');
   if (raw === undefined)
     throw new SettingsError(
       `Winback settings missing: add a "winback" object to the context in cdk.json, or pass -c winbackConfig=<file.json>`,
@@ -174,6 +174,24 @@ export function readSettings(context: { tryGetContext(key: string): unknown }): 
     );
   }
   return { ...result.data, policies };
+}
+
+/** The JSON of a settings file (`-c winbackConfig=…`); one that cannot be read or parsed is named, with why. */
+function readSettingsFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SettingsError(
+      `Cannot read the Winback settings file ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new SettingsError(`The Winback settings file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
 }
 
 /** Reads and validates one policy file; a problem names the file and every field at fault. */

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -103,5 +105,19 @@ describe('the e-mail sender of a deployment', () => {
         '^No policyFile: the embedded policies will send their sample texts \\("Winback Mobile: …", "Winback Club: …"\\)',
       ),
     );
+  });
+});
+
+describe('a settings file that cannot be used', () => {
+  it('is named with why, as a SettingsError (one line, no stack trace at synth)', () => {
+    const withFile = (file: string) => () => readSettings({ tryGetContext: (key) => (key === 'winbackConfig' ? file : undefined) });
+    const broken = join(mkdtempSync(join(tmpdir(), 'winback-settings-file-')), 'broken.json');
+    writeFileSync(broken, '{"sesFromAddress": ');
+
+    expect(withFile('no-such-settings.json')).toThrow(
+      new SettingsError('Cannot read the Winback settings file no-such-settings.json: no such file'),
+    );
+    expect(withFile(broken)).toThrow(SettingsError);
+    expect(withFile(broken)).toThrow(new RegExp(`^The Winback settings file ${broken} is not valid JSON: `));
   });
 });
