@@ -223,12 +223,16 @@ export class TouchDelivery extends Construct {
     this.bindEngine(this.sendFunction, { cancelsTimers: false });
     // The schedule group must exist before any function can put timers in it.
     this.sendFunction.node.addDependency(this.scheduleGroup);
-    // SendTextMessage is authorized on the configuration set and on the identity it sends from.
-    // The operator's number is known only as E.164 (its ARN holds an id assigned by the service),
-    // and without one the service picks an identity of the account, so the identities are
-    // bounded to this account and region by type rather than named.
+    // SendTextMessage is authorized on the configuration set and on the identity it sends from
+    // (phone number, sender id, pool; also a protect configuration, which Winback does not use),
+    // as AWS's service authorization reference lists them: an opt-out list is not among them (the
+    // service applies the list of the identity or configuration set without a grant on it). The
+    // operator's number is known only as E.164 (its ARN holds an id assigned by the service), and
+    // without one the service picks an identity of the account, so the identities are bounded to
+    // this account and region by type rather than named. tests/infra/iam-reference.test.ts checks
+    // every grant against that reference.
     const smsIdentityArn = (type: string) => `arn:${Aws.PARTITION}:sms-voice:${Aws.REGION}:${Aws.ACCOUNT_ID}:${type}/*`;
-    const smsIdentityTypes = ['phone-number', 'sender-id', 'pool', 'opt-out-list'];
+    const smsIdentityTypes = ['phone-number', 'sender-id', 'pool'];
     this.sendFunction.addToRolePolicy(
       new PolicyStatement({
         actions: ['sms-voice:SendTextMessage'],
@@ -238,7 +242,7 @@ export class TouchDelivery extends Construct {
     for (const type of smsIdentityTypes) {
       Validations.of(this.sendFunction).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:${type}/*]`,
-        reason: `SendTextMessage checks the ${type} it sends from (or whose opt-out list it applies); the operator names the number by E.164, not by the ARN the service assigns, so it is bounded to this account and region.`,
+        reason: `SendTextMessage checks the ${type} it sends from; the operator names the number by E.164, not by the ARN the service assigns, so it is bounded to this account and region.`,
       });
     }
     this.sendFunction.addToRolePolicy(
