@@ -3,8 +3,7 @@ import { emptyRecord, type CustomerRecord } from '#shared/domain/journey/record'
 import type { Change } from '#shared/domain/journey/timers';
 import { ConcurrentUpdateError, DuplicateEventError, type FieldIssue } from '#shared/domain/errors';
 import { parseEvent, type WinbackEvent } from '#shared/domain/events';
-import { shortHash } from '#shared/domain/hash';
-import { MAX_CONCURRENT_RETRIES, type EngineDeps } from './deps.ts';
+import { eventTag, MAX_CONCURRENT_RETRIES, type EngineDeps } from './deps.ts';
 import { cancelTimers } from './timers.ts';
 
 export type IngestStatus = 'accepted' | 'duplicate';
@@ -33,7 +32,7 @@ export async function ingestEvent(deps: EngineDeps, event: WinbackEvent): Promis
     // attach to; keeping it would re-create a record under an id that may be a phone number.
     // Consent, activity and returns are kept on purpose: a churn may still arrive after them.
     if (!stored && (event.type === 'message.engaged' || event.type === 'survey.answered' || event.type === 'task.outcome')) {
-      deps.logger.info('event for an unknown customer ignored', { eventId: shortHash(event.eventId), type: event.type });
+      deps.logger.info('event for an unknown customer ignored', { eventId: eventTag(deps, event.eventId), type: event.type });
       return undefined;
     }
     return applyEvent(stored ?? emptyRecord(event.customerId), event, deps.clock.now(), deps.policies);
@@ -65,9 +64,9 @@ export async function applyOnce(
       throw error;
     }
     await cancelTimers(deps, effects.cancel);
-    // Event ids are logged hashed: some upstream systems build them from phone numbers.
+    // Event ids are logged keyed-hashed: some upstream systems build them from phone numbers.
     deps.logger.info('event ingested', {
-      eventId: shortHash(key.eventId),
+      eventId: eventTag(deps, key.eventId),
       type: key.type,
       scheduled: effects.schedule.length,
       cancelled: effects.cancel.length,
@@ -127,7 +126,7 @@ export async function ingestBatch(deps: EngineDeps, items: readonly unknown[]): 
         } catch (error) {
           failed = true;
           deps.logger.error('event of a batch failed', {
-            eventId: shortHash(event.eventId),
+            eventId: eventTag(deps, event.eventId),
             type: event.type,
             error: error instanceof Error ? error.name : 'unknown',
           });

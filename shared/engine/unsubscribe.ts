@@ -1,4 +1,4 @@
-import { shortHash } from '#shared/domain/hash';
+import { Pseudonyms } from '#shared/domain/pseudonyms';
 import type { UnsubscribeClaim } from '#shared/domain/unsubscribe';
 import type { EngineDeps } from './deps.ts';
 import { ingestEvent, type IngestResult } from './ingest-event.ts';
@@ -12,7 +12,7 @@ import { ingestEvent, type IngestResult } from './ingest-event.ts';
 export async function unsubscribe(deps: EngineDeps, claim: UnsubscribeClaim): Promise<IngestResult> {
   const now = new Date(deps.clock.now()).toISOString();
   return ingestEvent(deps, {
-    eventId: `unsubscribe/${shortHash(`${claim.channel}\u001f${claim.customerId}`, 24)}/${now.slice(0, 10)}`,
+    eventId: `unsubscribe/${new Pseudonyms(deps.idHashKey).eventTag(`${claim.channel}\u001f${claim.customerId}`, 24)}/${now.slice(0, 10)}`,
     type: 'consent.changed',
     occurredAt: now,
     customerId: claim.customerId,

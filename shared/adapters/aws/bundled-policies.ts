@@ -14,11 +14,12 @@ declare const WINBACK_BUNDLED_POLICIES: string | undefined;
 declare const WINBACK_BUNDLED_LEGAL_SEND_WINDOWS: string | undefined;
 declare const WINBACK_BUNDLED_PRICES: string | undefined;
 
-export function bundledPolicies(): PolicyRegistry {
+/** The deployment's registry; `idKey` keys journey ids and timer names (the engine's `idHashKey`). */
+export function bundledPolicies(idKey?: string): PolicyRegistry {
   const raw: unknown[] = typeof WINBACK_BUNDLED_POLICIES === 'string' ? (JSON.parse(WINBACK_BUNDLED_POLICIES) as unknown[]) : [];
   const legalSendWindows: MarketWindowInput[] =
     typeof WINBACK_BUNDLED_LEGAL_SEND_WINDOWS === 'string' ? (JSON.parse(WINBACK_BUNDLED_LEGAL_SEND_WINDOWS) as MarketWindowInput[]) : [];
-  return deploymentPolicies(raw.map(parsePolicy), { legalSendWindows, channels: AWS_CHANNELS });
+  return deploymentPolicies(raw.map(parsePolicy), { legalSendWindows, channels: AWS_CHANNELS, ...(idKey !== undefined ? { idKey } : {}) });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { assertUnreachable } from '../exhaustive.ts';
 import type { Channel } from '../channels.ts';
 import { type CustomerRecord, findTouch, iso, log, type Touch, type TouchChannel, type TouchStatus } from './record.ts';
-import { type Change, noEffects, timerFor, timerNameFor } from './timers.ts';
+import { type Change, deferredTimerName, noEffects, timerFor } from './timers.ts';
 
 /** The outcome of a send decision, or of the send itself. */
 export type SendOutcome =
@@ -66,7 +66,7 @@ export function applySendOutcome(current: CustomerRecord, touchId: string, outco
     case 'deferred':
       touch.deferrals += 1;
       touch.dueAt = iso(outcome.dueAtMs);
-      touch.timerName = timerNameFor(record.customerId, touch.touchId, touch.deferrals);
+      touch.timerName = deferredTimerName(touch.timerName, touch.deferrals);
       effects.schedule.push(timerFor(record, touch));
       log(record, { ...entry, decision: 'deferred', reason: `${outcome.reason}->${touch.dueAt}`, channel: touch.channel });
       break;
