@@ -261,7 +261,7 @@ async function openLocalData(config: LocalConfig, logger: Logger): Promise<Local
       if (!clock.resumed && existsSync(join(dataDir, 'dynamodb')))
         logger.warn('this data folder holds DynamoDB Local data from an earlier run: set WINBACK_STORE=dynamodb-local to use it');
       const close = async () => void database.close();
-      return { store: new SqliteCustomerStore({ database, phoneHashKey }), timers, clock, clockOrigin, close };
+      return { store: new SqliteCustomerStore({ database, phoneHashKey, eventHashKey }), timers, clock, clockOrigin, close };
     }
     for (const timer of legacy?.timers ?? []) await timers.schedule(timer);
     if (legacy) retireLegacyTimeFiles(dataDir);

@@ -70,3 +70,13 @@ export function keptJourneyIds(journeyId: string, churnEventId: string, pseudony
     rename: (id: string) => (kept !== journeyId && id.startsWith(journeyId) ? `${kept}${id.slice(journeyId.length)}` : id),
   };
 }
+
+/**
+ * What a store keys an event receipt by: the HMAC-SHA256 of the event id under the store's
+ * receipt key (`deriveKey(masterKey, 'event-receipt')`), so receipts, which outlive an erasure,
+ * hold no id an upstream system built from a phone number; a replay computes the same key and is
+ * still told apart. Without a key, the raw id (receipts as stored before they were keyed).
+ */
+export function receiptIdOf(eventHashKey: string | undefined, eventId: string): string {
+  return eventHashKey === undefined ? eventId : createHmac('sha256', eventHashKey).update(eventId).digest('hex');
+}

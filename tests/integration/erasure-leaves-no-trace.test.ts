@@ -4,6 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
 import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { localDynamoClient } from '#shared/adapters/local/dynamodb-local';
+import { SqliteCustomerStore } from '#shared/adapters/local/sqlite-customer-store';
+import { openSqliteDatabase } from '#shared/adapters/local/sqlite-database';
 import { shortHash } from '#shared/domain/hash';
 import { eraseCustomer } from '#shared/engine/customer-admin';
 import { ingestEvent } from '#shared/engine/ingest-event';
@@ -107,5 +109,40 @@ describe('erasure on DynamoDB leaves no trace of the person', () => {
     // Assess
     expect(await deps.store.hasEvent(eventId)).toBe(true);
     expect(replay.status).toBe('duplicate');
+  });
+});
+
+describe('erasure on SQLite (the local runner) leaves no trace of the person', () => {
+  it('keeps receipts keyed, still finds receipts kept before they were keyed, and answers replays as duplicates', async () => {
+    // Prepare
+    const database = openSqliteDatabase(':memory:');
+    const keyed = new SqliteCustomerStore({ database, phoneHashKey: 'p', eventHashKey: 'erasure-it-event-key' });
+    const legacy = new SqliteCustomerStore({ database, phoneHashKey: 'p' });
+    const deps = makeDeps({ store: keyed as unknown as TestDeps['store'] });
+    const T0 = Date.parse('2026-01-05T09:00:00Z');
+    deps.clock.set(T0);
+    const customerId = '+447700900556';
+    const eventId = 'churn/+447700900556/1';
+    await legacy.save(
+      { customerId: 'old', version: 0, consentSetAt: {}, journeys: [], history: [] },
+      {
+        eventId: 'old-event',
+        type: 'customer.churned',
+        receivedAt: new Date(T0).toISOString(),
+      },
+    );
+
+    // Act
+    await ingestEvent(deps, churnEvent({ customerId, eventId }));
+    await eraseCustomer(deps, customerId);
+    const receipts = JSON.stringify(database.prepare('SELECT * FROM event_receipts').all());
+    const replay = await ingestEvent(deps, churnEvent({ customerId, eventId }));
+
+    // Assess
+    expect(receipts).not.toContain('7700900556');
+    expect(replay.status).toBe('duplicate');
+    expect(await keyed.hasEvent('old-event')).toBe(true);
+    expect(await keyed.get(customerId)).toBeUndefined();
+    database.close();
   });
 });

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type CustomerRecord, upgradeRecord } from '#shared/domain/journey/record';
 import type { ErasedJourney } from '#shared/domain/erasure';
+import { receiptIdOf } from '#shared/domain/pseudonyms';
 import type { CustomerStore, EventReceipt, StoredJourneys } from '#shared/ports/customer-store';
 import {
   cancellationReasons,
@@ -29,7 +30,6 @@ import {
   erasedJourneyPut,
   phoneKeyOf,
   phoneLookupChange,
-  receiptIdOf,
   receiptKey,
   receiptPut,
 } from './dynamodb-items.ts';

@@ -50,7 +50,8 @@ export function saveFailure(error: unknown, expectedVersion: number, receipt: Ev
   if (!codes) return error;
   // A replay wins over a concurrent change: the caller answers "duplicate" and stops.
   if (receipt && codes[0] === 'ConditionalCheckFailed')
-    return new DuplicateEventError(`event ${receipt.eventId} was already processed`, [], { cause: error });
+    // The event id may hold a phone number, and errors get logged: the message names the type only.
+    return new DuplicateEventError(`a ${receipt.type} event was already processed`, [], { cause: error });
   if (cancelledByConcurrentChange(error, receipt ? 1 : 0)) return staleVersion(expectedVersion, error);
   return error;
 }

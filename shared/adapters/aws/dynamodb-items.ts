@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { DeleteCommandInput, PutCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { latestTask, type CustomerRecord } from '#shared/domain/journey/record';
 import type { ErasedJourney } from '#shared/domain/erasure';
+import { receiptIdOf } from '#shared/domain/pseudonyms';
 import type { EventReceipt } from '#shared/ports/customer-store';
 
 /**
@@ -42,10 +43,6 @@ export const customerKey = (customerId: string) => ({ pk: `CUSTOMER#${customerId
 /** Key of the receipt that remembers an event as processed, by its event id (raw, or its keyed hash: {@link receiptIdOf}). */
 export const receiptKey = (receiptId: string) => ({ pk: `EVENT#${receiptId}`, sk: 'RECEIPT' });
 
-/** What a receipt is keyed by: the HMAC-SHA256 of the event id under `eventHashKey`, or without a key the raw id. */
-export function receiptIdOf(eventHashKey: string | undefined, eventId: string): string {
-  return eventHashKey === undefined ? eventId : createHmac('sha256', eventHashKey).update(eventId).digest('hex');
-}
 /** Key of the facts an erased customer's journey leaves behind. */
 export const erasedJourneyKey = (customerHash: string, journeyId: string) => ({ pk: `ERASED#${customerHash}`, sk: `JOURNEY#${journeyId}` });
 /** Key of the item linking a phone's lookup key (a keyed hash) to one customer. */
