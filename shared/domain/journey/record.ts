@@ -32,6 +32,12 @@ interface TouchCommon {
   reason?: string;
   deferrals: number;
   attempts: number;
+  /**
+   * While `sending`: until when the claim holds, and the timer that resolves it if no outcome is
+   * recorded by then (the sender died between claim and outcome), and the message's price, for a
+   * message found sent then. See `CLAIM_LEASE_MS`.
+   */
+  lease?: { until: string; timerName: string; cost?: number };
   sentAt?: string;
   messageId?: string;
   cost?: number;

@@ -25,10 +25,38 @@ export interface LapseDue {
   timerName: string;
 }
 
-/** A touch timer (no `kind`, as every timer before lapse detection) or a lapse timer. */
-export type TimerPayload = TouchDue | LapseDue;
+/** What the timer of a touch's claim lease carries: the touch, and its own name to detect stale timers. */
+export interface LeaseDue {
+  kind: 'lease';
+  customerId: string;
+  touchId: string;
+  timerName: string;
+}
+
+/** A touch timer (no `kind`, as every timer before lapse detection), a lapse timer, or a claim's lease timer. */
+export type TimerPayload = TouchDue | LapseDue | LeaseDue;
 
 export const isLapseDue = (payload: TimerPayload): payload is LapseDue => 'kind' in payload && payload.kind === 'lapse';
+export const isLeaseDue = (payload: TimerPayload): payload is LeaseDue => 'kind' in payload && payload.kind === 'lease';
+
+/**
+ * How long a claim on a touch (`sending`) holds before the touch counts as stuck: 15 minutes,
+ * Lambda's longest run. The send function's timeout is well under it (a CDK test checks), so when
+ * the lease expires the process that claimed the touch is certainly gone, and nothing can record
+ * an outcome any more but the lease's resolution.
+ */
+export const CLAIM_LEASE_MS = 15 * 60_000;
+
+/** The lease timer of a claim: `attempts` tells the claims of one touch apart. */
+export function leaseTimerFor(record: CustomerRecord, touch: Touch, untilMs: number): TimerSpec {
+  const name = `${touch.timerName}-l${touch.attempts}`;
+  return {
+    name,
+    dueAt: iso(untilMs),
+    timezone: record.profile?.timezone ?? 'UTC',
+    payload: { kind: 'lease', customerId: record.customerId, touchId: touch.touchId, timerName: name },
+  };
+}
 
 /** The timers a change asks for: to create, and to cancel by name. */
 export interface Effects {
