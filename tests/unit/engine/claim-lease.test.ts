@@ -95,6 +95,9 @@ describe('a touch claimed by a sender that died before recording the outcome', (
     expect(again).toEqual({ outcome: 'ignored', reason: 'stale_lease' });
     const record = await recordOf(deps, CUSTOMER);
     expect(record.journeys[0]!.touches[0]).toMatchObject({ status: 'sent', messageId: 'outbox-1', sentAt: lease.dueAt });
+    // The price the claim recorded, as a send that recorded its outcome would have.
+    expect(touch.lease!.cost).toBeGreaterThan(0);
+    expect(record.journeys[0]!.touches[0]!.cost).toBe(touch.lease!.cost);
     expect(record.history.filter((h) => h.touchId === touch.touchId).map((h) => [h.decision, h.reason])).toContainEqual([
       'recorded',
       'lease_expired:found_sent',
