@@ -10,7 +10,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type CustomerRecord, upgradeRecord } from '#shared/domain/journey/record';
-import type { ErasedJourney } from '#shared/domain/erasure';
+import type { ArchivedJourney, ErasedJourney } from '#shared/domain/erasure';
 import { receiptIdOf } from '#shared/domain/pseudonyms';
 import type { CustomerStore, EventReceipt, StoredJourneys } from '#shared/ports/customer-store';
 import {
@@ -23,6 +23,7 @@ import {
   writeIdOf,
 } from './dynamodb-errors.ts';
 import {
+  archivedJourneyPut,
   type CustomerItem,
   customerDelete,
   customerKey,
@@ -190,7 +191,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
     return records;
   }
 
-  async save(record: CustomerRecord, receipt?: EventReceipt): Promise<void> {
+  async save(record: CustomerRecord, receipt?: EventReceipt, archived: readonly ArchivedJourney[] = []): Promise<void> {
     const phone = record.profile?.contacts.phone;
     const newPhoneKey = phone ? phoneKeyOf(this.phoneHashKey, phone) : undefined;
     const writeId = randomUUID();
@@ -198,9 +199,11 @@ export class DynamoDbCustomerStore implements CustomerStore {
     const oldPhoneKey = record.version === 0 ? undefined : await this.phoneKeys.at(record.customerId, record.version);
     const lookupWrites = phoneLookupChange(this.tableName, record.customerId, oldPhoneKey, newPhoneKey);
     const receiptItems = receipt ? [{ Put: receiptPut(this.tableName, receipt, this.eventRetentionSeconds, this.eventHashKey) }] : [];
+    const archivedItems = archived.map((journey) => ({ Put: archivedJourneyPut(this.tableName, journey) }));
+    const others = [...lookupWrites, ...archivedItems];
     try {
-      if (receiptItems.length === 0 && lookupWrites.length === 0) await this.client.send(new PutCommand(customerWrite));
-      else await this.client.send(new TransactWriteCommand({ TransactItems: [...receiptItems, { Put: customerWrite }, ...lookupWrites] }));
+      if (receiptItems.length === 0 && others.length === 0) await this.client.send(new PutCommand(customerWrite));
+      else await this.client.send(new TransactWriteCommand({ TransactItems: [...receiptItems, { Put: customerWrite }, ...others] }));
     } catch (error) {
       if (!(await this.wroteItAnyway(record.customerId, writeId, error, receiptItems.length)))
         throw saveFailure(error, record.version, receipt);
@@ -275,8 +278,8 @@ export class DynamoDbCustomerStore implements CustomerStore {
         TableName: this.tableName,
         Segment: segment,
         TotalSegments: totalSegments,
-        FilterExpression: 'begins_with(pk, :customer) OR begins_with(pk, :erased)',
-        ExpressionAttributeValues: { ':customer': 'CUSTOMER#', ':erased': 'ERASED#' },
+        FilterExpression: 'begins_with(pk, :customer) OR begins_with(pk, :erased) OR begins_with(pk, :archived)',
+        ExpressionAttributeValues: { ':customer': 'CUSTOMER#', ':erased': 'ERASED#', ':archived': 'ARCHIVED#' },
       },
     );
     for await (const page of pages) {
@@ -284,6 +287,8 @@ export class DynamoDbCustomerStore implements CustomerStore {
         if (typeof item.pk === 'string' && item.pk.startsWith('CUSTOMER#')) {
           const stored = item as CustomerItem;
           yield { kind: 'customer', record: upgradeRecord({ ...stored.record, version: stored.version } as CustomerRecord) };
+        } else if (item.facts && typeof item.pk === 'string' && item.pk.startsWith('ARCHIVED#')) {
+          yield { kind: 'archived', journey: item.facts as ArchivedJourney };
         } else if (item.facts) {
           yield { kind: 'erased', journey: item.facts as ErasedJourney };
         }

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { DeleteCommandInput, PutCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { latestTask, type CustomerRecord } from '#shared/domain/journey/record';
-import type { ErasedJourney } from '#shared/domain/erasure';
+import type { ArchivedJourney, ErasedJourney } from '#shared/domain/erasure';
 import { receiptIdOf } from '#shared/domain/pseudonyms';
 import type { EventReceipt } from '#shared/ports/customer-store';
 
@@ -15,6 +15,7 @@ import type { EventReceipt } from '#shared/ports/customer-store';
  * | event receipt | `EVENT#<HMAC-SHA256 of the event id>` | `RECEIPT` | `type`, `receivedAt`, `expiresAt` (epoch s, TTL) |
  * | legacy event receipt | `EVENT#<eventId>` | `RECEIPT` | `eventId`, `type`, `receivedAt`, `expiresAt`: written before receipts were keyed, or without a receipt key |
  * | erased journey | `ERASED#<customerHash>` | `JOURNEY#<journeyId>` | `facts` (the `ErasedJourney`) |
+ * | archived journey | `ARCHIVED#<customerHash>` | `JOURNEY#<journeyId>` | `facts` (the `ArchivedJourney`: a finished journey moved out of its record) |
  * | phone lookup | `PHONE#<HMAC-SHA256 of the E.164 phone>` | `CUSTOMER#<customerId>` | `customerId`, `linkedAt` (epoch ms) |
  *
  * Index `tasks` (sparse, all attributes): a customer item whose latest journey has a retention
@@ -30,6 +31,9 @@ import type { EventReceipt } from '#shared/ports/customer-store';
  * - Receipts expire by TTL, so the table does not grow with every event forever. They are keyed
  *   by a keyed hash of the event id, since upstream systems build event ids from phone numbers and
  *   receipts outlive an erasure; a replay computes the same hash and is still told apart.
+ * - Archived journeys keep customer items bounded: a record keeps its latest finished journeys,
+ *   older ones move to items of their own, pseudonymous like erased journeys (an erasure leaves
+ *   them as they are), written in the transaction that saves the record without them.
  * - Erased journeys are keyed by the keyed hash only; they hold no contact data, and the
  *   customer item (the only item with personal data) is deleted in the same transaction.
  * - Phone lookups (for inbound SMS, which carry only the sender's number) hold a keyed hash, never
@@ -151,4 +155,9 @@ export function receiptPut(tableName: string, receipt: EventReceipt, retentionSe
 /** The put that keeps an erased journey's facts (idempotent: same key, same content). */
 export function erasedJourneyPut(tableName: string, facts: ErasedJourney): PutCommandInput {
   return { TableName: tableName, Item: { ...erasedJourneyKey(facts.customerHash, facts.journeyId), facts } };
+}
+
+/** The put that keeps an archived journey's facts (idempotent: same key, same content). */
+export function archivedJourneyPut(tableName: string, facts: ArchivedJourney): PutCommandInput {
+  return { TableName: tableName, Item: { pk: `ARCHIVED#${facts.customerHash}`, sk: `JOURNEY#${facts.journeyId}`, facts } };
 }

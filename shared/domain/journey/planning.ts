@@ -151,7 +151,7 @@ function eligibilityOf(
     monthlyRevenue: profile.monthlyRevenue,
     priorChurns: profile.priorChurns,
     // A customer who came back on their own (the control group, or before any message) was not won back by Winback.
-    earlierWinbacks: record.journeys.filter(wonBackByWinback).length,
+    earlierWinbacks: record.journeys.filter(wonBackByWinback).length + (record.archived?.wonBack ?? 0),
     reach: profile,
     clock: consentClock(record, iso(churnedAtMs), nowMs),
   };

@@ -177,6 +177,8 @@ export interface CustomerRecord {
   /** The pending lapse check: reset by each `customer.active`, it churns the customer with kind `lapse` when it fires. */
   lapse?: { lastActiveAt: string; dueAt: string; timerName: string };
   journeys: Journey[];
+  /** Finished journeys moved out of the record (`archive.ts`), counted: how many, and how many were won back. */
+  archived?: { journeys: number; wonBack: number };
   history: DecisionEntry[];
 }
 

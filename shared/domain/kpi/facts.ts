@@ -1,4 +1,4 @@
-import type { ErasedJourney, ErasedTouch } from '../erasure.ts';
+import type { ErasedTouch, KeptJourney } from '../erasure.ts';
 import { pseudonymize } from '../hash.ts';
 import { keptJourneyIds, Pseudonyms } from '../pseudonyms.ts';
 import type { CustomerRecord, Journey } from '../journey/record.ts';
@@ -194,7 +194,7 @@ export function customerFactRows(record: CustomerRecord, hashKey: string, asOfMs
 
 /** A journey kept after erasure as a fact row; `churnedAgainAtMs` comes from the other journeys of its customer hash. */
 export function erasedFactRow(
-  journey: ErasedJourney,
+  journey: KeptJourney,
   churnedAgainAtMs: number | undefined,
   asOfMs: number,
   policies: PolicyRegistry,
