@@ -1,6 +1,5 @@
 import type { PolicyRegistry } from '#shared/domain/policy-registry';
 import type { PriceTable } from '#shared/domain/pricing';
-import { Pseudonyms } from '#shared/domain/pseudonyms';
 import type { Clock } from '#shared/ports/clock';
 import type { CustomerStore } from '#shared/ports/customer-store';
 import type { EngineLogger } from '#shared/ports/logger';
@@ -23,9 +22,3 @@ export interface EngineDeps {
 
 /** A record can be changed by two requests at once; the loser re-reads and tries again. */
 export const MAX_CONCURRENT_RETRIES = 8;
-
-/**
- * An event id as log lines show it: keyed with `idHashKey`, since upstream systems build event
- * ids from phone numbers and a plain hash of one is reversed by trying numbers.
- */
-export const eventTag = (deps: Pick<EngineDeps, 'idHashKey'>, eventId: string): string => new Pseudonyms(deps.idHashKey).eventTag(eventId);

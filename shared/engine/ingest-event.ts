@@ -4,7 +4,8 @@ import type { Change } from '#shared/domain/journey/timers';
 import { ConcurrentUpdateError, DuplicateEventError, type FieldIssue, RecordTooLargeError } from '#shared/domain/errors';
 import { archiveFinished, assertRecordFits } from '#shared/domain/journey/archive';
 import { parseEvent, type WinbackEvent } from '#shared/domain/events';
-import { eventTag, MAX_CONCURRENT_RETRIES, type EngineDeps } from './deps.ts';
+import { shortHash } from '#shared/domain/hash';
+import { MAX_CONCURRENT_RETRIES, type EngineDeps } from './deps.ts';
 import { cancelTimers } from './timers.ts';
 
 export type IngestStatus = 'accepted' | 'duplicate';
@@ -42,7 +43,7 @@ export async function ingestEvent(deps: EngineDeps, event: WinbackEvent, last?: 
       // attach to; keeping it would re-create a record under an id that may be a phone number.
       // Consent, activity and returns are kept on purpose: a churn may still arrive after them.
       if (!stored && (event.type === 'message.engaged' || event.type === 'survey.answered' || event.type === 'task.outcome')) {
-        deps.logger.info('event for an unknown customer ignored', { eventId: eventTag(deps, event.eventId), type: event.type });
+        deps.logger.info('event for an unknown customer ignored', { eventId: shortHash(event.eventId), type: event.type });
         return undefined;
       }
       return applyEvent(stored ?? emptyRecord(event.customerId), event, deps.clock.now(), deps.policies);
@@ -90,9 +91,9 @@ export async function applyOnce(
       throw error;
     }
     await cancelTimers(deps, effects.cancel);
-    // Event ids are logged keyed-hashed: some upstream systems build them from phone numbers.
+    // Event ids are logged hashed: some upstream systems build them from phone numbers (docs/operations.md says how to match them).
     deps.logger.info('event ingested', {
-      eventId: eventTag(deps, key.eventId),
+      eventId: shortHash(key.eventId),
       type: key.type,
       scheduled: effects.schedule.length,
       cancelled: effects.cancel.length,
@@ -159,7 +160,7 @@ export async function ingestBatch(deps: EngineDeps, items: readonly unknown[]): 
           }
           failed = true;
           deps.logger.error('event of a batch failed', {
-            eventId: eventTag(deps, event.eventId),
+            eventId: shortHash(event.eventId),
             type: event.type,
             error: error instanceof Error ? error.name : 'unknown',
           });

@@ -28,7 +28,8 @@ describe('one customer’s 500-event batch on DynamoDB Local', () => {
   });
   afterAll(async () => close?.());
 
-  it('accepts every event, keeps the record bounded and every journey as a fact', async () => {
+  // No timed assertion: the time is the bench's row. The timeout only bounds a run on a loaded machine.
+  it('accepts every event, keeps the record bounded and every journey as a fact', { timeout: 300_000 }, async () => {
     // Prepare: the same batch through the in-memory store says how many journeys it makes (a
     // churn while a journey still runs makes none).
     const inMemory = makeDeps();
