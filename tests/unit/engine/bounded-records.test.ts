@@ -8,7 +8,7 @@ import { ingestBatch, ingestEvent } from '#shared/engine/ingest-event';
 import { createRouter } from '#shared/http/router';
 import { v1Routes } from '#shared/http/v1-routes';
 import { churnEvent, churnInput, consentEvent, returnedEvent } from '../../fixtures/events.ts';
-import { customerIdIn, makeDeps, TEST_HASH_KEY, type TestDeps } from '../../support/fakes.ts';
+import { customerIdIn, makeDeps, runUntil, TEST_HASH_KEY, type TestDeps } from '../../support/fakes.ts';
 import { iso, recordOf, T0 } from './helpers.ts';
 
 const CUSTOMER = customerIdIn('treatment');
@@ -20,14 +20,19 @@ beforeEach(() => {
   deps.clock.set(T0);
 });
 
-/** `count` journeys of the customer, planned and then returned on the day of their churn, 200 days apart. */
+/**
+ * `count` journeys of the customer, 200 days apart: each churn's first message goes out (by day
+ * 45), and the customer returns on day 50, so the first is won back by Winback (the later ones
+ * are ineligible: the policy plans no journey after a win-back).
+ */
 async function wonBackJourneys(count: number): Promise<CustomerRecord> {
   for (let i = 0; i < count; i++) {
     const churnedAt = T0 + i * 200 * DAY_MS;
     deps.clock.set(churnedAt);
-    const at = iso(churnedAt).replace('Z', '+00:00');
-    await ingestEvent(deps, churnEvent({ customerId: CUSTOMER, eventId: `churn-${i}`, occurredAt: at }));
-    await ingestEvent(deps, returnedEvent({ customerId: CUSTOMER, eventId: `return-${i}`, occurredAt: at }));
+    await ingestEvent(deps, churnEvent({ customerId: CUSTOMER, eventId: `churn-${i}`, occurredAt: iso(churnedAt).replace('Z', '+00:00') }));
+    await runUntil(deps, deps.scheduler, churnedAt + 50 * DAY_MS);
+    const returnedAt = iso(churnedAt + 50 * DAY_MS).replace('Z', '+00:00');
+    await ingestEvent(deps, returnedEvent({ customerId: CUSTOMER, eventId: `return-${i}`, occurredAt: returnedAt }));
   }
   return recordOf(deps, CUSTOMER);
 }
