@@ -255,12 +255,13 @@ async function openLocalData(config: LocalConfig, logger: Logger): Promise<Local
     const conflict = startTimeConflict(config.WINBACK_START_TIME, clockOrigin, clock.now(), dataDir);
     if (conflict) throw new CommandError(conflict);
     const phoneHashKey = deriveKey(config.WINBACK_MASTER_KEY, 'phone-lookup');
+    const eventHashKey = deriveKey(config.WINBACK_MASTER_KEY, 'event-receipt');
     const timers = new SqliteTimers(database);
     if (config.WINBACK_STORE === 'sqlite') {
       if (!clock.resumed && existsSync(join(dataDir, 'dynamodb')))
         logger.warn('this data folder holds DynamoDB Local data from an earlier run: set WINBACK_STORE=dynamodb-local to use it');
       const close = async () => void database.close();
-      return { store: new SqliteCustomerStore({ database, phoneHashKey }), timers, clock, clockOrigin, close };
+      return { store: new SqliteCustomerStore({ database, phoneHashKey, eventHashKey }), timers, clock, clockOrigin, close };
     }
     for (const timer of legacy?.timers ?? []) await timers.schedule(timer);
     if (legacy) retireLegacyTimeFiles(dataDir);
@@ -270,7 +271,7 @@ async function openLocalData(config: LocalConfig, logger: Logger): Promise<Local
     });
     const client = localDynamoClient(dynamo.endpoint);
     await ensureTable(client, TABLE_NAME);
-    const store = new DynamoDbCustomerStore({ client: createDocumentClient(client), tableName: TABLE_NAME, phoneHashKey });
+    const store = new DynamoDbCustomerStore({ client: createDocumentClient(client), tableName: TABLE_NAME, phoneHashKey, eventHashKey });
     const close = async () => {
       database.close();
       client.destroy();
@@ -315,8 +316,10 @@ async function listen(server: Server, port: number): Promise<number> {
  * what it opened before is closed again.
  */
 export async function startLocalRunner(config: LocalConfig, options: LocalRunnerOptions = {}): Promise<LocalRunner> {
-  // Policies first: a bad file stops the runner before it touches the data folder.
-  const policies = deploymentPolicies(readPolicyFiles(policyFileList(config.WINBACK_POLICY_FILE)));
+  // Policies first: a bad file stops the runner before it touches the data folder. Journey ids and
+  // timer names are keyed with the engine's pseudonym key (`idHashKey` below).
+  const idKey = deriveKey(config.WINBACK_MASTER_KEY, 'customer-id-hash');
+  const policies = deploymentPolicies(readPolicyFiles(policyFileList(config.WINBACK_POLICY_FILE)), { idKey });
   const prices = loadPriceTable(config.WINBACK_PRICES_FILE, policies);
   const lock = lockDataFolder(config.WINBACK_DATA_DIR);
   let data: LocalData | undefined;
@@ -366,6 +369,7 @@ async function serve(config: LocalConfig, { data, policies, prices, logger, lock
     policies,
     prices,
     logger,
+    // The registry's `idKey` too: one key for every pseudonym the engine keeps.
     idHashKey: deriveKey(config.WINBACK_MASTER_KEY, 'customer-id-hash'),
   };
 

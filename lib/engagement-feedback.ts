@@ -2,6 +2,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CALL_CHAINS, timeoutFor } from './function-timeouts.ts';
 import { WinbackFunction } from './winback-function.ts';
 import { deadLetterQueue } from './dead-letter-queue.ts';
 
@@ -34,6 +35,7 @@ export class EngagementFeedback extends Construct {
       description: 'SES events, SMS delivery receipts and SMS replies into journeys.',
       define: props.policyDefine,
       deadLetterQueue: this.deadLetters,
+      timeout: timeoutFor(CALL_CHAINS.engagement),
     });
     for (const topic of [props.sesEventsTopic, props.smsEventsTopic, props.smsInboundTopic]) {
       topic.addSubscription(new LambdaSubscription(this.handler, { deadLetterQueue: this.deadLetters }));

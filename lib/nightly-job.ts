@@ -14,6 +14,7 @@ import { acknowledgeWildcardResource, type Analytics } from './analytics.ts';
 import { bindEnvironment } from './environment.ts';
 import { DEFAULT_NIGHTLY_RUN } from './settings.ts';
 import { grantTableData } from './touch-delivery.ts';
+import { LAMBDA_MAX_TIMEOUT } from './function-timeouts.ts';
 import { WinbackFunction } from './winback-function.ts';
 import { deadLetterQueue } from './dead-letter-queue.ts';
 
@@ -79,8 +80,9 @@ export class NightlyJob extends Construct {
       define: props.policyDefine,
       // sql/kpis.sql is embedded in the bundle as text (the `.sql` loader of lib/bundling.ts), so
       // Athena runs exactly the query the tests prove equal to the in-process aggregator.
-      // Lambda's ceiling; the job logs progress, and past what one run can scan the KPI SQL moves to Athena.
-      timeout: Duration.minutes(15),
+      // Lambda's ceiling; the job logs progress, and past what one run can scan the KPI SQL moves to
+      // Athena, whose wait stops in time for its stop call (STOP_MARGIN_MS, tests/infra/function-timeouts.test.ts).
+      timeout: LAMBDA_MAX_TIMEOUT,
       // 1,769 MB is one full vCPU: Parquet encoding and the aggregator are CPU-bound.
       memorySize: 1769,
       // One retry after a failure (each run may take up to 15 minutes and replaces its partitions),

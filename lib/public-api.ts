@@ -12,6 +12,7 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { CALL_CHAINS, timeoutFor } from './function-timeouts.ts';
 import { WinbackFunction } from './winback-function.ts';
 
 export interface PublicApiProps {
@@ -42,6 +43,7 @@ export class PublicApi extends Construct {
       lambda: 'api',
       description: 'Winback public API v1: events in, customer view, erasure.',
       define: props.policyDefine,
+      timeout: timeoutFor(CALL_CHAINS.api),
     });
 
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });

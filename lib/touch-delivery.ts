@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -10,27 +10,18 @@ import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { TEAM_ATTRIBUTE } from '#shared/adapters/aws/sns-task-channel';
 import { WINBACK_TABLE } from '#shared/adapters/aws/dynamodb-table';
-import { DYNAMODB_CALL, MESSAGE_CALL, worstCaseCallMs } from '#shared/adapters/aws/clients';
 import { SMS_EVENT_TYPES } from '#shared/adapters/aws/sms-notifications';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnvironmentValues } from '#shared/config/lambda-environment';
 import { bindEnvironment } from './environment.ts';
 import type { Settings } from './settings.ts';
+import { CALL_CHAINS, timeoutFor } from './function-timeouts.ts';
 import { WinbackFunction } from './winback-function.ts';
 import { deadLetterQueue } from './dead-letter-queue.ts';
 
-/**
- * The send function's timeout, from what its calls may take. A send reads the record, claims the
- * touch (reading its phone key first at worst), sends, and records the outcome: four DynamoDB
- * calls and one message call in a row. Each may fail as slowly as its client allows
- * (`worstCaseCallMs`), and the function must still end on its own, releasing or recording its
- * claim: stopped by Lambda between the claim and the record, it would leave the touch `sending`
- * for good. Five seconds more for the rest (decisions, logs).
- */
-export const SEND_TOUCH_TIMEOUT = Duration.seconds(
-  Math.ceil((4 * worstCaseCallMs(DYNAMODB_CALL) + worstCaseCallMs(MESSAGE_CALL)) / 1000) + 5,
-);
+/** The send function's timeout, from the calls it makes in a row (`lib/function-timeouts.ts`). */
+export const SEND_TOUCH_TIMEOUT = timeoutFor(CALL_CHAINS['send-touch']);
 
 export interface TouchDeliveryProps {
   /** The journeys table (read and written by the send function). */
@@ -221,16 +212,21 @@ export class TouchDelivery extends Construct {
     this.schedulerRole.addToPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.sendFunction.functionArn] }));
     this.timerDeadLetters.grantSendMessages(this.schedulerRole);
 
-    // Sending only creates timers (a deferral); it never cancels one.
-    this.bindEngine(this.sendFunction, { cancelsTimers: false });
+    // Sending creates timers (a deferral, a claim's lease timer) and cancels the lease timer once
+    // the claim has its outcome.
+    this.bindEngine(this.sendFunction, { cancelsTimers: true });
     // The schedule group must exist before any function can put timers in it.
     this.sendFunction.node.addDependency(this.scheduleGroup);
-    // SendTextMessage is authorized on the configuration set and on the identity it sends from.
-    // The operator's number is known only as E.164 (its ARN holds an id assigned by the service),
-    // and without one the service picks an identity of the account, so the identities are
-    // bounded to this account and region by type rather than named.
+    // SendTextMessage is authorized on the configuration set and on the identity it sends from
+    // (phone number, sender id, pool; also a protect configuration, which Winback does not use),
+    // as AWS's service authorization reference lists them: an opt-out list is not among them (the
+    // service applies the list of the identity or configuration set without a grant on it). The
+    // operator's number is known only as E.164 (its ARN holds an id assigned by the service), and
+    // without one the service picks an identity of the account, so the identities are bounded to
+    // this account and region by type rather than named. tests/infra/iam-reference.test.ts checks
+    // every grant against that reference.
     const smsIdentityArn = (type: string) => `arn:${Aws.PARTITION}:sms-voice:${Aws.REGION}:${Aws.ACCOUNT_ID}:${type}/*`;
-    const smsIdentityTypes = ['phone-number', 'sender-id', 'pool', 'opt-out-list'];
+    const smsIdentityTypes = ['phone-number', 'sender-id', 'pool'];
     this.sendFunction.addToRolePolicy(
       new PolicyStatement({
         actions: ['sms-voice:SendTextMessage'],
@@ -240,7 +236,7 @@ export class TouchDelivery extends Construct {
     for (const type of smsIdentityTypes) {
       Validations.of(this.sendFunction).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:${type}/*]`,
-        reason: `SendTextMessage checks the ${type} it sends from (or whose opt-out list it applies); the operator names the number by E.164, not by the ARN the service assigns, so it is bounded to this account and region.`,
+        reason: `SendTextMessage checks the ${type} it sends from; the operator names the number by E.164, not by the ARN the service assigns, so it is bounded to this account and region.`,
       });
     }
     if (sender === undefined) return;

@@ -16,6 +16,8 @@
  *    through the DynamoDB adapter on DynamoDB Local (scripts/bench/ingest-throughput.ts). Target, derived: a 500-event batch (the API's largest)
  *    must fit API Gateway's 29 s integration timeout on the API function's 512 MB, which Lambda
  *    gives 512/1769 of a vCPU: 500 / 29 s / 0.289 ≈ 60 events per second of CPU.
+ *    One customer's 500-event batch (a backfill of churns) on DynamoDB Local, against 10 s: events
+ *    of one customer go one after another, so it is the slowest batch (scripts/bench/one-customer-batch.ts).
  * 3. DynamoDB units of one journey (churn → two SMS → return) against 1.5× the floor the design
  *    allows (scripts/bench/journey-capacity.ts derives the floor and says why the adapter is above it).
  * 4. The engine's own speed: churns planned per second of CPU in this process, on the in-memory
@@ -34,6 +36,7 @@ import { startDynamoDbLocal } from '#shared/adapters/local/dynamodb-local';
 import { type EngineThroughput, measureEngineThroughput } from './bench/engine-throughput.ts';
 import { measureIngestDynamoDb, measureIngestInMemory, measureIngestSqlite, type Throughput } from './bench/ingest-throughput.ts';
 import { journeyTotals, measureJourneyCapacity } from './bench/journey-capacity.ts';
+import { measureOneCustomerBatch, ONE_CUSTOMER_EVENTS, ONE_CUSTOMER_TARGET_SECONDS } from './bench/one-customer-batch.ts';
 import type { KpiBenchResult } from './bench/kpi-job.ts';
 import { measureLambdaInit, type LambdaInit } from './bench/lambda-init.ts';
 import { kib, machine, ms, perSecond, renderTable, times, verdict, type Row } from './bench/table.ts';
@@ -179,6 +182,14 @@ if (sections.has('ingest')) {
     rows.push(ingestRow('SQLite store (file, WAL)', await measureIngestSqlite(INGEST_EVENTS.sqlite)));
     progress(`Ingest, DynamoDB Local, ${INGEST_EVENTS.dynamoDb} churns…`);
     rows.push(ingestRow('DynamoDB Local', await measureIngestDynamoDb(dynamoDb.endpoint, INGEST_EVENTS.dynamoDb)));
+    progress(`One customer's ${ONE_CUSTOMER_EVENTS}-event batch, DynamoDB Local…`);
+    const oneCustomer = await measureOneCustomerBatch(dynamoDb.endpoint);
+    rows.push({
+      measure: `one customer's ${ONE_CUSTOMER_EVENTS}-event batch (backfilled churns), DynamoDB Local`,
+      target: `≤ ${ONE_CUSTOMER_TARGET_SECONDS} s`,
+      figure: `${oneCustomer.seconds.toFixed(1)} s (${oneCustomer.accepted} accepted)`,
+      verdict: verdict(oneCustomer.seconds <= ONE_CUSTOMER_TARGET_SECONDS && oneCustomer.accepted === ONE_CUSTOMER_EVENTS),
+    });
     progress('DynamoDB units of one journey…');
     rows.push(...capacityRows(journeyTotals(await measureJourneyCapacity(dynamoDb.endpoint))));
   } finally {

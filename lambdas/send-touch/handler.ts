@@ -11,9 +11,10 @@ const { deps, logger } = await loadLambdaEngine(environment.engine, {
   channels: (keys) => createSendChannels(environment.sendChannels, keys),
 });
 
-/** What each one-shot schedule passes as its input (TimerSpec.payload): a touch due (no `kind`), or a lapse check. */
+/** What each one-shot schedule passes as its input (TimerSpec.payload): a touch due (no `kind`), a lapse check, or a claim's lease. */
 const TimerPayload = z.union([
   z.object({ kind: z.literal('lapse'), customerId: z.string().min(1), timerName: z.string().min(1) }),
+  z.object({ kind: z.literal('lease'), customerId: z.string().min(1), touchId: z.string().min(1), timerName: z.string().min(1) }),
   z.object({ customerId: z.string().min(1), touchId: z.string().min(1), timerName: z.string().min(1) }),
 ]);
 

@@ -1,13 +1,23 @@
 import type { CustomerRecord, Journey, Touch, TouchKind } from './journey/record.ts';
 import { pseudonymize } from './hash.ts';
+import { keptJourneyIds, Pseudonyms } from './pseudonyms.ts';
 
-/** A journey as kept after erasure: a keyed hash instead of the customer id, no contact data. */
-export interface ErasedJourney extends Omit<Journey, 'touches' | 'churnEventId'> {
+/** A journey as kept apart from the customer: a keyed hash instead of the customer id, no contact data. */
+export interface KeptJourney extends Omit<Journey, 'touches' | 'churnEventId'> {
   customerHash: string;
   /** Keyed hash of the churn event id: upstream systems sometimes build event ids from phone numbers. */
   churnEventHash: string;
-  erasedAt: string;
   touches: ErasedTouch[];
+}
+
+/** A journey as kept after erasure. */
+export interface ErasedJourney extends KeptJourney {
+  erasedAt: string;
+}
+
+/** A finished journey moved out of a customer's record to keep the record bounded (`journey/archive.ts`): its facts, for KPIs. */
+export interface ArchivedJourney extends KeptJourney {
+  archivedAt: string;
 }
 
 /** What is kept of a touch after erasure: what it was, what became of it, what it cost. */
@@ -19,24 +29,40 @@ export interface ErasedTouch extends Pick<Touch, 'touchId' | 'index' | 'channel'
   taskId?: string;
 }
 
-/** The facts KPIs still need after an erasure request, with nothing that identifies the person. */
+/**
+ * The facts KPIs still need after an erasure request, with nothing that identifies the person:
+ * the customer and the churn event as keyed hashes, and journey ids keyed too (a journey planned
+ * before ids were keyed gets the keyed id of its churn event, and its touch and task ids with it).
+ */
 export function erasedFacts(record: CustomerRecord, hashKey: string, nowMs: number): ErasedJourney[] {
-  const customerHash = pseudonymize(record.customerId, hashKey);
-  return record.journeys.map(({ touches, churnEventId, ...journey }) => ({
+  const erasedAt = new Date(nowMs).toISOString();
+  return record.journeys.map((journey) => ({ ...keptJourney(record.customerId, journey, hashKey), erasedAt }));
+}
+
+/** One journey's facts as kept apart from the customer: pseudonymous, journey id keyed. */
+export function keptJourney(customerId: string, { touches, churnEventId, ...journey }: Journey, hashKey: string): KeptJourney {
+  const { journeyId, rename } = keptJourneyIds(journey.journeyId, churnEventId, new Pseudonyms(hashKey));
+  return {
     ...journey,
-    customerHash,
+    journeyId,
+    ...(journey.task ? { task: { ...journey.task, taskId: rename(journey.task.taskId) } } : {}),
+    customerHash: pseudonymize(customerId, hashKey),
     churnEventHash: pseudonymize(churnEventId, hashKey),
-    erasedAt: new Date(nowMs).toISOString(),
-    touches: touches.map((touch) => ({
-      touchId: touch.touchId,
-      index: touch.index,
-      kind: touch.kind,
-      channel: touch.channel,
-      status: touch.status === 'planned' ? 'cancelled' : touch.status,
-      ...(touch.kind === 'task_notice' ? { taskId: touch.taskId } : { offerId: touch.offerId }),
-      engagement: touch.engagement,
-      ...(touch.sentAt ? { sentAt: touch.sentAt } : {}),
-      ...(touch.cost !== undefined ? { cost: touch.cost } : {}),
-    })),
-  }));
+    touches: touches.map((touch) => erasedTouch(touch, rename)),
+  };
+}
+
+/** What is kept of a touch, its ids moved by `rename` to the kept journey id. */
+function erasedTouch(touch: Touch, rename: (id: string) => string): ErasedTouch {
+  return {
+    touchId: rename(touch.touchId),
+    index: touch.index,
+    kind: touch.kind,
+    channel: touch.channel,
+    status: touch.status === 'planned' ? 'cancelled' : touch.status,
+    ...(touch.kind === 'task_notice' ? { taskId: rename(touch.taskId) } : { offerId: touch.offerId }),
+    engagement: touch.engagement,
+    ...(touch.sentAt ? { sentAt: touch.sentAt } : {}),
+    ...(touch.cost !== undefined ? { cost: touch.cost } : {}),
+  };
 }

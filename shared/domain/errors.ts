@@ -46,3 +46,11 @@ export class ConcurrentUpdateError extends DomainError {
 export class DuplicateEventError extends DomainError {
   readonly code = 'duplicate_event';
 }
+
+/**
+ * The change would make the customer's record larger than a record may be (its one DynamoDB
+ * item), even with its finished journeys moved out: refused, as sending it again cannot succeed.
+ */
+export class RecordTooLargeError extends DomainError {
+  readonly code = 'record_too_large';
+}

@@ -2,6 +2,7 @@ import { CHANNELS, type Channel } from './channels.ts';
 import type { ChurnKind } from './vocabulary.ts';
 import { deploymentLegalSendWindows, LEGAL_SEND_WINDOWS, type LegalSendWindows, type MarketWindowInput } from './legal-send-windows.ts';
 import { parsePolicy, type Policy } from './policy.ts';
+import { Pseudonyms } from './pseudonyms.ts';
 import type { SendWindow } from './send-window.ts';
 import { sendWindowFor } from './targeting.ts';
 import { subscriptionV1 } from './policies/subscription.ts';
@@ -36,6 +37,12 @@ export function policyApplies(policy: Pick<Policy, 'churnKinds' | 'appliesTo'>, 
 export interface RegistryOptions {
   legal?: LegalSendWindows;
   channels?: readonly Channel[];
+  /**
+   * The deployment's pseudonym key (`deriveKey(masterKey, 'customer-id-hash')`, the engine's
+   * `idHashKey`): journey ids and timer names are keyed with it. Without it they are the plain
+   * hashes of tests and tools that keep nothing.
+   */
+  idKey?: string;
 }
 
 export class PolicyRegistry {
@@ -45,6 +52,8 @@ export class PolicyRegistry {
   private readonly undeployed = new Map<string, Channel[]>();
   private readonly legal: LegalSendWindows;
   readonly deployedChannels: readonly Channel[];
+  /** How journey ids and timer names are derived in this deployment. */
+  readonly pseudonyms: Pseudonyms;
 
   /**
    * @param policies the policies that plan new journeys, in order of precedence
@@ -56,6 +65,7 @@ export class PolicyRegistry {
   constructor(policies: readonly Policy[], retired: readonly Policy[] = [], options: RegistryOptions = {}) {
     this.legal = options.legal ?? LEGAL_SEND_WINDOWS;
     this.deployedChannels = options.channels ?? CHANNELS;
+    this.pseudonyms = new Pseudonyms(options.idKey);
     if (policies.length === 0) throw new Error('PolicyRegistry needs at least one policy');
     const deployedView = new Map([...policies, ...retired].map((policy) => [policy, this.deployed(policy)]));
     policies = policies.map((policy) => deployedView.get(policy)!);
@@ -141,9 +151,13 @@ export const EMBEDDED_POLICIES = { current: [telecomPortOutV2, subscriptionV1], 
  */
 export function deploymentPolicies(
   operatorPolicies: readonly Policy[],
-  options: { legalSendWindows?: readonly MarketWindowInput[]; channels?: readonly Channel[] } = {},
+  options: { legalSendWindows?: readonly MarketWindowInput[]; channels?: readonly Channel[]; idKey?: string } = {},
 ): PolicyRegistry {
-  const registryOptions = { legal: deploymentLegalSendWindows(options.legalSendWindows ?? []), channels: options.channels ?? CHANNELS };
+  const registryOptions = {
+    legal: deploymentLegalSendWindows(options.legalSendWindows ?? []),
+    channels: options.channels ?? CHANNELS,
+    ...(options.idKey !== undefined ? { idKey: options.idKey } : {}),
+  };
   const embedded = [...EMBEDDED_POLICIES.current, ...EMBEDDED_POLICIES.retired].map(parsePolicy);
   if (operatorPolicies.length === 0) {
     const current = EMBEDDED_POLICIES.current.length;

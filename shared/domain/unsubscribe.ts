@@ -1,16 +1,24 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { Channel } from './channels.ts';
 
 /**
  * Unsubscribe tokens: the opaque part of an opt-out link (`List-Unsubscribe`, the link in an
- * e-mail footer). The token says which customer opts out of which channel, and is signed so
- * nobody can opt out someone else by editing a link.
+ * e-mail footer). The token says which customer opts out of which channel, authenticated so
+ * nobody can opt out someone else by editing a link, and encrypted so the link (kept in mail
+ * archives, forwarded, logged by proxies) shows no customer id, which is often a phone number.
  *
- * Format: `<payload>.<signature>`, both base64url; the payload is a small JSON object and the
- * signature an HMAC-SHA256 of it under a secret key. There is no expiry on purpose: an opt-out
- * link in a mail read a year later must still work (and must keep working by law in most
- * places). Rotating the key invalidates old links, so keep old keys verifiable if you rotate.
+ * Format (v2, what {@link signUnsubscribeToken} writes): `v2<sealed>.<tag>`, both base64url.
+ * `sealed` is a 12-byte nonce and the AES-256-GCM encryption of a small JSON object, `tag` the
+ * GCM tag, which authenticates both. Keys for encryption and nonce are derived from the
+ * unsubscribe key. The nonce is an HMAC of the plaintext (a synthetic IV, as in AES-SIV): the
+ * same claim always gives the same token, a link can be rebuilt, and a nonce repeats only with
+ * its plaintext, which reveals no more than that two links are the same link.
+ *
+ * Tokens of v1 (`<payload>.<signature>`: the JSON in readable base64url, signed with an
+ * HMAC-SHA256) went out in mails before v2 and are still verified: an opt-out link must keep
+ * working however old the mail. There is no expiry on purpose, by law in most places. Rotating
+ * the key invalidates old links, so keep old keys verifiable if you rotate.
  */
 
 export interface UnsubscribeClaim {
@@ -26,6 +34,11 @@ const CONTEXT = 'winback/unsubscribe/v1\u001f';
 /** Customer ids are at most 128 characters; a longer token is not one of ours. */
 const MAX_TOKEN_LENGTH = 1_024;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const V2 = 'v2';
+/** Binds the v2 ciphertext to its use, as `CONTEXT` binds the v1 signature. */
+const V2_CONTEXT = Buffer.from('winback/unsubscribe/v2', 'utf8');
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
 
 const Payload = z.object({ c: z.string().min(1), ch: Channel });
 
@@ -34,31 +47,82 @@ function signature(payload: string, key: string | Uint8Array): string {
   return createHmac('sha256', key).update(CONTEXT).update(payload).digest('base64url');
 }
 
-/** A token for an opt-out link of `customerId` on `channel`. Deterministic: same input, same token. */
-export function signUnsubscribeToken(claim: UnsubscribeClaim, key: string | Uint8Array): string {
-  const payload = Buffer.from(JSON.stringify({ c: claim.customerId, ch: claim.channel }), 'utf8').toString('base64url');
-  return `${payload}.${signature(payload, key)}`;
+/** The v2 keys, each derived from the unsubscribe key for one use. */
+function v2Keys(key: string | Uint8Array): { encryption: Buffer; nonce: Buffer } {
+  if (key.length === 0) throw new Error('the unsubscribe key must not be empty');
+  const derive = (use: string) => createHmac('sha256', key).update(`winback/unsubscribe/v2/${use}`).digest();
+  return { encryption: derive('encryption'), nonce: derive('nonce') };
 }
 
 /**
- * The claim a token carries, or undefined when the token is malformed, was not signed with
- * `key`, or was altered. The signature is compared in constant time, so response timing does
- * not reveal how much of a forged signature was right.
+ * A token for an opt-out link of `customerId` on `channel` (v2: encrypted, no readable personal
+ * data). Deterministic: same input, same token.
+ */
+export function signUnsubscribeToken(claim: UnsubscribeClaim, key: string | Uint8Array): string {
+  const keys = v2Keys(key);
+  const plaintext = Buffer.from(JSON.stringify({ c: claim.customerId, ch: claim.channel }), 'utf8');
+  const nonce = createHmac('sha256', keys.nonce).update(plaintext).digest().subarray(0, NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', keys.encryption, nonce, { authTagLength: TAG_BYTES }).setAAD(V2_CONTEXT);
+  const sealed = Buffer.concat([nonce, cipher.update(plaintext), cipher.final()]);
+  return `${V2}${sealed.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
+}
+
+/**
+ * The claim a token carries, or undefined when the token is malformed, was not made with `key`,
+ * or was altered. v2 tokens are decrypted (GCM checks the tag in constant time), v1 tokens
+ * verified by their signature, compared in constant time, so response timing does not reveal how
+ * much of a forged token was right.
  */
 export function verifyUnsubscribeToken(token: string, key: string | Uint8Array): UnsubscribeClaim | undefined {
+  if (key.length === 0) throw new Error('the unsubscribe key must not be empty');
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) return undefined;
-  const [payload = '', given = ''] = token.split('.');
-  // Compare the canonical encodings, not decoded bytes: base64url decoding is lenient, and a
-  // token must have exactly one accepted spelling.
-  const expected = Buffer.from(signature(payload, key), 'utf8');
-  const actual = Buffer.from(given, 'utf8');
-  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return undefined;
+  const [first = '', second = ''] = token.split('.');
+  const json = first.startsWith(V2) ? openV2(first.slice(V2.length), second, key) : openV1(first, second, key);
+  if (json === undefined) return undefined;
   let decoded: unknown;
   try {
-    decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    decoded = JSON.parse(json);
   } catch {
     return undefined;
   }
   const parsed = Payload.safeParse(decoded);
   return parsed.success ? { customerId: parsed.data.c, channel: parsed.data.ch } : undefined;
+}
+
+/**
+ * Bytes of a base64url text, only when the text is their canonical spelling: decoding is lenient,
+ * and a token must have exactly one accepted spelling.
+ */
+function canonicalBytes(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : undefined;
+}
+
+/** The plaintext of a v2 token, or undefined when it does not decrypt under `key`. */
+function openV2(sealedText: string, tagText: string, key: string | Uint8Array): string | undefined {
+  const sealed = canonicalBytes(sealedText);
+  const tag = canonicalBytes(tagText);
+  if (!sealed || !tag || sealed.length <= NONCE_BYTES || tag.length !== TAG_BYTES) return undefined;
+  const keys = v2Keys(key);
+  const nonce = sealed.subarray(0, NONCE_BYTES);
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', keys.encryption, nonce, { authTagLength: TAG_BYTES }).setAAD(V2_CONTEXT);
+    decipher.setAuthTag(tag);
+    const plaintext = Buffer.concat([decipher.update(sealed.subarray(NONCE_BYTES)), decipher.final()]);
+    // Only the nonce this module would have chosen: one token per claim.
+    const expected = createHmac('sha256', keys.nonce).update(plaintext).digest().subarray(0, NONCE_BYTES);
+    return timingSafeEqual(expected, nonce) ? plaintext.toString('utf8') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The JSON of a v1 token (signed, not encrypted), or undefined when its signature is not `key`'s. */
+function openV1(payload: string, given: string, key: string | Uint8Array): string | undefined {
+  // Compare the canonical encodings, not decoded bytes: base64url decoding is lenient, and a
+  // token must have exactly one accepted spelling.
+  const expected = Buffer.from(signature(payload, key), 'utf8');
+  const actual = Buffer.from(given, 'utf8');
+  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return undefined;
+  return Buffer.from(payload, 'base64url').toString('utf8');
 }

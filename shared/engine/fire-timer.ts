@@ -1,14 +1,16 @@
 import { applyLapse } from '#shared/domain/journey/apply-event';
-import { isLapseDue, lapseEventId, type LapseDue, type TimerPayload } from '#shared/domain/journey/timers';
+import { isLapseDue, isLeaseDue, lapseEventId, type LapseDue, type TimerPayload } from '#shared/domain/journey/timers';
 import type { EngineDeps } from './deps.ts';
 import { applyOnce } from './ingest-event.ts';
-import { sendTouch, type SendTouchResult } from './send-touch.ts';
+import { resolveLease, sendTouch, type SendTouchResult } from './send-touch.ts';
 
 export type TimerResult = SendTouchResult | { outcome: 'lapsed' | 'ignored'; reason?: string };
 
-/** A one-shot timer fired (EventBridge Scheduler in AWS, the local timers here): a touch is due, or a lapse check. */
+/** A one-shot timer fired (EventBridge Scheduler in AWS, the local timers here): a touch is due, a lapse check, or a claim's lease. */
 export async function fireTimer(deps: EngineDeps, payload: TimerPayload): Promise<TimerResult> {
-  return isLapseDue(payload) ? fireLapse(deps, payload) : sendTouch(deps, payload);
+  if (isLapseDue(payload)) return fireLapse(deps, payload);
+  if (isLeaseDue(payload)) return resolveLease(deps, payload);
+  return sendTouch(deps, payload);
 }
 
 /**

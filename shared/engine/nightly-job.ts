@@ -180,7 +180,8 @@ async function writeFacts(
   const scanSegment = async (segment: number) => {
     const audienceSegment = sinks.audience?.segment(segment);
     for await (const item of deps.store.scan(segment, deps.scanSegments)) {
-      if (item.kind === 'erased') {
+      // Erased and archived journeys alike: linked to their customer hash's next churn at the end.
+      if (item.kind === 'erased' || item.kind === 'archived') {
         links.addErased(item.journey);
         continue;
       }

@@ -1,11 +1,12 @@
 import { type CustomerRecord, findTouch, policyOf } from '#shared/domain/journey/record';
 import { decideSend, type OutboundMessage } from '#shared/domain/journey/send-decision';
 import { applySendOutcome, type SendOutcome } from '#shared/domain/journey/send-outcome';
-import type { TouchDue } from '#shared/domain/journey/timers';
+import { CLAIM_LEASE_MS, type LeaseDue, type TouchDue } from '#shared/domain/journey/timers';
 import { ConcurrentUpdateError } from '#shared/domain/errors';
 import { type MessagePrice, priceMessage } from '#shared/domain/pricing';
 import { ChannelError, type SendReceipt } from '#shared/ports/message-channel';
 import { MAX_CONCURRENT_RETRIES, type EngineDeps } from './deps.ts';
+import { cancelTimers } from './timers.ts';
 
 export interface SendTouchResult {
   outcome: 'sent' | 'withheld' | 'deferred' | 'skipped' | 'failed' | 'ignored';
@@ -25,6 +26,8 @@ async function record(deps: EngineDeps, customerId: string, touchId: string, out
     await Promise.all(effects.schedule.map((timer) => deps.scheduler.schedule(timer)));
     try {
       await deps.store.save(next);
+      // The claim's lease timer, once an outcome ended the claim; should the cancel fail, it fires into a no-op.
+      await cancelTimers(deps, effects.cancel);
       return;
     } catch (error) {
       if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_CONCURRENT_RETRIES) throw error;
@@ -39,14 +42,18 @@ async function record(deps: EngineDeps, customerId: string, touchId: string, out
  * Primary course:
  *  1. Re-check everything (returned? consent? send window? frequency cap? control group?).
  *  2. Claim the touch (planned → sending) with a conditional save, so a second delivery of
- *     the same timer finds it claimed and does nothing: one timer, at most one message.
+ *     the same timer finds it claimed and does nothing: one timer, at most one message. The
+ *     claim carries a lease (`CLAIM_LEASE_MS`) whose timer is created before the claim is saved.
  *  3. Price the message (the deployment's price table, in the policy's currency), send it through
- *     the channel, then record it as sent with its cost.
+ *     the channel, then record it as sent with its cost (which cancels the lease timer).
  * Alternatives: skip with a reason; defer to the next send window with a new timer; withhold
  * (control group: recorded as if sent, never sent). A retryable channel failure (nothing was
  * sent) releases the claim and rethrows, so that Lambda retries the invocation and, past its
  * retries, dead-letters it for a replay. A send whose outcome is unknown is not retryable: the
  * touch is recorded failed rather than risk a second message (at most one message per touch).
+ * A process that dies between claim and outcome leaves the touch `sending`: when its lease
+ * expires, the lease timer (or a later delivery of the touch's timer) resolves it
+ * ({@link resolveLease}).
  */
 export async function sendTouch(deps: EngineDeps, due: TouchDue): Promise<SendTouchResult> {
   for (let attempt = 1; ; attempt++) {
@@ -59,6 +66,8 @@ export async function sendTouch(deps: EngineDeps, due: TouchDue): Promise<SendTo
         case 'ignore':
           deps.logger.info('touch timer ignored', log);
           return { outcome: 'ignored', reason: decision.reason };
+        case 'resolve_lease':
+          return await resolveLease(deps, { customerId: due.customerId, touchId: due.touchId }, current);
         case 'skip':
           await record(deps, due.customerId, due.touchId, { kind: 'skipped', reason: decision.reason }, current);
           deps.logger.info('touch skipped', log);
@@ -80,12 +89,16 @@ export async function sendTouch(deps: EngineDeps, due: TouchDue): Promise<SendTo
         case 'send': {
           // Priced before the claim: a message that cannot be priced is never claimed, so never stuck "sending".
           const price = priceOf(deps, current, decision.message);
-          const claimed = applySendOutcome(
-            current,
-            due.touchId,
-            { kind: 'claimed', channel: decision.message.channel },
-            deps.clock.now(),
-          ).record;
+          const now = deps.clock.now();
+          const claim = {
+            kind: 'claimed' as const,
+            channel: decision.message.channel,
+            leaseUntilMs: now + CLAIM_LEASE_MS,
+            cost: price.cost,
+          };
+          const { record: claimed, effects } = applySendOutcome(current, due.touchId, claim, now);
+          // The lease timer first: idempotent by name, and if the claim then fails it fires into a no-op.
+          await Promise.all(effects.schedule.map((timer) => deps.scheduler.schedule(timer)));
           await deps.store.save(claimed);
           claimed.version += 1;
           return await deliver(deps, due, { message: decision.message, price }, claimed);
@@ -145,4 +158,35 @@ function priceOf(deps: EngineDeps, record: CustomerRecord, message: OutboundMess
   const found = findTouch(record, message.touchId);
   const currency = found ? policyOf(deps.policies, found.journey).currency : deps.prices.currency;
   return priceMessage(deps.prices, message, currency);
+}
+
+/**
+ * A claim whose lease expired with no outcome recorded (the sender died between claim and
+ * outcome): the touch is recorded sent if its channel shows the message went out (the local
+ * outbox), else `failed: outcome_unknown` — never sent again, since it may have gone out. Fired
+ * by the claim's lease timer, or by a later delivery of the touch's own timer; a stale lease timer
+ * (the claim ended, or was renewed) does nothing.
+ */
+export async function resolveLease(
+  deps: EngineDeps,
+  due: Pick<LeaseDue, 'customerId' | 'touchId'> & { timerName?: string },
+  from?: CustomerRecord,
+): Promise<SendTouchResult> {
+  const current = from ?? (await deps.store.get(due.customerId));
+  const touch = current && findTouch(current, due.touchId)?.touch;
+  const log = { touchId: due.touchId };
+  if (touch?.status !== 'sending' || (due.timerName !== undefined && touch.lease?.timerName !== due.timerName)) {
+    deps.logger.info('lease timer ignored', { ...log, reason: 'stale_lease' });
+    return { outcome: 'ignored', reason: 'stale_lease' };
+  }
+  if (touch.lease && deps.clock.now() < Date.parse(touch.lease.until)) return { outcome: 'ignored', reason: 'lease_held' };
+  const receipt = await deps.channels[touch.channel]?.findSent?.(touch.touchId);
+  const found = receipt && { messageId: receipt.messageId, ...(touch.lease?.cost !== undefined ? { cost: touch.lease.cost } : {}) };
+  await record(deps, due.customerId, due.touchId, { kind: 'lease_expired', ...(found ? { found } : {}) }, current);
+  if (found) {
+    deps.logger.warn('claim lapsed; the message had gone out: recorded sent', { ...log, channel: touch.channel });
+    return { outcome: 'sent', reason: 'found_after_lease' };
+  }
+  deps.logger.warn('claim lapsed with no outcome: recorded failed, outcome unknown', { ...log, channel: touch.channel });
+  return { outcome: 'failed', reason: 'outcome_unknown' };
 }

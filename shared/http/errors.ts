@@ -1,4 +1,11 @@
-import { DomainError, NotFoundError, PayloadTooLargeError, UnauthorizedError, ValidationError } from '#shared/domain/errors';
+import {
+  DomainError,
+  NotFoundError,
+  PayloadTooLargeError,
+  RecordTooLargeError,
+  UnauthorizedError,
+  ValidationError,
+} from '#shared/domain/errors';
 import type { EngineLogger } from '#shared/ports/logger';
 import type { HttpResponse } from './http-types.ts';
 
@@ -14,7 +21,9 @@ export function errorResponse(error: unknown, logger: EngineLogger): HttpRespons
             ? 404
             : error instanceof PayloadTooLargeError
               ? 413
-              : undefined;
+              : error instanceof RecordTooLargeError
+                ? 422
+                : undefined;
     if (status !== undefined) return json(status, { error: { code: error.code, message: error.message, details: error.details } });
   }
   logger.error('request failed', {

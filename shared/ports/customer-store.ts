@@ -1,5 +1,5 @@
 import type { CustomerRecord } from '#shared/domain/journey/record';
-import type { ErasedJourney } from '#shared/domain/erasure';
+import type { ArchivedJourney, ErasedJourney } from '#shared/domain/erasure';
 
 /** What is kept of a processed event: enough to answer a replay, nothing personal. */
 export interface EventReceipt {
@@ -8,8 +8,11 @@ export interface EventReceipt {
   receivedAt: string;
 }
 
-/** One stored item met by a scan: a customer record, or a journey kept after erasure. */
-export type StoredJourneys = { kind: 'customer'; record: CustomerRecord } | { kind: 'erased'; journey: ErasedJourney };
+/** One stored item met by a scan: a customer record, a journey kept after erasure, or a finished journey moved out of its record. */
+export type StoredJourneys =
+  | { kind: 'customer'; record: CustomerRecord }
+  | { kind: 'erased'; journey: ErasedJourney }
+  | { kind: 'archived'; journey: ArchivedJourney };
 
 /**
  * Durable home of customer records and processed event ids.
@@ -35,11 +38,14 @@ export interface CustomerStore {
   withTasksFor(team: string, limit: number): Promise<CustomerRecord[]>;
   /**
    * Saves `record` if the stored version is still `record.version` (0 = not stored yet), storing
-   * it with version + 1, together with the event receipt if one is given.
+   * it with version + 1, together with the event receipt if one is given and the journeys moved
+   * out of the record (`archived`, kept by customer hash and journey id: writing one again
+   * replaces it), all or nothing.
    * @throws ConcurrentUpdateError when the stored version moved
    * @throws DuplicateEventError when the receipt's event id is already recorded
+   * @throws RecordTooLargeError when the store cannot hold the record
    */
-  save(record: CustomerRecord, receipt?: EventReceipt): Promise<void>;
+  save(record: CustomerRecord, receipt?: EventReceipt, archived?: readonly ArchivedJourney[]): Promise<void>;
   /**
    * Deletes the customer's record (if still at `expectedVersion`) and keeps only pseudonymous
    * journey facts, in one transaction when they fit (up to 99 journeys); beyond that the facts

@@ -14,6 +14,13 @@ export interface SendReceipt {
 export interface MessageChannel {
   /** `price` is what the engine priced the message at (the touch records it); an adapter may show it, never needs it. */
   send(message: OutboundMessage, price: MessagePrice): Promise<SendReceipt>;
+  /**
+   * The message sent for this touch, if the channel can tell: the local outbox can. End User
+   * Messaging SMS, SES and SNS cannot be asked by Winback's touch id (their sends carry no
+   * idempotency key of ours), so their adapters leave this out and a touch whose claim lapsed is
+   * recorded `failed: outcome_unknown` rather than risk a second message.
+   */
+  findSent?(touchId: string): Promise<SendReceipt | undefined>;
 }
 
 export type MessageChannels = Partial<Record<TouchChannel, MessageChannel>>;

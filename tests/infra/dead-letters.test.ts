@@ -46,17 +46,18 @@ describe('Winback engine stack: dead letters and the send function', () => {
     expect(timeoutSeconds).toBeLessThanOrEqual(15 * 60);
   });
 
-  it('does not let the send function delete timers, which it never does', () => {
+  it('lets the send function delete timers of its own schedule group only: the lease timer of a claim that got its outcome', () => {
     // Prepare
     const roleId = (engine.findResources('AWS::Lambda::Function')[sendFunctionId()]!.Properties.Role as { 'Fn::GetAtt': string[] })[
       'Fn::GetAtt'
     ][0]!;
 
     // Act
-    const actions = statementsOfRole(engine, roleId).flatMap(actionsOf);
+    const statements = statementsOfRole(engine, roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('scheduler:')));
 
     // Assess
-    expect(actions).toContain('scheduler:CreateSchedule');
-    expect(actions).not.toContain('scheduler:DeleteSchedule');
+    expect(statements).toHaveLength(1);
+    expect(actionsOf(statements[0]!).sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']);
+    expect(JSON.stringify(statements[0]!.Resource)).toContain(':schedule/WinbackEngine-touches/*');
   });
 });

@@ -175,7 +175,6 @@ describe('Winback CDK app (API key mode, the default)', () => {
         .replace(/[",[\]{}]/g, '');
     expect(resourcesOf(sms[0]!).map(arnOf).sort()).toEqual([
       'arn:<Partition>:sms-voice:<Region>:<AccountId>:configuration-set/WinbackEngine-sms',
-      'arn:<Partition>:sms-voice:<Region>:<AccountId>:opt-out-list/*',
       'arn:<Partition>:sms-voice:<Region>:<AccountId>:phone-number/*',
       'arn:<Partition>:sms-voice:<Region>:<AccountId>:pool/*',
       'arn:<Partition>:sms-voice:<Region>:<AccountId>:sender-id/*',

@@ -106,7 +106,10 @@ export class FakeChannel implements MessageChannel {
   }
 }
 
-export const defaultPolicies = (): PolicyRegistry => new PolicyRegistry([parsePolicy(telecomPortOut)]);
+/** The pseudonym key of the fakes: the engine's `idHashKey`, and the default registry's `idKey`, as in a deployment. */
+export const TEST_HASH_KEY = 'test-hash-key';
+
+export const defaultPolicies = (): PolicyRegistry => new PolicyRegistry([parsePolicy(telecomPortOut)], [], { idKey: TEST_HASH_KEY });
 
 /**
  * Prices for use-case tests, in the embedded policies' currency (EUR) so none is converted: an
@@ -152,7 +155,7 @@ export function makeDeps(overrides: Partial<TestDeps> = {}): TestDeps {
     policies: defaultPolicies(),
     prices: TEST_PRICES,
     logger: silentLogger,
-    idHashKey: 'test-hash-key',
+    idHashKey: TEST_HASH_KEY,
     ...overrides,
   };
 }

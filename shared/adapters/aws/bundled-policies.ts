@@ -15,14 +15,15 @@ declare const WINBACK_BUNDLED_CHANNELS: string | undefined;
 declare const WINBACK_BUNDLED_LEGAL_SEND_WINDOWS: string | undefined;
 declare const WINBACK_BUNDLED_PRICES: string | undefined;
 
-export function bundledPolicies(): PolicyRegistry {
+/** The deployment's registry; `idKey` keys journey ids and timer names (the engine's `idHashKey`). */
+export function bundledPolicies(idKey?: string): PolicyRegistry {
   const raw: unknown[] = typeof WINBACK_BUNDLED_POLICIES === 'string' ? (JSON.parse(WINBACK_BUNDLED_POLICIES) as unknown[]) : [];
   const legalSendWindows: MarketWindowInput[] =
     typeof WINBACK_BUNDLED_LEGAL_SEND_WINDOWS === 'string' ? (JSON.parse(WINBACK_BUNDLED_LEGAL_SEND_WINDOWS) as MarketWindowInput[]) : [];
   const channels = deployedChannels(
     typeof WINBACK_BUNDLED_CHANNELS === 'string' ? (JSON.parse(WINBACK_BUNDLED_CHANNELS) as string[]) : undefined,
   );
-  return deploymentPolicies(raw.map(parsePolicy), { legalSendWindows, channels });
+  return deploymentPolicies(raw.map(parsePolicy), { legalSendWindows, channels, ...(idKey !== undefined ? { idKey } : {}) });
 }
 
 /**

@@ -67,6 +67,8 @@ export const S3_MAX_ATTEMPTS = 5;
  * fills in one `ClientRequestToken` per call and resends it), the others only read or stop.
  */
 export const ATHENA_MAX_ATTEMPTS = 5;
+/** Athena's small calls (start, poll, stop, a page of results) take the small-call timeout of Scheduler's. */
+export const ATHENA_CALL: CallBudget = { maxAttempts: ATHENA_MAX_ATTEMPTS, requestTimeoutMs: SCHEDULER_CALL.requestTimeoutMs };
 
 /**
  * The SDK's standard mode waits before retry `i` (0-based) a random share of

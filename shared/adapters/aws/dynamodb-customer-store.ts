@@ -10,7 +10,8 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type CustomerRecord, upgradeRecord } from '#shared/domain/journey/record';
-import type { ErasedJourney } from '#shared/domain/erasure';
+import type { ArchivedJourney, ErasedJourney } from '#shared/domain/erasure';
+import { receiptIdOf } from '#shared/domain/pseudonyms';
 import type { CustomerStore, EventReceipt, StoredJourneys } from '#shared/ports/customer-store';
 import {
   cancellationReasons,
@@ -22,6 +23,7 @@ import {
   writeIdOf,
 } from './dynamodb-errors.ts';
 import {
+  archivedJourneyPut,
   type CustomerItem,
   customerDelete,
   customerKey,
@@ -32,6 +34,7 @@ import {
   receiptKey,
   receiptPut,
 } from './dynamodb-items.ts';
+import { StoredPhoneKeys } from './dynamodb-phone-keys.ts';
 import { WINBACK_TABLE } from './dynamodb-table.ts';
 
 /** Options of {@link DynamoDbCustomerStore}. */
@@ -53,6 +56,15 @@ export interface DynamoDbCustomerStoreOptions {
    * orphans every lookup until each customer is saved again.
    */
   readonly phoneHashKey: string;
+  /**
+   * Key of the HMAC-SHA256 that event receipts are keyed by, so no event id (upstream systems
+   * build them from phone numbers) stays in the table after an erasure. Derive it from the
+   * deployment's master key (`deriveKey(masterKey, 'event-receipt')`). Receipts written before it
+   * was set (under the raw id) are still found, so a replay of an old event stays a replay until
+   * they expire. Without it receipts are keyed by the raw event id.
+   * @default none: raw event ids (tests of the item layout)
+   */
+  readonly eventHashKey?: string;
 }
 
 /**
@@ -70,8 +82,6 @@ export const DEFAULT_EVENT_RETENTION_DAYS = 400;
 /** DynamoDB's cap on the items of one TransactWriteItems call. */
 const MAX_TRANSACTION_ITEMS = 100;
 const DAY_SECONDS = 86_400;
-/** Customers whose stored phone key {@link DynamoDbCustomerStore} remembers, most recent first out last. */
-const MAX_KNOWN_PHONE_KEYS = 1_000;
 
 /**
  * {@link CustomerStore} on one DynamoDB table (`pk`/`sk`, TTL on `expiresAt`).
@@ -98,17 +108,21 @@ export class DynamoDbCustomerStore implements CustomerStore {
   private readonly tableName: string;
   private readonly eventRetentionSeconds: number;
   private readonly phoneHashKey: string;
+  private readonly eventHashKey: string | undefined;
   /** The `phoneKey` of each customer item this process last read or wrote, with its version. */
-  private readonly knownPhoneKeys = new Map<string, { version: number; phoneKey: string | undefined }>();
+  private readonly phoneKeys: StoredPhoneKeys;
 
   constructor(options: DynamoDbCustomerStoreOptions) {
     const days = options.eventRetentionDays ?? DEFAULT_EVENT_RETENTION_DAYS;
     if (!(days > 0)) throw new Error(`eventRetentionDays must be positive, got ${days}`);
     this.client = options.client;
     this.tableName = options.tableName;
+    this.phoneKeys = new StoredPhoneKeys(options.client, options.tableName);
     this.eventRetentionSeconds = Math.round(days * DAY_SECONDS);
     if (!options.phoneHashKey) throw new Error('phoneHashKey must not be empty');
     this.phoneHashKey = options.phoneHashKey;
+    if (options.eventHashKey === '') throw new Error('eventHashKey must not be empty');
+    this.eventHashKey = options.eventHashKey;
   }
 
   async get(customerId: string): Promise<CustomerRecord | undefined> {
@@ -117,7 +131,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
     );
     if (!Item) return undefined;
     const { version, record, phoneKey } = Item as CustomerItem;
-    this.remember(customerId, version, phoneKey);
+    this.phoneKeys.remember(customerId, version, phoneKey);
     return upgradeRecord({ ...record, version });
   }
 
@@ -139,11 +153,21 @@ export class DynamoDbCustomerStore implements CustomerStore {
     return typeof latest?.customerId === 'string' ? latest.customerId : undefined;
   }
 
+  /**
+   * Whether the event has a receipt: under the keyed hash of its id, or (with a receipt key)
+   * under the raw id, as receipts were written before they were keyed. Both reads go side by side.
+   */
   async hasEvent(eventId: string): Promise<boolean> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: receiptKey(eventId), ConsistentRead: true, ProjectionExpression: 'pk' }),
+    const ids = [receiptIdOf(this.eventHashKey, eventId), ...(this.eventHashKey === undefined ? [] : [eventId])];
+    const found = await Promise.all(
+      ids.map(async (id) => {
+        const { Item } = await this.client.send(
+          new GetCommand({ TableName: this.tableName, Key: receiptKey(id), ConsistentRead: true, ProjectionExpression: 'pk' }),
+        );
+        return Item !== undefined;
+      }),
     );
-    return Item !== undefined;
+    return found.includes(true);
   }
 
   async withTasksFor(team: string, limit: number): Promise<CustomerRecord[]> {
@@ -167,22 +191,24 @@ export class DynamoDbCustomerStore implements CustomerStore {
     return records;
   }
 
-  async save(record: CustomerRecord, receipt?: EventReceipt): Promise<void> {
+  async save(record: CustomerRecord, receipt?: EventReceipt, archived: readonly ArchivedJourney[] = []): Promise<void> {
     const phone = record.profile?.contacts.phone;
     const newPhoneKey = phone ? phoneKeyOf(this.phoneHashKey, phone) : undefined;
     const writeId = randomUUID();
     const customerWrite = customerPut(this.tableName, record, newPhoneKey, writeId);
-    const oldPhoneKey = record.version === 0 ? undefined : await this.storedPhoneKey(record.customerId, record.version);
+    const oldPhoneKey = record.version === 0 ? undefined : await this.phoneKeys.at(record.customerId, record.version);
     const lookupWrites = phoneLookupChange(this.tableName, record.customerId, oldPhoneKey, newPhoneKey);
-    const receiptItems = receipt ? [{ Put: receiptPut(this.tableName, receipt, this.eventRetentionSeconds) }] : [];
+    const receiptItems = receipt ? [{ Put: receiptPut(this.tableName, receipt, this.eventRetentionSeconds, this.eventHashKey) }] : [];
+    const archivedItems = archived.map((journey) => ({ Put: archivedJourneyPut(this.tableName, journey) }));
+    const others = [...lookupWrites, ...archivedItems];
     try {
-      if (receiptItems.length === 0 && lookupWrites.length === 0) await this.client.send(new PutCommand(customerWrite));
-      else await this.client.send(new TransactWriteCommand({ TransactItems: [...receiptItems, { Put: customerWrite }, ...lookupWrites] }));
+      if (receiptItems.length === 0 && others.length === 0) await this.client.send(new PutCommand(customerWrite));
+      else await this.client.send(new TransactWriteCommand({ TransactItems: [...receiptItems, { Put: customerWrite }, ...others] }));
     } catch (error) {
       if (!(await this.wroteItAnyway(record.customerId, writeId, error, receiptItems.length)))
         throw saveFailure(error, record.version, receipt);
     }
-    this.remember(record.customerId, record.version + 1, newPhoneKey);
+    this.phoneKeys.remember(record.customerId, record.version + 1, newPhoneKey);
   }
 
   /**
@@ -209,9 +235,9 @@ export class DynamoDbCustomerStore implements CustomerStore {
     const deleteCustomer = customerDelete(this.tableName, customerId, expectedVersion);
     const factPuts = facts.map((journey) => erasedJourneyPut(this.tableName, journey));
     // The phone lookup goes with the customer item, in the same transaction as its delete.
-    const phoneKey = await this.storedPhoneKey(customerId, expectedVersion);
+    const phoneKey = await this.phoneKeys.at(customerId, expectedVersion);
     // Whatever happens next, what this process knew of the item may no longer hold.
-    this.knownPhoneKeys.delete(customerId);
+    this.phoneKeys.forget(customerId);
     const lookupDeletes = phoneLookupChange(this.tableName, customerId, phoneKey, undefined);
 
     if (factPuts.length > 0 && 1 + lookupDeletes.length + factPuts.length <= MAX_TRANSACTION_ITEMS) {
@@ -252,8 +278,8 @@ export class DynamoDbCustomerStore implements CustomerStore {
         TableName: this.tableName,
         Segment: segment,
         TotalSegments: totalSegments,
-        FilterExpression: 'begins_with(pk, :customer) OR begins_with(pk, :erased)',
-        ExpressionAttributeValues: { ':customer': 'CUSTOMER#', ':erased': 'ERASED#' },
+        FilterExpression: 'begins_with(pk, :customer) OR begins_with(pk, :erased) OR begins_with(pk, :archived)',
+        ExpressionAttributeValues: { ':customer': 'CUSTOMER#', ':erased': 'ERASED#', ':archived': 'ARCHIVED#' },
       },
     );
     for await (const page of pages) {
@@ -261,38 +287,12 @@ export class DynamoDbCustomerStore implements CustomerStore {
         if (typeof item.pk === 'string' && item.pk.startsWith('CUSTOMER#')) {
           const stored = item as CustomerItem;
           yield { kind: 'customer', record: upgradeRecord({ ...stored.record, version: stored.version } as CustomerRecord) };
+        } else if (item.facts && typeof item.pk === 'string' && item.pk.startsWith('ARCHIVED#')) {
+          yield { kind: 'archived', journey: item.facts as ArchivedJourney };
         } else if (item.facts) {
           yield { kind: 'erased', journey: item.facts as ErasedJourney };
         }
       }
     }
-  }
-
-  /**
-   * The `phoneKey` of the stored customer item at `atVersion` (remembered, or read), or undefined
-   * when it has none or is no longer at that version: the conditional write that follows fails
-   * then anyway, and the caller re-reads.
-   */
-  private async storedPhoneKey(customerId: string, atVersion: number): Promise<string | undefined> {
-    const known = this.knownPhoneKeys.get(customerId);
-    if (known?.version === atVersion) return known.phoneKey;
-    const { Item } = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: customerKey(customerId),
-        ConsistentRead: true,
-        ProjectionExpression: '#version, phoneKey',
-        ExpressionAttributeNames: { '#version': 'version' },
-      }),
-    );
-    if (!Item || Item.version !== atVersion) return undefined;
-    return typeof Item.phoneKey === 'string' ? Item.phoneKey : undefined;
-  }
-
-  /** Bounded: a warm container meets many customers, and an evicted one costs only a read. */
-  private remember(customerId: string, version: number, phoneKey: string | undefined): void {
-    this.knownPhoneKeys.delete(customerId);
-    this.knownPhoneKeys.set(customerId, { version, phoneKey });
-    if (this.knownPhoneKeys.size > MAX_KNOWN_PHONE_KEYS) this.knownPhoneKeys.delete(this.knownPhoneKeys.keys().next().value!);
   }
 }

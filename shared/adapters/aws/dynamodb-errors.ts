@@ -1,5 +1,5 @@
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
+import { ConcurrentUpdateError, DuplicateEventError, RecordTooLargeError } from '#shared/domain/errors';
 import type { EventReceipt } from '#shared/ports/customer-store';
 
 /**
@@ -46,11 +46,21 @@ export function cancelledByConcurrentChange(error: unknown, itemIndex: number): 
  */
 export function saveFailure(error: unknown, expectedVersion: number, receipt: EventReceipt | undefined): unknown {
   if (isConcurrentWrite(error)) return staleVersion(expectedVersion, error);
+  // DynamoDB's own limit, should a record pass the engine's check (`assertRecordFits`): refused, not retried.
+  if (error instanceof Error && error.name === 'ValidationException' && /item size/i.test(error.message))
+    return new RecordTooLargeError("the customer record is over DynamoDB's item size limit", [
+      {
+        path: 'customerId',
+        code: 'record_too_large',
+        message: "this customer's record is over DynamoDB's 400 KB item limit; the event is refused",
+      },
+    ]);
   const codes = cancellationCodes(error);
   if (!codes) return error;
   // A replay wins over a concurrent change: the caller answers "duplicate" and stops.
   if (receipt && codes[0] === 'ConditionalCheckFailed')
-    return new DuplicateEventError(`event ${receipt.eventId} was already processed`, [], { cause: error });
+    // The event id may hold a phone number, and errors get logged: the message names the type only.
+    return new DuplicateEventError(`a ${receipt.type} event was already processed`, [], { cause: error });
   if (cancelledByConcurrentChange(error, receipt ? 1 : 0)) return staleVersion(expectedVersion, error);
   return error;
 }

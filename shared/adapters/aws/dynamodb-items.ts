@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { DeleteCommandInput, PutCommandInput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { latestTask, type CustomerRecord } from '#shared/domain/journey/record';
-import type { ErasedJourney } from '#shared/domain/erasure';
+import type { ArchivedJourney, ErasedJourney } from '#shared/domain/erasure';
+import { receiptIdOf } from '#shared/domain/pseudonyms';
 import type { EventReceipt } from '#shared/ports/customer-store';
 
 /**
@@ -11,8 +12,10 @@ import type { EventReceipt } from '#shared/ports/customer-store';
  * | item | pk | sk | attributes |
  * | --- | --- | --- | --- |
  * | customer | `CUSTOMER#<customerId>` | `RECORD` | `version` (number), `record` (map: the record without its version) |
- * | event receipt | `EVENT#<eventId>` | `RECEIPT` | `eventId`, `type`, `receivedAt`, `expiresAt` (epoch s, TTL) |
+ * | event receipt | `EVENT#<HMAC-SHA256 of the event id>` | `RECEIPT` | `type`, `receivedAt`, `expiresAt` (epoch s, TTL) |
+ * | legacy event receipt | `EVENT#<eventId>` | `RECEIPT` | `eventId`, `type`, `receivedAt`, `expiresAt`: written before receipts were keyed, or without a receipt key |
  * | erased journey | `ERASED#<customerHash>` | `JOURNEY#<journeyId>` | `facts` (the `ErasedJourney`) |
+ * | archived journey | `ARCHIVED#<customerHash>` | `JOURNEY#<journeyId>` | `facts` (the `ArchivedJourney`: a finished journey moved out of its record) |
  * | phone lookup | `PHONE#<HMAC-SHA256 of the E.164 phone>` | `CUSTOMER#<customerId>` | `customerId`, `linkedAt` (epoch ms) |
  *
  * Index `tasks` (sparse, all attributes): a customer item whose latest journey has a retention
@@ -25,7 +28,12 @@ import type { EventReceipt } from '#shared/ports/customer-store';
  *   (`HISTORY_LIMIT`) to stay well under the 400 KB item limit.
  * - `version` sits at the top level, outside `record`, so the condition reads one number and
  *   the record map can change shape without touching the condition.
- * - Receipts expire by TTL, so the table does not grow with every event forever.
+ * - Receipts expire by TTL, so the table does not grow with every event forever. They are keyed
+ *   by a keyed hash of the event id, since upstream systems build event ids from phone numbers and
+ *   receipts outlive an erasure; a replay computes the same hash and is still told apart.
+ * - Archived journeys keep customer items bounded: a record keeps its latest finished journeys,
+ *   older ones move to items of their own, pseudonymous like erased journeys (an erasure leaves
+ *   them as they are), written in the transaction that saves the record without them.
  * - Erased journeys are keyed by the keyed hash only; they hold no contact data, and the
  *   customer item (the only item with personal data) is deleted in the same transaction.
  * - Phone lookups (for inbound SMS, which carry only the sender's number) hold a keyed hash, never
@@ -36,8 +44,9 @@ import type { EventReceipt } from '#shared/ports/customer-store';
 
 /** Key of a customer's item. */
 export const customerKey = (customerId: string) => ({ pk: `CUSTOMER#${customerId}`, sk: 'RECORD' });
-/** Key of the receipt that remembers an event as processed. */
-export const receiptKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'RECEIPT' });
+/** Key of the receipt that remembers an event as processed, by its event id (raw, or its keyed hash: {@link receiptIdOf}). */
+export const receiptKey = (receiptId: string) => ({ pk: `EVENT#${receiptId}`, sk: 'RECEIPT' });
+
 /** Key of the facts an erased customer's journey leaves behind. */
 export const erasedJourneyKey = (customerHash: string, journeyId: string) => ({ pk: `ERASED#${customerHash}`, sk: `JOURNEY#${journeyId}` });
 /** Key of the item linking a phone's lookup key (a keyed hash) to one customer. */
@@ -123,16 +132,18 @@ export function phoneLookupChange(
 
 /**
  * The put that records an event as processed, only if it was not already; the receipt expires
- * `retentionSeconds` after the event was received. @throws Error when `receivedAt` is not a date
+ * `retentionSeconds` after the event was received. With `eventHashKey` it holds the keyed hash of
+ * the event id only, never the id. @throws Error when `receivedAt` is not a date
  */
-export function receiptPut(tableName: string, receipt: EventReceipt, retentionSeconds: number): PutCommandInput {
+export function receiptPut(tableName: string, receipt: EventReceipt, retentionSeconds: number, eventHashKey?: string): PutCommandInput {
   const receivedAtMs = Date.parse(receipt.receivedAt);
-  if (Number.isNaN(receivedAtMs)) throw new Error(`receipt of event ${receipt.eventId}: receivedAt is not a date: ${receipt.receivedAt}`);
+  // The id may hold a phone number, and this message may be logged: the error names the type only.
+  if (Number.isNaN(receivedAtMs)) throw new Error(`receipt of a ${receipt.type} event: receivedAt is not a date: ${receipt.receivedAt}`);
   return {
     TableName: tableName,
     Item: {
-      ...receiptKey(receipt.eventId),
-      eventId: receipt.eventId,
+      ...receiptKey(receiptIdOf(eventHashKey, receipt.eventId)),
+      ...(eventHashKey === undefined ? { eventId: receipt.eventId } : {}),
       type: receipt.type,
       receivedAt: receipt.receivedAt,
       expiresAt: Math.floor(receivedAtMs / 1000) + retentionSeconds,
@@ -144,4 +155,9 @@ export function receiptPut(tableName: string, receipt: EventReceipt, retentionSe
 /** The put that keeps an erased journey's facts (idempotent: same key, same content). */
 export function erasedJourneyPut(tableName: string, facts: ErasedJourney): PutCommandInput {
   return { TableName: tableName, Item: { ...erasedJourneyKey(facts.customerHash, facts.journeyId), facts } };
+}
+
+/** The put that keeps an archived journey's facts (idempotent: same key, same content). */
+export function archivedJourneyPut(tableName: string, facts: ArchivedJourney): PutCommandInput {
+  return { TableName: tableName, Item: { pk: `ARCHIVED#${facts.customerHash}`, sk: `JOURNEY#${facts.journeyId}`, facts } };
 }

@@ -1,6 +1,6 @@
 import { AthenaClient, type AthenaClientConfig } from '@aws-sdk/client-athena';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { ATHENA_MAX_ATTEMPTS, CONNECTION_TIMEOUT_MS, httpFor, S3_MAX_ATTEMPTS, SCHEDULER_CALL } from './clients.ts';
+import { ATHENA_CALL, CONNECTION_TIMEOUT_MS, httpFor, S3_MAX_ATTEMPTS } from './clients.ts';
 
 /*
  * The clients of the nightly job only (the lake in S3, Athena), apart from `clients.ts`: a
@@ -16,8 +16,8 @@ import { ATHENA_MAX_ATTEMPTS, CONNECTION_TIMEOUT_MS, httpFor, S3_MAX_ATTEMPTS, S
 export function createAthenaClient(overrides: AthenaClientConfig = {}): AthenaClient {
   return new AthenaClient({
     retryMode: 'standard',
-    maxAttempts: ATHENA_MAX_ATTEMPTS,
-    requestHandler: httpFor(SCHEDULER_CALL),
+    maxAttempts: ATHENA_CALL.maxAttempts,
+    requestHandler: httpFor(ATHENA_CALL),
     ...overrides,
   });
 }

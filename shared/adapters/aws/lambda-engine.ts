@@ -37,14 +37,17 @@ export async function loadLambdaEngine(
   const masterKey = secret.SecretString;
 
   const unsubscribeKey = deriveKey(masterKey, 'unsubscribe-link');
+  // One key for every pseudonym the engine keeps: customer hashes, journey ids, timer names.
+  const idHashKey = deriveKey(masterKey, 'customer-id-hash');
   const channels = options.channels?.({ unsubscribeKey }) ?? {};
-  const policies = bundledPolicies();
+  const policies = bundledPolicies(idHashKey);
 
   const deps: EngineDeps = {
     store: new DynamoDbCustomerStore({
       client: createDocumentClient(createDynamoDbClient()),
       tableName: environment.TABLE_NAME,
       phoneHashKey: deriveKey(masterKey, 'phone-lookup'),
+      eventHashKey: deriveKey(masterKey, 'event-receipt'),
     }),
     scheduler: new EventBridgeTouchScheduler({
       client: createSchedulerClient(),
@@ -58,7 +61,7 @@ export async function loadLambdaEngine(
     policies,
     prices: bundledPrices(policies),
     logger,
-    idHashKey: deriveKey(masterKey, 'customer-id-hash'),
+    idHashKey,
   };
   if (options.channels) assertAdapters(deps);
   return { deps, logger, unsubscribeKey };

@@ -2,12 +2,16 @@ import type { EnvironmentConfig } from '#shared/config/lambda-environment';
 import { runNightlyJob, type NightlySummary } from '#shared/engine/nightly-job';
 import { encodeParquet } from '../parquet.ts';
 import { AthenaKpiEngine } from './athena-kpi-engine.ts';
+import { ATHENA_CALL, worstCaseCallMs } from './clients.ts';
 import { createAthenaClient, createS3Client } from './lake-clients.ts';
 import type { LambdaEngine } from './lambda-engine.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
 
-/** Time kept back to stop a still-running Athena query and report, before Lambda's own timeout. */
-const STOP_MARGIN_MS = 30_000;
+/**
+ * Time kept back to stop a still-running Athena query and report, before Lambda's own timeout:
+ * the stop call as slow as its client allows, and 5 s for the report.
+ */
+export const STOP_MARGIN_MS = worstCaseCallMs(ATHENA_CALL) + 5_000;
 
 /** One run of the nightly job: the night (`YYYY-MM-DD`, today's by the engine's clock if absent), and the time the invocation has left. */
 export type NightlyRun = (date: string | undefined, remainingMs: () => number) => Promise<NightlySummary>;

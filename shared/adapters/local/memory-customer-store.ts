@@ -1,5 +1,5 @@
 import { latestTask, type CustomerRecord } from '#shared/domain/journey/record';
-import type { ErasedJourney } from '#shared/domain/erasure';
+import type { ArchivedJourney, ErasedJourney } from '#shared/domain/erasure';
 import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
 import type { CustomerStore, EventReceipt, StoredJourneys } from '#shared/ports/customer-store';
 import { unitHash } from '#shared/domain/hash';
@@ -25,6 +25,8 @@ export class InMemoryCustomerStore implements CustomerStore {
   private readonly receipts = new Map<string, EventReceipt>();
   /** Erased journey facts by journey id: erasing the same journey twice keeps one copy. */
   private readonly facts = new Map<string, ErasedJourney>();
+  /** Finished journeys moved out of their records, by customer hash and journey id. */
+  private readonly archived = new Map<string, ArchivedJourney>();
   /** Phone → customer ids holding it, the last saved last (mirrors the DynamoDB store's lookup items). */
   private readonly phones = new Map<string, string[]>();
 
@@ -50,7 +52,7 @@ export class InMemoryCustomerStore implements CustomerStore {
     return this.receipts.has(eventId);
   }
 
-  async save(record: CustomerRecord, receipt?: EventReceipt): Promise<void> {
+  async save(record: CustomerRecord, receipt?: EventReceipt, archived: readonly ArchivedJourney[] = []): Promise<void> {
     if (receipt && this.receipts.has(receipt.eventId)) throw new DuplicateEventError(`event ${receipt.eventId} was already recorded`);
     const storedVersion = this.records.get(record.customerId)?.version ?? 0;
     if (storedVersion !== record.version) {
@@ -61,6 +63,7 @@ export class InMemoryCustomerStore implements CustomerStore {
     const phone = record.profile?.contacts.phone;
     if (phone) this.phones.set(phone, [...(this.phones.get(phone) ?? []), record.customerId]);
     if (receipt) this.receipts.set(receipt.eventId, structuredClone(receipt));
+    for (const journey of archived) this.archived.set(`${journey.customerHash}#${journey.journeyId}`, structuredClone(journey));
   }
 
   async erase(customerId: string, expectedVersion: number, facts: ErasedJourney[]): Promise<void> {
@@ -104,5 +107,7 @@ export class InMemoryCustomerStore implements CustomerStore {
       if (inSegment(`C${customerId}`)) yield { kind: 'customer', record: structuredClone(record) };
     for (const [journeyId, journey] of [...this.facts])
       if (inSegment(`E${journeyId}`)) yield { kind: 'erased', journey: structuredClone(journey) };
+    for (const [key, journey] of [...this.archived])
+      if (inSegment(`A${key}`)) yield { kind: 'archived', journey: structuredClone(journey) };
   }
 }

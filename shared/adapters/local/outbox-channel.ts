@@ -73,6 +73,12 @@ export class OutboxChannel implements MessageChannel {
     return { messageId: `local-${this.messages.length}` };
   }
 
+  /** The message sent for this touch, if one was: a claim whose outcome was lost resolves to sent. */
+  async findSent(touchId: string): Promise<SendReceipt | undefined> {
+    const index = this.messages.findLastIndex((message) => message.touchId === touchId);
+    return index < 0 ? undefined : { messageId: `local-${index + 1}` };
+  }
+
   list(): readonly OutboxMessage[] {
     return this.messages;
   }

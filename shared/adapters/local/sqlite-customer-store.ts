@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
 import type { Transaction } from 'better-sqlite3';
 import { latestTask, type CustomerRecord } from '#shared/domain/journey/record';
-import type { ErasedJourney } from '#shared/domain/erasure';
+import type { ArchivedJourney, ErasedJourney } from '#shared/domain/erasure';
 import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
+import { receiptIdOf } from '#shared/domain/pseudonyms';
 import type { CustomerStore, EventReceipt, StoredJourneys } from '#shared/ports/customer-store';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
@@ -15,6 +16,13 @@ export interface SqliteCustomerStoreOptions {
    * store: the lookup table holds no number in clear (`deriveKey(masterKey, 'phone-lookup')`).
    */
   readonly phoneHashKey: string;
+  /**
+   * Key of the HMAC-SHA256 that event receipts are kept under, as in the DynamoDB store
+   * (`deriveKey(masterKey, 'event-receipt')`): no event id stays after an erasure. Receipts kept
+   * before it was set (raw ids) are still found. Without it, receipts keep the raw event id.
+   * @default none: raw event ids
+   */
+  readonly eventHashKey?: string;
 }
 
 /** Rows a scan reads at a time: a caller never holds more than one page. */
@@ -42,6 +50,13 @@ CREATE TABLE IF NOT EXISTS phone_lookups (
   customer_id TEXT NOT NULL,
   UNIQUE (phone_key, customer_id)
 );
+CREATE TABLE IF NOT EXISTS archived_journeys (
+  id INTEGER PRIMARY KEY,
+  customer_hash TEXT NOT NULL,
+  journey_id TEXT NOT NULL,
+  facts TEXT NOT NULL,
+  UNIQUE (customer_hash, journey_id)
+);
 CREATE TABLE IF NOT EXISTS erased_journeys (
   id INTEGER PRIMARY KEY,
   customer_hash TEXT NOT NULL,
@@ -68,9 +83,10 @@ interface StoredState {
  * | table | row | why |
  * | --- | --- | --- |
  * | `customers` | one per customer: `version`, `record` (JSON, without its version), `phone_key`, `task_team`, `task_due` | every change is one conditional write on `version` |
- * | `event_receipts` | one per processed event id: `type`, `received_at` | written in the transaction of the save it belongs to |
+ * | `event_receipts` | one per processed event, by the keyed hash of its id (`receiptIdOf`): `type`, `received_at` | written in the transaction of the save it belongs to |
  * | `phone_lookups` | one per phone key and customer | the number's keyed hash only; the newest row (highest `id`) is the one linked last |
  * | `erased_journeys` | one per journey kept after erasure: `facts` (JSON) | keyed by the pseudonymous hash only |
+ * | `archived_journeys` | one per finished journey moved out of its record: `facts` (JSON) | keeps records bounded, as in DynamoDB |
  *
  * Each `save` and `erase` is one `BEGIN IMMEDIATE` transaction: the checks (receipt new, version
  * unchanged) and the writes commit together, also against another process on the same file.
@@ -83,17 +99,25 @@ interface StoredState {
 export class SqliteCustomerStore implements CustomerStore {
   private readonly db: SqliteDatabase;
   private readonly phoneHashKey: string;
+  private readonly eventHashKey: string | undefined;
   private readonly statements: ReturnType<typeof prepareStatements>;
-  private readonly saveTransaction: Transaction<(record: CustomerRecord, receipt: EventReceipt | undefined) => void>;
+  private readonly saveTransaction: Transaction<
+    (record: CustomerRecord, receipt: EventReceipt | undefined, archived: readonly ArchivedJourney[]) => void
+  >;
   private readonly eraseTransaction: Transaction<(customerId: string, expectedVersion: number, facts: ErasedJourney[]) => void>;
 
   constructor(options: SqliteCustomerStoreOptions) {
     if (!options.phoneHashKey) throw new Error('phoneHashKey must not be empty');
     this.db = options.database;
     this.phoneHashKey = options.phoneHashKey;
+    if (options.eventHashKey === '') throw new Error('eventHashKey must not be empty');
+    this.eventHashKey = options.eventHashKey;
     this.db.exec(SCHEMA);
     this.statements = prepareStatements(this.db);
-    this.saveTransaction = this.db.transaction((record: CustomerRecord, receipt: EventReceipt | undefined) => this.write(record, receipt));
+    this.saveTransaction = this.db.transaction(
+      (record: CustomerRecord, receipt: EventReceipt | undefined, archived: readonly ArchivedJourney[]) =>
+        this.write(record, receipt, archived),
+    );
     this.eraseTransaction = this.db.transaction((customerId: string, expectedVersion: number, facts: ErasedJourney[]) =>
       this.remove(customerId, expectedVersion, facts),
     );
@@ -110,15 +134,21 @@ export class SqliteCustomerStore implements CustomerStore {
   }
 
   async hasEvent(eventId: string): Promise<boolean> {
-    return this.statements.hasReceipt.get(eventId) !== undefined;
+    return this.hasReceipt(eventId);
+  }
+
+  /** A receipt under the keyed hash of the id, or under the raw id as receipts were kept before they were keyed. */
+  private hasReceipt(eventId: string): boolean {
+    const { hasReceipt } = this.statements;
+    return hasReceipt.get(receiptIdOf(this.eventHashKey, eventId)) !== undefined || hasReceipt.get(eventId) !== undefined;
   }
 
   async withTasksFor(team: string, limit: number): Promise<CustomerRecord[]> {
     return (this.statements.tasksOf.all(team, limit) as CustomerRow[]).map(toRecord);
   }
 
-  async save(record: CustomerRecord, receipt?: EventReceipt): Promise<void> {
-    this.saveTransaction.immediate(record, receipt);
+  async save(record: CustomerRecord, receipt?: EventReceipt, archived: readonly ArchivedJourney[] = []): Promise<void> {
+    this.saveTransaction.immediate(record, receipt, archived);
   }
 
   async erase(customerId: string, expectedVersion: number, facts: ErasedJourney[]): Promise<void> {
@@ -141,13 +171,18 @@ export class SqliteCustomerStore implements CustomerStore {
       if (rows.length < SCAN_PAGE_ROWS) break;
       after = rows.at(-1)!.id;
     }
+    for (let after = 0; ; ) {
+      const rows = this.statements.scanArchived.all(after, totalSegments, segment, SCAN_PAGE_ROWS) as Array<{ id: number; facts: string }>;
+      for (const row of rows) yield { kind: 'archived', journey: JSON.parse(row.facts) as ArchivedJourney };
+      if (rows.length < SCAN_PAGE_ROWS) break;
+      after = rows.at(-1)!.id;
+    }
   }
 
   /** The body of `save`, inside its transaction: a replay wins over a concurrent change, as in DynamoDB. */
-  private write(record: CustomerRecord, receipt: EventReceipt | undefined): void {
+  private write(record: CustomerRecord, receipt: EventReceipt | undefined, archived: readonly ArchivedJourney[]): void {
     const { statements } = this;
-    if (receipt && statements.hasReceipt.get(receipt.eventId) !== undefined)
-      throw new DuplicateEventError(`event ${receipt.eventId} was already processed`);
+    if (receipt && this.hasReceipt(receipt.eventId)) throw new DuplicateEventError(`a ${receipt.type} event was already processed`);
     const stored = statements.storedState.get(record.customerId) as StoredState | undefined;
     if ((stored?.version ?? 0) !== record.version) throw staleVersion(record.version);
 
@@ -171,7 +206,8 @@ export class SqliteCustomerStore implements CustomerStore {
       if (oldPhoneKey) statements.unlinkPhone.run(oldPhoneKey, record.customerId);
       if (phoneKey) statements.linkPhone.run(phoneKey, record.customerId);
     }
-    if (receipt) statements.insertReceipt.run(receipt.eventId, receipt.type, receipt.receivedAt);
+    if (receipt) statements.insertReceipt.run(receiptIdOf(this.eventHashKey, receipt.eventId), receipt.type, receipt.receivedAt);
+    for (const journey of archived) statements.upsertArchived.run(journey.customerHash, journey.journeyId, JSON.stringify(journey));
   }
 
   /** The body of `erase`, inside its transaction: the record and its phone lookup go, the facts stay. */
@@ -216,6 +252,11 @@ function prepareStatements(db: SqliteDatabase) {
        ON CONFLICT (customer_hash, journey_id) DO UPDATE SET facts = excluded.facts`,
     ),
     scanCustomers: db.prepare('SELECT id, version, record FROM customers WHERE id > ? AND id % ? = ? ORDER BY id LIMIT ?'),
+    upsertArchived: db.prepare(
+      `INSERT INTO archived_journeys (customer_hash, journey_id, facts) VALUES (?, ?, ?)
+       ON CONFLICT (customer_hash, journey_id) DO UPDATE SET facts = excluded.facts`,
+    ),
+    scanArchived: db.prepare('SELECT id, facts FROM archived_journeys WHERE id > ? AND id % ? = ? ORDER BY id LIMIT ?'),
     scanErased: db.prepare('SELECT id, facts FROM erased_journeys WHERE id > ? AND id % ? = ? ORDER BY id LIMIT ?'),
   };
 }

@@ -1,6 +1,5 @@
 import type { CustomerActive, CustomerChurned, SurveyAnswered, WinbackEvent } from '../events.ts';
 import { assertUnreachable } from '../exhaustive.ts';
-import { shortHash } from '../hash.ts';
 import type { PolicyRegistry } from '../policy-registry.ts';
 import { DAY_MS } from '../vocabulary.ts';
 import { onConsentChanged, takeConsents } from './consent.ts';
@@ -116,7 +115,8 @@ function onActive(record: CustomerRecord, event: CustomerActive, nowMs: number, 
   }
   if (record.lapse) effects.cancel.push(record.lapse.timerName);
   // A new name for every reset: a timer's name is its idempotency key, so reusing one would keep the old due time.
-  const timerName = `wb-${shortHash(record.customerId)}-lapse-${shortHash(event.eventId, 8)}`;
+  const { pseudonyms } = policies;
+  const timerName = `wb-${pseudonyms.customerTag(record.customerId)}-lapse-${pseudonyms.eventTag(event.eventId, 8)}`;
   const dueAt = iso(Math.max(activeAtMs + policy.lapse.afterDays * DAY_MS, nowMs + MIN_LEAD_MS));
   record.lapse = { lastActiveAt: at, dueAt, timerName };
   const payload = { kind: 'lapse' as const, customerId: record.customerId, timerName };

@@ -88,7 +88,7 @@ function planClickFollowUp(
     monthlyRevenue: journey.monthlyRevenue,
   })!;
   const fields = { kind: 'follow_up' as const, touchId, index: policy.touches.length, angle: rule.angle, offerId: offer.id, channel };
-  const touch = plannedTouch(record, fields, dueAtMs);
+  const touch = plannedTouch(record, fields, dueAtMs, policies.pseudonyms);
   journey.touches.push(touch);
   effects.schedule.push(timerFor(record, touch));
   const reason = `follow_up_after_click:${offer.id}@${touch.dueAt}`;

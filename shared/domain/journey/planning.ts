@@ -1,4 +1,5 @@
-import { unitHash, shortHash } from '../hash.ts';
+import { unitHash } from '../hash.ts';
+import type { Pseudonyms } from '../pseudonyms.ts';
 import { accountValue, teamFor } from '../escalation.ts';
 import { findOffer, horizonEndMs, type Policy } from '../policy.ts';
 import type { PolicyRegistry } from '../policy-registry.ts';
@@ -48,7 +49,7 @@ export function startJourney(record: CustomerRecord, churn: ChurnFacts, nowMs: n
     return;
   }
   const sendWindow = policies.sendWindowFor(policy, profile.market);
-  const context = { policy, sendWindow, undeployed: policies.undeployedChannels(policy) };
+  const context = { policy, sendWindow, undeployed: policies.undeployedChannels(policy), pseudonyms: policies.pseudonyms };
   const { journey, escalation } = decideJourney(record, profile, churn, context, nowMs);
   record.journeys.push(journey);
   if (journey.status === 'ineligible') {
@@ -58,17 +59,21 @@ export function startJourney(record: CustomerRecord, churn: ChurnFacts, nowMs: n
   }
   if (escalation) {
     if (journey.arm === 'control') holdOutTask(record, journey, policy, escalation.value, churn.eventId, nowMs);
-    else escalate(record, journey, policy, escalation.value, churn.eventId, nowMs, effects);
+    else escalate(record, journey, context, escalation.value, churn.eventId, nowMs, effects);
     if (escalation.mode === 'instead') return;
   }
   planTouches(record, profile, journey, context, nowMs, effects);
 }
 
-/** What planning a churn needs of the deployment: the policy, the customer's send window, the channels not deployed. */
+/**
+ * What planning a churn needs of the deployment: the policy, the customer's send window, the
+ * channels not deployed, and how journey ids and timer names are derived.
+ */
 interface PlanContext {
   policy: Policy;
   sendWindow: SendWindow | undefined;
   undeployed: readonly Channel[];
+  pseudonyms: Pseudonyms;
 }
 
 /** An escalated account's value, and whether its task replaces the touches or comes first. */
@@ -88,7 +93,7 @@ function escalationOf(policy: Policy, profile: Profile): Escalation | undefined 
 function decideJourney(record: CustomerRecord, profile: Profile, churn: ChurnFacts, context: PlanContext, nowMs: number) {
   const { policy, sendWindow, undeployed } = context;
   const churnedAtMs = ms(churn.occurredAt);
-  const journeyId = shortHash(`journey:${churn.eventId}`, 12);
+  const journeyId = context.pseudonyms.journeyId(churn.eventId);
   const escalation = escalationOf(policy, profile);
   // Escalated accounts are held out only by the escalation's own holdout (off by default): the
   // programme's control group measures the automated touches, this one the retention team.
@@ -146,7 +151,7 @@ function eligibilityOf(
     monthlyRevenue: profile.monthlyRevenue,
     priorChurns: profile.priorChurns,
     // A customer who came back on their own (the control group, or before any message) was not won back by Winback.
-    earlierWinbacks: record.journeys.filter(wonBackByWinback).length,
+    earlierWinbacks: record.journeys.filter(wonBackByWinback).length + (record.archived?.wonBack ?? 0),
     reach: profile,
     clock: consentClock(record, iso(churnedAtMs), nowMs),
   };
@@ -180,7 +185,7 @@ function explainUndeployed(
 function escalate(
   record: CustomerRecord,
   journey: Journey,
-  policy: Policy,
+  { policy, pseudonyms }: PlanContext,
   value: number,
   eventId: string,
   nowMs: number,
@@ -198,7 +203,7 @@ function escalate(
     outcomes: [],
   };
   log(record, { at: iso(nowMs), decision: 'escalated', reason: `${team}:${escalation.mode}`, eventId, journeyId: journey.journeyId });
-  planTaskNotice(record, journey, nowMs + MIN_LEAD_MS, nowMs, effects);
+  planTaskNotice(record, journey, nowMs + MIN_LEAD_MS, nowMs, pseudonyms, effects);
 }
 
 /**
@@ -241,7 +246,7 @@ function planTouches(
     const seed = unitHash('plan', record.customerId, String(index));
     const dueAtMs = pickSendInstant(Math.max(window.startMs, nowMs + MIN_LEAD_MS), window.endMs, profile.timezone, sendWindow, seed);
     const fields = { kind: 'policy' as const, touchId, index, angle: rule.angle, offerId: offer.id, channel };
-    const touch = plannedTouch(record, fields, dueAtMs ?? window.endMs);
+    const touch = plannedTouch(record, fields, dueAtMs ?? window.endMs, context.pseudonyms);
     journey.touches.push(touch);
     if (dueAtMs === undefined) {
       Object.assign(touch, { status: 'skipped', reason: 'window_passed' });
@@ -254,12 +259,19 @@ function planTouches(
 }
 
 /** Plans one notice of the journey's task to its team, at `dueAtMs`: a touch on the `task` channel. */
-export function planTaskNotice(record: CustomerRecord, journey: Journey, dueAtMs: number, nowMs: number, effects: Effects): void {
+export function planTaskNotice(
+  record: CustomerRecord,
+  journey: Journey,
+  dueAtMs: number,
+  nowMs: number,
+  pseudonyms: Pseudonyms,
+  effects: Effects,
+): void {
   const task = journey.task!;
   const index = journey.touches.filter((t) => t.kind === 'task_notice').length;
   const touchId = `${journey.journeyId}-t${index + 1}`;
   const fields = { kind: 'task_notice' as const, touchId, index, angle: 'retention_task', taskId: task.taskId, channel: 'task' as const };
-  const touch = plannedTouch(record, fields, dueAtMs);
+  const touch = plannedTouch(record, fields, dueAtMs, pseudonyms);
   journey.touches.push(touch);
   effects.schedule.push(timerFor(record, touch));
   const reason = `task:${task.team}@${touch.dueAt}`;

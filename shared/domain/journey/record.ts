@@ -32,6 +32,12 @@ interface TouchCommon {
   reason?: string;
   deferrals: number;
   attempts: number;
+  /**
+   * While `sending`: until when the claim holds, and the timer that resolves it if no outcome is
+   * recorded by then (the sender died between claim and outcome), and the message's price, for a
+   * message found sent then. See `CLAIM_LEASE_MS`.
+   */
+  lease?: { until: string; timerName: string; cost?: number };
   sentAt?: string;
   messageId?: string;
   cost?: number;
@@ -171,6 +177,8 @@ export interface CustomerRecord {
   /** The pending lapse check: reset by each `customer.active`, it churns the customer with kind `lapse` when it fires. */
   lapse?: { lastActiveAt: string; dueAt: string; timerName: string };
   journeys: Journey[];
+  /** Finished journeys moved out of the record (`archive.ts`), counted: how many, and how many were won back. */
+  archived?: { journeys: number; wonBack: number };
   history: DecisionEntry[];
 }
 

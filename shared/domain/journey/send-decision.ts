@@ -8,6 +8,7 @@ import { channelBlock, contactFor, usableChannels } from '../targeting.ts';
 import { consentClock } from './consent.ts';
 import { type CustomerRecord, findTouch, isTaskOpen, type Journey, type MessageTouch, ms, type Profile, policyOf } from './record.ts';
 import type { Touch, TouchChannel } from './record.ts';
+import { leaseExpired } from './send-outcome.ts';
 import { taskNotice } from './task-view.ts';
 import { MIN_LEAD_MS, type TouchDue } from './timers.ts';
 import { touchRule, touchWindow } from './touch-window.ts';
@@ -35,7 +36,9 @@ export type SendDecision =
   | { kind: 'defer'; dueAtMs: number; reason: string }
   | { kind: 'skip'; reason: string }
   /** The timer is stale or the touch already handled: do nothing at all. */
-  | { kind: 'ignore'; reason: string };
+  | { kind: 'ignore'; reason: string }
+  /** The touch is still claimed (`sending`) past its lease: resolve the claim (`lease_expired`). */
+  | { kind: 'resolve_lease' };
 
 /**
  * Decides, at the moment a touch timer fires, whether the touch goes out. Everything is checked
@@ -47,6 +50,8 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
   if (!found) return { kind: 'ignore', reason: 'unknown_touch' };
   const { journey, touch } = found;
   if (touch.timerName !== due.timerName) return { kind: 'ignore', reason: 'stale_timer' };
+  // A second delivery of the timer of a touch whose sender died after claiming it: its lease says when to give up on the sender.
+  if (touch.status === 'sending' && leaseExpired(touch, nowMs)) return { kind: 'resolve_lease' };
   if (touch.status !== 'planned') return { kind: 'ignore', reason: `already_${touch.status}` };
   const profile = record.profile;
   if (!profile) return { kind: 'skip', reason: 'no_profile' };

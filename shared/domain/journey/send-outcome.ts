@@ -1,12 +1,17 @@
 import { assertUnreachable } from '../exhaustive.ts';
 import type { Channel } from '../channels.ts';
-import { type CustomerRecord, findTouch, iso, log, type Touch, type TouchChannel, type TouchStatus } from './record.ts';
-import { type Change, noEffects, timerFor, timerNameFor } from './timers.ts';
+import { type CustomerRecord, findTouch, iso, type Journey, log, type Touch, type TouchChannel, type TouchStatus } from './record.ts';
+import { type Change, deferredTimerName, type Effects, leaseTimerFor, noEffects, timerFor } from './timers.ts';
 
 /** The outcome of a send decision, or of the send itself. */
 export type SendOutcome =
-  | { kind: 'claimed'; channel: TouchChannel }
+  | { kind: 'claimed'; channel: TouchChannel; leaseUntilMs: number; cost?: number }
   | { kind: 'sent'; channel: TouchChannel; messageId: string; cost?: number }
+  /**
+   * The claim's lease expired with no outcome recorded: `found` when the channel shows the message
+   * went out (the local outbox can tell), else the outcome is unknown.
+   */
+  | { kind: 'lease_expired'; found?: { messageId: string; cost?: number } }
   | { kind: 'withheld'; channel: TouchChannel }
   | { kind: 'released'; error: string }
   | { kind: 'failed'; error: string }
@@ -15,7 +20,18 @@ export type SendOutcome =
 
 /** The touch status an outcome applies to: what happens after the claim needs the claim. */
 const appliesFrom = (outcome: SendOutcome): TouchStatus =>
-  outcome.kind === 'sent' || outcome.kind === 'released' || outcome.kind === 'failed' ? 'sending' : 'planned';
+  outcome.kind === 'sent' || outcome.kind === 'released' || outcome.kind === 'failed' || outcome.kind === 'lease_expired'
+    ? 'sending'
+    : 'planned';
+
+/** Whether the claim on a `sending` touch has lapsed: its lease passed, or it was claimed before claims had leases. */
+export const leaseExpired = (touch: Touch, nowMs: number): boolean => !touch.lease || nowMs >= Date.parse(touch.lease.until);
+
+/** Ends the claim: its lease goes, and its timer is cancelled (a success if it already fired). */
+function endClaim(touch: Touch, effects: Effects): void {
+  if (touch.lease) effects.cancel.push(touch.lease.timerName);
+  delete touch.lease;
+}
 
 /** What the decision log says of a touch: its offer, or for a task notice its task. */
 const subjectOf = (touch: Touch) => (touch.kind === 'task_notice' ? touch.taskId : touch.offerId);
@@ -33,22 +49,36 @@ export function applySendOutcome(current: CustomerRecord, touchId: string, outco
   // An outcome decided on an older read must not undo what happened since (a return cancelled
   // the touch meanwhile): it applies only to the touch in the state it was decided from.
   if (!found || found.touch.status !== appliesFrom(outcome)) return { record, effects };
+  // Only a lapsed claim is resolved: a claim renewed meanwhile (released, claimed again) still holds.
+  if (outcome.kind === 'lease_expired' && !leaseExpired(found.touch, nowMs)) return { record, effects };
   const { journey, touch } = found;
   const at = iso(nowMs);
   const entry = { at, journeyId: journey.journeyId, touchId };
   switch (outcome.kind) {
-    case 'claimed':
-      // "sending" is the claim that makes a second delivery of the same timer do nothing.
+    case 'claimed': {
+      // "sending" is the claim that makes a second delivery of the same timer do nothing; its
+      // lease timer resolves it should no outcome ever be recorded.
       touch.status = 'sending';
       moveTo(touch, outcome.channel);
       touch.attempts += 1;
+      const lease = leaseTimerFor(record, touch, outcome.leaseUntilMs);
+      touch.lease = { until: lease.dueAt, timerName: lease.name, ...(outcome.cost !== undefined ? { cost: outcome.cost } : {}) };
+      effects.schedule.push(lease);
       break;
+    }
     case 'sent':
-      Object.assign(touch, { status: 'sent', sentAt: at, messageId: outcome.messageId });
-      if (outcome.cost !== undefined) touch.cost = outcome.cost;
-      // A follow-up notice delivered: the task is the team's to work again.
-      if (touch.kind === 'task_notice' && journey.task?.status === 'follow_up') journey.task.status = 'open';
-      log(record, { ...entry, decision: 'sent', reason: subjectOf(touch), channel: outcome.channel });
+      endClaim(touch, effects);
+      markSent(record, journey, touch, { at, channel: outcome.channel, messageId: outcome.messageId, cost: outcome.cost });
+      break;
+    case 'lease_expired':
+      endClaim(touch, effects);
+      if (outcome.found) {
+        markSent(record, journey, touch, { at, channel: touch.channel, messageId: outcome.found.messageId, cost: outcome.found.cost });
+        log(record, { ...entry, decision: 'recorded', reason: 'lease_expired:found_sent', channel: touch.channel });
+      } else {
+        Object.assign(touch, { status: 'failed', reason: 'outcome_unknown' });
+        log(record, { ...entry, decision: 'failed', reason: 'outcome_unknown', channel: touch.channel });
+      }
       break;
     case 'withheld':
       moveTo(touch, outcome.channel);
@@ -56,17 +86,19 @@ export function applySendOutcome(current: CustomerRecord, touchId: string, outco
       log(record, { ...entry, decision: 'withheld', reason: 'control_group', channel: outcome.channel });
       break;
     case 'released':
+      endClaim(touch, effects);
       touch.status = 'planned';
       log(record, { ...entry, decision: 'failed', reason: `will_retry:${outcome.error}`, channel: touch.channel });
       break;
     case 'failed':
+      endClaim(touch, effects);
       Object.assign(touch, { status: 'failed', reason: outcome.error });
       log(record, { ...entry, decision: 'failed', reason: outcome.error, channel: touch.channel });
       break;
     case 'deferred':
       touch.deferrals += 1;
       touch.dueAt = iso(outcome.dueAtMs);
-      touch.timerName = timerNameFor(record.customerId, touch.touchId, touch.deferrals);
+      touch.timerName = deferredTimerName(touch.timerName, touch.deferrals);
       effects.schedule.push(timerFor(record, touch));
       log(record, { ...entry, decision: 'deferred', reason: `${outcome.reason}->${touch.dueAt}`, channel: touch.channel });
       break;
@@ -78,4 +110,25 @@ export function applySendOutcome(current: CustomerRecord, touchId: string, outco
       assertUnreachable(outcome, 'unknown send outcome');
   }
   return { record, effects };
+}
+
+/** Records the touch as sent (at `at`, with its message id and cost) in the touch and the decision log. */
+function markSent(
+  record: CustomerRecord,
+  journey: Journey,
+  touch: Touch,
+  sent: { at: string; channel: TouchChannel; messageId: string; cost: number | undefined },
+): void {
+  Object.assign(touch, { status: 'sent', sentAt: sent.at, messageId: sent.messageId });
+  if (sent.cost !== undefined) touch.cost = sent.cost;
+  // A follow-up notice delivered: the task is the team's to work again.
+  if (touch.kind === 'task_notice' && journey.task?.status === 'follow_up') journey.task.status = 'open';
+  log(record, {
+    at: sent.at,
+    journeyId: journey.journeyId,
+    touchId: touch.touchId,
+    decision: 'sent',
+    reason: subjectOf(touch),
+    channel: sent.channel,
+  });
 }

@@ -45,7 +45,7 @@ export function onTaskOutcome(record: CustomerRecord, event: TaskOutcome, nowMs:
       const followUpAtMs = ms(event.followUpAt!);
       task.status = 'follow_up';
       task.dueAt = iso(followUpAtMs);
-      planTaskNotice(record, journey, Math.max(followUpAtMs, nowMs + MIN_LEAD_MS), nowMs, effects);
+      planTaskNotice(record, journey, Math.max(followUpAtMs, nowMs + MIN_LEAD_MS), nowMs, policies.pseudonyms, effects);
       break;
     }
     default:

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { shortHash } from '../hash.ts';
+import type { Pseudonyms } from '../pseudonyms.ts';
 import type { CustomerRecord, Journey, Touch, TouchChannel } from './record.ts';
 import { iso, isPending, log } from './record.ts';
 
@@ -25,10 +25,38 @@ export interface LapseDue {
   timerName: string;
 }
 
-/** A touch timer (no `kind`, as every timer before lapse detection) or a lapse timer. */
-export type TimerPayload = TouchDue | LapseDue;
+/** What the timer of a touch's claim lease carries: the touch, and its own name to detect stale timers. */
+export interface LeaseDue {
+  kind: 'lease';
+  customerId: string;
+  touchId: string;
+  timerName: string;
+}
+
+/** A touch timer (no `kind`, as every timer before lapse detection), a lapse timer, or a claim's lease timer. */
+export type TimerPayload = TouchDue | LapseDue | LeaseDue;
 
 export const isLapseDue = (payload: TimerPayload): payload is LapseDue => 'kind' in payload && payload.kind === 'lapse';
+export const isLeaseDue = (payload: TimerPayload): payload is LeaseDue => 'kind' in payload && payload.kind === 'lease';
+
+/**
+ * How long a claim on a touch (`sending`) holds before the touch counts as stuck: 15 minutes,
+ * Lambda's longest run. The send function's timeout is well under it (a CDK test checks), so when
+ * the lease expires the process that claimed the touch is certainly gone, and nothing can record
+ * an outcome any more but the lease's resolution.
+ */
+export const CLAIM_LEASE_MS = 15 * 60_000;
+
+/** The lease timer of a claim: `attempts` tells the claims of one touch apart. */
+export function leaseTimerFor(record: CustomerRecord, touch: Touch, untilMs: number): TimerSpec {
+  const name = `${touch.timerName}-l${touch.attempts}`;
+  return {
+    name,
+    dueAt: iso(untilMs),
+    timezone: record.profile?.timezone ?? 'UTC',
+    payload: { kind: 'lease', customerId: record.customerId, touchId: touch.touchId, timerName: name },
+  };
+}
 
 /** The timers a change asks for: to create, and to cancel by name. */
 export interface Effects {
@@ -47,14 +75,14 @@ export const noEffects = (): Effects => ({ schedule: [], cancel: [] });
 /** Schedules need to be a little in the future to be accepted and fire. */
 export const MIN_LEAD_MS = 60_000;
 
-/** The last customer id hashed for a timer name, and its hash: a plan names several timers for one customer. */
-let lastHashed = { customerId: '', hash: shortHash('') };
+/**
+ * The name of a touch's first timer: the customer's tag (`Pseudonyms.customerTag`, keyed in a
+ * deployment) and the touch id, so names of different customers never collide.
+ */
+export const timerNameFor = (customerTag: string, touchId: string): string => `wb-${customerTag}-${touchId}`;
 
-export function timerNameFor(customerId: string, touchId: string, deferrals: number): string {
-  if (lastHashed.customerId !== customerId) lastHashed = { customerId, hash: shortHash(customerId) };
-  const base = `wb-${lastHashed.hash}-${touchId}`;
-  return deferrals === 0 ? base : `${base}-d${deferrals}`;
-}
+/** The name of the timer after the touch's `deferrals`-th deferral: its first timer's name with `-d<n>`. */
+export const deferredTimerName = (timerName: string, deferrals: number): string => `${timerName.replace(/-d\d+$/, '')}-d${deferrals}`;
 
 /** The event id a lapse is recorded under: a second firing of the same timer is a replay. */
 export const lapseEventId = (timerName: string) => `lapse:${timerName}`;
@@ -65,13 +93,16 @@ export type TouchFields =
   | Pick<Extract<Touch, { kind: 'follow_up' }>, 'kind' | 'touchId' | 'index' | 'angle' | 'offerId' | 'channel'>
   | Pick<Extract<Touch, { kind: 'task_notice' }>, 'kind' | 'touchId' | 'index' | 'angle' | 'taskId' | 'channel'>;
 
-/** A touch as every plan makes it: planned, due at `dueAtMs`, with its first timer's name and nothing tried yet. */
-export function plannedTouch(record: CustomerRecord, fields: TouchFields, dueAtMs: number): Touch {
+/**
+ * A touch as every plan makes it: planned, due at `dueAtMs`, with its first timer's name (from
+ * the customer's tag under the deployment's `pseudonyms`) and nothing tried yet.
+ */
+export function plannedTouch(record: CustomerRecord, fields: TouchFields, dueAtMs: number, pseudonyms: Pseudonyms): Touch {
   // Object.assign rather than a spread with more properties after it: Node 20's V8 adds each
   // property after a spread through a slow path (microseconds each), a fifth of planning a churn.
   return Object.assign({}, fields, {
     dueAt: iso(dueAtMs),
-    timerName: timerNameFor(record.customerId, fields.touchId, 0),
+    timerName: timerNameFor(pseudonyms.customerTag(record.customerId), fields.touchId),
     status: 'planned' as const,
     deferrals: 0,
     attempts: 0,

@@ -1,4 +1,4 @@
-import type { ErasedJourney } from '../erasure.ts';
+import type { KeptJourney } from '../erasure.ts';
 import type { PolicyRegistry } from '../policy-registry.ts';
 import { erasedFactRow, nextChurnAfter } from './facts.ts';
 import type { JourneyFactRow } from './tables.ts';
@@ -16,7 +16,7 @@ const prefixOf = (customerHash: string, part: 0 | 1) => Number.parseInt(customer
  * unboxed doubles): a false match of two customers has a chance of about n² / 2¹⁰⁴.
  */
 export class ChurnLinks {
-  private readonly erased = new Map<string, ErasedJourney[]>();
+  private readonly erased = new Map<string, KeptJourney[]>();
   private readonly liveHigh: number[] = [];
   private readonly liveLow: number[] = [];
   private readonly liveChurns: number[] = [];
@@ -31,8 +31,11 @@ export class ChurnLinks {
     }
   }
 
-  /** Holds an erased journey until every item has been scanned. */
-  addErased(journey: ErasedJourney): void {
+  /**
+   * Holds a journey kept apart from its customer (erased, or archived out of a bounded record)
+   * until every item has been scanned.
+   */
+  addErased(journey: KeptJourney): void {
     const same = this.erased.get(journey.customerHash);
     if (same) same.push(journey);
     else this.erased.set(journey.customerHash, [journey]);

@@ -1,5 +1,6 @@
-import type { ErasedJourney, ErasedTouch } from '../erasure.ts';
+import type { ErasedTouch, KeptJourney } from '../erasure.ts';
 import { pseudonymize } from '../hash.ts';
+import { keptJourneyIds, Pseudonyms } from '../pseudonyms.ts';
 import type { CustomerRecord, Journey } from '../journey/record.ts';
 import type { PolicyRegistry } from '../policy-registry.ts';
 import { horizonEndMs, offerCost, type Policy } from '../policy.ts';
@@ -180,17 +181,20 @@ export function nextChurnAfter(churns: Iterable<number>, returnedAtMs: number): 
  */
 export function customerFactRows(record: CustomerRecord, hashKey: string, asOfMs: number, policies: PolicyRegistry): JourneyFactRow[] {
   const customerHash = pseudonymize(record.customerId, hashKey);
+  const pseudonyms = new Pseudonyms(hashKey);
   const churns = record.journeys.map((j) => Date.parse(j.churnedAt));
   return record.journeys.map((journey, i) => {
     const returnedAt = journey.returnedAt ? Date.parse(journey.returnedAt) : undefined;
     const next = returnedAt === undefined ? undefined : nextChurnAfter(churns.slice(i + 1), returnedAt);
-    return journeyFactRow(journey, customerHash, next, asOfMs, policies);
+    // A journey planned before journey ids were keyed is written under the keyed id of its churn event.
+    const { journeyId } = keptJourneyIds(journey.journeyId, journey.churnEventId, pseudonyms);
+    return journeyFactRow(journeyId === journey.journeyId ? journey : { ...journey, journeyId }, customerHash, next, asOfMs, policies);
   });
 }
 
 /** A journey kept after erasure as a fact row; `churnedAgainAtMs` comes from the other journeys of its customer hash. */
 export function erasedFactRow(
-  journey: ErasedJourney,
+  journey: KeptJourney,
   churnedAgainAtMs: number | undefined,
   asOfMs: number,
   policies: PolicyRegistry,

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createCipheriv, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { signUnsubscribeToken, verifyUnsubscribeToken } from '#shared/domain/unsubscribe';
@@ -116,5 +116,49 @@ describe('unsubscribe tokens', () => {
     // Act & Assess
     expect(() => signUnsubscribeToken(claim, '')).toThrow(/must not be empty/);
     expect(() => verifyUnsubscribeToken(signUnsubscribeToken(claim, KEY), '')).toThrow(/must not be empty/);
+  });
+
+  it('carries no readable customer id: not in the token, nor in any base64url decoding of its parts', () => {
+    // Prepare: a customer id that is an MSISDN, as in telecom.
+    const msisdn = '+447700900123';
+
+    // Act
+    const token = signUnsubscribeToken({ customerId: msisdn, channel: 'sms' }, KEY);
+    const decoded = token
+      .replace(/^v2/, '')
+      .split('.')
+      .map((part) => Buffer.from(part, 'base64url').toString('latin1'));
+
+    // Assess
+    expect(token.startsWith('v2')).toBe(true);
+    for (const text of [token, ...decoded]) {
+      expect(text).not.toContain('7700900123');
+      expect(text).not.toContain(Buffer.from(msisdn).toString('base64url').slice(0, 12));
+    }
+    expect(verifyUnsubscribeToken(token, KEY)).toEqual({ customerId: msisdn, channel: 'sms' });
+  });
+
+  it('still verifies a v1 link from an old mail (readable payload, HMAC signature)', () => {
+    // Prepare: a v1 token as Winback wrote them before tokens were encrypted.
+    const payload = Buffer.from(JSON.stringify({ c: 'cust-0001', ch: 'email' })).toString('base64url');
+    const v1 = `${payload}.${createHmac('sha256', KEY).update('winback/unsubscribe/v1\u001f').update(payload).digest('base64url')}`;
+
+    // Act & Assess
+    expect(verifyUnsubscribeToken(v1, KEY)).toEqual(claim);
+    expect(verifyUnsubscribeToken(v1, 'another-key')).toBeUndefined();
+  });
+
+  it('refuses a v2 token sealed with a nonce of its own choosing, so each claim has one token', () => {
+    // Prepare: the same claim encrypted under the same key, with a nonce the module would not pick.
+    const derive = (use: string) => createHmac('sha256', KEY).update(`winback/unsubscribe/v2/${use}`).digest();
+    const nonce = Buffer.alloc(12, 7);
+    const cipher = createCipheriv('aes-256-gcm', derive('encryption'), nonce, { authTagLength: 16 }).setAAD(
+      Buffer.from('winback/unsubscribe/v2'),
+    );
+    const sealed = Buffer.concat([nonce, cipher.update(JSON.stringify({ c: 'cust-0001', ch: 'email' })), cipher.final()]);
+    const token = `v2${sealed.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
+
+    // Act & Assess
+    expect(verifyUnsubscribeToken(token, KEY)).toBeUndefined();
   });
 });

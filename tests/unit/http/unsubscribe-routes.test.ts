@@ -88,4 +88,30 @@ describe('one-click unsubscribe routes', () => {
     expect((await route({ method: 'GET', path: '/v1/customers/c-1', headers: {} })).statusCode).toBe(401);
     expect((await route({ method: 'DELETE', path: '/v1/unsubscribe', headers: {} })).statusCode).toBe(401);
   });
+
+  it('after an erasure, a valid link from an old mail changes nothing and brings no record back', async () => {
+    // Prepare
+    const { deps, route } = setup();
+    const customerId = customerIdIn('treatment', undefined, '+447700900777');
+    await ingestEvent(deps, churnEvent({ customerId }));
+    const token = signUnsubscribeToken({ customerId, channel: 'email' }, KEY);
+    expect(
+      (await route({ method: 'DELETE', path: `/v1/customers/${encodeURIComponent(customerId)}`, headers: { 'x-api-key': 'key' } }))
+        .statusCode,
+    ).toBe(200);
+
+    // Act
+    const response = await route({
+      method: 'POST',
+      path: '/v1/unsubscribe',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      query: { token },
+      body: 'List-Unsubscribe=One-Click',
+    });
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(await deps.store.get(customerId)).toBeUndefined();
+    expect(deps.store.customerIds()).toEqual([]);
+  });
 });

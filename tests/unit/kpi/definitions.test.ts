@@ -25,7 +25,7 @@ async function factsOf(deps: TestDeps, asOfMs: number): Promise<JourneyFactRow[]
   const links = new ChurnLinks();
   const rows: JourneyFactRow[] = [];
   for await (const item of deps.store.scan(0, 1)) {
-    if (item.kind === 'erased') {
+    if (item.kind !== 'customer') {
       links.addErased(item.journey);
       continue;
     }

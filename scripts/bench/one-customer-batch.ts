@@ -1,0 +1,68 @@
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
+import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
+import { localDynamoClient } from '#shared/adapters/local/dynamodb-local';
+import { DAY_MS } from '#shared/domain/vocabulary';
+import { type BatchItemResult, ingestBatch } from '#shared/engine/ingest-event';
+import { churnInput } from '../../tests/fixtures/events.ts';
+import { makeDeps, type TestDeps } from '../../tests/support/fakes.ts';
+
+/**
+ * One customer's 500-event batch, the API's largest, through the real DynamoDB adapter on
+ * DynamoDB Local: an upstream system backfilling a customer's history, one churn every 5 days
+ * over the last 7 years, each a journey (most ineligible: too long ago). Events of one customer
+ * are applied one after another, so this is the slowest batch there is; before records were
+ * bounded every save rewrote a record growing towards DynamoDB's 400 KB item limit.
+ */
+
+export const ONE_CUSTOMER_EVENTS = 500;
+/** The batch must answer well within API Gateway's 29 s integration timeout. */
+export const ONE_CUSTOMER_TARGET_SECONDS = 10;
+
+/** The batch, oldest churn first, the latest one the day before `nowMs`. */
+export function oneCustomerBatch(customerId: string, nowMs: number): Array<Record<string, unknown>> {
+  return Array.from({ length: ONE_CUSTOMER_EVENTS }, (_, i) =>
+    churnInput({
+      eventId: `${customerId}-backfill-${i}`,
+      customerId,
+      occurredAt: new Date(nowMs - (ONE_CUSTOMER_EVENTS - i) * 5 * DAY_MS).toISOString().replace('Z', '+00:00'),
+    }),
+  );
+}
+
+/** Engine deps on a fresh table of DynamoDB Local (the timer scheduler is the in-memory fake). */
+export async function dynamoDbDeps(endpoint: string, tableName: string): Promise<{ deps: TestDeps; close: () => Promise<void> }> {
+  const client = localDynamoClient(endpoint);
+  await ensureTable(client, tableName);
+  const store = new DynamoDbCustomerStore({
+    client: createDocumentClient(client),
+    tableName,
+    phoneHashKey: 'bench-phone-key',
+    eventHashKey: 'bench-event-key',
+  });
+  const deps = makeDeps({ store: store as unknown as TestDeps['store'] });
+  const close = async () => {
+    await client.send(new DeleteTableCommand({ TableName: tableName }));
+    client.destroy();
+  };
+  return { deps, close };
+}
+
+/** Posts the batch as `POST /v1/events` would, and times it. */
+export async function runOneCustomerBatch(deps: TestDeps, customerId: string): Promise<{ seconds: number; results: BatchItemResult[] }> {
+  const batch = oneCustomerBatch(customerId, deps.clock.now());
+  const started = performance.now();
+  const results = await ingestBatch(deps, batch);
+  return { seconds: (performance.now() - started) / 1000, results };
+}
+
+/** The bench row's figure: one run on a fresh table. */
+export async function measureOneCustomerBatch(endpoint: string): Promise<{ seconds: number; accepted: number }> {
+  const { deps, close } = await dynamoDbDeps(endpoint, `winback-bench-one-customer-${Date.now()}`);
+  try {
+    const { seconds, results } = await runOneCustomerBatch(deps, 'bench-backfilled-customer');
+    return { seconds, accepted: results.filter((r) => r.status === 'accepted').length };
+  } finally {
+    await close();
+  }
+}
