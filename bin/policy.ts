@@ -1,0 +1,81 @@
+/**
+ * `npm run policy -- check FILE…`.
+ *
+ * - check: reads each policy file as the local runner and `cdk synth` do (one loader,
+ *   shared/domain/policy-file.ts) and prints `FILE: ok (id@version)` or every problem, each with
+ *   its JSON path and the offer or touch by id. Exit 1 when any file is bad.
+ *
+ * Never a stack trace: a bad file or a wrong command line is reported in a sentence, exit 1.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { AWS_CHANNELS } from '#shared/adapters/aws/deployed-channels';
+import { checkPolicyText, formatProblems, readProblem } from '#shared/domain/policy-file';
+
+const USAGE = 'usage: npm run policy -- check FILE…';
+
+/** A line to stdout (results) or stderr (problems). */
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** Reads and checks one file; undefined (and the problems printed) when it is bad. */
+function readPolicy(file: string, output: Output) {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    output.err(formatProblems(file, [readProblem(error)]));
+    return undefined;
+  }
+  const result = checkPolicyText(text);
+  if (!result.ok) {
+    output.err(formatProblems(file, result.problems));
+    return undefined;
+  }
+  return result.policy;
+}
+
+/** `check FILE…`: 0 when every file is a valid policy, 1 otherwise. */
+function check(files: readonly string[], output: Output): number {
+  if (files.length === 0) throw new UsageError('check needs at least one policy file');
+  let bad = 0;
+  for (const file of files) {
+    const policy = readPolicy(file, output);
+    if (!policy) {
+      bad += 1;
+      continue;
+    }
+    output.out(`${file}: ok (${policy.id}@${policy.version})`);
+    const undeployed = policy.channels.filter((channel) => !AWS_CHANNELS.includes(channel));
+    if (undeployed.length > 0)
+      output.out(
+        `  note: ${undeployed.join(', ')} has no adapter in AWS (deployed there: ${AWS_CHANNELS.join(', ')}): no touch is planned on it there`,
+      );
+  }
+  return bad > 0 ? 1 : 0;
+}
+
+class UsageError extends Error {}
+
+/** Runs the command line; returns the exit code. */
+export function runPolicyCommand(argv: readonly string[], output: Output): number {
+  try {
+    const { positionals } = parseArgs({ args: [...argv], allowPositionals: true, options: { json: { type: 'boolean' } } });
+    const [command, ...files] = positionals;
+    if (command === 'check') return check(files, output);
+    throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+  } catch (error) {
+    // parseArgs reports an unknown option with a TypeError whose message names it.
+    output.err(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = runPolicyCommand(process.argv.slice(2), {
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+  });
+}
