@@ -1,9 +1,11 @@
 /**
- * `npm run policy -- check FILE…`.
+ * `npm run policy -- check FILE…` and `npm run policy -- explain FILE [--json]`.
  *
  * - check: reads each policy file as the local runner and `cdk synth` do (one loader,
  *   shared/domain/policy-file.ts) and prints `FILE: ok (id@version)` or every problem, each with
  *   its JSON path and the offer or touch by id. Exit 1 when any file is bad.
+ * - explain: what the policy does, per segment, exit reason and variant (docs/policies.md,
+ *   "Explain a policy"); `--json` prints it as JSON.
  *
  * Never a stack trace: a bad file or a wrong command line is reported in a sentence, exit 1.
  */
@@ -11,8 +13,11 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AWS_CHANNELS } from '#shared/adapters/aws/deployed-channels';
 import { checkPolicyText, formatProblems, readProblem } from '#shared/domain/policy-file';
+import { explainPolicy } from '#shared/domain/policy-explain';
+import { renderExplanation } from './explain-text.ts';
 
-const USAGE = 'usage: npm run policy -- check FILE…';
+const USAGE = `usage: npm run policy -- check FILE…
+       npm run policy -- explain FILE [--json]`;
 
 /** A line to stdout (results) or stderr (problems). */
 export interface Output {
@@ -57,14 +62,25 @@ function check(files: readonly string[], output: Output): number {
   return bad > 0 ? 1 : 0;
 }
 
+/** `explain FILE [--json]`. */
+function explain(files: readonly string[], json: boolean, output: Output): number {
+  if (files.length !== 1) throw new UsageError('explain takes exactly one policy file');
+  const policy = readPolicy(files[0]!, output);
+  if (!policy) return 1;
+  const explanation = explainPolicy(policy, { deployedInAws: AWS_CHANNELS });
+  output.out(json ? JSON.stringify(explanation, null, 2) : renderExplanation(explanation));
+  return 0;
+}
+
 class UsageError extends Error {}
 
 /** Runs the command line; returns the exit code. */
 export function runPolicyCommand(argv: readonly string[], output: Output): number {
   try {
-    const { positionals } = parseArgs({ args: [...argv], allowPositionals: true, options: { json: { type: 'boolean' } } });
+    const { positionals, values } = parseArgs({ args: [...argv], allowPositionals: true, options: { json: { type: 'boolean' } } });
     const [command, ...files] = positionals;
     if (command === 'check') return check(files, output);
+    if (command === 'explain') return explain(files, values.json ?? false, output);
     throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
   } catch (error) {
     // parseArgs reports an unknown option with a TypeError whose message names it.

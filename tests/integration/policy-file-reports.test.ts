@@ -65,10 +65,13 @@ describe('a bad policy file', () => {
 });
 
 describe('npm run policy', () => {
-  it('refuses a wrong command line in a sentence', () => {
-    const wrong = run(['bin/policy.ts', 'check']);
+  it('explains a policy as JSON, and refuses a wrong command line in a sentence', () => {
+    const explained = run(['bin/policy.ts', 'explain', 'examples/policies/subscription.v1.json', '--json']);
+    expect(explained.status).toBe(0);
+    expect(JSON.parse(explained.stdout).policy).toBe('subscription@1');
+    const wrong = run(['bin/policy.ts', 'explain']);
     expect(wrong.status).toBe(1);
-    expect(wrong.stderr).toMatch(/^check needs at least one policy file\nusage: npm run policy -- check FILE…/);
+    expect(wrong.stderr).toMatch(/^explain takes exactly one policy file\nusage: npm run policy -- check FILE…/);
     expect(run(['bin/policy.ts', 'check', '--jsn', bad]).stderr).toMatch(/^Unknown option '--jsn'/);
   });
 });
