@@ -1,0 +1,145 @@
+/**
+ * `npm run simulate -- --cohort FILE --policy FILE [--policy FILE] [--assume FILE] [--out DIR]
+ * [--json] [--threads N] [--channels sms,email]`: what each policy would do with a cohort of
+ * churned customers (docs/simulator.md). Writes summary.json into `--out`
+ * (default .winback/simulation); `--json` prints the summary; progress goes to stderr. A bad
+ * file or command line is reported in a sentence, exit 1, never a stack trace.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { extname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { AWS_CHANNELS } from '#shared/adapters/aws/deployed-channels';
+import { Channel } from '#shared/domain/channels';
+import { toFieldIssues } from '#shared/domain/events';
+import { loadPolicyFiles, PolicyFileError } from '#shared/domain/policy-file';
+import { AssumptionsSchema, DEFAULT_ASSUMPTIONS, type Assumptions } from '#shared/simulator/assumptions';
+import { parseCohort } from '#shared/simulator/cohort';
+import { simulate } from '#shared/simulator/simulate';
+import { buildSummary, type SimulationSummary } from '#shared/simulator/summary-file';
+import { renderSummaryText } from './simulate-text.ts';
+
+const USAGE =
+  'usage: npm run simulate -- --cohort FILE --policy FILE [--policy FILE] [--assume FILE] [--out DIR] [--json] [--threads N] [--channels sms,email]';
+
+/** A cohort this large runs on every core; below it, starting threads costs more than it saves. */
+const THREADS_FROM_CUSTOMERS = 5_000;
+
+class UsageError extends Error {}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new UsageError(
+      `cannot read the ${what} ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : String(error)}`,
+    );
+  }
+}
+
+function readAssumptions(file: string | undefined): Assumptions {
+  if (!file) return DEFAULT_ASSUMPTIONS;
+  const text = readText(file, 'assumptions file');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(
+      `Invalid assumptions file ${file}:\n  (file): not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const parsed = AssumptionsSchema.safeParse(json);
+  if (!parsed.success)
+    throw new UsageError(
+      `Invalid assumptions file ${file}:${toFieldIssues(parsed.error)
+        .map((i) => `\n  ${i.path === '(body)' ? '(file)' : i.path}: ${i.message}`)
+        .join('')}`,
+    );
+  return parsed.data;
+}
+
+function readChannels(list: string | undefined) {
+  if (list === undefined) return AWS_CHANNELS;
+  const channels = list.split(',').map((name) => name.trim());
+  const unknown = channels.filter((name) => !Channel.safeParse(name).success);
+  if (unknown.length > 0) throw new UsageError(`--channels: unknown channel ${unknown.join(', ')} (known: ${Channel.options.join(', ')})`);
+  return channels as Channel[];
+}
+
+/** Progress on stderr, at most once a second, and at the end of each policy. */
+function progressReporter(err: (line: string) => void) {
+  let last = 0;
+  const started = Date.now();
+  return ({ policy, done, total }: { policy: string; done: number; total: number }) => {
+    const now = Date.now();
+    if (done < total && now - last < 1000) return;
+    last = now;
+    err(
+      `${policy}: ${done.toLocaleString('en')} of ${total.toLocaleString('en')} customers simulated (${((now - started) / 1000).toFixed(1)} s)`,
+    );
+  };
+}
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** Runs the command line; resolves to the exit code. */
+export async function runSimulateCommand(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: {
+        cohort: { type: 'string' },
+        policy: { type: 'string', multiple: true },
+        assume: { type: 'string' },
+        out: { type: 'string', default: join('.winback', 'simulation') },
+        json: { type: 'boolean', default: false },
+        threads: { type: 'string' },
+        channels: { type: 'string' },
+      },
+    });
+    if (!values.cohort) throw new UsageError('--cohort FILE is required');
+    if (!values.policy?.length) throw new UsageError('--policy FILE is required (give it twice to compare two policies)');
+    const policies = loadPolicyFiles(values.policy, (file) => readFileSync(file, 'utf8'));
+    const assumptions = readAssumptions(values.assume);
+    const channels = readChannels(values.channels);
+    const format = extname(values.cohort).toLowerCase() === '.csv' ? 'csv' : 'jsonl';
+    const cohort = parseCohort(readText(values.cohort, 'cohort'), format);
+    for (const p of cohort.problems) io.err(`${values.cohort}: line ${p.line}: ${p.field}: ${p.message}`);
+    if (cohort.rejected > cohort.problems.length) io.err(`${values.cohort}: ${cohort.rejected} lines left out in all`);
+    if (cohort.ignoredColumns.length > 0) io.err(`${values.cohort}: columns not read: ${cohort.ignoredColumns.join(', ')}`);
+    const customers = new Set(cohort.events.map((e) => e.customerId)).size;
+    const threads = values.threads ? Number(values.threads) : customers >= THREADS_FROM_CUSTOMERS ? availableParallelism() : 1;
+    if (!Number.isInteger(threads) || threads < 1) throw new UsageError('--threads must be a whole number, 1 or more');
+    const started = Date.now();
+    const results = await simulate(cohort.events, { policies, assumptions, channels, threads, onProgress: progressReporter(io.err) });
+    const summary = buildSummary({ file: values.cohort, format, cohort, channels, assumptions, policies: results });
+    const written = await writeOutputs(values.out, summary);
+    io.err(
+      `simulated ${customers.toLocaleString('en')} customers in ${((Date.now() - started) / 1000).toFixed(1)} s; wrote ${written.join(' and ')}`,
+    );
+    io.out(values.json ? JSON.stringify(summary, null, 2) : renderSummaryText(summary));
+    return 0;
+  } catch (error) {
+    if (error instanceof PolicyFileError || error instanceof UsageError) io.err(error.message);
+    else io.err(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    return 1;
+  }
+}
+
+async function writeOutputs(dir: string, summary: SimulationSummary): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const written = [join(dir, 'summary.json')];
+  writeFileSync(written[0]!, `${JSON.stringify(summary, null, 2)}\n`);
+  return written;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await runSimulateCommand(process.argv.slice(2), {
+    out: (text) => console.log(text),
+    err: (text) => console.error(text),
+  });
+}
