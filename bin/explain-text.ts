@@ -1,8 +1,16 @@
 import { ExitReason } from '#shared/domain/vocabulary';
 import type { Explanation, OfferExplained, RenderedText, SegmentChoice, TouchPlan } from '#shared/domain/policy-explain';
 
+/** What messages cost, in the policy's currency, from the deployment's price table. */
+export interface PriceList {
+  currency: string;
+  asOf: string | null;
+  smsPerPart: { default: number; byCountry: Record<string, number> };
+  emailPerMessage: number;
+}
+
 /** `npm run policy -- explain` for people: the explanation as indented plain text. */
-export function renderExplanation(e: Explanation): string {
+export function renderExplanation(e: Explanation & { prices?: PriceList }): string {
   const lines: string[] = [];
   const add = (line = '') => lines.push(line);
   add(`${e.policy}${e.description ? ` — ${e.description}` : ''}`);
@@ -48,6 +56,7 @@ export function renderExplanation(e: Explanation): string {
     `Offers (cost if taken up${e.offerCapPerMonthlyRevenue !== undefined ? `; margin cap ${round(e.offerCapPerMonthlyRevenue)} × monthly revenue` : ''}):`,
   );
   for (const offer of e.offers) addOffer(add, offer, e.currency);
+  if (e.prices) addPrices(add, e.prices);
   return lines.join('\n');
 }
 
@@ -120,9 +129,17 @@ function addOffer(add: (line?: string) => void, offer: OfferExplained, currency:
   add(`  ${offer.offerId} (${offer.angle}; ${made}): costs ${cost || 'nothing'}`);
   for (const text of offer.texts) add(`    ${describeText(text)}`);
 }
+function addPrices(add: (line?: string) => void, prices: PriceList): void {
+  add();
+  add(`Prices (${prices.currency}${prices.asOf ? `, price table as of ${prices.asOf}` : ''}; texts above are priced at the default):`);
+  const countries = Object.entries(prices.smsPerPart.byCountry).map(([country, price]) => `${country} ${price}`);
+  add(`  SMS per part: default ${prices.smsPerPart.default}; ${countries.join(', ')}`);
+  add(`  e-mail per message: ${prices.emailPerMessage}`);
+}
+
 function describeText(text: RenderedText): string {
   const billed = text.channel === 'sms' ? `${text.parts} part${text.parts === 1 ? '' : 's'}` : '1 message';
-  const price = text.price ? `, ${text.price.cost} ${text.price.currency}` : '';
+  const price = text.price ? `, ${text.price.cost} ${text.price.currency} at the default price` : '';
   const subject = text.subject ? `[${text.subject}] ` : '';
   return `${text.channel} (${billed}${price}): ${subject}${text.text}`;
 }

@@ -13,11 +13,16 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AWS_CHANNELS } from '#shared/adapters/aws/deployed-channels';
 import { checkPolicyText, formatProblems, readProblem } from '#shared/domain/policy-file';
-import { explainPolicy } from '#shared/domain/policy-explain';
-import { renderExplanation } from './explain-text.ts';
+import { explainPolicy, type MessagePricer } from '#shared/domain/policy-explain';
+import { deploymentPolicies } from '#shared/domain/policy-registry';
+import { type PriceTable, priceMessage } from '#shared/domain/pricing';
+import type { Policy } from '#shared/domain/policy';
+import { DomainError } from '#shared/domain/errors';
+import { loadPriceTable } from './local-runner.ts';
+import { type PriceList, renderExplanation } from './explain-text.ts';
 
 const USAGE = `usage: npm run policy -- check FILE…
-       npm run policy -- explain FILE [--json]`;
+       npm run policy -- explain FILE [--json] [--prices FILE]`;
 
 /** A line to stdout (results) or stderr (problems). */
 export interface Output {
@@ -62,12 +67,44 @@ function check(files: readonly string[], output: Output): number {
   return bad > 0 ? 1 : 0;
 }
 
-/** `explain FILE [--json]`. */
-function explain(files: readonly string[], json: boolean, output: Output): number {
+/**
+ * What a text costs at the price table's default price (no destination: an SMS to a country the
+ * table does not list), in the policy's currency.
+ */
+function pricer(table: PriceTable, policy: Policy): MessagePricer {
+  return (channel, text) => {
+    const { cost, currency } = priceMessage(table, { channel, to: '', text }, policy.currency);
+    return { cost, currency };
+  };
+}
+
+/** The price table as the explanation shows it: per SMS part by destination country, and per message, in the policy's currency. */
+export function priceList(table: PriceTable, policy: Policy): PriceList {
+  const rate = policy.currency === table.currency ? 1 : table.exchangeRates[policy.currency]!;
+  const convert = (price: number) => Math.round(price * rate * 1e6) / 1e6;
+  const sms = table.channels.sms;
+  return {
+    currency: policy.currency,
+    asOf: table.asOf ?? null,
+    smsPerPart: {
+      default: convert(sms.default),
+      byCountry: Object.fromEntries(Object.entries(sms.byCountry).map(([country, price]) => [country, convert(price)])),
+    },
+    emailPerMessage: convert(table.channels.email.default),
+  };
+}
+
+/** `explain FILE [--json] [--prices FILE]`. */
+function explain(files: readonly string[], options: { json: boolean; prices: string | undefined }, output: Output): number {
   if (files.length !== 1) throw new UsageError('explain takes exactly one policy file');
   const policy = readPolicy(files[0]!, output);
   if (!policy) return 1;
-  const explanation = explainPolicy(policy, { deployedInAws: AWS_CHANNELS });
+  const table = loadPriceTable(options.prices, deploymentPolicies([policy]));
+  const explanation = {
+    ...explainPolicy(policy, { deployedInAws: AWS_CHANNELS, price: pricer(table, policy) }),
+    prices: priceList(table, policy),
+  };
+  const json = options.json;
   output.out(json ? JSON.stringify(explanation, null, 2) : renderExplanation(explanation));
   return 0;
 }
@@ -77,12 +114,20 @@ class UsageError extends Error {}
 /** Runs the command line; returns the exit code. */
 export function runPolicyCommand(argv: readonly string[], output: Output): number {
   try {
-    const { positionals, values } = parseArgs({ args: [...argv], allowPositionals: true, options: { json: { type: 'boolean' } } });
+    const { positionals, values } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, prices: { type: 'string' } },
+    });
     const [command, ...files] = positionals;
     if (command === 'check') return check(files, output);
-    if (command === 'explain') return explain(files, values.json ?? false, output);
+    if (command === 'explain') return explain(files, { json: values.json ?? false, prices: values.prices }, output);
     throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
   } catch (error) {
+    if (error instanceof DomainError) {
+      output.err(`${error.message}:${error.details.map((d) => `\n  ${d.path}: ${d.message}`).join('')}`);
+      return 1;
+    }
     // parseArgs reports an unknown option with a TypeError whose message names it.
     output.err(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     return 1;

@@ -12,15 +12,18 @@ import { parseArgs } from 'node:util';
 import { AWS_CHANNELS } from '#shared/adapters/aws/deployed-channels';
 import { Channel } from '#shared/domain/channels';
 import { toFieldIssues } from '#shared/domain/events';
+import { DomainError } from '#shared/domain/errors';
 import { loadPolicyFiles, PolicyFileError } from '#shared/domain/policy-file';
+import { deploymentPolicies } from '#shared/domain/policy-registry';
 import { AssumptionsSchema, DEFAULT_ASSUMPTIONS, type Assumptions } from '#shared/simulator/assumptions';
 import { parseCohort } from '#shared/simulator/cohort';
 import { simulate } from '#shared/simulator/simulate';
 import { buildSummary, type SimulationSummary } from '#shared/simulator/summary-file';
+import { loadPriceTable } from './local-runner.ts';
 import { renderSummaryText } from './simulate-text.ts';
 
 const USAGE =
-  'usage: npm run simulate -- --cohort FILE --policy FILE [--policy FILE] [--assume FILE] [--out DIR] [--json] [--threads N] [--channels sms,email]';
+  'usage: npm run simulate -- --cohort FILE --policy FILE [--policy FILE] [--assume FILE] [--prices FILE] [--out DIR] [--json] [--threads N] [--channels sms,email]';
 
 /** A cohort this large runs on every core; below it, starting threads costs more than it saves. */
 const THREADS_FROM_CUSTOMERS = 5_000;
@@ -99,12 +102,15 @@ export async function runSimulateCommand(argv: readonly string[], io: Io): Promi
         json: { type: 'boolean', default: false },
         threads: { type: 'string' },
         channels: { type: 'string' },
+        prices: { type: 'string' },
       },
     });
     if (!values.cohort) throw new UsageError('--cohort FILE is required');
     if (!values.policy?.length) throw new UsageError('--policy FILE is required (give it twice to compare two policies)');
     const policies = loadPolicyFiles(values.policy, (file) => readFileSync(file, 'utf8'));
     const assumptions = readAssumptions(values.assume);
+    // The local runner's price table: its file (WINBACK_PRICES_FILE's shape) over the defaults.
+    const prices = loadPriceTable(values.prices, deploymentPolicies(policies));
     const channels = readChannels(values.channels);
     const format = extname(values.cohort).toLowerCase() === '.csv' ? 'csv' : 'jsonl';
     const cohort = parseCohort(readText(values.cohort, 'cohort'), format);
@@ -115,8 +121,9 @@ export async function runSimulateCommand(argv: readonly string[], io: Io): Promi
     const threads = values.threads ? Number(values.threads) : customers >= THREADS_FROM_CUSTOMERS ? availableParallelism() : 1;
     if (!Number.isInteger(threads) || threads < 1) throw new UsageError('--threads must be a whole number, 1 or more');
     const started = Date.now();
-    const results = await simulate(cohort.events, { policies, assumptions, channels, threads, onProgress: progressReporter(io.err) });
-    const summary = buildSummary({ file: values.cohort, format, cohort, channels, assumptions, policies: results });
+    const onProgress = progressReporter(io.err);
+    const results = await simulate(cohort.events, { policies, assumptions, channels, prices, threads, onProgress });
+    const summary = buildSummary({ file: values.cohort, format, cohort, channels, prices, assumptions, policies: results });
     const written = await writeOutputs(values.out, summary);
     io.err(
       `simulated ${customers.toLocaleString('en')} customers in ${((Date.now() - started) / 1000).toFixed(1)} s; wrote ${written.join(' and ')}`,
@@ -125,6 +132,7 @@ export async function runSimulateCommand(argv: readonly string[], io: Io): Promi
     return 0;
   } catch (error) {
     if (error instanceof PolicyFileError || error instanceof UsageError) io.err(error.message);
+    else if (error instanceof DomainError) io.err(`${error.message}:${error.details.map((d) => `\n  ${d.path}: ${d.message}`).join('')}`);
     else io.err(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     return 1;
   }

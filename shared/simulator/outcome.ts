@@ -1,9 +1,10 @@
 import { DateTime } from 'luxon';
 import { CHANNEL_TABLE, type Channel } from '#shared/domain/channels';
-import type { CustomerRecord, Journey, MessageTouch, Touch } from '#shared/domain/journey/record';
+import type { CustomerRecord, Journey, MessageTouch } from '#shared/domain/journey/record';
 import type { OutboundMessage } from '#shared/domain/journey/send-decision';
 import type { Policy } from '#shared/domain/policy';
 import type { PolicyRegistry } from '#shared/domain/policy-registry';
+import type { MessagePrice } from '#shared/domain/pricing';
 import { smsParts } from '#shared/domain/sms';
 import { DAY_MS } from '#shared/domain/vocabulary';
 
@@ -56,12 +57,14 @@ export interface CustomerOutcome {
   journeys: JourneyOutcome[];
 }
 
+/** A message a channel received, with the price the engine gave it. */
+export interface SentMessage {
+  message: OutboundMessage;
+  price: MessagePrice;
+}
+
 /** The customer's outcome; `sent` are the messages the channels received, by touch id. */
-export function customerOutcome(
-  record: CustomerRecord,
-  sent: ReadonlyMap<string, OutboundMessage>,
-  policies: PolicyRegistry,
-): CustomerOutcome {
+export function customerOutcome(record: CustomerRecord, sent: ReadonlyMap<string, SentMessage>, policies: PolicyRegistry): CustomerOutcome {
   const zone = record.profile?.timezone ?? 'UTC';
   const unplannedChurns = record.history
     .filter(
@@ -76,7 +79,7 @@ export function customerOutcome(
   return { customerId: record.customerId, unplannedChurns, journeys };
 }
 
-function journeyOutcome(journey: Journey, policy: Policy, sent: ReadonlyMap<string, OutboundMessage>, zone: string): JourneyOutcome {
+function journeyOutcome(journey: Journey, policy: Policy, sent: ReadonlyMap<string, SentMessage>, zone: string): JourneyOutcome {
   const churnedAtMs = Date.parse(journey.churnedAt);
   const messages = journey.touches
     .filter((touch): touch is MessageTouch => touch.kind !== 'task_notice' && (touch.status === 'sent' || touch.status === 'withheld'))
@@ -101,12 +104,11 @@ function journeyOutcome(journey: Journey, policy: Policy, sent: ReadonlyMap<stri
 function messageOutcome(
   touch: MessageTouch,
   policy: Policy,
-  message: OutboundMessage | undefined,
+  sent: SentMessage | undefined,
   churnedAtMs: number,
   zone: string,
 ): MessageOutcome {
   const atMs = Date.parse(touch.sentAt!);
-  const text = message?.text ?? offerText(policy, touch);
   return {
     touchId: touch.touchId,
     touch: touch.kind === 'policy' ? touch.index + 1 : 'follow-up',
@@ -116,15 +118,16 @@ function messageOutcome(
     atMs,
     daySinceChurn: Math.floor((atMs - churnedAtMs) / DAY_MS),
     localHour: DateTime.fromMillis(atMs, { zone }).hour,
-    parts: CHANNEL_TABLE[touch.channel].measure === 'sms_parts' ? smsParts(text) : 1,
+    // A sent message is billed as the engine priced it; a withheld one as its text would have been.
+    parts: sent?.price.parts ?? withheldParts(policy, touch),
     cost: touch.status === 'sent' ? (touch.cost ?? 0) : 0,
     withheld: touch.status === 'withheld',
   };
 }
 
-/** The text a withheld touch would have sent: its offer, as the engine composes it for the channel. */
-function offerText(policy: Policy, touch: Touch & MessageTouch): string {
+/** The billed units of what a withheld touch would have sent: its offer, as the engine composes it for the channel. */
+function withheldParts(policy: Policy, touch: MessageTouch): number {
+  if (CHANNEL_TABLE[touch.channel].measure !== 'sms_parts') return 1;
   const offer = policy.offers.find((o) => o.id === touch.offerId);
-  const body = (offer?.text ?? '').replaceAll('{brand}', policy.brand);
-  return touch.channel === 'sms' ? `${body} ${policy.smsFooter}`.trim() : body;
+  return smsParts(`${(offer?.text ?? '').replaceAll('{brand}', policy.brand)} ${policy.smsFooter}`.trim());
 }

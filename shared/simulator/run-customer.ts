@@ -3,23 +3,22 @@ import { ManualClock, MemoryTimers } from '#shared/adapters/local/memory-timers'
 import { VirtualTime } from '#shared/adapters/local/virtual-time';
 import { perChannel } from '#shared/domain/channels';
 import type { WinbackEvent } from '#shared/domain/events';
-import type { OutboundMessage } from '#shared/domain/journey/send-decision';
 import type { PolicyRegistry } from '#shared/domain/policy-registry';
+import type { PriceTable } from '#shared/domain/pricing';
 import { DAY_MS } from '#shared/domain/vocabulary';
 import type { EngineDeps } from '#shared/engine/deps';
 import { fireTimer } from '#shared/engine/fire-timer';
 import { ingestEvent } from '#shared/engine/ingest-event';
 import { silentLogger } from '#shared/ports/logger';
 import type { MessageChannel } from '#shared/ports/message-channel';
-import { type CustomerOutcome, customerOutcome } from './outcome.ts';
+import { type CustomerOutcome, customerOutcome, type SentMessage } from './outcome.ts';
 
 /** What the engine runs with in a simulation, besides the in-memory adapters each customer gets. */
 export interface SimulationEngine {
   policies: PolicyRegistry;
+  prices: PriceTable;
   /** Key for pseudonymous ids, as in a deployment (nothing of it leaves the simulation). */
   idHashKey: string;
-  /** Adds what a deployment's composition root adds to the engine's dependencies (the price table). */
-  extend?: (deps: EngineDeps) => EngineDeps;
 }
 
 /** A customer's run: their outcome, and the timers that failed (what Scheduler would dead-letter). */
@@ -44,23 +43,23 @@ export async function runCustomer(customerId: string, events: readonly WinbackEv
   const timers = new MemoryTimers();
   const firstMs = Date.parse(events[0]!.occurredAt);
   const clock = new ManualClock(firstMs);
-  const sent = new Map<string, OutboundMessage>();
+  const sent = new Map<string, SentMessage>();
   const channel: MessageChannel = {
-    send: async (message) => {
-      sent.set(message.touchId, message);
+    send: async (message, price) => {
+      sent.set(message.touchId, { message, price });
       return { messageId: `sim-${sent.size}` };
     },
   };
-  const base: EngineDeps = {
+  const deps: EngineDeps = {
     store,
     scheduler: timers,
     channels: { ...perChannel(() => channel), task: channel },
     clock,
     policies: engine.policies,
+    prices: engine.prices,
     logger: silentLogger,
     idHashKey: engine.idHashKey,
   };
-  const deps = engine.extend ? engine.extend(base) : base;
   let failedTimers = 0;
   const time = new VirtualTime(clock, timers, async (timer) => {
     try {

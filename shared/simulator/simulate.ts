@@ -1,7 +1,6 @@
 import type { WinbackEvent } from '#shared/domain/events';
 import type { Policy } from '#shared/domain/policy';
 import { deploymentPolicies } from '#shared/domain/policy-registry';
-import type { EngineDeps } from '#shared/engine/deps';
 import type { CustomerOutcome } from './outcome.ts';
 import { runCustomer } from './run-customer.ts';
 import { type PolicySummary, summarize } from './summary.ts';
@@ -18,8 +17,6 @@ export type { CustomerEvents, SimulationData, SimulationSettings } from './types
 
 /** What one simulation runs with. */
 export interface SimulationOptions extends SimulationSettings {
-  /** What the composition root adds to the engine's dependencies (in-process runs only). */
-  extendDeps?: (deps: EngineDeps) => EngineDeps;
   /** Threads to run on: 1 runs in this thread. */
   threads?: number;
   /** Called every `progressEvery` customers and at the end of each policy. */
@@ -65,7 +62,7 @@ export async function simulatePolicy(
   });
   // The policy as this deployment runs it (only its deployed channels).
   const deployed = registry.get(policy.id, policy.version);
-  const engine = { policies: registry, idHashKey: 'winback-simulation', ...(options.extendDeps ? { extend: options.extendDeps } : {}) };
+  const engine = { policies: registry, prices: options.prices, idHashKey: 'winback-simulation' };
   const tally = newTally();
   const name = `${policy.id}@${policy.version}`;
   const every = options.progressEvery ?? 10_000;
@@ -88,10 +85,12 @@ export async function simulate(events: readonly WinbackEvent[], options: Simulat
   const threads = Math.max(1, Math.min(options.threads ?? 1, customers.length));
   let tallies: Tally[];
   if (threads > 1) {
-    const { policies, assumptions, channels, legalSendWindows } = options;
+    const { policies, assumptions, channels, legalSendWindows, prices } = options;
     const names = policies.map((policy) => `${policy.id}@${policy.version}`);
-    tallies = await simulateOnThreads({ policies, assumptions, channels, legalSendWindows, customers }, threads, ({ policy, done }) =>
-      options.onProgress?.({ policy: names[policy]!, done, total: customers.length }),
+    tallies = await simulateOnThreads(
+      { policies, assumptions, channels, legalSendWindows, prices, customers },
+      threads,
+      ({ policy, done }) => options.onProgress?.({ policy: names[policy]!, done, total: customers.length }),
     );
   } else {
     tallies = [];

@@ -1,4 +1,5 @@
 import type { Channel } from '#shared/domain/channels';
+import type { PriceTable } from '#shared/domain/pricing';
 import type { Assumptions } from './assumptions.ts';
 import type { Cohort } from './cohort.ts';
 import type { PolicySummary } from './summary.ts';
@@ -20,6 +21,8 @@ export interface SimulationSummary {
   };
   /** The channels the simulated deployment has adapters for. */
   channels: readonly Channel[];
+  /** The price table messages were priced with: its currency and the date of its prices. */
+  prices: { currency: string; asOf: string | null };
   assumptions: Assumptions;
   policies: PolicySummary[];
 }
@@ -29,6 +32,7 @@ export function buildSummary(input: {
   format: 'jsonl' | 'csv';
   cohort: Cohort;
   channels: readonly Channel[];
+  prices: PriceTable;
   assumptions: Assumptions;
   policies: PolicySummary[];
 }): SimulationSummary {
@@ -52,6 +56,7 @@ export function buildSummary(input: {
       to: to === undefined ? null : new Date(to).toISOString(),
     },
     channels: input.channels,
+    prices: { currency: input.prices.currency, asOf: input.prices.asOf ?? null },
     assumptions: input.assumptions,
     policies: input.policies,
   };

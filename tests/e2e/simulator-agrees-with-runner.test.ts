@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '#shared/domain/channels';
+import { PriceSettingsSchema } from '#shared/domain/default-prices';
 import { parsePolicy } from '#shared/domain/policy';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { DAY_MS } from '#shared/domain/vocabulary';
@@ -52,9 +53,10 @@ function fromSimulation(outcome: CustomerOutcome): Decisions {
     reasons: [...journey.ineligibleReasons].sort(),
     arm: journey.arm,
     ...(journey.escalation ? { team: journey.escalation.team } : {}),
+    // A sent message as the outbox shows it: with its billed parts and its cost.
     sent: journey.messages
       .filter((m) => !m.withheld)
-      .map(key)
+      .map((m) => `${key(m)} ${m.parts} ${m.cost}`)
       .sort(),
     withheld: journey.messages
       .filter((m) => m.withheld)
@@ -75,6 +77,8 @@ describe('the simulator and the local runner', () => {
       assumptions: DEFAULT_ASSUMPTIONS,
       // The local runner has an adapter for every channel.
       channels: CHANNELS,
+      // The local runner's default prices.
+      prices: PriceSettingsSchema.parse(undefined),
       onOutcome: (_, outcome) => simulated.set(outcome.customerId, fromSimulation(outcome)),
     });
 
@@ -88,7 +92,7 @@ describe('the simulator and the local runner', () => {
     const end = new Date(Date.parse(ordered.at(-1)!.occurredAt) + 200 * DAY_MS).toISOString();
     await runner.call('POST', '/local/clock', { advanceTo: end });
 
-    const outbox = (await runner.call('GET', '/local/outbox')).body.messages as Array<Record<string, string>>;
+    const outbox = (await runner.call('GET', '/local/outbox')).body.messages as Array<Record<string, string | number>>;
     for (const customerId of simulated.keys()) {
       const view = (await runner.call('GET', `/v1/customers/${customerId}`)).body;
       const journey = view.journey;
@@ -98,7 +102,9 @@ describe('the simulator and the local runner', () => {
         reasons: [...journey.ineligibleReasons].sort(),
         arm: journey.arm,
         ...(journey.task ? { team: journey.task.team } : {}),
-        sent: mine.map((m) => `${m.touchId} ${m.channel} ${new Date(Date.parse(m.sentAt!)).toISOString()}`).sort(),
+        sent: mine
+          .map((m) => `${m.touchId} ${m.channel} ${new Date(Date.parse(String(m.sentAt))).toISOString()} ${m.parts} ${m.cost}`)
+          .sort(),
         withheld: journey.touches
           .filter((t: { status: string }) => t.status === 'withheld')
           .map((t: { touchId: string; channel: string; sentAt: string }) => `${t.touchId} ${t.channel} ${t.sentAt}`)

@@ -68,7 +68,17 @@ describe('npm run policy', () => {
   it('explains a policy as JSON, and refuses a wrong command line in a sentence', () => {
     const explained = run(['bin/policy.ts', 'explain', 'examples/policies/subscription.v1.json', '--json']);
     expect(explained.status).toBe(0);
-    expect(JSON.parse(explained.stdout).policy).toBe('subscription@1');
+    const explanation = JSON.parse(explained.stdout);
+    expect(explanation.policy).toBe('subscription@1');
+    // The default table: 0.10 USD per SMS part where the destination is unknown, 0.00581 to the
+    // US, 0.0001 per e-mail; at 0.86 EUR per USD: 0.086, 0.0049966 → 0.004997, 0.000086.
+    expect(explanation.prices).toMatchObject({ currency: 'EUR', smsPerPart: { default: 0.086 }, emailPerMessage: 0.000086 });
+    expect(explanation.prices.smsPerPart.byCountry.US).toBe(0.004997);
+    const reminder = explanation.offers.find((o: { offerId: string }) => o.offerId === 'reminder-saved');
+    expect(reminder.texts.map((t: { channel: string; parts: number; price: unknown }) => [t.channel, t.parts, t.price])).toEqual([
+      ['email', 1, { cost: 0.000086, currency: 'EUR' }],
+      ['sms', 1, { cost: 0.086, currency: 'EUR' }],
+    ]);
     const wrong = run(['bin/policy.ts', 'explain']);
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toMatch(/^explain takes exactly one policy file\nusage: npm run policy -- check FILE…/);

@@ -44,6 +44,9 @@ describe('npm run simulate with two policies', () => {
     expect(run.stderr).toMatch(/telecom-port-out@2: 300 of 300 customers simulated/);
     expect(summary.cohort).toMatchObject({ events: events.length, rejected: 0, duplicates: 0, customers: 300, format: 'jsonl' });
     expect(summary.channels).toEqual(['sms', 'email']);
+    // Messages are priced by the engine at send, with the local runner's default price table.
+    expect(summary.prices).toEqual({ currency: 'USD', asOf: '2026-12-06' });
+    expect(summary.policies[0]!.cost.messages).toBeGreaterThan(0);
     expect(summary.policies.map((p) => p.policy)).toEqual(['telecom-port-out@2', 'telecom-port-out-early@1']);
   });
 
