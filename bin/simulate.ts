@@ -1,7 +1,7 @@
 /**
  * `npm run simulate -- --cohort FILE --policy FILE [--policy FILE] [--assume FILE] [--out DIR]
  * [--json] [--threads N] [--channels sms,email]`: what each policy would do with a cohort of
- * churned customers (docs/simulator.md). Writes summary.json into `--out`
+ * churned customers (docs/simulator.md). Writes summary.json and report.html into `--out`
  * (default .winback/simulation); `--json` prints the summary; progress goes to stderr. A bad
  * file or command line is reported in a sentence, exit 1, never a stack trace.
  */
@@ -17,6 +17,7 @@ import { loadPolicyFiles, PolicyFileError } from '#shared/domain/policy-file';
 import { deploymentPolicies } from '#shared/domain/policy-registry';
 import { AssumptionsSchema, DEFAULT_ASSUMPTIONS, type Assumptions } from '#shared/simulator/assumptions';
 import { parseCohort } from '#shared/simulator/cohort';
+import { renderSimulationReport } from '#shared/simulator/report-html';
 import { simulate } from '#shared/simulator/simulate';
 import { buildSummary, type SimulationSummary } from '#shared/simulator/summary-file';
 import { loadPriceTable } from './local-runner.ts';
@@ -140,8 +141,9 @@ export async function runSimulateCommand(argv: readonly string[], io: Io): Promi
 
 async function writeOutputs(dir: string, summary: SimulationSummary): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
-  const written = [join(dir, 'summary.json')];
+  const written = [join(dir, 'summary.json'), join(dir, 'report.html')];
   writeFileSync(written[0]!, `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(written[1]!, await renderSimulationReport(summary));
   return written;
 }
 
