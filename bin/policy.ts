@@ -1,28 +1,44 @@
+import './sdk-warning.ts';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { AWS_CHANNELS } from '#shared/adapters/aws/deployed-channels';
+import { DomainError } from '#shared/domain/errors';
+import type { Policy } from '#shared/domain/policy';
+import { explainPolicy, type MessagePricer } from '#shared/domain/policy-explain';
+import { checkPolicyText, formatProblems, readProblem } from '#shared/domain/policy-file';
+import { deploymentPolicies } from '#shared/domain/policy-registry';
+import { type PriceTable, priceMessage } from '#shared/domain/pricing';
+import { CommandError, type CommandSpec, helpText, parseCommandLine, UsageError, usageText } from './cli.ts';
+import { type PriceList, renderExplanation } from './explain-text.ts';
+import { loadPriceTable } from './local-runner.ts';
+
 /**
- * `npm run policy -- check FILE…` and `npm run policy -- explain FILE [--json]`.
+ * `npm run policy -- check FILE…` and `npm run policy -- explain FILE [--json] [--prices FILE]`.
  *
- * - check: reads each policy file as the local runner and `cdk synth` do (one loader,
- *   shared/domain/policy-file.ts) and prints `FILE: ok (id@version)` or every problem, each with
+ * - check: reads each policy file with the loader the local runner and `cdk synth` use
+ *   (shared/domain/policy-file.ts) and prints `FILE: ok (id@version)` or every problem, each with
  *   its JSON path and the offer or touch by id. Exit 1 when any file is bad.
  * - explain: what the policy does, per segment, exit reason and variant (docs/policies.md,
  *   "Explain a policy"); `--json` prints it as JSON.
  *
- * Never a stack trace: a bad file or a wrong command line is reported in a sentence, exit 1.
+ * Never a stack trace: a bad file is reported in a sentence (exit 1), a wrong command line in one
+ * line with the usage (exit 2).
  */
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { AWS_CHANNELS } from '#shared/adapters/aws/deployed-channels';
-import { checkPolicyText, formatProblems, readProblem } from '#shared/domain/policy-file';
-import { explainPolicy, type MessagePricer } from '#shared/domain/policy-explain';
-import { deploymentPolicies } from '#shared/domain/policy-registry';
-import { type PriceTable, priceMessage } from '#shared/domain/pricing';
-import type { Policy } from '#shared/domain/policy';
-import { DomainError } from '#shared/domain/errors';
-import { loadPriceTable } from './local-runner.ts';
-import { type PriceList, renderExplanation } from './explain-text.ts';
-
-const USAGE = `usage: npm run policy -- check FILE…
-       npm run policy -- explain FILE [--json] [--prices FILE]`;
+export const POLICY_COMMAND = {
+  command: 'npm run policy --',
+  summary: 'Checks policy files as the local runner and cdk synth read them, or explains what a policy does with a churned customer.',
+  usage: ['check <policy.json>…', 'explain <policy.json> [--json] [--prices <prices.json>]'],
+  options: {
+    json: { type: 'boolean', description: 'explain: print the explanation as JSON' },
+    prices: {
+      type: 'string',
+      value: 'prices.json',
+      description: 'explain: price texts with this price table (the shape of WINBACK_PRICES_FILE) instead of the defaults',
+    },
+  },
+  positionals: true,
+  notes: ['Docs: docs/policies.md ("Check a policy file", "Explain a policy", "Policy fields").'],
+} as const satisfies CommandSpec;
 
 /** A line to stdout (results) or stderr (problems). */
 export interface Output {
@@ -31,7 +47,7 @@ export interface Output {
 }
 
 /** Reads and checks one file; undefined (and the problems printed) when it is bad. */
-function readPolicy(file: string, output: Output) {
+function readPolicy(file: string, output: Output): Policy | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -104,39 +120,34 @@ function explain(files: readonly string[], options: { json: boolean; prices: str
     ...explainPolicy(policy, { deployedInAws: AWS_CHANNELS, price: pricer(table, policy) }),
     prices: priceList(table, policy),
   };
-  const json = options.json;
-  output.out(json ? JSON.stringify(explanation, null, 2) : renderExplanation(explanation));
+  output.out(options.json ? JSON.stringify(explanation, null, 2) : renderExplanation(explanation));
   return 0;
 }
 
-class UsageError extends Error {}
-
-/** Runs the command line; returns the exit code. */
+/** Runs the command line; returns the exit code (2: a usage mistake). */
 export function runPolicyCommand(argv: readonly string[], output: Output): number {
   try {
-    const { positionals, values } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: { json: { type: 'boolean' }, prices: { type: 'string' } },
-    });
+    const { values, positionals, help } = parseCommandLine(POLICY_COMMAND, argv);
+    if (help) {
+      output.out(helpText(POLICY_COMMAND));
+      return 0;
+    }
     const [command, ...files] = positionals;
     if (command === 'check') return check(files, output);
-    if (command === 'explain') return explain(files, { json: values.json ?? false, prices: values.prices }, output);
-    throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+    if (command === 'explain') return explain(files, { json: values.json === true, prices: values.prices }, output);
+    throw new UsageError(command ? `unknown command "${command}": check or explain` : 'give a command: check or explain');
   } catch (error) {
-    if (error instanceof DomainError) {
-      output.err(`${error.message}:${error.details.map((d) => `\n  ${d.path}: ${d.message}`).join('')}`);
-      return 1;
+    if (error instanceof UsageError) {
+      output.err(usageText(POLICY_COMMAND, error.message));
+      return 2;
     }
-    // parseArgs reports an unknown option with a TypeError whose message names it.
-    output.err(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    if (error instanceof DomainError) output.err(`${error.message}:${error.details.map((d) => `\n  ${d.path}: ${d.message}`).join('')}`);
+    else if (error instanceof CommandError) output.err(error.message);
+    else throw error;
     return 1;
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  process.exitCode = runPolicyCommand(process.argv.slice(2), {
-    out: (line) => console.log(line),
-    err: (line) => console.error(line),
-  });
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  process.exitCode = runPolicyCommand(process.argv.slice(2), { out: (line) => console.log(line), err: (line) => console.error(line) });
 }

@@ -1,42 +1,75 @@
-/**
- * `npm run simulate -- --cohort FILE --policy FILE [--policy FILE] [--assume FILE] [--out DIR]
- * [--json] [--threads N] [--channels sms,email]`: what each policy would do with a cohort of
- * churned customers (docs/simulator.md). Writes summary.json and report.html into `--out`
- * (default .winback/simulation); `--json` prints the summary; progress goes to stderr. A bad
- * file or command line is reported in a sentence, exit 1, never a stack trace.
- */
+import './sdk-warning.ts';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { AWS_CHANNELS } from '#shared/adapters/aws/deployed-channels';
 import { Channel } from '#shared/domain/channels';
 import { toFieldIssues } from '#shared/domain/events';
 import { DomainError } from '#shared/domain/errors';
-import { loadPolicyFiles, PolicyFileError } from '#shared/domain/policy-file';
 import { deploymentPolicies } from '#shared/domain/policy-registry';
 import { AssumptionsSchema, DEFAULT_ASSUMPTIONS, type Assumptions } from '#shared/simulator/assumptions';
 import { parseCohort } from '#shared/simulator/cohort';
 import { renderSimulationReport } from '#shared/simulator/report-html';
 import { simulate } from '#shared/simulator/simulate';
 import { buildSummary, type SimulationSummary } from '#shared/simulator/summary-file';
+import { CommandError, type CommandSpec, helpText, parseCommandLine, UsageError, usageText } from './cli.ts';
 import { loadPriceTable } from './local-runner.ts';
+import { readPolicyFiles } from './policy-file.ts';
 import { renderSummaryText } from './simulate-text.ts';
 
-const USAGE =
-  'usage: npm run simulate -- --cohort FILE --policy FILE [--policy FILE] [--assume FILE] [--prices FILE] [--out DIR] [--json] [--threads N] [--channels sms,email]';
+/**
+ * `npm run simulate -- --cohort FILE --policy FILE [--policy FILE] [--assume FILE] [--prices FILE]
+ * [--out DIR] [--json] [--threads N] [--channels sms,email]`: what each policy would do with a
+ * cohort of churned customers (docs/simulator.md). Writes summary.json and report.html into
+ * `--out`; `--json` prints the summary; progress goes to stderr. A bad file is reported in a
+ * sentence (exit 1), a wrong command line in one line with the usage (exit 2); never a stack trace.
+ */
+export const SIMULATE_COMMAND = {
+  command: 'npm run simulate --',
+  summary:
+    'Runs a cohort of churned customers through the engine under one or more policies and reports, side by side, what each would do.',
+  usage: ['--cohort <cohort.jsonl|cohort.csv> --policy <policy.json> [--policy <policy.json>] [options]'],
+  options: {
+    cohort: {
+      type: 'string',
+      value: 'file',
+      description: 'the cohort: JSON Lines of API events, or a CSV export (docs/simulator.md, "The cohort")',
+    },
+    policy: { type: 'string', value: 'policy.json', multiple: true, description: 'a policy file; give it twice to compare two policies' },
+    assume: {
+      type: 'string',
+      value: 'assumptions.json',
+      description: 'response rates, baseline, cost per acquisition (default: docs/simulator.md)',
+    },
+    prices: {
+      type: 'string',
+      value: 'prices.json',
+      description: 'the price table (the shape of WINBACK_PRICES_FILE; default: the defaults)',
+    },
+    out: { type: 'string', value: 'dir', description: 'where summary.json and report.html go (default: .winback/simulation)' },
+    json: { type: 'boolean', description: 'print summary.json instead of the table' },
+    threads: { type: 'string', value: 'n', description: 'threads to run on (default: every core from 5,000 customers, else 1)' },
+    channels: {
+      type: 'string',
+      value: 'sms,email',
+      description: "the channels the deployment has adapters for (default: AWS's, sms and email)",
+    },
+  },
+  notes: [
+    'Example: npm run simulate -- --cohort cohort.jsonl --policy examples/policies/telecom-port-out.v2.json --policy examples/policies/telecom-port-out-early.json',
+  ],
+} as const satisfies CommandSpec;
 
 /** A cohort this large runs on every core; below it, starting threads costs more than it saves. */
 const THREADS_FROM_CUSTOMERS = 5_000;
-
-class UsageError extends Error {}
 
 function readText(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as { code?: string }).code;
-    throw new UsageError(
+    throw new CommandError(
       `cannot read the ${what} ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : String(error)}`,
     );
   }
@@ -49,13 +82,13 @@ function readAssumptions(file: string | undefined): Assumptions {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(
+    throw new CommandError(
       `Invalid assumptions file ${file}:\n  (file): not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
   const parsed = AssumptionsSchema.safeParse(json);
   if (!parsed.success)
-    throw new UsageError(
+    throw new CommandError(
       `Invalid assumptions file ${file}:${toFieldIssues(parsed.error)
         .map((i) => `\n  ${i.path === '(body)' ? '(file)' : i.path}: ${i.message}`)
         .join('')}`,
@@ -93,22 +126,15 @@ export interface Io {
 /** Runs the command line; resolves to the exit code. */
 export async function runSimulateCommand(argv: readonly string[], io: Io): Promise<number> {
   try {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
-        cohort: { type: 'string' },
-        policy: { type: 'string', multiple: true },
-        assume: { type: 'string' },
-        out: { type: 'string', default: join('.winback', 'simulation') },
-        json: { type: 'boolean', default: false },
-        threads: { type: 'string' },
-        channels: { type: 'string' },
-        prices: { type: 'string' },
-      },
-    });
-    if (!values.cohort) throw new UsageError('--cohort FILE is required');
-    if (!values.policy?.length) throw new UsageError('--policy FILE is required (give it twice to compare two policies)');
-    const policies = loadPolicyFiles(values.policy, (file) => readFileSync(file, 'utf8'));
+    const { values, help } = parseCommandLine(SIMULATE_COMMAND, argv);
+    if (help) {
+      io.out(helpText(SIMULATE_COMMAND));
+      return 0;
+    }
+    if (!values.cohort) throw new UsageError('--cohort <file> is required');
+    if (!values.policy?.length) throw new UsageError('--policy <policy.json> is required (give it twice to compare two policies)');
+    const out = values.out ?? join('.winback', 'simulation');
+    const policies = readPolicyFiles(values.policy);
     const assumptions = readAssumptions(values.assume);
     // The local runner's price table: its file (WINBACK_PRICES_FILE's shape) over the defaults.
     const prices = loadPriceTable(values.prices, deploymentPolicies(policies));
@@ -125,16 +151,20 @@ export async function runSimulateCommand(argv: readonly string[], io: Io): Promi
     const onProgress = progressReporter(io.err);
     const results = await simulate(cohort.events, { policies, assumptions, channels, prices, threads, onProgress });
     const summary = buildSummary({ file: values.cohort, format, cohort, channels, prices, assumptions, policies: results });
-    const written = await writeOutputs(values.out, summary);
+    const written = await writeOutputs(out, summary);
     io.err(
       `simulated ${customers.toLocaleString('en')} customers in ${((Date.now() - started) / 1000).toFixed(1)} s; wrote ${written.join(' and ')}`,
     );
     io.out(values.json ? JSON.stringify(summary, null, 2) : renderSummaryText(summary));
     return 0;
   } catch (error) {
-    if (error instanceof PolicyFileError || error instanceof UsageError) io.err(error.message);
+    if (error instanceof UsageError) {
+      io.err(usageText(SIMULATE_COMMAND, error.message));
+      return 2;
+    }
+    if (error instanceof CommandError) io.err(error.message);
     else if (error instanceof DomainError) io.err(`${error.message}:${error.details.map((d) => `\n  ${d.path}: ${d.message}`).join('')}`);
-    else io.err(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    else throw error;
     return 1;
   }
 }
@@ -147,7 +177,7 @@ async function writeOutputs(dir: string, summary: SimulationSummary): Promise<st
   return written;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
   process.exitCode = await runSimulateCommand(process.argv.slice(2), {
     out: (text) => console.log(text),
     err: (text) => console.error(text),

@@ -9,6 +9,7 @@
  * reachability (SMS, e-mail, both, or push only) drawn from fixed shares. With `--return-share`,
  * that share of customers returns between day 10 and day 100: a backtest cohort.
  */
+import '../bin/sdk-warning.ts';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from './seeded-random.ts';

@@ -6,6 +6,7 @@
  * - examples/policies/<id>.v<version>.json, each embedded policy as a file naming that schema;
  * - the field reference of docs/policies.md (between its "generated" markers).
  */
+import '../bin/sdk-warning.ts';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -146,7 +146,7 @@ export class PolicyFileError extends ValidationError {
     super(
       files.map(({ file, problems }) => formatProblems(file, problems)).join('\n'),
       files.flatMap(({ file, problems }): FieldIssue[] =>
-        problems.map(({ path, message }) => ({ path: `${file}: ${path}`, code: 'invalid_policy', message })),
+        problems.map(({ path, message }) => ({ path: path ? `${file}: ${path}` : file, code: 'invalid_policy', message })),
       ),
     );
   }

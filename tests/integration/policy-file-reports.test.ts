@@ -22,7 +22,7 @@ const EXPECTED_BAD = [
   '  offers[8].cost (offer "offer-usage"): Too small: expected number to be >=0',
   '  touches[0].dayTo (touch 1, angle "fix"): must not be before dayFrom',
 ].join('\n');
-const EXPECTED_MISSING = `Invalid policy file ${missing}:\n  (file): cannot read it: no such file`;
+const EXPECTED_MISSING = `Invalid policy file ${missing}:\n  no such file`;
 
 function run(args: string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', ...args], {
@@ -80,8 +80,13 @@ describe('npm run policy', () => {
       ['sms', 1, { cost: 0.086, currency: 'EUR' }],
     ]);
     const wrong = run(['bin/policy.ts', 'explain']);
-    expect(wrong.status).toBe(1);
-    expect(wrong.stderr).toMatch(/^explain takes exactly one policy file\nusage: npm run policy -- check FILE…/);
-    expect(run(['bin/policy.ts', 'check', '--jsn', bad]).stderr).toMatch(/^Unknown option '--jsn'/);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/^npm run policy: explain takes exactly one policy file\nusage: npm run policy -- check <policy.json>…\n/);
+    const unknown = run(['bin/policy.ts', 'check', '--jsn', bad]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/^npm run policy: Unknown option '--jsn'/);
+    const help = run(['bin/policy.ts', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--prices <prices.json>');
   });
 });

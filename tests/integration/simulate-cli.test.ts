@@ -115,9 +115,10 @@ describe('npm run simulate refuses bad input in a sentence', () => {
       `Invalid assumptions file ${badAssume}:\n  responseRates[0].rate: Too big: expected number to be <=1\n  (file): Unrecognized key: "costPerAcquisiton"`,
     );
 
+    // A usage mistake: one line, the usage, exit 2.
     const none = simulate(['--policy', DEFAULT]);
-    expect(none.status).toBe(1);
-    expect(none.stderr).toBe('--cohort FILE is required');
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/^npm run simulate: --cohort <file> is required\nusage: npm run simulate -- --cohort/);
     for (const result of [missing, policy, assume, none]) expect(result.stderr).not.toMatch(/\n\s+at /);
   }, 120_000);
 });

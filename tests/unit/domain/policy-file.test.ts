@@ -17,8 +17,8 @@ describe('checkPolicyText', () => {
 
   it('names a JSON syntax error by line and column', () => {
     const text = '{\n  "id": "x",\n  "version": 2,,\n}';
-    expect(problemsOf(text)).toEqual([{ path: '(file)', message: expect.stringMatching(/^not valid JSON at line 3, column 16: /) }]);
-    expect(problemsOf('  \n')).toEqual([{ path: '(file)', message: 'the file is empty: a policy is a JSON object' }]);
+    expect(problemsOf(text)).toEqual([{ path: '', message: expect.stringMatching(/^not valid JSON: .+ \(line 3, column 16\)$/) }]);
+    expect(problemsOf('  \n')).toEqual([{ path: '', message: 'the file is empty: a policy is a JSON object' }]);
   });
 
   it('names an offer by its id and a touch by its number and angle, with the JSON path', () => {
@@ -45,7 +45,7 @@ describe('checkPolicyText', () => {
   });
 
   it('answers a file that is not an object for the whole file', () => {
-    expect(problemsOf('[]')).toEqual([{ path: '(file)', message: 'Invalid input: expected object, received array' }]);
+    expect(problemsOf('[]')).toEqual([{ path: '', message: 'Invalid input: expected object, received array' }]);
   });
 
   it('checks the policy’s market windows against the deployment’s law', () => {
@@ -70,7 +70,7 @@ describe('labelPath', () => {
     expect(labelPath(['touches', 0], input)).toBe('touches[0] (touch 1)');
     expect(labelPath(['variants', 0, 'weight'], input)).toBe('variants[0].weight (variant "B")');
     expect(labelPath(['sendWindow', 'end'], input)).toBe('sendWindow.end');
-    expect(labelPath([], input)).toBe('(file)');
+    expect(labelPath([], input)).toBe('');
   });
 });
 
@@ -93,8 +93,8 @@ describe('loadPolicyFiles', () => {
     }
     expect(error).toBeInstanceOf(PolicyFileError);
     expect((error as PolicyFileError).message).toMatch(
-      /^Invalid policy file missing\.json:\n {2}\(file\): cannot read it: no such file\nInvalid policy file broken\.json:\n {2}\(file\): not valid JSON at line 1, column 11: /,
+      /^Invalid policy file missing\.json:\n {2}no such file\nInvalid policy file broken\.json:\n {2}not valid JSON: .+ \(line 1, column 11\)$/,
     );
-    expect((error as PolicyFileError).details.map((d) => d.path)).toEqual(['missing.json: (file)', 'broken.json: (file)']);
+    expect((error as PolicyFileError).details.map((d) => d.path)).toEqual(['missing.json', 'broken.json']);
   });
 });
