@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import { CHANNEL_TABLE, type Channel } from '#shared/domain/channels';
 import type { CustomerRecord, Journey, MessageTouch } from '#shared/domain/journey/record';
 import type { OutboundMessage } from '#shared/domain/journey/send-decision';
@@ -6,6 +5,7 @@ import type { Policy } from '#shared/domain/policy';
 import type { PolicyRegistry } from '#shared/domain/policy-registry';
 import type { MessagePrice } from '#shared/domain/pricing';
 import { smsParts } from '#shared/domain/sms';
+import { offsetMinutes } from '#shared/domain/time-zone';
 import { DAY_MS } from '#shared/domain/vocabulary';
 
 /**
@@ -117,7 +117,7 @@ function messageOutcome(
     channel: touch.channel,
     atMs,
     daySinceChurn: Math.floor((atMs - churnedAtMs) / DAY_MS),
-    localHour: DateTime.fromMillis(atMs, { zone }).hour,
+    localHour: localHour(atMs, zone),
     // A sent message is billed as the engine priced it; a withheld one as its text would have been.
     parts: sent?.price.parts ?? withheldParts(policy, touch),
     cost: touch.status === 'sent' ? (touch.cost ?? 0) : 0,
@@ -130,4 +130,12 @@ function withheldParts(policy: Policy, touch: MessageTouch): number {
   if (CHANNEL_TABLE[touch.channel].measure !== 'sms_parts') return 1;
   const offer = policy.offers.find((o) => o.id === touch.offerId);
   return smsParts(`${(offer?.text ?? '').replaceAll('{brand}', policy.brand)} ${policy.smsFooter}`.trim());
+}
+
+const HOUR_MS = 3_600_000;
+
+/** The hour of the day (0–23) an instant shows in a time zone: its UTC offset added, then the hour of that wall time. */
+export function localHour(instantMs: number, zone: string): number {
+  const wall = instantMs + offsetMinutes(zone, instantMs) * 60_000;
+  return ((Math.floor(wall / HOUR_MS) % 24) + 24) % 24;
 }

@@ -3,7 +3,7 @@ import { minimumDetectableLift } from '#shared/domain/kpi/stats';
 import { parsePolicy } from '#shared/domain/policy';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
 import { AssumptionsSchema, DEFAULT_ASSUMPTIONS, responseRate } from '#shared/simulator/assumptions';
-import type { CustomerOutcome, JourneyOutcome, MessageOutcome } from '#shared/simulator/outcome';
+import { type CustomerOutcome, type JourneyOutcome, localHour, type MessageOutcome } from '#shared/simulator/outcome';
 import { summarize } from '#shared/simulator/summary';
 import { addOutcome, addTallies, mondayOf, newTally, projectJourney } from '#shared/simulator/tally';
 
@@ -206,5 +206,15 @@ describe('mondayOf', () => {
     expect(mondayOf(Date.parse('2026-03-30T00:00:00Z'))).toBe('2026-03-30');
     expect(mondayOf(Date.parse('2026-04-05T23:59:59Z'))).toBe('2026-03-30');
     expect(mondayOf(Date.parse('2026-04-06T00:00:00Z'))).toBe('2026-04-06');
+  });
+});
+
+describe('localHour', () => {
+  it('is the hour of the wall clock in the zone, across a DST change', () => {
+    // New York: UTC−5 in winter, UTC−4 from 8 March 2026 at 2:00.
+    expect(localHour(Date.parse('2026-03-07T15:30:00Z'), 'America/New_York')).toBe(10);
+    expect(localHour(Date.parse('2026-03-09T15:30:00Z'), 'America/New_York')).toBe(11);
+    expect(localHour(Date.parse('2026-03-02T23:30:00Z'), 'Europe/Berlin')).toBe(0);
+    expect(localHour(Date.parse('2026-03-02T23:30:00Z'), 'UTC')).toBe(23);
   });
 });
