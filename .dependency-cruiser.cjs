@@ -60,6 +60,13 @@ module.exports = {
       to: { path: ['^lib/', '^bin/', '^lambdas/', '^node_modules/aws-cdk-lib/'] },
     },
     {
+      name: 'simulator-runs-locally',
+      severity: 'error',
+      comment: 'The simulator runs the use cases on the local adapters: never the AWS adapters, HTTP or the CDK.',
+      from: { path: '^shared/simulator/' },
+      to: { path: ['^shared/adapters/aws/', '^shared/http/', '^lib/', '^bin/', '^lambdas/', '^node_modules/(aws-cdk-lib|@aws-sdk)/'] },
+    },
+    {
       name: 'handlers-are-thin',
       severity: 'error',
       comment: 'A handler parses, calls one use case and maps the result; SDK clients live in the adapters.',

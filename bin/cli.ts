@@ -13,6 +13,8 @@ export interface CliOption {
   short?: string;
   /** What the value is, for the help line (`--file <path.sql>`): string options only. */
   value?: string;
+  /** The option may be given several times: its value is the list of them (string options only). */
+  multiple?: boolean;
   description: string;
 }
 
@@ -42,7 +44,7 @@ export interface CommandSpec<O extends Record<string, CliOption> = Record<string
 }
 
 /** What an option parses to. */
-type OptionValue<T extends CliOption> = T['type'] extends 'boolean' ? boolean : string;
+type OptionValue<T extends CliOption> = T['type'] extends 'boolean' ? boolean : T['multiple'] extends true ? string[] : string;
 
 /** The parsed command line: each option given (booleans given are true), and the arguments. */
 export interface ParsedCommandLine<O extends Record<string, CliOption>> {
@@ -67,7 +69,7 @@ function columns(rows: ReadonlyArray<readonly [string, string]>): string[] {
 export function helpText<O extends Record<string, CliOption>>(spec: CommandSpec<O>): string {
   const options = { ...spec.options, help: HELP };
   const optionRows = Object.entries(options).map(([name, option]): [string, string] => {
-    const flag = `${option.short ? `-${option.short}, ` : ''}--${name}${option.type === 'string' ? ` <${option.value ?? 'value'}>` : ''}`;
+    const flag = `${option.short ? `-${option.short}, ` : ''}--${name}${option.type === 'string' ? ` <${option.value ?? 'value'}>` : ''}${option.multiple ? ' …' : ''}`;
     return [flag, option.description];
   });
   const lines = [spec.summary, '', 'Usage:', ...spec.usage.map((usage) => `  ${spec.command} ${usage}`.trimEnd()), '', 'Options:'];
@@ -99,7 +101,10 @@ export function parseCommandLine<O extends Record<string, CliOption>>(
   args: readonly string[],
 ): ParsedCommandLine<O> & { help: boolean } {
   const options = Object.fromEntries(
-    Object.entries({ ...spec.options, help: HELP }).map(([name, { type, short }]) => [name, short ? { type, short } : { type }]),
+    Object.entries({ ...spec.options, help: HELP } as Record<string, CliOption>).map(([name, { type, short, multiple }]) => [
+      name,
+      { type, ...(short ? { short } : {}), ...(multiple ? { multiple } : {}) },
+    ]),
   );
   try {
     const { values, positionals } = parseArgs({ args: [...args], options, allowPositionals: spec.positionals === true, strict: true });

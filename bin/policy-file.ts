@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { DomainError } from '#shared/domain/errors';
-import { parsePolicy, type Policy } from '#shared/domain/policy';
+import type { Policy } from '#shared/domain/policy';
+import { checkPolicyText, readProblem } from '#shared/domain/policy-file';
 import { CommandError } from './cli.ts';
 
 /**
- * Reading the operator's policy files for a command (the local runner; any command that takes
- * policy files): every file is read and checked, and every problem of every file is reported at
- * once, each naming the file and the JSON path, as one error a command prints without a stack
- * trace.
+ * Reading the operator's policy files for a command (the local runner, `npm run policy`, the
+ * simulator): every file is read and checked by the loader `cdk synth` uses too
+ * (shared/domain/policy-file.ts), and every problem of every file is reported at once, each
+ * naming the file, the JSON path and the offer or touch by id, as one error a command prints
+ * without a stack trace.
  */
 
 /** One problem of one policy file: `path` is the JSON path in it (empty: the file as a whole). */
@@ -25,7 +26,7 @@ export class PolicyFileError extends CommandError {
   }
 }
 
-/** `Invalid policy file a.json:` then one indented line per problem (`  touches[1].channel: …`), for each file. */
+/** `Invalid policy file a.json:` then one indented line per problem (`  touches[1].dayFrom (touch 2, angle "offer"): …`), for each file. */
 export function formatPolicyFileIssues(issues: readonly PolicyFileIssue[]): string {
   const files = [...new Set(issues.map((issue) => issue.file))];
   return files
@@ -36,44 +37,16 @@ export function formatPolicyFileIssues(issues: readonly PolicyFileIssue[]): stri
     .join('\n');
 }
 
-/** Why a file could not be read, in words (the system's code for the rest). */
-function unreadable(error: NodeJS.ErrnoException): string {
-  if (error.code === 'ENOENT') return 'no such file';
-  if (error.code === 'EISDIR') return 'is a folder, not a JSON file';
-  if (error.code === 'EACCES') return 'not readable (permission denied)';
-  return `cannot be read (${error.code ?? error.message})`;
-}
-
-/** JSON.parse's message, with the line and column of its position when it gives only an offset. */
-function jsonProblem(message: string, text: string): string {
-  const offset = /at position (\d+)/.exec(message);
-  if (!offset || /line \d+/.test(message)) return message;
-  const before = text.slice(0, Number(offset[1]));
-  const line = before.split('\n').length;
-  return `${message} (line ${line}, column ${before.length - before.lastIndexOf('\n')})`;
-}
-
-/** One file's policy, or its problems. */
+/** One file's policy, or its problems, as the one policy-file loader (shared/domain/policy-file.ts) finds them. */
 function readOne(file: string): Policy | PolicyFileIssue[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    return [{ file, path: '', message: unreadable(error as NodeJS.ErrnoException) }];
+    return [{ file, ...readProblem(error) }];
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    return [{ file, path: '', message: `not valid JSON: ${jsonProblem((error as Error).message, text)}` }];
-  }
-  try {
-    return parsePolicy(json);
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    if (error.details.length === 0) return [{ file, path: '', message: error.message }];
-    return error.details.map(({ path, message }) => ({ file, path, message }));
-  }
+  const result = checkPolicyText(text);
+  return result.ok ? result.policy : result.problems.map((problem) => ({ file, ...problem }));
 }
 
 /**

@@ -1,19 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parsePolicy, type Policy } from '#shared/domain/policy';
+import type { Policy } from '#shared/domain/policy';
+import { loadPolicyFiles, PolicyFileError } from '#shared/domain/policy-file';
 import { deploymentPolicies } from '#shared/domain/policy-registry';
 import {
   deploymentLegalSendWindows,
   LEGAL_SEND_WINDOWS,
+  type LegalSendWindows,
   LegalSendWindowsSchema,
   wideningIssues,
-  windowsOutsideLaw,
 } from '#shared/domain/legal-send-windows';
 import { TeamName } from '#shared/domain/vocabulary';
 import { PriceSettingsSchema } from '#shared/domain/default-prices';
 import { priceCurrencyIssues } from '#shared/domain/pricing';
-import { formatPath, toFieldIssues } from '#shared/domain/events';
-import { DomainError } from '#shared/domain/errors';
+import { toFieldIssues } from '#shared/domain/events';
 import { CostPerAcquisition, KpiEngineName, NIGHTLY_DEFAULTS, ScanSegments } from '#shared/config/lambda-environment';
 import { SenderAddress } from './sender.ts';
 
@@ -149,17 +149,9 @@ export function readSettings(context: { tryGetContext(key: string): unknown }): 
     );
   // Several files: every policy version still in use by running journeys (the first plans new ones).
   const files = result.data.policyFile === undefined ? [] : [result.data.policyFile].flat();
-  // Each policy was checked against the embedded law when parsed; the deployment's may be narrower.
+  // Each policy is checked against the deployment's law, which may be narrower than the embedded one.
   const legal = deploymentLegalSendWindows(result.data.legalSendWindows);
-  const policies: Policy[] = files.map((file) => {
-    const policy = readPolicyFile(file);
-    const outside = windowsOutsideLaw(policy.markets, legal);
-    if (outside.length > 0)
-      throw new SettingsError(
-        `Invalid policy file ${file}:${outside.map(({ path, message }) => `\n  ${formatPath(['markets', ...path])}: ${message}`).join('')}`,
-      );
-    return policy;
-  });
+  const policies = readPolicyFiles(files, legal);
   const registry = deploymentPolicies(policies, { legalSendWindows: result.data.legalSendWindows });
   // Every message is priced in its policy's currency: a policy the price table cannot convert into is refused.
   const unpriced = priceCurrencyIssues(result.data.prices, registry.versions());
@@ -194,12 +186,12 @@ function readSettingsFile(file: string): unknown {
   }
 }
 
-/** Reads and validates one policy file; a problem names the file and every field at fault. */
-function readPolicyFile(file: string): Policy {
+/** Reads and validates the policy files as every Winback tool does; a problem names the file, the field and the offer or touch. */
+function readPolicyFiles(files: readonly string[], legal: LegalSendWindows): Policy[] {
   try {
-    return parsePolicy(JSON.parse(readFileSync(file, 'utf8')));
+    return loadPolicyFiles(files, (file) => readFileSync(file, 'utf8'), { legal });
   } catch (error) {
-    const details = error instanceof DomainError ? error.details.map((d) => `\n  ${d.path}: ${d.message}`).join('') : ` ${String(error)}`;
-    throw new SettingsError(`Invalid policy file ${file}:${details}`);
+    if (error instanceof PolicyFileError) throw new SettingsError(error.message);
+    throw error;
   }
 }

@@ -1,8 +1,8 @@
 /**
- * `npm run bench [-- --runs 7] [--kpi-journeys 100000] [--only engine,ingest]`: one table of
+ * `npm run bench [-- --runs 7] [--kpi-journeys 100000] [--simulate-customers 100000] [--only engine,ingest]`: one table of
  * Winback's performance figures against their targets, on this machine (named above the table).
  * Progress goes to stderr, the table alone to stdout. Figures on a shared machine are indicative.
- * `--only` runs some sections of the table (`lambda`, `engine`, `ingest`, `kpi`; `ingest` is every
+ * `--only` runs some sections of the table (`lambda`, `engine`, `ingest`, `kpi`, `simulate`; `ingest` is every
  * store's ingest rows and the DynamoDB units of a journey): `npm run bench -- --only engine` takes seconds, the whole
  * table minutes.
  *
@@ -27,9 +27,15 @@
  *    a size that keeps this bench to minutes; `npm run bench:kpi` runs 1,000,000. Targets, from
  *    the function's settings (lib/nightly-job.ts): 1,000,000 journeys inside its 15-minute timeout
  *    (≥ 1,111 journeys/s), peak memory inside its 1,769 MB.
+ * 6. The simulator (scripts/bench/simulate.ts, in a process of its own for its memory): 100,000
+ *    port-outs over their whole horizon, as `npm run simulate` runs them, on every core. Targets:
+ *    at most 30 s wall on this 2-core machine (the load average beside it: neighbours slow the
+ *    wall clock, not the CPU), and a peak memory that grows with the cohort, not the journeys:
+ *    within 1 GiB at 100,000 customers (the cohort's events, held once; one customer at a time).
  */
 import '../bin/sdk-warning.ts';
 import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startDynamoDbLocal } from '#shared/adapters/local/dynamodb-local';
@@ -39,6 +45,7 @@ import { journeyTotals, measureJourneyCapacity } from './bench/journey-capacity.
 import { measureOneCustomerBatch, ONE_CUSTOMER_EVENTS, ONE_CUSTOMER_TARGET_SECONDS } from './bench/one-customer-batch.ts';
 import type { KpiBenchResult } from './bench/kpi-job.ts';
 import { measureLambdaInit, type LambdaInit } from './bench/lambda-init.ts';
+import type { SimulationBench } from './bench/simulate.ts';
 import { kib, machine, ms, perSecond, renderTable, times, verdict, type Row } from './bench/table.ts';
 
 const MAX_BUNDLE_BYTES = 300 * 1024;
@@ -50,15 +57,18 @@ const MIN_ENGINE_CHURNS_PER_CPU_SECOND = 10_000;
 const MIN_KPI_JOURNEYS_PER_SECOND = 1_000_000 / (15 * 60);
 const NIGHTLY_MEMORY_MB = 1769;
 const INGEST_EVENTS = { inMemory: 2000, sqlite: 2000, dynamoDb: 1000 };
+const MAX_SIMULATION_SECONDS = 30;
+const MAX_SIMULATION_MEMORY_MB = 1024;
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '7' },
     'kpi-journeys': { type: 'string', default: '100000' },
     only: { type: 'string' },
+    'simulate-customers': { type: 'string', default: '100000' },
   },
 });
-const SECTIONS = ['lambda', 'engine', 'ingest', 'kpi'] as const;
+const SECTIONS = ['lambda', 'engine', 'ingest', 'kpi', 'simulate'] as const;
 const sections = new Set(values.only?.split(',').map((name) => name.trim()) ?? SECTIONS);
 const unknown = [...sections].filter((name) => !(SECTIONS as readonly string[]).includes(name));
 if (unknown.length > 0) throw new Error(`--only takes ${SECTIONS.join(', ')}; not ${unknown.join(', ')}`);
@@ -147,6 +157,41 @@ function kpiRows(result: KpiBenchResult): Row[] {
   ];
 }
 
+function simulationRows(result: SimulationBench): Row[] {
+  const peakMb = result.peakRssBytes / 1_048_576;
+  const [load] = loadavg();
+  return [
+    {
+      measure: `simulator: ${result.customers.toLocaleString('en')} customers over their whole horizon`,
+      target: `≤ ${MAX_SIMULATION_SECONDS} s`,
+      figure:
+        `${result.wallSeconds.toFixed(1)} s wall on ${result.threads} threads; ${result.cpuSeconds.toFixed(1)} s of CPU in all ` +
+        `(${((result.cpuSeconds / result.customers) * 1e6).toFixed(0)} µs per customer; load average ${load!.toFixed(1)} on ${cpus().length} cores); ` +
+        `${result.messages.toLocaleString('en')} messages`,
+      verdict: verdict(result.wallSeconds <= MAX_SIMULATION_SECONDS),
+    },
+    {
+      measure: 'simulator: peak memory',
+      target: `≤ ${MAX_SIMULATION_MEMORY_MB} MB`,
+      figure: `${peakMb.toFixed(0)} MB RSS, for a cohort of ${(result.cohortBytes / 1_048_576).toFixed(0)} MB of JSON Lines`,
+      verdict: verdict(peakMb <= MAX_SIMULATION_MEMORY_MB),
+    },
+  ];
+}
+
+/** Runs scripts/bench/simulate.ts in a process of its own, so its peak memory is its own. */
+async function runSimulationBenchApart(customers: number): Promise<SimulationBench> {
+  const script = fileURLToPath(new URL('./bench/simulate.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, '--customers', String(customers)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  if (code !== 0) throw new Error(`the simulator bench exited with ${code}: ${output}`);
+  return JSON.parse(output.trim().split('\n').at(-1)!) as SimulationBench;
+}
+
 /** Runs scripts/bench-kpi.ts in a process of its own, so its peak memory is its own. */
 async function runKpiBenchApart(journeys: number): Promise<KpiBenchResult> {
   const script = fileURLToPath(new URL('./bench-kpi.ts', import.meta.url));
@@ -200,6 +245,12 @@ if (sections.has('ingest')) {
 if (sections.has('kpi')) {
   progress(`Nightly KPI job, ${Number(values['kpi-journeys']).toLocaleString('en')} journeys…`);
   rows.push(...kpiRows(await runKpiBenchApart(Number(values['kpi-journeys']))));
+}
+
+if (sections.has('simulate')) {
+  const customers = Number(values['simulate-customers']);
+  progress(`Simulator, ${customers.toLocaleString('en')} customers…`);
+  rows.push(...simulationRows(await runSimulationBenchApart(customers)));
 }
 
 console.log(`Machine: ${machine()}\n`);

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { FormulaError, parseFormula, type ValueFormula } from './value-formula.ts';
+import { doc } from './field-doc.ts';
 import { TeamName } from './vocabulary.ts';
 
 /** A value formula (see value-formula.ts), checked when the policy is. */
@@ -23,27 +24,53 @@ const Formula = z
  * automated touches or `before` them.
  */
 export const EscalationSchema = z.object({
-  value: Formula,
-  threshold: z.number().finite(),
-  mode: z.enum(['instead', 'before']).default('instead'),
-  /** First match wins; the last route, without `accountTypes`, takes every other account. */
+  value: Formula.meta(
+    doc(
+      'The account’s value: a formula (`+ - * /`, parentheses, numbers) over `monthlyRevenue`, `tenureMonths`, `priorChurns` and the churn’s numeric `attributes`.',
+    ),
+  ),
+  threshold: z.number().finite().meta(doc('An account whose value is at least this is escalated.', 'the formula’s unit')),
+  mode: z
+    .enum(['instead', 'before'])
+    .default('instead')
+    .meta(doc('`instead`: the task replaces the automated touches; `before`: the touches follow it.')),
   routes: z
     .array(
       z.object({
-        team: TeamName,
-        accountTypes: z.array(z.string().min(1).max(64)).min(1).optional(),
+        team: TeamName.meta(doc('The retention team that gets the task.')),
+        accountTypes: z
+          .array(z.string().min(1).max(64))
+          .min(1)
+          .optional()
+          .meta(doc('Account types (the churn’s `accountType`) this route takes; absent: every other one.')),
       }),
     )
-    .min(1),
-  /** The task is due this many days after the churn (or at once, if that has passed). */
-  dueAfterDays: z.number().int().nonnegative().max(90).default(2),
+    .min(1)
+    .meta(doc('Which team gets the task; first match wins, and the last route, without `accountTypes`, takes every other account.')),
+  dueAfterDays: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(90)
+    .default(2)
+    .meta(doc('The task is due this long after the churn (or at once, if that has passed).', 'days')),
   /**
    * This share (%) of escalated accounts gets no task and no message: the retention team's own
    * control group, so its lift can be measured. Drawn by a hash of the customer with the
    * holdout's salt, apart from the programme's holdout. Absent: 0, off (and released policies
    * parse as they did).
    */
-  holdoutPercent: z.number().min(0).max(50).optional(),
+  holdoutPercent: z
+    .number()
+    .min(0)
+    .max(50)
+    .optional()
+    .meta(
+      doc(
+        'Share of escalated accounts that get no task and no message: the retention team’s own control group, so its lift can be measured. Absent: off.',
+        'percent',
+      ),
+    ),
 });
 
 export type Escalation = z.output<typeof EscalationSchema>;

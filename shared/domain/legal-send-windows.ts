@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ValidationError } from './errors.ts';
 import { formatPath, toFieldIssues } from './events.ts';
+import { doc } from './field-doc.ts';
 import type { SendWindow } from './send-window.ts';
 import { Market } from './vocabulary.ts';
 
@@ -15,10 +16,10 @@ const EVERY_DAY = [1, 2, 3, 4, 5, 6, 7];
 /** A market's daily send window, [start, end) local time on `weekdays`: a law's, or a policy's narrowing of it. */
 export const MarketWindow = z.object({
   /** ISO 3166-1 country (`US`) or ISO 3166-2 subdivision (`US-FL`), as upstream sends `market`. */
-  market: Market,
-  start: ClockTime,
-  end: ClockTime,
-  weekdays: z.array(Weekday).min(1).default(EVERY_DAY),
+  market: Market.meta(doc('ISO 3166-1 country (`US`) or ISO 3166-2 subdivision (`US-FL`), as the churn event’s `market`.')),
+  start: ClockTime.meta(doc('Opening time, local to the customer.', 'HH:mm')),
+  end: ClockTime.meta(doc('Closing time, exclusive; `24:00` is midnight.', 'HH:mm')),
+  weekdays: z.array(Weekday).min(1).default(EVERY_DAY).meta(doc('Days messages may go out on.', 'ISO weekdays, 1 = Monday')),
 });
 export type MarketWindow = z.output<typeof MarketWindow>;
 export type MarketWindowInput = z.input<typeof MarketWindow>;

@@ -19,6 +19,12 @@ import { unitHash } from '#shared/domain/hash';
  *   journey facts, readable through `erasedFacts`.
  *
  * Every method is synchronous inside: in one Node.js process, each call is atomic.
+ *
+ * With `{ copies: 'frozen' }` (the simulator) a record is deeply frozen when saved and handed out
+ * as it is, without a copy: for a caller that never changes what it reads, as the engine does not
+ * (the domain's functions copy a record before they change it). Copying every read and write was
+ * most of a simulated customer's CPU; a caller that did change a frozen record would fail loudly
+ * (a TypeError in strict mode), never change what is stored.
  */
 export class InMemoryCustomerStore implements CustomerStore {
   private readonly records = new Map<string, CustomerRecord>();
@@ -29,10 +35,19 @@ export class InMemoryCustomerStore implements CustomerStore {
   private readonly archived = new Map<string, ArchivedJourney>();
   /** Phone → customer ids holding it, the last saved last (mirrors the DynamoDB store's lookup items). */
   private readonly phones = new Map<string, string[]>();
+  /** How a record goes in and out: a deep copy each way, or frozen once and shared. */
+  private readonly copy: <T>(value: T) => T;
+  private readonly store: (record: CustomerRecord) => CustomerRecord;
+
+  constructor(options: { copies?: 'deep' | 'frozen' } = {}) {
+    const frozen = options.copies === 'frozen';
+    this.copy = frozen ? (value) => value : (value) => structuredClone(value);
+    this.store = frozen ? (record) => deepFreeze({ ...record }) : (record) => structuredClone(record);
+  }
 
   async get(customerId: string): Promise<CustomerRecord | undefined> {
     const stored = this.records.get(customerId);
-    return stored ? structuredClone(stored) : undefined;
+    return stored ? this.copy(stored) : undefined;
   }
 
   async customerIdByPhone(phone: string): Promise<string | undefined> {
@@ -45,7 +60,7 @@ export class InMemoryCustomerStore implements CustomerStore {
       .filter((record) => latestTask(record)?.task.team === team)
       .sort((a, b) => (due(a) < due(b) ? -1 : due(a) > due(b) ? 1 : 0))
       .slice(0, limit)
-      .map((record) => structuredClone(record));
+      .map((record) => this.copy(record));
   }
 
   async hasEvent(eventId: string): Promise<boolean> {
@@ -59,7 +74,7 @@ export class InMemoryCustomerStore implements CustomerStore {
       throw new ConcurrentUpdateError(`customer ${record.customerId} is at version ${storedVersion}, not ${record.version}`);
     }
     this.unlinkPhone(record.customerId);
-    this.records.set(record.customerId, { ...structuredClone(record), version: record.version + 1 });
+    this.records.set(record.customerId, this.store({ ...record, version: record.version + 1 }));
     const phone = record.profile?.contacts.phone;
     if (phone) this.phones.set(phone, [...(this.phones.get(phone) ?? []), record.customerId]);
     if (receipt) this.receipts.set(receipt.eventId, structuredClone(receipt));
@@ -110,4 +125,13 @@ export class InMemoryCustomerStore implements CustomerStore {
     for (const [key, journey] of [...this.archived])
       if (inSegment(`A${key}`)) yield { kind: 'archived', journey: structuredClone(journey) };
   }
+}
+
+/** Freezes an object and everything it holds. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }

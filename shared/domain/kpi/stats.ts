@@ -105,9 +105,20 @@ export function compareArms(treatment: ArmCounts, control: ArmCounts): Compariso
     incremental: xt - pc * nt,
     incrementalLow: nt * liftLow,
     incrementalHigh: nt * liftHigh,
-    minDetectableLift: Z_MDE * Math.sqrt(pooled * (1 - pooled) * (1 / nt + 1 / nc)),
+    minDetectableLift: minimumDetectableLift(pooled, nt, nc),
     tooSmall: Math.min(xt, nt - xt, xc, nc - xc) < MIN_OUTCOMES,
   };
+}
+
+/**
+ * The smallest absolute lift (treatment rate − control rate) a two-sided test at 5% detects with
+ * 80% power, for groups of `treated` and `control` whose rate is about `rate`:
+ * (z_0.975 + z_0.8) · √(p(1−p)(1/n_t + 1/n_c)). The KPIs take the pooled rate, the simulator the
+ * assumed baseline. Null when either group is empty.
+ */
+export function minimumDetectableLift(rate: number, treated: number, control: number): number | null {
+  if (treated <= 0 || control <= 0) return null;
+  return Z_MDE * Math.sqrt(rate * (1 - rate) * (1 / treated + 1 / control));
 }
 
 /** Δ% = p_t/p_c − 1 with its delta-method 95% interval; p_c must be above 0. */

@@ -37,3 +37,31 @@ describe('InMemoryCustomerStore', () => {
     expect([...store.erasedFacts.entries()]).toEqual([['j1', expect.objectContaining({ customerHash: 'h1' })]]);
   });
 });
+
+describe("InMemoryCustomerStore with { copies: 'frozen' }", () => {
+  it('hands out what it stored without copying it, frozen, so a caller that changes it fails instead of changing the store', async () => {
+    // Prepare
+    const store = new InMemoryCustomerStore({ copies: 'frozen' });
+    const record = { ...emptyRecord('c1'), consentSetAt: { sms: '2026-01-05T09:00:00.000Z' } };
+
+    // Act
+    await store.save(record, receipt('e1'));
+    const read = (await store.get('c1'))!;
+
+    // Assess
+    expect(read).toBe(await store.get('c1'));
+    expect(read.version).toBe(1);
+    expect(record.version).toBe(0);
+    expect(() => {
+      (read.consentSetAt as Record<string, string>).sms = 'changed';
+    }).toThrow(TypeError);
+    expect(() => {
+      read.version = 7;
+    }).toThrow(TypeError);
+    // Versions and receipts keep the port's contract.
+    await expect(store.save(record)).rejects.toThrow(/at version 1, not 0/);
+    await expect(store.save({ ...read }, receipt('e1'))).rejects.toThrow(/already recorded/);
+    await store.save({ ...read }, receipt('e2'));
+    expect((await store.get('c1'))!.version).toBe(2);
+  });
+});

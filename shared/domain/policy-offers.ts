@@ -1,0 +1,81 @@
+import * as z from 'zod';
+import { doc } from './field-doc.ts';
+import { ExitReason } from './vocabulary.ts';
+
+/** An offer a touch makes: the first one, in policy order, that fits the touch and the customer. */
+export const OfferSchema = z.object({
+  id: z.string().min(1).max(64).meta(doc('Names the offer in journeys, KPIs and error messages; unique within the policy.')),
+  angle: z.string().min(1).max(64).meta(doc('The touch angle (`touches[].angle`, `clickFollowUp.angle`) this offer is made for.')),
+  exitReasons: z.array(ExitReason).min(1).optional().meta(doc('Exit reasons this offer answers; absent: any.')),
+  tiers: z.array(z.string()).min(1).optional().meta(doc('Value tiers (`tiers[].name`) it is for; absent: any.')),
+  variants: z.array(z.string()).min(1).optional().meta(doc('A/B variants (`variants[].id`) it is for; absent: any.')),
+  text: z
+    .string()
+    .min(1)
+    .max(600)
+    .refine((text) => !/\d\s*%|\bper\s*cent\b|\bpercent\b/i.test(text), 'must not offer a bare percentage discount')
+    .meta(
+      doc(
+        'Message text; `{brand}` is replaced by the brand. Concrete and honest: a bare percentage discount is refused. As an SMS, with the footer, it must fit `smsMaxParts`.',
+        'characters',
+      ),
+    ),
+  subject: z.string().min(1).max(150).meta(doc('E-mail subject; `{brand}` is replaced.', 'characters')),
+  cost: z
+    .number()
+    .nonnegative()
+    .default(0)
+    .meta(doc('What the offer costs the operator if the customer takes it up, fixed part.', 'policy currency')),
+  costMonths: z
+    .number()
+    .nonnegative()
+    .max(120)
+    .default(0)
+    .meta(doc('Plus this many months of the customer’s own monthly revenue ("first month free" = 1).', 'months of revenue')),
+});
+
+export type Offer = z.output<typeof OfferSchema>;
+
+/** The margin cap an offer must fit, when the policy has one. */
+export interface OfferCap {
+  maxShareOfValue: number;
+  valueMonths: number;
+}
+
+export interface OfferContext {
+  angle: string;
+  exitReason: string;
+  tier: string;
+  variant: string;
+  /** The customer's monthly revenue: prices `costMonths` and sets the margin cap, if the policy has one. */
+  monthlyRevenue: number;
+}
+
+/** What an offer costs if taken up by a customer with this monthly revenue. */
+export function offerCost(offer: Pick<Offer, 'cost' | 'costMonths'>, monthlyRevenue: number): number {
+  return offer.cost + offer.costMonths * monthlyRevenue;
+}
+
+/** The most an offer may cost for this customer under the policy's margin cap (Infinity without one). */
+export function offerBudget(policy: { offerCap?: OfferCap | undefined }, monthlyRevenue: number): number {
+  return policy.offerCap ? policy.offerCap.maxShareOfValue * policy.offerCap.valueMonths * monthlyRevenue : Infinity;
+}
+
+/** Whether an offer answers this touch angle, exit reason, tier and variant (the margin cap aside). */
+export function offerMatches(offer: Offer, context: Omit<OfferContext, 'monthlyRevenue'>): boolean {
+  return (
+    offer.angle === context.angle &&
+    (!offer.exitReasons || offer.exitReasons.includes(context.exitReason as ExitReason)) &&
+    (!offer.tiers || offer.tiers.includes(context.tier)) &&
+    (!offer.variants || offer.variants.includes(context.variant))
+  );
+}
+
+/** The first offer, in policy order, that fits the touch's angle, exit reason, tier and variant, within the margin cap. */
+export function findOffer(policy: { offers: readonly Offer[]; offerCap?: OfferCap | undefined }, context: OfferContext): Offer | undefined {
+  const budget = offerBudget(policy, context.monthlyRevenue);
+  return policy.offers.find(
+    // A rounding margin, so "a share of 12 months" admits an offer worth exactly that.
+    (offer) => offerMatches(offer, context) && offerCost(offer, context.monthlyRevenue) <= budget + 1e-9,
+  );
+}
