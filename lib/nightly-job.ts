@@ -17,6 +17,9 @@ import { grantTableData } from './touch-delivery.ts';
 import { WinbackFunction } from './winback-function.ts';
 import { deadLetterQueue } from './dead-letter-queue.ts';
 
+/** Lambda's ceiling: the job logs progress, and past what one run can scan the KPI SQL moves to Athena. */
+export const NIGHTLY_TIMEOUT = Duration.minutes(15);
+
 export interface NightlyJobProps {
   /** The journeys table, scanned (read only) by the job. */
   readonly table: ITable;
@@ -79,8 +82,7 @@ export class NightlyJob extends Construct {
       define: props.policyDefine,
       // sql/kpis.sql is embedded in the bundle as text (the `.sql` loader of lib/bundling.ts), so
       // Athena runs exactly the query the tests prove equal to the in-process aggregator.
-      // Lambda's ceiling; the job logs progress, and past what one run can scan the KPI SQL moves to Athena.
-      timeout: Duration.minutes(15),
+      timeout: NIGHTLY_TIMEOUT,
       // 1,769 MB is one full vCPU: Parquet encoding and the aggregator are CPU-bound.
       memorySize: 1769,
       // One retry after a failure (each run may take up to 15 minutes and replaces its partitions),

@@ -7,7 +7,9 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { deadLetterOutputKeys, type DeadLetterQueueName } from '#shared/adapters/aws/dead-letter-routes';
+import { AWS_CHANNELS } from '#shared/adapters/aws/deployed-channels';
 import { Analytics } from './analytics.ts';
+import { OperationsDashboard } from './dashboard.ts';
 import { EngagementFeedback } from './engagement-feedback.ts';
 import { NightlyJob } from './nightly-job.ts';
 import { Operations } from './operations.ts';
@@ -33,6 +35,7 @@ export class WinbackStatelessStack extends Stack {
   readonly analytics: Analytics;
   readonly nightly: NightlyJob;
   readonly operations: Operations;
+  readonly dashboard: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: WinbackStatelessStackProps) {
     super(scope, id, props);
@@ -99,6 +102,12 @@ export class WinbackStatelessStack extends Stack {
       runAt: props.settings.nightlyRun,
     });
 
+    const deadLetterQueues = {
+      Timer: this.delivery.timerDeadLetters,
+      Send: this.delivery.sendDeadLetters,
+      Engagement: this.feedback.deadLetters,
+      Nightly: this.nightly.deadLetters,
+    };
     this.operations = new Operations(this, 'Operations', {
       messagingKey,
       alarmEmail: props.settings.alarmEmail,
@@ -108,13 +117,24 @@ export class WinbackStatelessStack extends Stack {
         Engagement: this.feedback.handler,
         Nightly: this.nightly.handler,
       },
-      deadLetterQueues: {
-        Timer: this.delivery.timerDeadLetters,
-        Send: this.delivery.sendDeadLetters,
-        Engagement: this.feedback.deadLetters,
-        Nightly: this.nightly.deadLetters,
-      },
+      deadLetterQueues,
       api: this.publicApi.api,
+    });
+
+    this.dashboard = new OperationsDashboard(this, 'Dashboard', {
+      api: this.publicApi.api,
+      engagementFunction: this.feedback.handler,
+      nightlyFunction: this.nightly.handler,
+      scheduleGroup: this.delivery.scheduleGroup,
+      feedbackTopics: {
+        'SES events': this.delivery.sesEventsTopic,
+        'SMS receipts': this.delivery.smsEventsTopic,
+        'SMS replies': this.delivery.smsInboundTopic,
+      },
+      deadLetterQueues,
+      alarms: this.operations.alarms,
+      // Task notices go out through the send function too (to the retention teams' topic).
+      channels: [...AWS_CHANNELS, 'task'],
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.publicApi.api.url });
