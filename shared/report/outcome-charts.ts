@@ -29,7 +29,8 @@ export function funnelChart(funnel: FunnelRow): TopLevelSpec {
     width: WIDTH - 200,
     height: { step: 26 },
     data: { values },
-    encoding: { y: { field: 'stage', type: 'nominal', title: null, sort: null, axis: { labelLimit: 240 } } },
+    // No label limit: without a canvas Vega estimates text widths generously and would cut the stage names.
+    encoding: { y: { field: 'stage', type: 'nominal', title: null, sort: null, axis: { labelLimit: 0 } } },
     layer: [
       {
         mark: 'bar',
