@@ -1,7 +1,7 @@
 import { FileObjectStore } from '#shared/adapters/local/file-object-store';
 import { encodeParquet } from '#shared/adapters/parquet';
 import { KpiAggregator } from '#shared/domain/kpi/aggregate';
-import { JOURNEY_FACTS, KPIS, type Row } from '#shared/domain/kpi/tables';
+import { JOURNEY_FACTS, type JourneyFactRow, KPIS, type Row } from '#shared/domain/kpi/tables';
 import { factRow } from './kpi-facts.ts';
 
 /**
@@ -20,8 +20,8 @@ import { factRow } from './kpi-facts.ts';
  * Cohort 2026-04: 10 treatment journeys (variant A), one back before any message, none sent
  * anything else; 2 control journeys, none back: too small to read.
  */
-export function handWorkedFacts(): Row[] {
-  const rows: Row[] = [];
+export function handWorkedFacts(): JourneyFactRow[] {
+  const rows: JourneyFactRow[] = [];
   let id = 0;
   const add = (count: number, overrides: Partial<Row>) => {
     for (let i = 0; i < count; i++, id++)
@@ -69,7 +69,7 @@ export function handWorkedFacts(): Row[] {
 }
 
 /** Writes the facts and their KPIs (the in-process aggregator, equal to sql/kpis.sql) as the night `date`. */
-export async function writeNight(lakeRoot: string, date: string, facts: Row[], costPerAcquisition = 150): Promise<void> {
+export async function writeNight(lakeRoot: string, date: string, facts: JourneyFactRow[], costPerAcquisition = 150): Promise<void> {
   const lake = new FileObjectStore(lakeRoot);
   const aggregator = new KpiAggregator();
   for (const fact of facts) aggregator.add(fact);
