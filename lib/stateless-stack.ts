@@ -8,6 +8,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { deadLetterOutputKeys, type DeadLetterQueueName } from '#shared/adapters/aws/dead-letter-routes';
 import { AWS_CHANNELS } from '#shared/adapters/aws/deployed-channels';
+import { REPORT_OUTPUT_KEYS } from '#shared/report/keys';
 import { Analytics } from './analytics.ts';
 import { OperationsDashboard } from './dashboard.ts';
 import { EngagementFeedback } from './engagement-feedback.ts';
@@ -138,6 +139,13 @@ export class WinbackStatelessStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.publicApi.api.url });
+    // What `npm run report -- --aws` reads: where the nightly job writes the reports, and the Athena names.
+    new CfnOutput(this, REPORT_OUTPUT_KEYS.bucket, {
+      value: props.lakeBucket.bucketName,
+      description: 'The lake bucket; reports under reports/.',
+    });
+    new CfnOutput(this, REPORT_OUTPUT_KEYS.workgroup, { value: this.analytics.workGroupName, description: 'The Athena workgroup.' });
+    new CfnOutput(this, REPORT_OUTPUT_KEYS.database, { value: this.analytics.database.databaseName, description: 'The Glue database.' });
     new CfnOutput(this, 'ScheduleGroup', { value: this.delivery.scheduleGroupName });
     // What `npm run dlq:replay` reads: each dead-letter queue, and the function its messages were for.
     const deadLetters: Record<DeadLetterQueueName, { queue: IQueue; target: IFunction }> = {

@@ -107,6 +107,8 @@ export type ReportSql = Readonly<Record<ReportQueryName, string>>;
 /** Everything the page shows, as the queries answered it for one night. */
 export interface ReportData {
   night: string;
+  /** The latest night with KPIs (`night` itself, unless an older night was asked for). */
+  latestNight: string;
   groups: GroupRow[];
   funnel: FunnelRow;
   retention: RetentionRow[];
@@ -166,6 +168,7 @@ export async function loadReportData(reader: SqlReader, sql: ReportSql, date?: s
   const [funnel] = await runReportQuery(reader, sql, 'funnel', night);
   return {
     night,
+    latestNight: nights[0]!,
     groups: await runReportQuery(reader, sql, 'groups', night),
     funnel: funnel!,
     retention: await runReportQuery(reader, sql, 'retention', night),

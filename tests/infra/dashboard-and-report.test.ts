@@ -1,8 +1,13 @@
-import type { Template } from 'aws-cdk-lib/assertions';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AWS_CHANNELS } from '#shared/adapters/aws/deployed-channels';
 import { SEND_METRICS } from '#shared/adapters/aws/send-metrics';
-import { synthWinback } from '../support/cdk-app.ts';
+import { AUDIENCES_PREFIX } from '#shared/domain/audience';
+import { ANALYST_TABLES } from '#shared/domain/kpi/tables';
+import { REPORT_OUTPUT_KEYS, REPORTS_PREFIX } from '#shared/report/keys';
+import { actionsOf, onlyLogicalId, resourcesOf, type Statement, statementsOfRole, synthWinback } from '../support/cdk-app.ts';
 
 /** A dashboard widget as CloudWatch reads it; `metrics` rows are `[namespace, name, dim, value, …, options]`. */
 interface Widget {
@@ -48,8 +53,13 @@ const metricsOf = (widget: Widget): string[] =>
 const logicalIdsOf = (template: Template, type: string, props: Record<string, unknown> = {}) =>
   Object.keys(template.findResources(type, props));
 
+let engine: Template;
+let outdir: string;
+beforeAll(() => {
+  ({ engine, outdir } = synthWinback());
+});
+
 describe('Operations dashboard', () => {
-  let engine: Template;
   let widgets: Widget[];
   let name: unknown;
   const titled = (title: string) => {
@@ -59,7 +69,6 @@ describe('Operations dashboard', () => {
   };
 
   beforeAll(() => {
-    ({ engine } = synthWinback());
     ({ name, widgets } = dashboardWidgets(engine));
   });
 
@@ -140,5 +149,83 @@ describe('Operations dashboard', () => {
     const alarmWidgets = widgets.filter((w) => w.properties.annotations?.alarms);
     expect(alarmWidgets.flatMap((w) => w.properties.annotations!.alarms!).sort()).toEqual([...alarms].sort());
     expect(titled('Alarms').properties.alarms!.sort()).toEqual([...alarms].sort());
+  });
+});
+
+/** An `Fn::Join` of strings and references as one string, each reference shown as `<ref>`. */
+function joined(value: unknown): string {
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (!join) return typeof value === 'string' ? value : '<ref>';
+  return join[1].map((part) => (typeof part === 'string' ? part : '<ref>')).join(join[0]);
+}
+
+/** Actions that change an object (put, delete, abort an upload), wildcards included. */
+const writes = (action: string) => /^s3:(Put|Delete|Abort|Replicate|Restore|\*)/.test(action);
+
+describe("The report's S3 location and permissions", () => {
+  let nightlyRole: string;
+  beforeAll(() => {
+    const nightly = onlyLogicalId(engine, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Nightly KPIs') });
+    nightlyRole = engine.findResources('AWS::Lambda::Function')[nightly]!.Properties.Role['Fn::GetAtt'][0];
+  });
+  const lakeWrites = (statements: Statement[]) =>
+    statements
+      .filter((s) => s.Effect === 'Allow' && actionsOf(s).some(writes))
+      .flatMap((s) => resourcesOf(s).map((resource) => ({ resource: joined(resource), actions: actionsOf(s).filter(writes) })));
+
+  it('lets the nightly function put pages under reports/ only, and neither read nor delete them there', () => {
+    const statements = statementsOfRole(engine, nightlyRole);
+    const onReports = statements.filter((s) => resourcesOf(s).map(joined).includes(`<ref>/${REPORTS_PREFIX}*`)).flatMap(actionsOf);
+    expect(onReports).toContain('s3:PutObject');
+    expect(onReports.filter((a) => !a.startsWith('s3:PutObject') && !a.startsWith('s3:Abort'))).toEqual([]);
+  });
+
+  it('lets the nightly function write in the lake only under its tables, the audiences, the reports and Athena results', () => {
+    const allowed = [
+      ...ANALYST_TABLES.map((t) => `<ref>/${t.prefix}*`),
+      `<ref>/${AUDIENCES_PREFIX}*`,
+      `<ref>/${REPORTS_PREFIX}*`,
+      '<ref>/athena-results/*',
+    ];
+    // Object writes (the bucket's own ARN, in the same statements, names no object).
+    const written = lakeWrites(statementsOfRole(engine, nightlyRole))
+      .map((w) => w.resource)
+      .filter((resource) => resource.includes('/'));
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.filter((resource) => !allowed.includes(resource))).toEqual([]);
+  });
+
+  it('lets no other role write under reports/', () => {
+    const roles = Object.keys(engine.findResources('AWS::IAM::Role')).filter((id) => id !== nightlyRole);
+    for (const role of roles)
+      expect(
+        lakeWrites(statementsOfRole(engine, role)).filter((w) => w.resource.includes(REPORTS_PREFIX)),
+        role,
+      ).toEqual([]);
+  });
+
+  it('outputs the lake bucket and the Athena names that npm run report -- --aws reads', () => {
+    const outputs = engine.findOutputs('*');
+    for (const key of Object.values(REPORT_OUTPUT_KEYS)) expect(outputs[key], key).toBeDefined();
+    // The lake bucket of the data stack, by reference, not a name typed in.
+    expect(JSON.stringify(outputs[REPORT_OUTPUT_KEYS.bucket]!.Value)).toMatch(/Lake/);
+  });
+
+  it('bundles the report queries into the nightly function', () => {
+    const nightly = onlyLogicalId(engine, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Nightly KPIs') });
+    const hash = basename(engine.findResources('AWS::Lambda::Function')[nightly]!.Properties.Code.S3Key as string, '.zip');
+    const bundle = readFileSync(join(outdir, `asset.${hash}`, 'index.mjs'), 'utf8');
+    const directory = new URL('../../sql/report/', import.meta.url);
+    for (const file of readdirSync(directory)) {
+      const lines = readFileSync(new URL(file, directory), 'utf8')
+        .split('\n')
+        // Lines esbuild keeps as written: no backticks (escaped) and ASCII only (\u-escaped).
+        .filter((line) => line.trim() !== '' && !line.includes('`') && /^[\x20-\x7e]*$/.test(line));
+      expect(lines.length, file).toBeGreaterThanOrEqual(5);
+      expect(
+        lines.filter((line) => !bundle.includes(line)),
+        file,
+      ).toEqual([]);
+    }
   });
 });
