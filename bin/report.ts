@@ -1,7 +1,8 @@
+import './sdk-warning.ts';
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import { AthenaSqlReader } from '#shared/adapters/aws/athena-sql-reader';
 import { outputsFromCdkFile, outputsFromDescribeStacks } from '#shared/adapters/aws/dead-letter-routes';
 import { createAthenaClient } from '#shared/adapters/aws/lake-clients';
@@ -10,6 +11,7 @@ import type { SqlReader } from '#shared/ports/sql-reader';
 import { buildReport } from '#shared/report/build';
 import { LATEST_REPORT_KEY, REPORT_OUTPUT_KEYS, reportKey } from '#shared/report/keys';
 import { readReportSql } from '#shared/report/sql-files';
+import { type CommandSpec, readCommandLine, UsageError } from './cli.ts';
 
 /**
  * `npm run report`: the KPI report of a night as one self-contained HTML file (charts inline, no
@@ -25,12 +27,32 @@ import { readReportSql } from '#shared/report/sql-files';
  * `--outputs-file` (what `cdk deploy --outputs-file` wrote) or `aws cloudformation
  * describe-stacks`; `--open-url` signs the link with `aws s3 presign`. Both use the AWS CLI with
  * the shell's credentials and region, as `npm run dlq:replay` does. Whatever fails prints what is
- * wrong and exits 1; bad options exit 2.
+ * wrong and exits 1; bad options exit 2 (bin/cli.ts).
  */
-const USAGE =
-  'usage: npm run report -- [--date YYYY-MM-DD] [--out FILE] | --aws [--date YYYY-MM-DD] [--out FILE | --open-url] [--stack NAME] [--outputs-file FILE]';
-
-class UsageError extends Error {}
+const REPORT_COMMAND = {
+  command: 'npm run report --',
+  summary:
+    'Writes the KPI report of a night as one self-contained HTML file (charts inline, no network), from the KPI tables with sql/report/*.sql.',
+  usage: [
+    '[--date YYYY-MM-DD] [--out FILE]',
+    '--aws [--date YYYY-MM-DD] [--out FILE] [--stack NAME] [--outputs-file FILE]',
+    '--aws --open-url [--date YYYY-MM-DD]',
+  ],
+  options: {
+    date: { type: 'string', value: 'YYYY-MM-DD', description: 'the night to report (default: the latest night with KPIs)' },
+    out: { type: 'string', short: 'o', value: 'file', description: 'where to write the page (default: winback-report-<night>.html)' },
+    aws: { type: 'boolean', description: 'run the queries in Athena for the deployed engine stack, not DuckDB over the local lake' },
+    'open-url': { type: 'boolean', description: 'with --aws: print a presigned URL (1 hour) to the report the nightly job wrote' },
+    stack: { type: 'string', value: 'name', description: 'the engine stack (default: WinbackEngine)' },
+    'outputs-file': {
+      type: 'string',
+      value: 'file',
+      description: 'the stack outputs from `cdk deploy --outputs-file`, instead of describe-stacks',
+    },
+  },
+  environment: [{ name: 'WINBACK_DATA_DIR', description: "the local runner's data folder; its lake/ is read", default: '.winback' }],
+  notes: ['--aws uses the AWS CLI and SDK with your shell\'s credentials and region. What each number means: docs/kpis.md, "The report".'],
+} as const satisfies CommandSpec;
 
 interface Options {
   date?: string;
@@ -41,22 +63,7 @@ interface Options {
   outputsFile?: string;
 }
 
-function readOptions(): Options {
-  const { values } = parseArgs({
-    options: {
-      date: { type: 'string' },
-      out: { type: 'string', short: 'o' },
-      aws: { type: 'boolean', default: false },
-      'open-url': { type: 'boolean', default: false },
-      stack: { type: 'string', default: 'WinbackEngine' },
-      'outputs-file': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+const options: Options = readCommandLine(REPORT_COMMAND, ({ values }) => {
   const { date, out } = values;
   if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date))
     throw new UsageError(`--date must be YYYY-MM-DD, got ${JSON.stringify(date)}`);
@@ -65,12 +72,12 @@ function readOptions(): Options {
   return {
     ...(date !== undefined ? { date } : {}),
     ...(out !== undefined ? { out } : {}),
-    aws: values.aws ?? false,
-    openUrl: values['open-url'] ?? false,
+    aws: values.aws === true,
+    openUrl: values['open-url'] === true,
     stack: values.stack ?? 'WinbackEngine',
     ...(values['outputs-file'] !== undefined ? { outputsFile: values['outputs-file'] } : {}),
   };
-}
+});
 
 const aws = async (args: string[]) => (await promisify(execFile)('aws', args)).stdout;
 
@@ -124,14 +131,6 @@ async function writeReport(reader: SqlReader, options: Options): Promise<void> {
   const out = resolve(options.out ?? `winback-report-${report.night}.html`);
   writeFileSync(out, report.html);
   console.log(`wrote ${out} (night ${report.night})`);
-}
-
-let options: Options;
-try {
-  options = readOptions();
-} catch (error) {
-  console.error(`${(error as Error).message}\n${USAGE}`);
-  process.exit(2);
 }
 
 try {

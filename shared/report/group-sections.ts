@@ -2,6 +2,7 @@ import { renderChart } from './charts.ts';
 import { escapeHtml, figure, numberSpan, type Source, type TableColumn, table, valueWithInterval, warning } from './html.ts';
 import { type GroupRow, ROW_KEYS } from './queries.ts';
 import { breakdownChart, costChart, incrementalChart, programmeRatesChart, variantsChart } from './report-charts.ts';
+import { variantName } from './variant-name.ts';
 
 /** The report's sections comparing treatment with control: the programme, the variants, and the breakdowns. */
 
@@ -22,7 +23,16 @@ const withInterval = (row: GroupRow, name: keyof GroupRow, kind: Parameters<type
 const TOO_SMALL_BADGE = ' <span class="badge">too small</span>';
 const label = (text: string, row: GroupRow) => `${escapeHtml(text)}${row.too_small ? TOO_SMALL_BADGE : ''}`;
 
-/** The columns every comparison shows: both arms, then the lift; each rate with its 95% interval below. */
+/** The lift over the control group, with its interval below. */
+const LIFT: TableColumn<GroupRow> = {
+  group: 'Difference',
+  header: 'Lift',
+  numeric: true,
+  definition: 'treatment rate − control rate; below: 95% Wald interval',
+  cell: (r) => withInterval(r, 'lift', 'points'),
+};
+
+/** The columns every comparison shows: both arms, each rate with its 95% interval below. */
 function armColumns(): TableColumn<GroupRow>[] {
   const rate = 'returned / eligible; below: 95% Wilson interval';
   return [
@@ -38,13 +48,6 @@ function armColumns(): TableColumn<GroupRow>[] {
     { group: 'Control', header: 'Eligible', numeric: true, cell: (r) => span(r, 'control_eligible', 'count') },
     { group: 'Control', header: 'Returned', numeric: true, cell: (r) => span(r, 'control_returned', 'count') },
     { group: 'Control', header: 'Win-back rate', numeric: true, definition: rate, cell: (r) => withInterval(r, 'control_rate', 'rate') },
-    {
-      group: 'Difference',
-      header: 'Lift',
-      numeric: true,
-      definition: 'treatment rate − control rate; below: 95% Wald interval',
-      cell: (r) => withInterval(r, 'lift', 'points'),
-    },
   ];
 }
 
@@ -53,8 +56,8 @@ function tooSmallWarning(rows: GroupRow[], what: string): string {
   const small = rows.filter((row) => row.too_small).length;
   if (small === 0) return '';
   return warning(
-    `${small} of ${rows.length} ${what} ${small === 1 ? 'is' : 'are'} too small to read (fewer than 5 returns or 5 non-returns in an arm): ` +
-      'their lift and incremental win-backs are drawn pale and say nothing yet.',
+    `${small} of ${rows.length} ${what} ${small === 1 ? 'is' : 'are'} too small to read (no control group, or fewer than 5 returns or ` +
+      '5 non-returns in an arm): they are drawn pale, and their lift says nothing yet.',
   );
 }
 
@@ -62,9 +65,24 @@ function tooSmallWarning(rows: GroupRow[], what: string): string {
 export async function programmeSection(groups: GroupRow[]): Promise<string> {
   const rows = groups.filter((row) => row.grain === 'programme');
   if (rows.length === 0) return section('programme', 'The programme', '<p>No cohort has eligible journeys yet.</p>');
+  const cohort: TableColumn<GroupRow> = { header: 'Cohort month', cell: (r) => label(r.cohort_month ?? '', r) };
   const columns: TableColumn<GroupRow>[] = [
-    { header: 'Cohort month', cell: (r) => label(r.cohort_month ?? '', r) },
-    ...armColumns(),
+    cohort,
+    LIFT,
+    {
+      group: 'Difference',
+      header: 'Relative lift',
+      numeric: true,
+      definition: 'treatment rate / control rate − 1; below: 95% interval (delta method)',
+      cell: (r) => withInterval(r, 'relative_lift', 'relative'),
+    },
+    {
+      group: 'Difference',
+      header: 'Detectable lift',
+      numeric: true,
+      definition: 'the smallest lift these group sizes find 80% of the time at 5%',
+      cell: (r) => span(r, 'min_detectable_lift', 'pp'),
+    },
     {
       group: 'Difference',
       header: 'Incremental win-backs',
@@ -101,7 +119,9 @@ export async function programmeSection(groups: GroupRow[]): Promise<string> {
       'Below the dashed line, an extra customer costs less than acquiring a new one.',
     ),
   ];
-  const body = `${tooSmallWarning(rows, 'cohort months')}<div class="charts">${charts.join('')}</div>${table(columns, rows, rowClass)}`;
+  // Two tables side by side in the reader's eye: the arms, then what the programme added and cost.
+  const tables = `${table([cohort, ...armColumns()], rows, rowClass)}${table(columns, rows, rowClass)}`;
+  const body = `${tooSmallWarning(rows, 'cohort months')}<div class="charts">${charts.join('')}</div>${tables}`;
   return section('programme', 'The programme: what it added over the control group', body);
 }
 
@@ -112,8 +132,9 @@ export async function variantsSection(groups: GroupRow[]): Promise<string> {
   if (rows.length === 0) return section('variants', 'Variants', '<p>No variant has eligible journeys yet.</p>');
   const columns: TableColumn<GroupRow>[] = [
     { header: 'Cohort month', cell: (r) => escapeHtml(r.cohort_month ?? '') },
-    { header: 'Variant', cell: (r) => label(r.grain_value ?? '', r) },
+    { header: 'Variant', cell: (r) => label(variantName(r, rows), r) },
     ...armColumns(),
+    LIFT,
     { group: 'Against the next best variant', header: 'Lead', numeric: true, cell: (r) => withInterval(r, 'lead_over_next', 'points') },
     { group: 'Against the next best variant', header: 'Verdict', cell: verdict },
   ];
@@ -150,6 +171,7 @@ export async function breakdownsSection(groups: GroupRow[]): Promise<string> {
       const columns: TableColumn<GroupRow>[] = [
         { header: grain.replace('_', ' '), cell: (r) => label(r.grain_value ?? '(none)', r) },
         ...armColumns(),
+        LIFT,
       ];
       const chart = figure(
         `breakdown-${grain}`,

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { SERIES_COLOURS } from './charts.ts';
+import { bandLayout, SERIES_COLOURS } from './charts.ts';
 import type { FunnelRow, RetentionRow, TaskRow } from './queries.ts';
 
 /** The report's charts of what happened after contact: the funnel, retention, NPS and retention tasks. */
@@ -12,11 +12,11 @@ export const FUNNEL_STAGES = [
   { column: 'contacted', share: 'contacted_share', label: 'Contacted' },
   { column: 'delivered', share: 'delivered_share', label: 'Delivered' },
   { column: 'clicked', share: 'clicked_share', label: 'Clicked' },
-  { column: 'returned', share: 'returned_share', label: 'Returned after a message' },
-  { column: 'returned_before_contact', share: 'returned_before_contact_share', label: 'Returned before any message' },
+  { column: 'returned', share: 'returned_share', label: 'Won back' },
+  { column: 'returned_before_contact', share: 'returned_before_contact_share', label: 'Back before the first contact' },
 ] as const satisfies ReadonlyArray<{ column: keyof FunnelRow; share: keyof FunnelRow | undefined; label: string }>;
 
-/** Eligible → contacted → delivered → clicked → returned; returns before any message apart, in another colour. */
+/** Eligible → contacted → delivered → clicked → won back; returns before the first contact apart, in another colour. */
 export function funnelChart(funnel: FunnelRow): TopLevelSpec {
   const values = FUNNEL_STAGES.map(({ column, share, label }) => ({
     stage: label,
@@ -69,12 +69,16 @@ export function retentionChart(retention: RetentionRow[]): TopLevelSpec {
       },
     ])
     .filter((point) => point.rate !== null);
+  const layout = bandLayout(new Set(values.map((v) => v.cohort)).size, WIDTH, 50);
   return {
     title: 'Retention of returned customers',
-    width: WIDTH,
+    width: layout.width,
     height: 180,
     data: { values },
-    encoding: { x: { field: 'cohort', type: 'nominal', title: null, axis: { labelAngle: 0 } }, xOffset: { field: 'horizon', sort: null } },
+    encoding: {
+      x: { field: 'cohort', type: 'nominal', title: null, axis: { labelAngle: layout.labelAngle } },
+      xOffset: { field: 'horizon', sort: null },
+    },
     layer: [
       {
         mark: 'bar',
@@ -100,14 +104,16 @@ export function retentionChart(retention: RetentionRow[]): TopLevelSpec {
 
 /** NPS of returned customers per cohort month, on its whole scale (−100 to 100). */
 export function npsChart(retention: RetentionRow[]): TopLevelSpec {
+  const values = retention.filter((row) => row.nps !== null);
+  const layout = bandLayout(values.length, WIDTH, 36);
   return {
     title: 'NPS of returned customers',
-    width: WIDTH,
+    width: layout.width,
     height: 160,
-    data: { values: retention.filter((row) => row.nps !== null) },
+    data: { values },
     mark: 'bar',
     encoding: {
-      x: { field: 'cohort_month', type: 'nominal', title: null, axis: { labelAngle: 0 } },
+      x: { field: 'cohort_month', type: 'nominal', title: null, axis: { labelAngle: layout.labelAngle } },
       y: { field: 'nps', type: 'quantitative', title: 'NPS', scale: { domain: [-100, 100] } },
       color: { value: SERIES_COLOURS[0] },
       opacity: { condition: { test: 'datum.nps_too_small', value: 0.35 }, value: 1 },

@@ -6,7 +6,7 @@ import { type FunnelRow, ROW_KEYS, type RetentionRow, type TaskRow } from './que
 
 /** The report's sections on what happened: the funnel, retention and NPS of returned customers, retention tasks. */
 
-/** Eligible → contacted → delivered → clicked → returned, and returns before any message apart. */
+/** Eligible → contacted → delivered → clicked → won back, and returns before the first contact apart. */
 export async function funnelSection(funnel: FunnelRow): Promise<string> {
   const source: Source = { query: 'funnel', key: ROW_KEYS.funnel(funnel) };
   const columns: TableColumn<(typeof FUNNEL_STAGES)[number]>[] = [
@@ -22,7 +22,7 @@ export async function funnelSection(funnel: FunnelRow): Promise<string> {
   const chart = figure(
     'funnel',
     await renderChart(funnelChart(funnel)),
-    'Treatment arm, all cohort months of the night; in brown, customers back before any message.',
+    'Treatment arm, all cohort months of the night; in brown, customers back before the first contact.',
   );
   return section('funnel', 'Funnel', `<div class="charts">${chart}</div>${table(columns, FUNNEL_STAGES)}`);
 }

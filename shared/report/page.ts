@@ -25,7 +25,7 @@ h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 32px 0 8p
 .subtitle { color: #57606a; margin: 0 0 12px; }
 .howto { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 12px; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; }
-figure.chart { margin: 8px 0; max-width: 600px; } figure.chart svg { max-width: 100%; height: auto; } figcaption { color: #57606a; font-size: 12px; max-width: 560px; }
+figure.chart { margin: 8px 0; max-width: 100%; } figure.chart svg { max-width: 100%; height: auto; } figcaption { color: #57606a; font-size: 12px; max-width: 560px; }
 .table-wrap { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; font-variant-numeric: tabular-nums; }
 th, td { border-bottom: 1px solid #d8dee4; padding: 4px 8px; text-align: left; vertical-align: top; } th { background: #f6f8fa; font-weight: 600; }

@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { MUTED_COLOUR, SERIES_COLOURS } from './charts.ts';
+import { bandLayout, MUTED_COLOUR, SERIES_COLOURS } from './charts.ts';
+import { variantName } from './variant-name.ts';
 import type { GroupRow } from './queries.ts';
 
 /**
@@ -29,12 +30,21 @@ function rateBars(
   options: { horizontal?: boolean; seriesTitle: string; colours?: object; extra?: object[] },
 ): TopLevelSpec {
   const [along, across, offset] = options.horizontal ? (['y', 'x', 'yOffset'] as const) : (['x', 'y', 'xOffset'] as const);
-  const category = { field: 'category', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0 } } as const;
-  const series = { field: 'series', sort: null } as const;
-  const place = { [along]: category, [offset]: series };
+  const series = new Set(points.map((p) => p.series)).size;
+  const layout = bandLayout(new Set(points.map((p) => p.category)).size, WIDTH, 14 + 18 * series);
+  // Cohort months in calendar order; breakdown values in the order the query gives them.
+  const category = {
+    field: 'category',
+    type: 'nominal',
+    title: null,
+    sort: options.horizontal ? null : 'ascending',
+    axis: { labelAngle: options.horizontal ? 0 : layout.labelAngle },
+  } as const;
+  const seriesField = { field: 'series', sort: null } as const;
+  const place = { [along]: category, [offset]: seriesField };
   return {
     title,
-    width: options.horizontal ? WIDTH - 140 : WIDTH,
+    width: options.horizontal ? WIDTH - 140 : layout.width,
     ...(options.horizontal ? { height: { step: 14 } } : { height: 200 }),
     data: { values: points.filter((p) => p.rate !== null) },
     layer: [
@@ -43,7 +53,7 @@ function rateBars(
         encoding: {
           ...place,
           [across]: { field: 'rate', type: 'quantitative', title: 'win-back rate', axis: PERCENT_AXIS },
-          color: { ...series, type: 'nominal', title: options.seriesTitle, scale: options.colours ?? ARM_SCALE },
+          color: { ...seriesField, type: 'nominal', title: options.seriesTitle, scale: options.colours ?? ARM_SCALE },
           opacity: PALE,
         },
       },
@@ -84,14 +94,15 @@ export function programmeRatesChart(programme: GroupRow[]): TopLevelSpec {
 /** Incremental win-backs per cohort month, with their interval; the line at 0 is "no effect". */
 export function incrementalChart(programme: GroupRow[]): TopLevelSpec {
   const values = programme.filter((row) => row.incremental_winbacks !== null);
+  const layout = bandLayout(values.length, WIDTH, 36);
   return {
     title: 'Incremental win-backs by cohort month',
-    width: WIDTH,
+    width: layout.width,
     height: 180,
     layer: [
       {
         data: { values },
-        encoding: { x: { field: 'cohort_month', type: 'nominal', title: null, axis: { labelAngle: 0 } } },
+        encoding: { x: { field: 'cohort_month', type: 'nominal', title: null, axis: { labelAngle: layout.labelAngle } } },
         layer: [
           {
             mark: 'bar',
@@ -122,16 +133,17 @@ export function incrementalChart(programme: GroupRow[]): TopLevelSpec {
 export function costChart(programme: GroupRow[]): TopLevelSpec {
   const values = programme.filter((row) => row.cost_per_incremental_winback !== null);
   const acquisition = programme.find((row) => row.cost_per_acquisition !== null)?.cost_per_acquisition ?? 0;
+  const layout = bandLayout(values.length, WIDTH, 36);
   return {
     title: 'Cost per incremental win-back',
-    width: WIDTH,
+    width: layout.width,
     height: 180,
     layer: [
       {
         data: { values },
         mark: 'bar',
         encoding: {
-          x: { field: 'cohort_month', type: 'nominal', title: null, axis: { labelAngle: 0 } },
+          x: { field: 'cohort_month', type: 'nominal', title: null, axis: { labelAngle: layout.labelAngle } },
           y: { field: 'cost_per_incremental_winback', type: 'quantitative', title: 'cost' },
           color: { condition: { test: 'datum.too_small', value: MUTED_COLOUR }, value: SERIES_COLOURS[3] },
         },
@@ -158,7 +170,7 @@ export function variantsChart(variants: GroupRow[], programme: GroupRow[]): TopL
   const points: Array<RatePoint & { winner: boolean }> = [
     ...variants.map((row) => ({
       category: row.cohort_month ?? '',
-      series: row.grain_value ?? '',
+      series: variantName(row, variants),
       rate: row.treatment_rate,
       low: row.treatment_rate_ci_low,
       high: row.treatment_rate_ci_high,

@@ -1,20 +1,20 @@
 -- The funnel of the treatment arm's eligible journeys, all cohort months of the night {{dt}}
--- together: eligible → contacted → delivered → clicked → returned after a message, and the
--- customers who returned within the window before any message was sent, apart; each stage also as
--- a share of the eligible.
+-- together (the kpis table's programme rows, summed): eligible → contacted → delivered → clicked →
+-- won back (returned within the window after the first contact), and the customers back before
+-- the first contact, apart; each stage also as a share of the eligible.
 -- Definitions and formulas: docs/kpis.md, "The report".
 WITH stages AS (
   SELECT
-    CAST(count(*) AS BIGINT) AS eligible,
-    CAST(count(CASE WHEN touches_sent > 0 THEN 1 END) AS BIGINT) AS contacted,
-    CAST(count(CASE WHEN touches_delivered > 0 THEN 1 END) AS BIGINT) AS delivered,
-    CAST(count(CASE WHEN touches_clicked > 0 THEN 1 END) AS BIGINT) AS clicked,
-    CAST(count(CASE WHEN returned_within_window AND touches_sent > 0 THEN 1 END) AS BIGINT) AS returned,
-    CAST(count(CASE WHEN returned_within_window AND touches_sent = 0 THEN 1 END) AS BIGINT) AS returned_before_contact
-  FROM winback.journey_facts
+    CAST(COALESCE(sum(eligible), 0) AS BIGINT) AS eligible,
+    CAST(COALESCE(sum(contacted), 0) AS BIGINT) AS contacted,
+    CAST(COALESCE(sum(delivered), 0) AS BIGINT) AS delivered,
+    CAST(COALESCE(sum(clicked), 0) AS BIGINT) AS clicked,
+    CAST(COALESCE(sum(returned), 0) AS BIGINT) AS returned,
+    CAST(COALESCE(sum(returned_before_contact), 0) AS BIGINT) AS returned_before_contact
+  FROM winback.kpis
   WHERE CAST(dt AS VARCHAR) = '{{dt}}'
+    AND grain = 'programme'
     AND arm = 'treatment'
-    AND eligible
 )
 SELECT
   eligible,

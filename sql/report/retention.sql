@@ -1,16 +1,18 @@
 -- Retention of returned customers at 6 and 12 months, with 95% Wilson intervals, and their NPS,
--- per cohort month (both arms), for the night {{dt}}. A customer counts in a retention rate once
--- their 6- or 12-month mark has passed by the night's date.
+-- per cohort month (both arms; the kpis table's programme rows), for the night {{dt}}. A customer
+-- counts in a retention rate once their 6- or 12-month mark has passed by the night's date.
 -- Definitions and formulas: docs/kpis.md, "The report".
 WITH night AS (
   SELECT *
   FROM winback.kpis
   WHERE CAST(dt AS VARCHAR) = '{{dt}}'
+    AND grain = 'programme'
 ),
 months AS (
   SELECT
     cohort_month,
-    CAST(sum(returned) AS BIGINT) AS returned,
+    -- The returned customers: win-backs and those back before the first contact alike.
+    CAST(sum(returned + returned_before_contact) AS BIGINT) AS returned,
     CAST(sum(retained_6m_observed) AS BIGINT) AS retained_6m_observed,
     -- Each row's rate times its observed customers is its count of retained customers.
     CAST(round(sum(COALESCE(retained_6m_rate * retained_6m_observed, 0))) AS BIGINT) AS retained_6m,
@@ -22,7 +24,7 @@ months AS (
   FROM night
   GROUP BY cohort_month
   -- Cohort months with no return have nothing to show.
-  HAVING sum(returned) > 0
+  HAVING sum(returned + returned_before_contact) > 0
 ),
 rates AS (
   SELECT

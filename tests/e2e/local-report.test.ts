@@ -24,7 +24,9 @@ describe('local runner: GET /local/report', () => {
   });
 
   it('says in its start-up banner where the report is', () => {
-    expect(runner.output()).toContain(`report:   ${runner.url}/local/report`);
+    expect(runner.output()).toContain(
+      `report:   GET /local/report   (the latest night's KPI report, written by the nightly job: ${join(dataDir, 'lake', LATEST_REPORT_KEY)})`,
+    );
   });
 
   it('answers 404, naming what to do, before any nightly run', async () => {

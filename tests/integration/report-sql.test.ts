@@ -66,6 +66,11 @@ describe('the report queries, against numbers worked out by hand', () => {
       lift: 0.225,
       lift_ci_low: 0.0717064127899838,
       lift_ci_high: 0.3782935872100162,
+      relative_lift: 1.5,
+      relative_lift_ci_low: -0.4752168525930185,
+      relative_lift_ci_high: 3.4752168525930185,
+      // 2.801585 × √(0.3 × 0.7 × (1/80 + 1/40)), 0.3 = (30 + 6) / (80 + 40).
+      min_detectable_lift: 0.2486160250426329,
       incremental_winbacks: 18,
       incremental_winbacks_ci_low: 5.736513023198704,
       incremental_winbacks_ci_high: 30.263486976801296,
@@ -79,15 +84,35 @@ describe('the report queries, against numbers worked out by hand', () => {
 
   it('flag a cohort month with too few returns as too small, and give no cost per incremental win-back without one', () => {
     const april = group('programme', '2026-04', null);
+    // The customer back before the first contact is no win-back.
     expect(april).toMatchObject({
       treatment_eligible: 10,
-      treatment_returned: 1,
+      treatment_returned: 0,
       control_eligible: 2,
       control_returned: 0,
       too_small: true,
     });
-    // 1 − 0 × 10 = 1 incremental win-back, at no cost (nothing was sent).
-    expect(april).toMatchObject({ incremental_winbacks: 1, total_cost: 0, cost_per_incremental_winback: 0 });
+    expect(april).toMatchObject({ incremental_winbacks: 0, total_cost: 0, cost_per_incremental_winback: null, relative_lift: null });
+  });
+
+  it("show the programme exactly as the kpis table's programme rows of the night", async () => {
+    const kpis = await lake.query(
+      `SELECT cohort_month, eligible, returned, winback_rate, control_eligible, control_returned, control_rate, lift, lift_ci_low,
+         lift_ci_high, relative_lift, incremental_winbacks, min_detectable_lift, too_small, cost_per_incremental_winback,
+         incremental_cost_vs_acquisition
+       FROM winback.kpis WHERE CAST(dt AS VARCHAR) = '${NIGHT}' AND grain = 'programme' AND arm = 'treatment' ORDER BY cohort_month`,
+    );
+    const shown = data.groups.filter((g) => g.grain === 'programme');
+    expect(shown.map((g) => g.cohort_month)).toEqual(kpis.map((k) => k.cohort_month));
+    for (const [i, k] of kpis.entries()) {
+      const { cohort_month, eligible, returned, winback_rate, ...same } = k;
+      expect({ ...shown[i]! }).toMatchObject({
+        treatment_eligible: eligible,
+        treatment_returned: returned,
+        treatment_rate: winback_rate,
+        ...same,
+      });
+    }
   });
 
   it('declare a variant the winner only when its lead over the next best is significant', () => {
@@ -106,22 +131,28 @@ describe('the report queries, against numbers worked out by hand', () => {
   it('sum every cohort month of the night into the breakdowns, which add up to the programme', () => {
     const programme = data.groups.filter((g) => g.grain === 'programme');
     const total = (rows: GroupRow[], column: 'treatment_eligible' | 'treatment_returned' | 'control_eligible' | 'control_returned') =>
-      rows.reduce((sum, row) => sum + row[column], 0);
+      rows.reduce((sum, row) => sum + (row[column] ?? 0), 0);
     for (const grain of ['segment', 'exit_reason', 'channel'] as const) {
       const rows = data.groups.filter((g) => g.grain === grain);
       expect(rows.every((row) => row.cohort_month === null)).toBe(true);
       for (const column of ['treatment_eligible', 'treatment_returned', 'control_eligible', 'control_returned'] as const)
         expect(total(rows, column), `${grain} ${column}`).toBe(total(programme, column));
     }
-    expect(group('segment', null, 'standard')).toMatchObject({
+    const standard = group('segment', null, 'standard');
+    expect(standard).toMatchObject({
       treatment_eligible: 90,
-      treatment_returned: 31,
+      treatment_returned: 30,
       control_eligible: 42,
       control_returned: 6,
+      too_small: false,
     });
+    // 30/90 − 6/42, with its Wald interval, from the counts summed over both cohort months.
+    expect(standard.lift).toBeCloseTo(0.19047619047619047, 12);
+    expect(standard.lift_ci_low).toBeCloseTo(0.046654523449236984, 12);
+    expect(standard.lift_ci_high).toBeCloseTo(0.33429785750314395, 12);
   });
 
-  it('give the funnel of the treatment arm, with returns before any message apart', () => {
+  it('give the funnel of the treatment arm, with returns before the first contact apart', () => {
     expect(data.funnel).toEqual({
       eligible: 90,
       contacted: 80,

@@ -17,8 +17,8 @@ import { factRow } from './kpi-facts.ts';
  * answered the survey: five 9s, three 7s, two 3s.
  * Escalated: three `sales` tasks (two retained, one open), one `partner` task (ported away).
  *
- * Cohort 2026-04: 10 treatment journeys (variant A), one back before any message, none sent
- * anything else; 2 control journeys, none back: too small to read.
+ * Cohort 2026-04: 10 treatment journeys (variant A), one back before the first contact (not a
+ * win-back), none sent anything; 2 control journeys, none back: too small to read.
  */
 export function handWorkedFacts(): JourneyFactRow[] {
   const rows: JourneyFactRow[] = [];
@@ -35,8 +35,15 @@ export function handWorkedFacts(): JourneyFactRow[] {
         }),
       );
   };
-  const sent = { touches_sent: 1, message_cost: 0.5 };
-  const back = { returned_within_window: true, status: 'won_back', days_to_return: 50, returned_at: Date.parse('2026-04-21T10:00:00Z') };
+  const firstContact = { first_contact_at: Date.parse('2026-04-05T10:00:00Z') };
+  const sent = { ...firstContact, touches_sent: 1, message_cost: 0.5 };
+  const back = {
+    returned_within_window: true,
+    won_back: true,
+    status: 'won_back',
+    days_to_return: 50,
+    returned_at: Date.parse('2026-04-21T10:00:00Z'),
+  };
   const treatmentReturns = (variant: string, count: number, first: number) => {
     for (let i = 0; i < count; i++) {
       const k = first + i;
@@ -55,14 +62,14 @@ export function handWorkedFacts(): JourneyFactRow[] {
   treatmentReturns('B', 20, 10);
   add(20, { variant: 'B', ...sent, touches_delivered: 1, touches_clicked: 1 });
   for (const variant of ['A', 'B']) {
-    add(3, { variant, arm: 'control', touches_withheld: 1, ...back });
-    add(17, { variant, arm: 'control', touches_withheld: 1 });
+    add(3, { variant, arm: 'control', ...firstContact, touches_withheld: 1, ...back });
+    add(17, { variant, arm: 'control', ...firstContact, touches_withheld: 1 });
   }
   add(2, { task_team: 'sales', task_status: 'retained', channel: 'task', eligible: false, status: 'ineligible' });
   add(1, { task_team: 'sales', task_status: 'open', channel: 'task', eligible: false, status: 'ineligible' });
   add(1, { task_team: 'partner', task_status: 'ported_away', channel: 'task', eligible: false, status: 'ineligible' });
   const april = { cohort_month: '2026-04', churned_at: Date.parse('2026-04-02T10:00:00Z') };
-  add(1, { ...april, ...back, touches_sent: 0 });
+  add(1, { ...april, ...back, won_back: false, returned_before_contact: true, touches_sent: 0 });
   add(9, april);
   add(2, { ...april, arm: 'control' });
   return rows;
