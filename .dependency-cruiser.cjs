@@ -34,6 +34,14 @@ module.exports = {
       to: { pathNot: ['^shared/domain/', '^shared/ports/', '^(node:)?stream$'] },
     },
     {
+      name: 'report-renders-query-answers',
+      severity: 'error',
+      comment:
+        'shared/report turns the answers of its SQL into a self-contained page: domain, ports, zod, Vega and node:fs (its SQL files) only; never an adapter, the engine or an SDK.',
+      from: { path: '^shared/report/' },
+      to: { pathNot: ['^shared/(domain|ports|report)/', '^node_modules/(zod|vega|vega-lite)/', '^(node:)?fs$'] },
+    },
+    {
       name: 'engine-uses-ports',
       severity: 'error',
       comment: 'Use cases depend on ports, never on adapters or SDKs.',

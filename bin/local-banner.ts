@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { coverageWarnings, describeScope, planningScopes } from '#shared/domain/policy-coverage';
+import { LATEST_REPORT_KEY } from '#shared/report/keys';
 import type { ClockOrigin, LocalConfig, LocalRunner } from './local-runner.ts';
 
 /**
@@ -51,6 +52,7 @@ export function bannerLines(runner: LocalRunner, config: LocalConfig, usingDefau
     ...indent(policyLines(runner, config)).map((line, i) => (i === 0 ? `  policies: ${line}` : line)),
     `  outbox:   GET /local/outbox   (also ${join(dataDir, 'outbox.jsonl')})`,
     `  KPIs:     POST /local/jobs/nightly, then npm run query   (Parquet under ${join(dataDir, 'lake')}/)`,
+    `  report:   GET /local/report   (the latest night's KPI report, written by the nightly job: ${join(dataDir, 'lake', LATEST_REPORT_KEY)})`,
     `  logs:     JSON lines on stdout, stamped with the virtual clock`,
     `  try:      curl -sS -H 'x-api-key: ${runner.apiKey}' ${runner.url}/healthz`,
   ];

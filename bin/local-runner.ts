@@ -8,7 +8,7 @@ import { deploymentPolicies, type PolicyRegistry } from '#shared/domain/policy-r
 import { PriceSettingsSchema } from '#shared/domain/default-prices';
 import { type PriceTable, priceCurrencyIssues } from '#shared/domain/pricing';
 import { signUnsubscribeToken } from '#shared/domain/unsubscribe';
-import { ValidationError } from '#shared/domain/errors';
+import { NotFoundError, ValidationError } from '#shared/domain/errors';
 import { toFieldIssues } from '#shared/domain/events';
 import type { EngineDeps } from '#shared/engine/deps';
 import type { Clock } from '#shared/ports/clock';
@@ -39,6 +39,10 @@ import { CommandError, type CliVariable } from './cli.ts';
 import { lockDataFolder, resetDataFolder, type DataFolderLock } from './data-folder.ts';
 import { localLogger } from './local-logger.ts';
 import { policyFileList, readPolicyFiles } from './policy-file.ts';
+import { openLake } from '#shared/adapters/local/duckdb-lake';
+import { LATEST_REPORT_KEY } from '#shared/report/keys';
+import { createReportPublisher } from '#shared/report/publish';
+import { readReportSql } from '#shared/report/sql-files';
 
 /**
  * Settings of the local runner (DESIGN.md, "Local runner"), read from the environment. Each
@@ -361,6 +365,13 @@ async function serve(config: LocalConfig, { data, policies, prices, logger, lock
   // The lake, laid out as in S3, so `npm run query` (DuckDB) reads what Athena would.
   const lake = new FileObjectStore(join(dataDir, 'lake'));
   const kpiEngine = config.WINBACK_KPI_ENGINE === 'duckdb' ? new DuckDbKpiEngine(join(dataDir, 'lake')) : undefined;
+  // Each nightly run ends with the night's report in the lake, as in AWS; GET /local/report serves the latest.
+  const report = createReportPublisher({
+    openReader: () => openLake(join(dataDir, 'lake')),
+    sql: readReportSql(),
+    lake,
+    now: () => clock.now(),
+  });
   const deps: EngineDeps = {
     store: data.store,
     scheduler: timers,
@@ -434,10 +445,20 @@ async function serve(config: LocalConfig, { data, policies, prices, logger, lock
             costPerAcquisition: config.WINBACK_COST_PER_ACQUISITION,
             scanSegments: 2,
             kpiEngine,
+            report,
           },
           parsed.data.date,
         );
         return { status: 200, body: summary };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/local/report',
+      handler: async () => {
+        const page = await lake.get(LATEST_REPORT_KEY);
+        if (!page) throw new NotFoundError('no report yet: run the nightly job first (POST /local/jobs/nightly)');
+        return { status: 200, raw: { contentType: 'text/html; charset=utf-8', text: new TextDecoder().decode(page) } };
       },
     },
   ];

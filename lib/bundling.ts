@@ -21,6 +21,13 @@ export const RUNTIME_PROVIDED_SDK = [
 ] as const;
 
 /**
+ * Optional packages a bundled library imports only inside a `try` and does without when absent:
+ * left out of the bundles and never installed. `canvas`: Vega (the nightly report's charts) uses
+ * it to measure text when present; in Lambda it is absent and Vega draws its SVG without it.
+ */
+export const OPTIONAL_IMPORTS = ['canvas'] as const;
+
+/**
  * How every Winback Lambda is bundled, as esbuild options: the one source for both
  * {@link WinbackFunction} (through {@link toCdkBundling}) and the test that builds the bundles
  * with esbuild's JS API, cold-starts them and calls their handlers
@@ -69,7 +76,7 @@ export const LAMBDA_ESBUILD_OPTIONS = {
   banner: {
     js: "import { createRequire as __winbackCreateRequire } from 'node:module'; const require = __winbackCreateRequire(import.meta.url);",
   },
-  external: [...RUNTIME_PROVIDED_SDK],
+  external: [...RUNTIME_PROVIDED_SDK, ...OPTIONAL_IMPORTS],
   loader: { '.sql': 'text' },
 } as const satisfies BuildOptions;
 

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentValues } from '#shared/config/lambda-environment';
 import { AUDIENCES_PREFIX } from '#shared/domain/audience';
 import { ANALYST_TABLES } from '#shared/domain/kpi/tables';
+import { REPORTS_PREFIX } from '#shared/report/keys';
 import { acknowledgeWildcardResource, type Analytics } from './analytics.ts';
 import { bindEnvironment } from './environment.ts';
 import { DEFAULT_NIGHTLY_RUN } from './settings.ts';
@@ -17,6 +18,9 @@ import { grantTableData } from './touch-delivery.ts';
 import { LAMBDA_MAX_TIMEOUT } from './function-timeouts.ts';
 import { WinbackFunction } from './winback-function.ts';
 import { deadLetterQueue } from './dead-letter-queue.ts';
+
+/** Lambda's ceiling: the job logs progress, and past what one run can scan the KPI SQL moves to Athena. */
+export const NIGHTLY_TIMEOUT = LAMBDA_MAX_TIMEOUT;
 
 export interface NightlyJobProps {
   /** The journeys table, scanned (read only) by the job. */
@@ -58,8 +62,9 @@ export interface NightlyJobProps {
  * The nightly KPI job: a function that scans the journeys, writes journey facts and KPIs as
  * Parquet `dt=` partitions to the lake, and can hand the KPI SQL to Athena when the table is too
  * large for one process; from the same scan it writes the hashed Customer Match audience under
- * `audiences/`; and the EventBridge Scheduler cron that starts it every night, with a
- * bounded retry policy and a dead-letter queue.
+ * `audiences/`; then the night's KPI report under `reports/` (its queries run by Athena); and
+ * the EventBridge Scheduler cron that starts it every night, with a bounded retry policy and a
+ * dead-letter queue.
  */
 export class NightlyJob extends Construct {
   readonly handler: WinbackFunction;
@@ -123,6 +128,14 @@ export class NightlyJob extends Construct {
       this.handler,
       props.lakeBucket.arnForObjects(`${AUDIENCES_PREFIX}*`),
       `Audience part files are named per platform, night and scan segment; the wildcard is bounded to the ${AUDIENCES_PREFIX} prefix the job owns (put and delete only).`,
+    );
+    // Writes each night's report and the latest copy, and nothing else outside its tables and the
+    // audiences; never reads them back (operators read them with their own rights or a presigned URL).
+    props.lakeBucket.grantPut(this.handler, `${REPORTS_PREFIX}*`);
+    acknowledgeWildcardResource(
+      this.handler,
+      props.lakeBucket.arnForObjects(`${REPORTS_PREFIX}*`),
+      `A report page per night (dt=…/index.html) and the latest copy; the wildcard is bounded to the ${REPORTS_PREFIX} prefix (put only).`,
     );
     // What grantReadWrite/grantRead expand to (object and bucket reads, list, delete, abort of
     // multipart uploads), on the bucket and the prefixes above only.

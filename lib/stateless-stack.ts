@@ -7,7 +7,10 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { deadLetterOutputKeys, type DeadLetterQueueName } from '#shared/adapters/aws/dead-letter-routes';
+import { AWS_CHANNELS } from '#shared/adapters/aws/deployed-channels';
+import { REPORT_OUTPUT_KEYS } from '#shared/report/keys';
 import { Analytics } from './analytics.ts';
+import { OperationsDashboard } from './dashboard.ts';
 import { EngagementFeedback } from './engagement-feedback.ts';
 import { NightlyJob } from './nightly-job.ts';
 import { Operations } from './operations.ts';
@@ -39,6 +42,7 @@ export class WinbackStatelessStack extends Stack {
    * legal send windows, prices and the channels the deployment sends on, as JSON.
    */
   readonly bundleConstants: Readonly<Record<string, string>>;
+  readonly dashboard: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: WinbackStatelessStackProps) {
     super(scope, id, props);
@@ -108,6 +112,12 @@ export class WinbackStatelessStack extends Stack {
       runAt: props.settings.nightlyRun,
     });
 
+    const deadLetterQueues = {
+      Timer: this.delivery.timerDeadLetters,
+      Send: this.delivery.sendDeadLetters,
+      Engagement: this.feedback.deadLetters,
+      Nightly: this.nightly.deadLetters,
+    };
     this.operations = new Operations(this, 'Operations', {
       messagingKey,
       alarmEmail: props.settings.alarmEmail,
@@ -117,16 +127,34 @@ export class WinbackStatelessStack extends Stack {
         Engagement: this.feedback.handler,
         Nightly: this.nightly.handler,
       },
-      deadLetterQueues: {
-        Timer: this.delivery.timerDeadLetters,
-        Send: this.delivery.sendDeadLetters,
-        Engagement: this.feedback.deadLetters,
-        Nightly: this.nightly.deadLetters,
-      },
+      deadLetterQueues,
       api: this.publicApi.api,
     });
 
+    this.dashboard = new OperationsDashboard(this, 'Dashboard', {
+      api: this.publicApi.api,
+      engagementFunction: this.feedback.handler,
+      nightlyFunction: this.nightly.handler,
+      scheduleGroup: this.delivery.scheduleGroup,
+      feedbackTopics: {
+        'SES events': this.delivery.sesEventsTopic,
+        'SMS receipts': this.delivery.smsEventsTopic,
+        'SMS replies': this.delivery.smsInboundTopic,
+      },
+      deadLetterQueues,
+      alarms: this.operations.alarms,
+      // Task notices go out through the send function too (to the retention teams' topic).
+      channels: [...AWS_CHANNELS, 'task'],
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.publicApi.api.url });
+    // What `npm run report -- --aws` reads: where the nightly job writes the reports, and the Athena names.
+    new CfnOutput(this, REPORT_OUTPUT_KEYS.bucket, {
+      value: props.lakeBucket.bucketName,
+      description: 'The lake bucket; reports under reports/.',
+    });
+    new CfnOutput(this, REPORT_OUTPUT_KEYS.workgroup, { value: this.analytics.workGroupName, description: 'The Athena workgroup.' });
+    new CfnOutput(this, REPORT_OUTPUT_KEYS.database, { value: this.analytics.database.databaseName, description: 'The Glue database.' });
     new CfnOutput(this, 'ScheduleGroup', { value: this.delivery.scheduleGroupName });
     // What `npm run dlq:replay` reads: each dead-letter queue, and the function its messages were for.
     const deadLetters: Record<DeadLetterQueueName, { queue: IQueue; target: IFunction }> = {

@@ -3,12 +3,14 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import * as z from 'zod';
 import { loadLambdaEngine } from '#shared/adapters/aws/lambda-engine';
 import { createSendChannels } from '#shared/adapters/aws/send-channels';
+import { PowertoolsEngineMetrics } from '#shared/adapters/aws/send-metrics';
 import { readLambdaEnvironment } from '#shared/config/lambda-environment';
 import { fireTimer, type TimerResult } from '#shared/engine/fire-timer';
 
 const environment = readLambdaEnvironment('send-touch');
 const { deps, logger } = await loadLambdaEngine(environment.engine, {
   channels: (keys) => createSendChannels(environment.sendChannels, keys),
+  metrics: new PowertoolsEngineMetrics(),
 });
 
 /** What each one-shot schedule passes as its input (TimerSpec.payload): a touch due (no `kind`), a lapse check, or a claim's lease. */

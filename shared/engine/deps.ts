@@ -4,6 +4,7 @@ import type { Clock } from '#shared/ports/clock';
 import type { CustomerStore } from '#shared/ports/customer-store';
 import type { EngineLogger } from '#shared/ports/logger';
 import type { MessageChannels } from '#shared/ports/message-channel';
+import type { EngineMetrics } from '#shared/ports/metrics';
 import type { TouchScheduler } from '#shared/ports/touch-scheduler';
 
 /** Everything the use cases need from the world, wired once per process (cold start). */
@@ -18,6 +19,11 @@ export interface EngineDeps {
   logger: EngineLogger;
   /** Key for pseudonymous customer ids kept after erasure and in KPI output. */
   idHashKey: string;
+  /**
+   * Where send outcomes are counted for the operations dashboard.
+   * @default undefined (nothing counted: the local runner and tests)
+   */
+  metrics?: EngineMetrics;
 }
 
 /** A record can be changed by two requests at once; the loser re-reads and tries again. */

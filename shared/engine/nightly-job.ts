@@ -10,6 +10,7 @@ import type { CustomerStore } from '#shared/ports/customer-store';
 import type { KpiQueryEngine } from '#shared/ports/kpi-query-engine';
 import type { EngineLogger } from '#shared/ports/logger';
 import type { ObjectStore } from '#shared/ports/object-store';
+import type { ReportPublisher } from '#shared/ports/report-publisher';
 import { startAudienceExport } from './audience-export.ts';
 
 /** What the nightly job needs: the store to scan, the lake to write, and how to encode Parquet. */
@@ -43,6 +44,12 @@ export interface NightlyDeps {
    * @default true
    */
   exportAudience?: boolean;
+  /**
+   * Writes the night's KPI report (`reports/dt=…/index.html` and the `latest` copy) once the KPIs
+   * are written.
+   * @default undefined (no report)
+   */
+  report?: ReportPublisher;
 }
 
 export const NightlyRequest = z.object({ date: z.iso.date('must be a date, YYYY-MM-DD') });
@@ -57,6 +64,8 @@ export interface NightlySummary {
   kpiFile: string;
   /** The hashed audience written (absent when `exportAudience` is false). */
   audience?: { customers: number; files: string[] };
+  /** The report's pages written (absent without a `report` publisher). */
+  report?: { keys: string[] };
 }
 
 const partitionPrefix = (table: TableDefinition, date: string) => `${table.prefix}dt=${date}/`;
@@ -83,6 +92,8 @@ const partitionPrefix = (table: TableDefinition, date: string) => `${table.prefi
  *  4. Unless `exportAudience` is false: the same scan also feeds the hashed Customer Match
  *     audience (customers no consented channel reaches, as SHA-256 of their normalized contacts),
  *     written as CSV parts under `audiences/customer-match/dt=…/`, replaced on a re-run.
+ *  5. With a `report` publisher, last: the night's KPI report, read from the tables just written
+ *     (`reports/dt=…/index.html`, and `reports/latest/index.html` for the latest night).
  * Past what one process can scan in time, the segments split across invocations as well (see
  * docs/kpis.md, "At scale").
  */
@@ -104,6 +115,8 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
   const aggregator = deps.kpiEngine ? undefined : new KpiAggregator();
   const facts = await writeFacts(deps, date, asOfMs, { aggregator, audience, seconds });
   const { kpiRows, kpiFile } = await writeKpis(deps, date, aggregator, () => ({ ...facts, seconds: seconds() }));
+  // Last, from the tables as written: a report that fails leaves the night's KPIs in place.
+  const report = deps.report ? await deps.report.publish(date) : undefined;
 
   const audienceSummary = audience?.summary();
   deps.logger.info('nightly job done', {
@@ -113,6 +126,7 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
     kpiRows,
     kpiEngine: deps.kpiEngine ? 'sql' : 'in-process',
     audienceCustomers: audienceSummary?.customers,
+    reportPages: report?.keys.length,
     seconds: seconds(),
   });
   return {
@@ -122,6 +136,7 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
     kpiRows,
     kpiFile,
     ...(audienceSummary ? { audience: { customers: audienceSummary.customers, files: audienceSummary.files } } : {}),
+    ...(report ? { report } : {}),
   };
 }
 

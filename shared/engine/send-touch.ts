@@ -122,6 +122,7 @@ async function deliver(
   const log = { touchId: due.touchId, channel: message.channel };
   if (!channel) {
     await record(deps, due.customerId, due.touchId, { kind: 'failed', error: `no_adapter_for_${message.channel}` }, claimed);
+    deps.metrics?.countSend(message.channel, 'failed');
     deps.logger.error('no adapter for channel', log);
     return { outcome: 'failed', reason: `no_adapter_for_${message.channel}` };
   }
@@ -138,6 +139,7 @@ async function deliver(
       retryable ? { kind: 'released', error: reason } : { kind: 'failed', error: reason },
       claimed,
     );
+    deps.metrics?.countSend(message.channel, 'failed');
     deps.logger.warn('touch send failed', { ...log, retryable, error: reason });
     if (retryable) throw error;
     return { outcome: 'failed', reason };
@@ -146,6 +148,7 @@ async function deliver(
   // claim (a retry would send it again). The error propagates with the touch left "sending".
   const sent = { kind: 'sent', channel: message.channel, messageId: receipt.messageId, cost: price.cost } as const;
   await record(deps, due.customerId, due.touchId, sent, claimed);
+  deps.metrics?.countSend(message.channel, 'sent');
   deps.logger.info('touch sent', { ...log, messageId: receipt.messageId, cost: price.cost, parts: price.parts, currency: price.currency });
   return { outcome: 'sent' };
 }

@@ -41,3 +41,12 @@ export async function renderChart(spec: TopLevelSpec): Promise<string> {
     view.finalize();
   }
 }
+
+/**
+ * Width and x-label angle of a chart with one band per category (cohort months): the chart grows
+ * past `minWidth` so each band keeps `perCategory` pixels, and past 8 categories the labels slant
+ * so they never overlap.
+ */
+export function bandLayout(categories: number, minWidth: number, perCategory: number): { width: number; labelAngle: number } {
+  return { width: Math.max(minWidth, categories * perCategory), labelAngle: categories > 8 ? -45 : 0 };
+}

@@ -16,7 +16,7 @@ const unsignedZero = (text: string) => (/^-0(\.0+)?$/.test(text) ? text.slice(1)
 const signed = (text: string, value: number) => (value > 0 && /[1-9]/.test(text) ? `+${text}` : unsignedZero(text));
 
 /** The kinds of number the page shows. */
-export type NumberKind = 'count' | 'rate' | 'points' | 'decimal' | 'money' | 'share' | 'score';
+export type NumberKind = 'count' | 'rate' | 'points' | 'pp' | 'relative' | 'decimal' | 'money' | 'share' | 'score';
 
 const FORMATS: Record<NumberKind, (value: number) => string> = {
   /** People and messages: `1,234`. */
@@ -25,6 +25,10 @@ const FORMATS: Record<NumberKind, (value: number) => string> = {
   rate: (value) => `${unsignedZero(oneDecimal.format(value * 100))}%`,
   /** A difference of rates in percentage points, signed: `+3.2 pp`. */
   points: (value) => `${signed(oneDecimal.format(value * 100), value)} pp`,
+  /** A size in percentage points, never negative (a minimum detectable lift): `4.1 pp`. */
+  pp: (value) => `${unsignedZero(oneDecimal.format(value * 100))} pp`,
+  /** A ratio of rates minus 1, signed: `+42%`. */
+  relative: (value) => `${signed(whole.format(value * 100), value)}%`,
   /** An estimated number of customers: `12.3`, signed only when negative. */
   decimal: (value) => unsignedZero(oneDecimal.format(value)),
   /** Money in the policy's currency: `1,234.50`. */

@@ -11,6 +11,7 @@ import { encodeParquet } from '#shared/adapters/parquet';
 import { AUDIENCES_PREFIX } from '#shared/domain/audience';
 import { ANALYST_TABLES, DATABASE, type ColumnType, type TableDefinition } from '#shared/domain/kpi/tables';
 import { LATEST_VIEWS } from '#shared/domain/kpi/views';
+import { REPORTS_PREFIX } from '#shared/report/keys';
 import { actionsOf, onlyLogicalId, resourcesOf, statementsOfRole, synthWinback } from '../support/cdk-app.ts';
 
 const namedQueriesDirectory = new URL('../../sql/named/', import.meta.url);
@@ -276,14 +277,19 @@ describe('Analytics: Glue tables, Athena workgroup, named queries and the nightl
     expect(glueResources.filter((r) => r.endsWith(':table/<ref>/<ref>'))).toHaveLength(ANALYST_TABLES.length);
 
     for (const s of [...athena, ...glue]) expect(JSON.stringify(s.Resource)).not.toMatch(/"\*"|\/\*"/);
-    // Lake objects: only the table prefixes, the audiences and Athena's results, never the whole bucket.
+    // Lake objects: only the table prefixes, the audiences, the reports and Athena's results, never the whole bucket.
     const objectPatterns = statements
       .filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')))
       .flatMap(resourcesOf)
       .map(joined)
       .filter((r) => r.includes('/'));
     expect([...new Set(objectPatterns)].sort()).toEqual(
-      ['<ref>/athena-results/*', `<ref>/${AUDIENCES_PREFIX}*`, ...ANALYST_TABLES.map((t) => `<ref>/${t.prefix}*`)].sort(),
+      [
+        '<ref>/athena-results/*',
+        `<ref>/${AUDIENCES_PREFIX}*`,
+        `<ref>/${REPORTS_PREFIX}*`,
+        ...ANALYST_TABLES.map((t) => `<ref>/${t.prefix}*`),
+      ].sort(),
     );
   });
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { ESM_BUNDLE_FILE, LAMBDA_ESBUILD_OPTIONS, lambdaEntry, RUNTIME_PROVIDED_SDK } from '#lib/bundling';
+import { ESM_BUNDLE_FILE, LAMBDA_ESBUILD_OPTIONS, lambdaEntry, OPTIONAL_IMPORTS, RUNTIME_PROVIDED_SDK } from '#lib/bundling';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -83,12 +83,16 @@ export async function buildBundle(
 }
 
 /**
- * True for what a bundle may import at run time: a Node built-in (`node:crypto`, `stream`), or
- * one of the SDK packages lib/bundling.ts leaves to the runtime.
+ * True for what a bundle may import at run time: a Node built-in (`node:crypto`, `stream`), one of
+ * the SDK packages lib/bundling.ts leaves to the runtime, or an optional import a library does
+ * without (`OPTIONAL_IMPORTS`: absent here as in Lambda, so the cold start proves it does).
  */
 export function isProvidedByLambda(specifier: string): boolean {
   return (
-    specifier.startsWith('node:') || builtinModules.includes(specifier) || (RUNTIME_PROVIDED_SDK as readonly string[]).includes(specifier)
+    specifier.startsWith('node:') ||
+    builtinModules.includes(specifier) ||
+    (RUNTIME_PROVIDED_SDK as readonly string[]).includes(specifier) ||
+    (OPTIONAL_IMPORTS as readonly string[]).includes(specifier)
   );
 }
 

@@ -3,6 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { deriveKey } from '#shared/domain/keys';
 import { systemClock } from '#shared/ports/clock';
 import type { MessageChannels } from '#shared/ports/message-channel';
+import type { EngineMetrics } from '#shared/ports/metrics';
 import type { EngineDeps } from '#shared/engine/deps';
 import type { EnvironmentConfig } from '#shared/config/lambda-environment';
 import { bundledPolicies, bundledPrices } from './bundled-policies.ts';
@@ -23,11 +24,12 @@ export interface LambdaEngine {
  * service, and wires the same engine the local runner runs, with the AWS adapters.
  *
  * `channels` builds the message channels, for the one function that sends (`createSendChannels`);
- * the others pass none, and so never load the SDK clients of SMS, SES and SNS.
+ * the others pass none, and so never load the SDK clients of SMS, SES and SNS. `metrics` counts
+ * send outcomes for the operations dashboard (the send function's `PowertoolsEngineMetrics`).
  */
 export async function loadLambdaEngine(
   environment: EnvironmentConfig<'engine'>,
-  options: { channels?: (keys: { unsubscribeKey: string }) => MessageChannels } = {},
+  options: { channels?: (keys: { unsubscribeKey: string }) => MessageChannels; metrics?: EngineMetrics } = {},
 ): Promise<LambdaEngine> {
   const logger = new Logger();
   const secrets = new SecretsManagerClient({});
@@ -62,6 +64,7 @@ export async function loadLambdaEngine(
     prices: bundledPrices(policies),
     logger,
     idHashKey,
+    metrics: options.metrics,
   };
   if (options.channels) assertAdapters(deps);
   return { deps, logger, unsubscribeKey };

@@ -120,6 +120,24 @@ describe('sendTouch', () => {
     expect(deps.channels.sms.sent).toHaveLength(0);
   });
 
+  it('counts every failed attempt and every message sent, by channel, for the operations dashboard', async () => {
+    // Prepare: a retryable failure, then the retry that sends.
+    const counted: string[] = [];
+    deps = makeDeps({ metrics: { countSend: (channel, outcome) => counted.push(`${channel}:${outcome}`) } });
+    deps.clock.set(T0);
+    await touchOneDue();
+    const due = dueOf(CUSTOMER, await firstTouch());
+    deps.channels.sms.failNext(1, true);
+
+    // Act
+    await expect(sendTouch(deps, due)).rejects.toBeInstanceOf(ChannelError);
+    await sendTouch(deps, due);
+    await sendTouch(deps, due);
+
+    // Assess: the redelivery of a sent touch counts nothing.
+    expect(counted).toEqual(['sms:failed', 'sms:sent']);
+  });
+
   it('never sends twice when recording a sent message fails: the error propagates, the claim stays', async () => {
     // Prepare: the store fails once, transiently, on the save that records the sent message.
     class FlakyStore extends InMemoryCustomerStore {

@@ -8,6 +8,9 @@ describe('numbers rounded for people', () => {
     expect(formatNumber('rate', 0.0004)).toBe('0.0%');
     expect(formatNumber('points', 0.032)).toBe('+3.2 pp');
     expect(formatNumber('points', -0.0251)).toBe('-2.5 pp');
+    expect(formatNumber('pp', 0.0412)).toBe('4.1 pp');
+    expect(formatNumber('relative', 0.526)).toBe('+53%');
+    expect(formatNumber('relative', -0.5)).toBe('-50%');
     expect(formatNumber('decimal', 42.25)).toBe('42.3');
     expect(formatNumber('money', 1234.5)).toBe('1,234.50');
     expect(formatNumber('share', 0.0736)).toBe('7%');
