@@ -147,3 +147,26 @@ export function readCommandLine<O extends Record<string, CliOption>, T = ParsedC
 export class CommandError extends Error {
   override name = 'CommandError';
 }
+
+/**
+ * A numeric option's value, or `fallback` when it was not given; anything that is not a number
+ * in `[min, max]` (an integer where `integer`) is a {@link UsageError} naming the option.
+ */
+export function numberOption(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  { min = Number.NEGATIVE_INFINITY, max = Number.POSITIVE_INFINITY, integer = false } = {},
+): number {
+  if (value === undefined) return fallback;
+  const number = value.trim() === '' ? Number.NaN : Number(value);
+  if (!Number.isFinite(number) || number < min || number > max || (integer && !Number.isInteger(number))) {
+    const range = [min > Number.NEGATIVE_INFINITY ? `≥ ${min}` : '', max < Number.POSITIVE_INFINITY ? `≤ ${max}` : '']
+      .filter(Boolean)
+      .join(' and ');
+    throw new UsageError(
+      `--${name} must be ${integer ? 'a whole number' : 'a number'}${range ? ` ${range}` : ''}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return number;
+}

@@ -1,7 +1,7 @@
 import './sdk-warning.ts';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { replayDeadLetters, type QueueReport } from '#shared/adapters/aws/dead-letter-replay';
@@ -12,6 +12,7 @@ import {
   outputsFromDescribeStacks,
   type DeadLetterQueueName,
 } from '#shared/adapters/aws/dead-letter-routes';
+import { type CommandSpec, readCommandLine, UsageError } from './cli.ts';
 
 /**
  * `npm run dlq:replay`: after an incident, re-drives every message of the deployed stack's
@@ -27,34 +28,35 @@ import {
  * else from `aws cloudformation describe-stacks` (the AWS CLI, with the shell's credentials and
  * region; the replay itself uses the same through the SDK). Exits 1 when messages remain.
  */
-const USAGE = `usage: npm run dlq:replay -- [--dry-run] [--queue ${DEAD_LETTER_QUEUE_NAMES.join('|')}] [--stack <name>] [--outputs-file <path>]`;
-
-class UsageError extends Error {}
-
-function readOptions() {
-  const { values } = parseArgs({
-    options: {
-      'dry-run': { type: 'boolean', default: false },
-      queue: { type: 'string' },
-      stack: { type: 'string', default: 'WinbackEngine' },
-      'outputs-file': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+const REPLAY_COMMAND = {
+  command: 'npm run dlq:replay --',
+  summary:
+    "Re-drives every message of the deployed stack's dead-letter queues to the function it was meant for, deleting each once that function answered without error. Safe to run twice.",
+  usage: [`[--dry-run] [--queue ${DEAD_LETTER_QUEUE_NAMES.join('|')}] [--stack NAME] [--outputs-file FILE]`],
+  options: {
+    'dry-run': { type: 'boolean', description: 'print what would be re-driven, changing nothing' },
+    queue: { type: 'string', value: 'name', description: `one queue only: ${DEAD_LETTER_QUEUE_NAMES.join(', ')}` },
+    stack: { type: 'string', value: 'name', description: 'the engine stack (default: WinbackEngine)' },
+    'outputs-file': {
+      type: 'string',
+      value: 'file',
+      description: 'the stack outputs from `cdk deploy --outputs-file`, instead of describe-stacks',
     },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
+  },
+  notes: ["Uses the AWS CLI and SDK with your shell's credentials and region. Exits 1 when messages remain. See docs/operations.md."],
+} as const satisfies CommandSpec;
+
+const options = readCommandLine(REPLAY_COMMAND, ({ values }) => {
   const queue = values.queue;
   if (queue !== undefined && !(DEAD_LETTER_QUEUE_NAMES as readonly string[]).includes(queue))
-    throw new UsageError(`unknown queue ${queue}`);
+    throw new UsageError(`--queue must be one of ${DEAD_LETTER_QUEUE_NAMES.join(', ')}, got ${JSON.stringify(queue)}`);
   return {
-    dryRun: values['dry-run'] ?? false,
+    dryRun: values['dry-run'] === true,
     queue: queue as DeadLetterQueueName | undefined,
     stack: values.stack ?? 'WinbackEngine',
     outputsFile: values['outputs-file'],
   };
-}
+});
 
 async function stackOutputs(stack: string, outputsFile: string | undefined): Promise<Record<string, string>> {
   if (outputsFile !== undefined) return outputsFromCdkFile(JSON.parse(readFileSync(outputsFile, 'utf8')), stack);
@@ -79,14 +81,6 @@ function print(reports: QueueReport[], dryRun: boolean): void {
     );
     for (const { messageId, problem } of r.problems) console.log(`    ${messageId}: ${problem}`);
   }
-}
-
-let options: ReturnType<typeof readOptions>;
-try {
-  options = readOptions();
-} catch (error) {
-  console.error(`${(error as Error).message}\n${USAGE}`);
-  process.exit(2);
 }
 
 try {

@@ -6,17 +6,25 @@
  */
 import '../bin/sdk-warning.ts';
 import { cpus } from 'node:os';
-import { parseArgs } from 'node:util';
+import { type CommandSpec, numberOption, readCommandLine } from '../bin/cli.ts';
 import { runKpiBench } from './bench/kpi-job.ts';
 
-const { values } = parseArgs({
+const BENCH_KPI_COMMAND = {
+  command: 'npm run bench:kpi --',
+  summary: 'Runs the nightly KPI job over synthetic journeys, then DuckDB over the same Parquet, and prints time and peak memory.',
+  usage: ['[--journeys N] [--segments N] [--json]'],
   options: {
-    journeys: { type: 'string', default: '1000000' },
-    segments: { type: 'string', default: '4' },
-    json: { type: 'boolean', default: false },
+    journeys: { type: 'string', value: 'n', description: 'synthetic journeys (default: 1000000)' },
+    segments: { type: 'string', value: 'n', description: 'parallel scan segments, as the nightly function uses (default: 4)' },
+    json: { type: 'boolean', description: 'print the raw figures as JSON (what npm run bench reads)' },
   },
-});
-const result = await runKpiBench(Number(values.journeys), Number(values.segments));
+} as const satisfies CommandSpec;
+const values = readCommandLine(BENCH_KPI_COMMAND, ({ values }) => ({
+  journeys: numberOption('journeys', values.journeys, 1_000_000, { min: 1, integer: true }),
+  segments: numberOption('segments', values.segments, 4, { min: 1, max: 64, integer: true }),
+  json: values.json === true,
+}));
+const result = await runKpiBench(values.journeys, values.segments);
 
 if (values.json) {
   console.log(JSON.stringify(result));

@@ -37,7 +37,7 @@ import '../bin/sdk-warning.ts';
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { type CommandSpec, numberOption, readCommandLine, UsageError } from '../bin/cli.ts';
 import { startDynamoDbLocal } from '#shared/adapters/local/dynamodb-local';
 import { type EngineThroughput, measureEngineThroughput } from './bench/engine-throughput.ts';
 import { measureIngestDynamoDb, measureIngestInMemory, measureIngestSqlite, type Throughput } from './bench/ingest-throughput.ts';
@@ -60,18 +60,31 @@ const INGEST_EVENTS = { inMemory: 2000, sqlite: 2000, dynamoDb: 1000 };
 const MAX_SIMULATION_SECONDS = 30;
 const MAX_SIMULATION_MEMORY_MB = 1024;
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '7' },
-    'kpi-journeys': { type: 'string', default: '100000' },
-    only: { type: 'string' },
-    'simulate-customers': { type: 'string', default: '100000' },
-  },
-});
 const SECTIONS = ['lambda', 'engine', 'ingest', 'kpi', 'simulate'] as const;
-const sections = new Set(values.only?.split(',').map((name) => name.trim()) ?? SECTIONS);
-const unknown = [...sections].filter((name) => !(SECTIONS as readonly string[]).includes(name));
-if (unknown.length > 0) throw new Error(`--only takes ${SECTIONS.join(', ')}; not ${unknown.join(', ')}`);
+const BENCH_COMMAND = {
+  command: 'npm run bench --',
+  summary: "Prints one table of Winback's performance figures against their targets, on this machine (progress on stderr).",
+  usage: ['[--runs N] [--kpi-journeys N] [--simulate-customers N] [--only lambda,engine,ingest,kpi,simulate]'],
+  options: {
+    runs: { type: 'string', value: 'n', description: 'cold starts measured per Lambda, the median reported (default: 7)' },
+    'kpi-journeys': { type: 'string', value: 'n', description: 'journeys in the nightly KPI job row (default: 100000)' },
+    'simulate-customers': { type: 'string', value: 'n', description: 'customers in the simulator row (default: 100000)' },
+    only: { type: 'string', value: 'sections', description: `some sections of the table, comma-separated: ${SECTIONS.join(', ')}` },
+  },
+  notes: ['What each row measures and where its target comes from: docs/performance.md.'],
+} as const satisfies CommandSpec;
+const options = readCommandLine(BENCH_COMMAND, ({ values }) => {
+  const sections = new Set(values.only?.split(',').map((name) => name.trim()) ?? SECTIONS);
+  const unknown = [...sections].filter((name) => !(SECTIONS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new UsageError(`--only takes ${SECTIONS.join(', ')}; not ${unknown.join(', ')}`);
+  return {
+    sections,
+    runs: numberOption('runs', values.runs, 7, { min: 1, integer: true }),
+    kpiJourneys: numberOption('kpi-journeys', values['kpi-journeys'], 100_000, { min: 1, integer: true }),
+    simulateCustomers: numberOption('simulate-customers', values['simulate-customers'], 100_000, { min: 1, integer: true }),
+  };
+});
+const { sections } = options;
 const progress = (message: string) => process.stderr.write(`${message}\n`);
 
 function lambdaRows(results: readonly LambdaInit[], runs: number): Row[] {
@@ -205,7 +218,7 @@ async function runKpiBenchApart(journeys: number): Promise<KpiBenchResult> {
   return JSON.parse(output.trim().split('\n').at(-1)!) as KpiBenchResult;
 }
 
-const runs = Number(values.runs);
+const runs = options.runs;
 const rows: Row[] = [];
 if (sections.has('lambda')) {
   progress(`Module init of the four Lambdas, ${runs} cold starts of each of 16 bundles…`);
@@ -243,12 +256,12 @@ if (sections.has('ingest')) {
 }
 
 if (sections.has('kpi')) {
-  progress(`Nightly KPI job, ${Number(values['kpi-journeys']).toLocaleString('en')} journeys…`);
-  rows.push(...kpiRows(await runKpiBenchApart(Number(values['kpi-journeys']))));
+  progress(`Nightly KPI job, ${options.kpiJourneys.toLocaleString('en')} journeys…`);
+  rows.push(...kpiRows(await runKpiBenchApart(options.kpiJourneys)));
 }
 
 if (sections.has('simulate')) {
-  const customers = Number(values['simulate-customers']);
+  const customers = options.simulateCustomers;
   progress(`Simulator, ${customers.toLocaleString('en')} customers…`);
   rows.push(...simulationRows(await runSimulationBenchApart(customers)));
 }

@@ -10,8 +10,8 @@
  * that share of customers returns between day 10 and day 100: a backtest cohort.
  */
 import '../bin/sdk-warning.ts';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { type CommandSpec, numberOption, readCommandLine, UsageError } from '../bin/cli.ts';
 import { mulberry32 } from './seeded-random.ts';
 
 export interface CohortOptions {
@@ -146,23 +146,37 @@ export function cohortCsv(events: ReadonlyArray<Record<string, unknown>>): strin
   return [header, ...rows].join('\n') + '\n';
 }
 
+const COHORT_COMMAND = {
+  command: 'npm run cohort --',
+  summary: 'Writes a synthetic cohort of port-outs (the same for the same options) to stdout, for trying the simulator.',
+  usage: ['[--customers N] [--seed N] [--start ISO] [--days N] [--return-share 0..1] [--format jsonl|csv] > cohort.jsonl'],
+  options: {
+    customers: { type: 'string', value: 'n', description: 'how many customers (default: 1000)' },
+    seed: { type: 'string', value: 'n', description: 'the random seed: the same seed gives the same cohort (default: 1)' },
+    start: { type: 'string', value: 'iso', description: 'when the first port-out may happen, ISO 8601 (default: 2026-03-02T00:00:00Z)' },
+    days: { type: 'string', value: 'n', description: 'port-outs spread over this many days (default: 30)' },
+    'return-share': { type: 'string', value: '0..1', description: 'the share of customers who return, for a backtest (default: 0)' },
+    format: { type: 'string', value: 'jsonl|csv', description: 'JSON Lines events, or one CSV row per customer (default: jsonl)' },
+  },
+  notes: ['Then: npm run simulate -- --cohort cohort.jsonl --policy examples/policies/telecom-port-out.v2.json (docs/simulator.md).'],
+} as const satisfies CommandSpec;
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({
-    options: {
-      customers: { type: 'string', default: '1000' },
-      seed: { type: 'string', default: '1' },
-      start: { type: 'string', default: '2026-03-02T00:00:00Z' },
-      days: { type: 'string', default: '30' },
-      'return-share': { type: 'string', default: '0' },
-      format: { type: 'string', default: 'jsonl' },
-    },
+  const options = readCommandLine(COHORT_COMMAND, ({ values }) => {
+    const start = values.start ?? '2026-03-02T00:00:00Z';
+    if (Number.isNaN(Date.parse(start))) throw new UsageError(`--start must be an ISO 8601 time, got ${JSON.stringify(start)}`);
+    const format = values.format ?? 'jsonl';
+    if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`--format must be jsonl or csv, got ${JSON.stringify(format)}`);
+    return {
+      customers: numberOption('customers', values.customers, 1000, { min: 1, integer: true }),
+      seed: numberOption('seed', values.seed, 1, { integer: true }),
+      start,
+      days: numberOption('days', values.days, 30, { min: 1, integer: true }),
+      returnShare: numberOption('return-share', values['return-share'], 0, { min: 0, max: 1 }),
+      format,
+    };
   });
-  const events = generateCohort({
-    customers: Number(values.customers),
-    seed: Number(values.seed),
-    start: values.start,
-    days: Number(values.days),
-    returnShare: Number(values['return-share']),
-  });
-  process.stdout.write(values.format === 'csv' ? cohortCsv(events) : events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  const { format, ...cohort } = options;
+  const events = generateCohort(cohort);
+  process.stdout.write(format === 'csv' ? cohortCsv(events) : events.map((e) => `${JSON.stringify(e)}\n`).join(''));
 }

@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { type CommandSpec, numberOption, readCommandLine } from '../bin/cli.ts';
 import { DeleteTableCommand, ScanCommand, type AttributeValue, type ConsumedCapacity, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
 import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
@@ -1170,15 +1170,26 @@ export function formatReport(result: Estimate, fixed?: FixedCosts): string {
 // CLI
 // ---------------------------------------------------------------------------------------------
 
+const COST_COMMAND = {
+  command: 'npm run cost --',
+  summary: 'Estimates what Winback costs in AWS per 1,000 churned customers, counted from the calls their journeys make (about a minute).',
+  usage: ['[--customers N] [--return-share 0..1] [--return-day N] [--seed N]'],
+  options: {
+    customers: { type: 'string', value: 'n', description: 'synthetic port-out customers (default: 1000)' },
+    'return-share': { type: 'string', value: '0..1', description: 'the share who return (default: 0.15)' },
+    'return-day': { type: 'string', value: 'n', description: 'around which day after churn they return (default: 50)' },
+    seed: { type: 'string', value: 'n', description: 'the random seed (default: 1)' },
+  },
+  notes: ['What is counted and what is assumed: docs/deploy.md, "What it costs per 1,000 churned customers".'],
+} as const satisfies CommandSpec;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      customers: { type: 'string', default: '1000' },
-      'return-share': { type: 'string', default: '0.15' },
-      'return-day': { type: 'string', default: '50' },
-      seed: { type: 'string', default: '1' },
-    },
-  });
+  const values = readCommandLine(COST_COMMAND, ({ values }) => ({
+    customers: numberOption('customers', values.customers, 1000, { min: 1, integer: true }),
+    returnShare: numberOption('return-share', values['return-share'], 0.15, { min: 0, max: 1 }),
+    returnDay: numberOption('return-day', values['return-day'], 50, { min: 1, integer: true }),
+    seed: numberOption('seed', values.seed, 1, { integer: true }),
+  }));
   let facts: StackFacts;
   try {
     facts = await stackFacts();
@@ -1188,10 +1199,10 @@ async function main(): Promise<void> {
     );
     facts = DEFAULT_STACK_FACTS;
   }
-  const result = await estimate(Number(values.customers), {
-    returnShare: Number(values['return-share']),
-    returnDay: Number(values['return-day']),
-    seed: Number(values.seed),
+  const result = await estimate(values.customers, {
+    returnShare: values.returnShare,
+    returnDay: values.returnDay,
+    seed: values.seed,
     memoryMb: facts.memoryMb,
   });
   console.log(formatReport(result, fixedMonthlyCosts(facts)));

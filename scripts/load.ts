@@ -37,7 +37,6 @@
  *   (16 customers at a time), with the same three DynamoDB calls each.
  */
 import '../bin/sdk-warning.ts';
-import { parseArgs } from 'node:util';
 import { waitUntilIdle, watchCpu } from './load/cpu-sampler.ts';
 import { drive, type Mode } from './load/drive.ts';
 import { Ledger, reconcile } from './load/ledger.ts';
@@ -46,47 +45,58 @@ import { accounting, cpuTable, diagnosis, eventsPerSecond, modeTable, violations
 import { startLoadRunner } from './load/runner-process.ts';
 import { Workload } from './load/workload.ts';
 import { MAX_BATCH_EVENTS } from '#shared/domain/events';
+import { type CommandSpec, numberOption, readCommandLine, UsageError } from '../bin/cli.ts';
 
-const { values: flags } = parseArgs({
+const LOAD_COMMAND = {
+  command: 'npm run load --',
+  summary:
+    'Puts the local runner under load (autocannon), then reads the store back: nothing lost, nothing applied twice. Exits 1 if either happened.',
+  usage: ['[--duration S] [--rate N] [--modes singles,batches] [--batch-size N] [--flat-out] [--cpu-prof DIR] [options]'],
   options: {
-    duration: { type: 'string', default: '60' },
-    rate: { type: 'string', default: '2000' },
-    modes: { type: 'string', default: 'singles,batches' },
-    'batch-size': { type: 'string', default: '100' },
-    'replay-share': { type: 'string', default: '0.05' },
-    'follow-up-share': { type: 'string', default: '0.15' },
-    connections: { type: 'string' },
-    timeout: { type: 'string', default: '30' },
-    warmup: { type: 'string', default: '500' },
-    'flat-out': { type: 'boolean', default: false },
-    seed: { type: 'string', default: '1' },
-    'start-time': { type: 'string', default: '2026-01-05T08:00:00Z' },
-    'cpu-prof': { type: 'string' },
+    duration: { type: 'string', value: 'seconds', description: 'how long each run posts events (default: 60)' },
+    rate: { type: 'string', value: 'n', description: 'target events per second (default: 2000)' },
+    modes: { type: 'string', value: 'modes', description: 'singles (one event per request) and/or batches (default: singles,batches)' },
+    'batch-size': { type: 'string', value: 'n', description: `events per batch request, at most ${MAX_BATCH_EVENTS} (default: 100)` },
+    'replay-share': { type: 'string', value: '0..0.5', description: 'share of requests that re-post an earlier body (default: 0.05)' },
+    'follow-up-share': {
+      type: 'string',
+      value: '0..0.5',
+      description: 'share of events about an already churned customer (default: 0.15)',
+    },
+    connections: { type: 'string', value: 'n', description: 'connections in flight (default: 50 for singles, 2 for batches)' },
+    timeout: { type: 'string', value: 'seconds', description: 'when a request counts as timed out (default: 30)' },
+    warmup: { type: 'string', value: 'n', description: 'events posted before measuring (default: 500)' },
+    'flat-out': { type: 'boolean', description: 'also run with no rate limit, after the run at --rate' },
+    seed: { type: 'string', value: 'n', description: 'the random seed of the events (default: 1)' },
+    'start-time': { type: 'string', value: 'iso', description: "the runner's virtual clock at start (default: 2026-01-05T08:00:00Z)" },
+    'cpu-prof': { type: 'string', value: 'dir', description: "write each runner's CPU profile there (Chrome DevTools)" },
   },
+  notes: ['What it measures and where the ceiling is: docs/performance.md.'],
+} as const satisfies CommandSpec;
+
+const { settings, modes, flags } = readCommandLine(LOAD_COMMAND, ({ values }) => {
+  const startTime = values['start-time'] ?? '2026-01-05T08:00:00Z';
+  if (Number.isNaN(Date.parse(startTime))) throw new UsageError(`--start-time must be an ISO date-time, got ${JSON.stringify(startTime)}`);
+  const modes = (values.modes ?? 'singles,batches').split(',').map((mode) => mode.trim()) as Mode[];
+  if (modes.some((mode) => mode !== 'singles' && mode !== 'batches'))
+    throw new UsageError(`--modes takes singles and/or batches, got ${JSON.stringify(values.modes)}`);
+  const settings = {
+    durationSeconds: numberOption('duration', values.duration, 60, { min: 1, max: 3600 }),
+    rate: numberOption('rate', values.rate, 2000, { min: 1, max: 1_000_000 }),
+    batchSize: numberOption('batch-size', values['batch-size'], 100, { min: 1, max: MAX_BATCH_EVENTS, integer: true }),
+    replayShare: numberOption('replay-share', values['replay-share'], 0.05, { min: 0, max: 0.5 }),
+    followUpShare: numberOption('follow-up-share', values['follow-up-share'], 0.15, { min: 0, max: 0.5 }),
+    timeoutSeconds: numberOption('timeout', values.timeout, 30, { min: 1, max: 600 }),
+    warmupEvents: numberOption('warmup', values.warmup, 500, { min: 0, max: 1_000_000, integer: true }),
+    seed: numberOption('seed', values.seed, 1, { min: 0, max: 2 ** 32 - 1, integer: true }),
+    startTime,
+  };
+  const connections =
+    values.connections === undefined
+      ? undefined
+      : numberOption('connections', values.connections, 0, { min: 1, max: 10_000, integer: true });
+  return { settings, modes, flags: { connections, flatOut: values['flat-out'] === true, cpuProf: values['cpu-prof'] } };
 });
-
-function numberFlag(name: keyof typeof flags, min: number, max: number): number {
-  const value = Number(flags[name]);
-  if (!Number.isFinite(value) || value < min || value > max)
-    throw new Error(`--${name} must be a number from ${min} to ${max}, got ${flags[name]}`);
-  return value;
-}
-
-const settings = {
-  durationSeconds: numberFlag('duration', 1, 3600),
-  rate: numberFlag('rate', 1, 1_000_000),
-  batchSize: numberFlag('batch-size', 1, MAX_BATCH_EVENTS),
-  replayShare: numberFlag('replay-share', 0, 0.5),
-  followUpShare: numberFlag('follow-up-share', 0, 0.5),
-  timeoutSeconds: numberFlag('timeout', 1, 600),
-  warmupEvents: numberFlag('warmup', 0, 1_000_000),
-  seed: numberFlag('seed', 0, 2 ** 32 - 1),
-  startTime: flags['start-time'],
-};
-const modes = flags.modes.split(',').map((mode) => mode.trim()) as Mode[];
-if (modes.some((mode) => mode !== 'singles' && mode !== 'batches'))
-  throw new Error(`--modes takes singles and/or batches, got ${flags.modes}`);
-if (Number.isNaN(Date.parse(settings.startTime))) throw new Error(`--start-time must be an ISO date-time, got ${settings.startTime}`);
 
 /**
  * Connections per mode: enough in flight for the runner to overlap its DynamoDB calls; for
@@ -94,7 +104,7 @@ if (Number.isNaN(Date.parse(settings.startTime))) throw new Error(`--start-time 
  * whole.
  */
 function connectionsFor(mode: Mode): number {
-  if (flags.connections !== undefined) return numberFlag('connections', 1, 10_000);
+  if (flags.connections !== undefined) return flags.connections;
   return mode === 'singles' ? 50 : 2;
 }
 
@@ -118,7 +128,7 @@ function unlessInterrupted(): void {
 async function loadRun(mode: Mode, target: number | undefined): Promise<RunReport> {
   const what = `${mode} ${target === undefined ? 'flat out' : `at ${target} events/s`} for ${settings.durationSeconds} s`;
   console.error(`${what}: starting a local runner…`);
-  const runner = await startLoadRunner(settings.startTime, flags['cpu-prof']);
+  const runner = await startLoadRunner(settings.startTime, flags.cpuProf);
   try {
     unlessInterrupted();
     const runTag = `ld${Date.now().toString(36)}`;
@@ -183,7 +193,7 @@ async function loadRun(mode: Mode, target: number | undefined): Promise<RunRepor
 let failed = false;
 for (const mode of modes) {
   const runs: RunReport[] = [];
-  for (const target of flags['flat-out'] ? [settings.rate, undefined] : [settings.rate]) {
+  for (const target of flags.flatOut ? [settings.rate, undefined] : [settings.rate]) {
     try {
       runs.push(await loadRun(mode, target));
     } catch (error) {

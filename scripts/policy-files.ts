@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PolicyInput } from '#shared/domain/policy';
+import { type CommandSpec, readCommandLine } from '../bin/cli.ts';
 import { EMBEDDED_POLICIES } from '#shared/domain/policy-registry';
 import { POLICY_SCHEMA_PATH, policyJsonSchema, type SchemaNode } from '#shared/domain/policy-json-schema';
 
@@ -149,4 +150,16 @@ function main(): void {
   execFileSync('npx', ['biome', 'format', '--write', EXAMPLES_DIR, POLICY_DOCS], { cwd: ROOT, stdio: 'inherit' });
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
+const POLICY_FILES_COMMAND = {
+  command: 'npm run policy:files --',
+  summary:
+    'Writes the files generated from the policy schema and the embedded policies: docs/schemas/policy.schema.json, examples/policies/*.json and the field reference of docs/policies.md.',
+  usage: [''],
+  options: {},
+  notes: ['A test fails when one of them is stale: run this after changing the policy schema or an embedded policy.'],
+} as const satisfies CommandSpec;
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  readCommandLine(POLICY_FILES_COMMAND);
+  main();
+}
