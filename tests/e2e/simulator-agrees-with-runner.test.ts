@@ -36,6 +36,12 @@ const cohort = parseJsonlCohort(events.map((event) => JSON.stringify(event)).joi
 const ordered = [...cohort.events].sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt));
 
 /** One customer's decisions and messages, as both sides are compared on. */
+/**
+ * A touch by its number in the journey: journey ids are keyed with the deployment's secret, which
+ * the runner has and the simulator (no deployment) does not, so only the number compares.
+ */
+const touchNumber = (touchId: string) => touchId.slice(touchId.lastIndexOf('-') + 1);
+
 interface Decisions {
   status: 'eligible' | 'excluded';
   reasons: string[];
@@ -47,7 +53,8 @@ interface Decisions {
 
 function fromSimulation(outcome: CustomerOutcome): Decisions {
   const journey = outcome.journeys.at(-1)!;
-  const key = (m: { touchId: string; channel: string; atMs: number }) => `${m.touchId} ${m.channel} ${new Date(m.atMs).toISOString()}`;
+  const key = (m: { touchId: string; channel: string; atMs: number }) =>
+    `${touchNumber(m.touchId)} ${m.channel} ${new Date(m.atMs).toISOString()}`;
   return {
     status: journey.status === 'ineligible' ? 'excluded' : 'eligible',
     reasons: [...journey.ineligibleReasons].sort(),
@@ -103,11 +110,14 @@ describe('the simulator and the local runner', () => {
         arm: journey.arm,
         ...(journey.task ? { team: journey.task.team } : {}),
         sent: mine
-          .map((m) => `${m.touchId} ${m.channel} ${new Date(Date.parse(String(m.sentAt))).toISOString()} ${m.parts} ${m.cost}`)
+          .map(
+            (m) =>
+              `${touchNumber(String(m.touchId))} ${m.channel} ${new Date(Date.parse(String(m.sentAt))).toISOString()} ${m.parts} ${m.cost}`,
+          )
           .sort(),
         withheld: journey.touches
           .filter((t: { status: string }) => t.status === 'withheld')
-          .map((t: { touchId: string; channel: string; sentAt: string }) => `${t.touchId} ${t.channel} ${t.sentAt}`)
+          .map((t: { touchId: string; channel: string; sentAt: string }) => `${touchNumber(t.touchId)} ${t.channel} ${t.sentAt}`)
           .sort(),
       });
     }
