@@ -2,14 +2,14 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLake } from '#shared/adapters/local/duckdb-lake';
 import { formatNumber, type NumberKind } from '#shared/report/format';
 import { REPORT_QUERY_NAMES, ROW_KEYS, type ReportQueryName, runReportQuery } from '#shared/report/queries';
 import { readReportSql } from '#shared/report/sql-files';
+import { openOffline, type OfflinePage, renderedCharts } from '../support/offline-page.ts';
 import { buildReportLake } from '../support/report-cohort.ts';
 
 /**
@@ -23,16 +23,6 @@ const run = promisify(execFile);
 const NIGHT = '2027-03-01';
 const ARTIFACTS = resolve('test-artifacts');
 const REPORT_FILE = join(ARTIFACTS, 'report.html');
-/** The flags that keep Chromium quiet on a machine with no network and no GPU. */
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
-
 interface PageNumber {
   query: ReportQueryName;
   key: string;
@@ -43,16 +33,12 @@ interface PageNumber {
 }
 
 let dataDir: string;
-let profileDir: string;
-let context: BrowserContext;
+let browser: OfflinePage;
 let page: Page;
-const requests: string[] = [];
-const consoleErrors: string[] = [];
 const answers = {} as Record<ReportQueryName, Array<Record<string, unknown>>>;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'winback-report-e2e-'));
-  profileDir = mkdtempSync(join(tmpdir(), 'winback-chromium-'));
   mkdirSync(ARTIFACTS, { recursive: true });
   await buildReportLake(join(dataDir, 'lake'), { customers: 1000, seed: 7, firstChurn: '2026-01-03T09:00:00Z', months: 3, night: NIGHT });
   await run(process.execPath, ['--import', 'tsx', 'bin/report.ts', '--out', REPORT_FILE], {
@@ -67,53 +53,24 @@ beforeAll(async () => {
     lake.close();
   }
 
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    viewport: { width: 1280, height: 900 },
-  });
-  // Nothing but the file itself may load: every other request is recorded and refused.
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('file:') && resolve(new URL(url).pathname) === REPORT_FILE) return route.continue();
-    requests.push(url);
-    return route.abort();
-  });
-  page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(error.message));
-  await page.goto(pathToFileURL(REPORT_FILE).href, { waitUntil: 'load' });
+  browser = await openOffline(REPORT_FILE);
+  page = browser.page;
 }, 300_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   rmSync(dataDir, { recursive: true, force: true });
-  rmSync(profileDir, { recursive: true, force: true });
 });
 
 describe('the KPI report in headless Chromium', () => {
   it('loads nothing from the network, runs no script and logs no error', async () => {
-    expect(requests).toEqual([]);
-    expect(consoleErrors).toEqual([]);
+    expect(browser.requests).toEqual([]);
+    expect(browser.consoleErrors).toEqual([]);
     expect(await page.locator('script').count()).toBe(0);
   });
 
   it('renders every chart: an SVG with data marks, laid out at a readable size', async () => {
-    const charts = await page.locator('figure.chart').evaluateAll((figures) =>
-      figures.map((figure) => {
-        const svg = figure.querySelector('svg');
-        const box = svg?.getBoundingClientRect();
-        return {
-          id: figure.getAttribute('data-chart'),
-          marks: svg ? svg.querySelectorAll('.role-mark > *').length : 0,
-          width: box?.width ?? 0,
-          height: box?.height ?? 0,
-        };
-      }),
-    );
+    const charts = await renderedCharts(page);
     expect(charts.map((c) => c.id)).toEqual([
       'programme-rates',
       'programme-incremental',

@@ -2,13 +2,13 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatNumber, type NumberKind } from '#shared/report/format';
 import type { SimulationSummary } from '#shared/simulator/summary-file';
 import { generateCohort } from '../../scripts/cohort.ts';
+import { openOffline, type OfflinePage, renderedCharts } from '../support/offline-page.ts';
 
 /**
  * The simulator's report as a person sees it: `npm run simulate` over a generated cohort with two
@@ -19,27 +19,13 @@ import { generateCohort } from '../../scripts/cohort.ts';
 const run = promisify(execFile);
 const OUT = resolve('test-artifacts', 'simulation');
 const REPORT = join(OUT, 'report.html');
-/** The flags that keep Chromium quiet on a machine with no network and no GPU. */
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
-
 let workDir: string;
-let profileDir: string;
-let context: BrowserContext;
+let browser: OfflinePage;
 let page: Page;
 let summary: SimulationSummary;
-const requests: string[] = [];
-const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'winback-sim-report-'));
-  profileDir = mkdtempSync(join(tmpdir(), 'winback-chromium-'));
   mkdirSync(OUT, { recursive: true });
   const cohort = join(workDir, 'cohort.jsonl');
   writeFileSync(
@@ -63,54 +49,25 @@ beforeAll(async () => {
   ]);
   summary = JSON.parse(readFileSync(join(OUT, 'summary.json'), 'utf8'));
 
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    viewport: { width: 1280, height: 900 },
-  });
-  // Nothing but the file itself may load: every other request is recorded and refused.
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('file:') && resolve(new URL(url).pathname) === REPORT) return route.continue();
-    requests.push(url);
-    return route.abort();
-  });
-  page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(error.message));
-  await page.goto(pathToFileURL(REPORT).href, { waitUntil: 'load' });
+  browser = await openOffline(REPORT);
+  page = browser.page;
   await page.screenshot({ path: join(OUT, 'report.png'), fullPage: true });
 }, 600_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   rmSync(workDir, { recursive: true, force: true });
-  rmSync(profileDir, { recursive: true, force: true });
 });
 
 describe('the simulation report in headless Chromium', () => {
   it('loads nothing from the network, runs no script and logs no error', async () => {
-    expect(requests).toEqual([]);
-    expect(consoleErrors).toEqual([]);
+    expect(browser.requests).toEqual([]);
+    expect(browser.consoleErrors).toEqual([]);
     expect(await page.locator('script').count()).toBe(0);
   });
 
   it('renders every chart: an SVG with data marks, at a readable size', async () => {
-    const charts = await page.locator('figure.chart').evaluateAll((figures) =>
-      figures.map((figure) => {
-        const svg = figure.querySelector('svg');
-        const box = svg?.getBoundingClientRect();
-        return {
-          id: figure.getAttribute('data-chart'),
-          marks: svg ? svg.querySelectorAll('.role-mark > *').length : 0,
-          width: box?.width ?? 0,
-          height: box?.height ?? 0,
-        };
-      }),
-    );
+    const charts = await renderedCharts(page);
     expect(charts.map((c) => c.id)).toEqual(['sends-by-day', 'sends-by-hour', 'channels', 'exclusions', 'workload', 'winbacks', 'costs']);
     for (const chart of charts) {
       expect(chart.marks, chart.id!).toBeGreaterThan(2);
