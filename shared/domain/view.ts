@@ -4,7 +4,7 @@ import { horizonEndMs } from './policy.ts';
 import { contactFor } from './targeting.ts';
 import { CHANNELS, type Channel } from './channels.ts';
 import { plannedMessage } from './journey/send-decision.ts';
-import { localIso } from './journey/timers.ts';
+import { localIso } from './local-time.ts';
 
 /** As stored, plus `ended`: an active journey whose horizon has passed without a return. */
 export type ViewStatus = JourneyStatus | 'ended';

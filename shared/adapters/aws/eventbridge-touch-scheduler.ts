@@ -4,7 +4,8 @@ import {
   type CreateScheduleCommandInput,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import { DateTime } from 'luxon';
+import { wallClock } from '#shared/domain/local-time';
+import { offsetMinutes } from '#shared/domain/time-zone';
 import type { TimerSpec } from '#shared/domain/journey/timers';
 import type { TouchScheduler } from '#shared/ports/touch-scheduler';
 
@@ -39,8 +40,8 @@ export interface EventBridgeTouchSchedulerOptions {
 export const DEFAULT_MAX_RETRY_ATTEMPTS = 5;
 export const DEFAULT_MAX_EVENT_AGE_SECONDS = 3_600;
 
-/** `at()` takes a local wall time to the second, without offset. */
-const AT_FORMAT = "yyyy-LL-dd'T'HH:mm:ss";
+/** An ISO 8601 instant with `Z` or an offset (`Date.parse` alone would take other formats too). */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 /** Far enough on each side of an instant to see any clock change near it (they move by 30–60 min). */
 const DST_PROBE_MS = 3 * 3_600_000;
 
@@ -55,25 +56,23 @@ const DST_PROBE_MS = 3 * 3_600_000;
  * differs from the one 3 hours after, the instant is written in UTC instead, which is exact.
  *
  * Sub-second parts are rounded up to the next second: a timer must never fire before its touch
- * is due. Luxon's formatting is used rather than `Date` getters, whose month is 0-based — the
- * bug that makes a model repo schedule everything a month early.
+ * is due. `at()` takes the wall time to the second, without offset: the first 19 characters of
+ * an ISO string (never `Date` getters, whose month is 0-based — the bug that makes a model repo
+ * schedule everything a month early).
  *
  * @param dueAtIso an ISO 8601 instant with `Z` or an offset, e.g. `2026-03-02T13:05:00.000Z`
  * @param zone an IANA time zone, e.g. `Europe/London`
  * @throws Error when the instant or the zone is invalid
  */
 export function atExpression(dueAtIso: string, zone: string): { expression: string; timezone: string } {
-  const parsed = DateTime.fromISO(dueAtIso, { setZone: true });
-  if (!parsed.isValid) throw new Error(`not an ISO 8601 instant: ${dueAtIso}`);
-  const instantMs = Math.ceil(parsed.toMillis() / 1000) * 1000;
-  const local = DateTime.fromMillis(instantMs, { zone });
-  if (!local.isValid) throw new Error(`not an IANA time zone: ${zone}`);
-  const offsetBefore = DateTime.fromMillis(instantMs - DST_PROBE_MS, { zone }).offset;
-  const offsetAfter = DateTime.fromMillis(instantMs + DST_PROBE_MS, { zone }).offset;
-  if (offsetBefore !== offsetAfter) {
-    return { expression: `at(${DateTime.fromMillis(instantMs, { zone: 'UTC' }).toFormat(AT_FORMAT)})`, timezone: 'UTC' };
+  const parsedMs = ISO_INSTANT.test(dueAtIso) ? Date.parse(dueAtIso) : Number.NaN;
+  if (Number.isNaN(parsedMs)) throw new Error(`not an ISO 8601 instant: ${dueAtIso}`);
+  const instantMs = Math.ceil(parsedMs / 1000) * 1000;
+  const { wall } = wallClock(instantMs, zone);
+  if (offsetMinutes(zone, instantMs - DST_PROBE_MS) !== offsetMinutes(zone, instantMs + DST_PROBE_MS)) {
+    return { expression: `at(${new Date(instantMs).toISOString().slice(0, 19)})`, timezone: 'UTC' };
   }
-  return { expression: `at(${local.toFormat(AT_FORMAT)})`, timezone: zone };
+  return { expression: `at(${wall.slice(0, 19)})`, timezone: zone };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { OutboundMessage } from '#shared/domain/journey/send-decision';
-import { localIso } from '#shared/domain/journey/timers';
+import { localIso } from '#shared/domain/local-time';
 import type { MessagePrice } from '#shared/domain/pricing';
 import type { Clock } from '#shared/ports/clock';
 import type { MessageChannel, SendReceipt } from '#shared/ports/message-channel';

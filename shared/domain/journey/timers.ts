@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import type { Pseudonyms } from '../pseudonyms.ts';
 import type { CustomerRecord, Journey, Touch, TouchChannel } from './record.ts';
 import { iso, isPending, log } from './record.ts';
@@ -145,7 +144,3 @@ export function pendingTimers(record: CustomerRecord): string[] {
   ];
 }
 
-/** Formats an instant as ISO 8601 with the customer's local offset, e.g. 2026-03-02T14:05:00.000+01:00. */
-export function localIso(instantMs: number, zone: string): string {
-  return DateTime.fromMillis(instantMs, { zone }).toISO()!;
-}

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { DateTime, IANAZone } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { isInsideSendWindow, sendableSpans, type SendWindow } from '#shared/domain/send-window';
+import { atExpression } from '#shared/adapters/aws/eventbridge-touch-scheduler';
+import { localIso } from '#shared/domain/local-time';
 import { isKnownZone, offsetMinutes } from '#shared/domain/time-zone';
 import { luxonSendableSpans } from '../../support/luxon-send-window.ts';
 
@@ -216,5 +218,51 @@ describe('sendableSpans', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+/** What the scheduler wrote with luxon before: the `at()` expression and its zone. */
+function luxonAtExpression(dueAtIso: string, zone: string): { expression: string; timezone: string } {
+  const instantMs = Math.ceil(DateTime.fromISO(dueAtIso, { setZone: true }).toMillis() / 1000) * 1000;
+  const format = "yyyy-LL-dd'T'HH:mm:ss";
+  const offsetAt = (ms: number) => DateTime.fromMillis(ms, { zone }).offset;
+  if (offsetAt(instantMs - 3 * HOUR_MS) !== offsetAt(instantMs + 3 * HOUR_MS))
+    return { expression: `at(${DateTime.fromMillis(instantMs, { zone: 'UTC' }).toFormat(format)})`, timezone: 'UTC' };
+  return { expression: `at(${DateTime.fromMillis(instantMs, { zone }).toFormat(format)})`, timezone: zone };
+}
+
+describe('local times written without luxon', () => {
+  const zoneNames = fc.oneof(anyZone, fc.constantFrom('utc', 'GMT', 'Etc/UTC', 'europe/paris'));
+
+  it('localIso writes the wall clock and offset luxon writes, to the character', () => {
+    fc.assert(
+      fc.property(zoneNames, instant, (zone, ms) => {
+        expect(localIso(ms, zone)).toBe(DateTime.fromMillis(ms, { zone }).toISO());
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('the scheduler writes the at() expression it wrote with luxon, around clock changes too', () => {
+    fc.assert(
+      fc.property(anyZone, instant, fc.integer({ min: -4 * HOUR_MS, max: 4 * HOUR_MS }), (zone, ms, nudge) => {
+        const dueAt = new Date(ms + nudge).toISOString();
+        expect(atExpression(dueAt, zone)).toEqual(luxonAtExpression(dueAt, zone));
+      }),
+      { numRuns: 3000 },
+    );
+    fc.assert(
+      fc.property(clockChange, fc.integer({ min: -4 * HOUR_MS, max: 4 * HOUR_MS }), ({ zone, at }, nudge) => {
+        const dueAt = new Date(at + nudge).toISOString();
+        expect(atExpression(dueAt, zone)).toEqual(luxonAtExpression(dueAt, zone));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses an unknown zone and a malformed instant, naming them', () => {
+    expect(() => localIso(0, 'Mars/Olympus_Mons')).toThrow('not an IANA time zone: Mars/Olympus_Mons');
+    expect(() => atExpression('2026-03-02T13:05:00.000Z', 'Nowhere')).toThrow('not an IANA time zone: Nowhere');
+    expect(() => atExpression('2026-03-02 13:05', 'UTC')).toThrow('not an ISO 8601 instant: 2026-03-02 13:05');
   });
 });
