@@ -143,4 +143,3 @@ export function pendingTimers(record: CustomerRecord): string[] {
     ...(record.lapse ? [record.lapse.timerName] : []),
   ];
 }
-
