@@ -17,7 +17,15 @@ module.exports = {
       severity: 'error',
       comment: 'shared/domain holds the rules as pure functions: only other domain modules and pure libraries.',
       from: { path: '^shared/domain/' },
-      to: { pathNot: ['^shared/domain/', '^node_modules/(zod|luxon|libphonenumber-js)/', '^crypto$', '^node:crypto$'] },
+      to: { pathNot: ['^shared/domain/', '^node_modules/(zod|libphonenumber-js)/', '^crypto$', '^node:crypto$'] },
+    },
+    {
+      name: 'luxon-is-the-tests-reference',
+      severity: 'error',
+      comment:
+        'Time-zone arithmetic is shared/domain/time-zone.ts and local-time.ts; luxon is only the reference the tests check them against, and stays out of the Lambdas.',
+      from: { pathNot: '^tests/' },
+      to: { path: '^node_modules/luxon/' },
     },
     {
       name: 'config-is-pure',
