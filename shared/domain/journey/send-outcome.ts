@@ -1,7 +1,7 @@
 import { assertUnreachable } from '../exhaustive.ts';
 import type { Channel } from '../channels.ts';
 import { type CustomerRecord, findTouch, iso, type Journey, log, type Touch, type TouchChannel, type TouchStatus } from './record.ts';
-import { type Change, deferredTimerName, type Effects, leaseTimerFor, noEffects, timerFor } from './timers.ts';
+import { type Change, CLAIM_LEASE_MS, deferredTimerName, type Effects, leaseTimerFor, noEffects, timerFor } from './timers.ts';
 
 /** The outcome of a send decision, or of the send itself. */
 export type SendOutcome =
@@ -27,6 +27,14 @@ const appliesFrom = (outcome: SendOutcome): TouchStatus =>
 
 /** Whether the claim on a `sending` touch has lapsed: its lease passed, or it was claimed before claims had leases. */
 export const leaseExpired = (touch: Touch, nowMs: number): boolean => !touch.lease || nowMs >= Date.parse(touch.lease.until);
+
+/**
+ * Whether a touch is a claim left behind, for a sweep that finds it with no timer to go by: `sending`
+ * with its lease passed; or, claimed before claims had leases, due a lease ago at least (a claim
+ * comes at or after the due time, so one due so recently may still be in a sender's hands).
+ */
+export const isStuckClaim = (touch: Touch, nowMs: number): boolean =>
+  touch.status === 'sending' && (touch.lease ? leaseExpired(touch, nowMs) : nowMs >= Date.parse(touch.dueAt) + CLAIM_LEASE_MS);
 
 /**
  * Whether a touch failed with its outcome unknown: the message may or may not have gone out (a
