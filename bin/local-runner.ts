@@ -446,6 +446,8 @@ async function serve(config: LocalConfig, { data, policies, prices, logger, lock
             scanSegments: 2,
             kpiEngine,
             report,
+            // Claims left `sending` are resolved as the scan meets them: sent if the outbox holds the message.
+            engine: deps,
           },
           parsed.data.date,
         );

@@ -33,10 +33,10 @@ const scheduler = (call: string): ChainedCall => ({ call, budget: SCHEDULER_CALL
 
 /** Ingesting one event, as the API and the engagement function do it. */
 const INGEST_ONE_EVENT: readonly ChainedCall[] = [
-  dynamodb('GetItem: the event receipts (keyed and legacy, side by side)'),
+  dynamodb('GetItem: the event receipts (keyed and legacy, side by side; a batch: BatchGetItem, 100 keys a call, side by side)'),
   dynamodb('GetItem: the customer record'),
   scheduler('CreateSchedule: the timers the change needs (side by side)'),
-  dynamodb('TransactWriteItems: the record with its receipt'),
+  dynamodb('TransactWriteItems: the record with its receipt (a batch: with the receipts of a chunk of its events)'),
   dynamodb('GetItem: settle a save whose answer was lost'),
   scheduler('DeleteSchedule: the timers the change made obsolete (side by side)'),
 ];

@@ -1,6 +1,6 @@
-import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Role } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { type CfnSchedule, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -96,9 +96,23 @@ export class NightlyJob extends Construct {
       deadLetterQueue: this.deadLetters,
     });
 
-    // Reads journeys, never writes them; creates no touch timers (no scheduler rights), though the
-    // engine environment names them.
-    grantTableData(this.handler, props.table, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:DescribeTable']);
+    // Reads journeys, and writes a customer item only to resolve a claim stuck in `sending` (one
+    // conditional put, the record's phone unchanged); then deletes that claim's lease timer, should
+    // it still exist. Creates no timers (no CreateSchedule, no role to pass).
+    grantTableData(this.handler, props.table, [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:PutItem',
+      'dynamodb:DescribeTable',
+    ]);
+    const timers = `arn:${Aws.PARTITION}:scheduler:${Aws.REGION}:${Aws.ACCOUNT_ID}:schedule/${props.engineEnvironment.SCHEDULE_GROUP_NAME}/*`;
+    this.handler.addToRolePolicy(new PolicyStatement({ actions: ['scheduler:DeleteSchedule'], resources: [timers] }));
+    acknowledgeWildcardResource(
+      this.handler,
+      timers,
+      "A stuck claim's lease timer is named per touch at run time; the wildcard is bounded to this deployment's schedule group (delete only).",
+    );
     props.keysSecret.grantRead(this.handler);
     bindEnvironment(this.handler, 'engine', props.engineEnvironment);
     // The lake and Athena, granted below; absent settings fall back on the function's defaults.

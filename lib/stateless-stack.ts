@@ -17,7 +17,7 @@ import { Operations } from './operations.ts';
 import { PublicApi } from './public-api.ts';
 import { deployedChannelsOf } from './sender.ts';
 import type { Settings } from './settings.ts';
-import { grantTaskIndexQuery, TouchDelivery } from './touch-delivery.ts';
+import { grantTableData, grantTaskIndexQuery, TouchDelivery } from './touch-delivery.ts';
 
 export interface WinbackStatelessStackProps extends StackProps {
   /** From the stateful stack. */
@@ -86,6 +86,8 @@ export class WinbackStatelessStack extends Stack {
     });
     this.delivery.bindEngine(this.publicApi.handler);
     grantTaskIndexQuery(this.publicApi.handler, props.table);
+    // A batch reads the receipts of its events in BatchGetItem calls (`DynamoDbCustomerStore.hasEvents`).
+    grantTableData(this.publicApi.handler, props.table, ['dynamodb:BatchGetItem']);
 
     this.feedback = new EngagementFeedback(this, 'Feedback', {
       sesEventsTopic: this.delivery.sesEventsTopic,

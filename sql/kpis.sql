@@ -55,7 +55,9 @@ fine AS (
     count(task_team) AS tasks_opened,
     count(CASE WHEN task_team IS NOT NULL AND task_status = 'retained' THEN 1 END) AS tasks_retained,
     count(CASE WHEN task_team IS NOT NULL AND task_status = 'ported_away' THEN 1 END) AS tasks_ported_away,
-    count(CASE WHEN task_team IS NOT NULL AND task_follow_ups > 0 THEN 1 END) AS tasks_followed_up
+    count(CASE WHEN task_team IS NOT NULL AND task_follow_ups > 0 THEN 1 END) AS tasks_followed_up,
+    sum(COALESCE(touches_failed, 0)) AS touches_failed,
+    sum(COALESCE(touches_outcome_unknown, 0)) AS touches_outcome_unknown
   FROM facts
   GROUP BY cohort_month, policy_id, policy_version, segment, exit_reason, channel, variant, arm
 ),
@@ -94,7 +96,9 @@ totals AS (
     CAST(sum(f.tasks_opened) AS INTEGER) AS tasks_opened,
     CAST(sum(f.tasks_retained) AS INTEGER) AS tasks_retained,
     CAST(sum(f.tasks_ported_away) AS INTEGER) AS tasks_ported_away,
-    CAST(sum(f.tasks_followed_up) AS INTEGER) AS tasks_followed_up
+    CAST(sum(f.tasks_followed_up) AS INTEGER) AS tasks_followed_up,
+    CAST(sum(f.touches_failed) AS INTEGER) AS touches_failed,
+    CAST(sum(f.touches_outcome_unknown) AS INTEGER) AS touches_outcome_unknown
   FROM fine f
   CROSS JOIN grains g
   GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
@@ -265,7 +269,9 @@ SELECT
   p.tasks_ported_away,
   p.tasks_followed_up,
   CAST(p.tasks_retained AS DOUBLE) / NULLIF(p.tasks_opened, 0) AS task_retained_rate,
-  CAST(p.tasks_ported_away AS DOUBLE) / NULLIF(p.tasks_opened, 0) AS task_ported_away_rate
+  CAST(p.tasks_ported_away AS DOUBLE) / NULLIF(p.tasks_opened, 0) AS task_ported_away_rate,
+  p.touches_failed,
+  p.touches_outcome_unknown
 FROM costs p
 LEFT JOIN medians m
   ON m.grain = p.grain

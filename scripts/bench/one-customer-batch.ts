@@ -11,8 +11,9 @@ import { makeDeps, type TestDeps } from '../../tests/support/fakes.ts';
  * One customer's 500-event batch, the API's largest, through the real DynamoDB adapter on
  * DynamoDB Local: an upstream system backfilling a customer's history, one churn every 5 days
  * over the last 7 years, each a journey (most ineligible: too long ago). Events of one customer
- * are applied one after another, so this is the slowest batch there is; before records were
- * bounded every save rewrote a record growing towards DynamoDB's 400 KB item limit.
+ * are applied in order, so this is the slowest batch there is: before records were bounded every
+ * save rewrote a record growing towards DynamoDB's 400 KB item limit, and before a batch's events
+ * of one customer were saved together each event was a read and a transaction of its own.
  */
 
 export const ONE_CUSTOMER_EVENTS = 500;
@@ -30,10 +31,23 @@ export function oneCustomerBatch(customerId: string, nowMs: number): Array<Recor
   );
 }
 
-/** Engine deps on a fresh table of DynamoDB Local (the timer scheduler is the in-memory fake). */
-export async function dynamoDbDeps(endpoint: string, tableName: string): Promise<{ deps: TestDeps; close: () => Promise<void> }> {
+/** Engine deps on a fresh table of DynamoDB Local (the timer scheduler is the in-memory fake), and the DynamoDB calls made since. */
+export async function dynamoDbDeps(
+  endpoint: string,
+  tableName: string,
+): Promise<{ deps: TestDeps; calls: Record<string, number>; close: () => Promise<void> }> {
   const client = localDynamoClient(endpoint);
   await ensureTable(client, tableName);
+  // Calls, not attempts: the SDK's retries are below this step.
+  const calls: Record<string, number> = {};
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const operation = String(context.commandName).replace(/Command$/, '');
+      calls[operation] = (calls[operation] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCallCounter' },
+  );
   const store = new DynamoDbCustomerStore({
     client: createDocumentClient(client),
     tableName,
@@ -45,7 +59,7 @@ export async function dynamoDbDeps(endpoint: string, tableName: string): Promise
     await client.send(new DeleteTableCommand({ TableName: tableName }));
     client.destroy();
   };
-  return { deps, close };
+  return { deps, calls, close };
 }
 
 /** Posts the batch as `POST /v1/events` would, and times it. */
@@ -56,12 +70,25 @@ export async function runOneCustomerBatch(deps: TestDeps, customerId: string): P
   return { seconds: (performance.now() - started) / 1000, results };
 }
 
-/** The bench row's figure: one run on a fresh table. */
-export async function measureOneCustomerBatch(endpoint: string): Promise<{ seconds: number; accepted: number }> {
-  const { deps, close } = await dynamoDbDeps(endpoint, `winback-bench-one-customer-${Date.now()}`);
+/** The bench row's figure: one run on a fresh table, with the DynamoDB calls it made. */
+export interface OneCustomerBatch {
+  seconds: number;
+  accepted: number;
+  /** DynamoDB calls by operation, e.g. `6 BatchGetItem, 11 TransactWriteItems`. */
+  calls: string;
+}
+
+export async function measureOneCustomerBatch(endpoint: string): Promise<OneCustomerBatch> {
+  const { deps, calls, close } = await dynamoDbDeps(endpoint, `winback-bench-one-customer-${Date.now()}`);
   try {
+    const before = { ...calls };
     const { seconds, results } = await runOneCustomerBatch(deps, 'bench-backfilled-customer');
-    return { seconds, accepted: results.filter((r) => r.status === 'accepted').length };
+    const made = Object.entries(calls)
+      .map(([operation, count]) => [operation, count - (before[operation] ?? 0)] as const)
+      .filter(([, count]) => count > 0)
+      .map(([operation, count]) => `${count} ${operation}`)
+      .join(', ');
+    return { seconds, accepted: results.filter((r) => r.status === 'accepted').length, calls: made };
   } finally {
     await close();
   }

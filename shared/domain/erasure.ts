@@ -1,5 +1,6 @@
 import type { CustomerRecord, Journey, Touch, TouchKind } from './journey/record.ts';
 import { pseudonymize } from './hash.ts';
+import { isOutcomeUnknown } from './journey/send-outcome.ts';
 import { keptJourneyIds, Pseudonyms } from './pseudonyms.ts';
 
 /** A journey as kept apart from the customer: a keyed hash instead of the customer id, no contact data. */
@@ -21,7 +22,8 @@ export interface ArchivedJourney extends KeptJourney {
 }
 
 /** What is kept of a touch after erasure: what it was, what became of it, what it cost. */
-export interface ErasedTouch extends Pick<Touch, 'touchId' | 'index' | 'channel' | 'status' | 'sentAt' | 'cost' | 'engagement'> {
+export interface ErasedTouch
+  extends Pick<Touch, 'touchId' | 'index' | 'channel' | 'status' | 'sentAt' | 'cost' | 'engagement' | 'outcomeUnknown'> {
   /** Absent on touches erased before touches had a kind. */
   kind?: TouchKind;
   /** The offer a message made; the task id, on touches erased before task notices had their own field. */
@@ -52,14 +54,21 @@ export function keptJourney(customerId: string, { touches, churnEventId, ...jour
   };
 }
 
-/** What is kept of a touch, its ids moved by `rename` to the kept journey id. */
+/**
+ * What is kept of a touch, its ids moved by `rename` to the kept journey id. A touch still being
+ * sent is kept as failed with its outcome unknown: its sender can no longer record the outcome
+ * (the record is gone), and the message may or may not have gone out. The reason of a failure is
+ * not kept (a channel's error may quote a contact), only whether its outcome was unknown.
+ */
 function erasedTouch(touch: Touch, rename: (id: string) => string): ErasedTouch {
+  const unknown = touch.status === 'sending' || isOutcomeUnknown(touch);
   return {
     touchId: rename(touch.touchId),
     index: touch.index,
     kind: touch.kind,
     channel: touch.channel,
-    status: touch.status === 'planned' ? 'cancelled' : touch.status,
+    status: touch.status === 'planned' ? 'cancelled' : touch.status === 'sending' ? 'failed' : touch.status,
+    ...(unknown ? { outcomeUnknown: true as const } : {}),
     ...(touch.kind === 'task_notice' ? { taskId: rename(touch.taskId) } : { offerId: touch.offerId }),
     engagement: touch.engagement,
     ...(touch.sentAt ? { sentAt: touch.sentAt } : {}),

@@ -1,19 +1,16 @@
-import { applyEvent } from '#shared/domain/journey/apply-event';
-import { emptyRecord, type CustomerRecord } from '#shared/domain/journey/record';
+import type { CustomerRecord } from '#shared/domain/journey/record';
 import type { Change } from '#shared/domain/journey/timers';
-import { ConcurrentUpdateError, DuplicateEventError, type FieldIssue, RecordTooLargeError } from '#shared/domain/errors';
+import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
 import { archiveFinished, assertRecordFits } from '#shared/domain/journey/archive';
-import { parseEvent, type WinbackEvent } from '#shared/domain/events';
+import type { WinbackEvent } from '#shared/domain/events';
 import { shortHash } from '#shared/domain/hash';
 import { MAX_CONCURRENT_RETRIES, type EngineDeps } from './deps.ts';
+import { eventChange, type IngestStatus } from './event-change.ts';
 import { cancelTimers } from './timers.ts';
 
-export type IngestStatus = 'accepted' | 'duplicate';
-
-/** The record as the caller last saved it (a batch's events of one customer, in a row), if it did. */
-export interface LastSaved {
-  record?: CustomerRecord;
-}
+export type { IngestStatus } from './event-change.ts';
+// A batch is ingested a customer's chunk of events at a time: `ingest-batch.ts`.
+export { type BatchFailureReason, type BatchItemResult, ingestBatch } from './ingest-batch.ts';
 
 export interface IngestResult {
   eventId: string;
@@ -33,23 +30,9 @@ export interface IngestResult {
  *     sender re-checks at fire time and skips.
  * A concurrent change to the same customer makes step 4 fail; steps 2–4 then run again.
  */
-export async function ingestEvent(deps: EngineDeps, event: WinbackEvent, last?: LastSaved): Promise<IngestResult> {
+export async function ingestEvent(deps: EngineDeps, event: WinbackEvent): Promise<IngestResult> {
   const key = { eventId: event.eventId, type: event.type, customerId: event.customerId };
-  const applied = await applyOnce(
-    deps,
-    key,
-    (stored) => {
-      // Feedback about a customer Winback does not hold (erased, or never seen) has nothing to
-      // attach to; keeping it would re-create a record under an id that may be a phone number.
-      // Consent, activity and returns are kept on purpose: a churn may still arrive after them.
-      if (!stored && (event.type === 'message.engaged' || event.type === 'survey.answered' || event.type === 'task.outcome')) {
-        deps.logger.info('event for an unknown customer ignored', { eventId: shortHash(event.eventId), type: event.type });
-        return undefined;
-      }
-      return applyEvent(stored ?? emptyRecord(event.customerId), event, deps.clock.now(), deps.policies);
-    },
-    last,
-  );
+  const applied = await applyOnce(deps, key, (stored) => eventChange(deps, event, stored));
   return { eventId: event.eventId, status: applied === 'duplicate' ? 'duplicate' : 'accepted' };
 }
 
@@ -62,14 +45,9 @@ export async function applyOnce(
   deps: EngineDeps,
   key: { eventId: string; type: string; customerId: string },
   apply: (stored: CustomerRecord | undefined) => Change | undefined,
-  last?: LastSaved,
 ): Promise<'applied' | 'duplicate' | 'unchanged'> {
-  // The receipt and the record are read side by side; the record not at all when this batch
-  // saved it last (a stale one only fails the conditional save, and the retry reads it).
-  const [seen, first] = await Promise.all([
-    deps.store.hasEvent(key.eventId),
-    last?.record ? Promise.resolve(last.record) : deps.store.get(key.customerId),
-  ]);
+  // The receipt and the record are read side by side.
+  const [seen, first] = await Promise.all([deps.store.hasEvent(key.eventId), deps.store.get(key.customerId)]);
   if (seen) return 'duplicate';
   for (let attempt = 1; ; attempt++) {
     const change = apply(attempt === 1 ? first : await deps.store.get(key.customerId));
@@ -83,10 +61,8 @@ export async function applyOnce(
     try {
       const receipt = { eventId: key.eventId, type: key.type, receivedAt: new Date(deps.clock.now()).toISOString() };
       await deps.store.save(record, receipt, archived);
-      if (last) last.record = { ...record, version: record.version + 1 };
     } catch (error) {
       if (error instanceof DuplicateEventError) return 'duplicate';
-      if (last) delete last.record;
       if (error instanceof ConcurrentUpdateError && attempt < MAX_CONCURRENT_RETRIES) continue;
       throw error;
     }
@@ -100,75 +76,4 @@ export async function applyOnce(
     });
     return 'applied';
   }
-}
-
-/**
- * Why a valid event of a batch was not stored: it failed after the adapters' retries
- * (`unavailable`), or an earlier event of the same customer in the batch did, and it was not
- * tried so that the customer's events are applied in order when sent again. Either way, sending
- * it again is the fix (events are idempotent by `eventId`).
- */
-export type BatchFailureReason = 'unavailable' | 'earlier_event_failed';
-
-export type BatchItemResult =
-  | { index: number; eventId?: string; status: IngestStatus }
-  | { index: number; eventId?: string; status: 'rejected'; errors: FieldIssue[] }
-  | { index: number; eventId: string; status: 'failed'; reason: BatchFailureReason };
-
-/** How many customers of one batch are processed at once; events of one customer stay in order. */
-const BATCH_CONCURRENCY = 16;
-
-/**
- * Ingest a batch: every item is validated on its own, so one invalid event never loses the
- * valid ones, and one event that fails (a store outage outlasting the retries) never hides that
- * the others were stored: it is answered `failed`, to be sent again. Events of the same customer
- * are applied in batch order; different customers are processed side by side.
- */
-export async function ingestBatch(deps: EngineDeps, items: readonly unknown[]): Promise<BatchItemResult[]> {
-  const results: BatchItemResult[] = new Array(items.length);
-  const byCustomer = new Map<string, Array<{ index: number; event: WinbackEvent }>>();
-  items.forEach((item, index) => {
-    const parsed = parseEvent(item);
-    if (!parsed.ok) {
-      const eventId = typeof (item as { eventId?: unknown })?.eventId === 'string' ? (item as { eventId: string }).eventId : undefined;
-      results[index] = { index, ...(eventId ? { eventId } : {}), status: 'rejected', errors: parsed.issues };
-      return;
-    }
-    const queue = byCustomer.get(parsed.event.customerId) ?? [];
-    queue.push({ index, event: parsed.event });
-    byCustomer.set(parsed.event.customerId, queue);
-  });
-  const queues = [...byCustomer.values()];
-  const worker = async () => {
-    for (let queue = queues.shift(); queue; queue = queues.shift()) {
-      let failed = false;
-      // The customer's record as this queue last saved it: the next event of theirs needs no read.
-      const last: LastSaved = {};
-      for (const { index, event } of queue) {
-        if (failed) {
-          results[index] = { index, eventId: event.eventId, status: 'failed', reason: 'earlier_event_failed' };
-          continue;
-        }
-        try {
-          const result = await ingestEvent(deps, event, last);
-          results[index] = { index, eventId: result.eventId, status: result.status };
-        } catch (error) {
-          // Sending it again cannot help: refused, and the customer's later events still tried.
-          if (error instanceof RecordTooLargeError) {
-            results[index] = { index, eventId: event.eventId, status: 'rejected', errors: error.details };
-            continue;
-          }
-          failed = true;
-          deps.logger.error('event of a batch failed', {
-            eventId: shortHash(event.eventId),
-            type: event.type,
-            error: error instanceof Error ? error.name : 'unknown',
-          });
-          results[index] = { index, eventId: event.eventId, status: 'failed', reason: 'unavailable' };
-        }
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, queues.length) }, worker));
-  return results;
 }

@@ -12,6 +12,8 @@ import type { EngineLogger } from '#shared/ports/logger';
 import type { ObjectStore } from '#shared/ports/object-store';
 import type { ReportPublisher } from '#shared/ports/report-publisher';
 import { startAudienceExport } from './audience-export.ts';
+import type { EngineDeps } from './deps.ts';
+import { noStuckClaims, resolveStuckClaims, type StuckClaims } from './stuck-claims.ts';
 
 /** What the nightly job needs: the store to scan, the lake to write, and how to encode Parquet. */
 export interface NightlyDeps {
@@ -50,6 +52,13 @@ export interface NightlyDeps {
    * @default undefined (no report)
    */
   report?: ReportPublisher;
+  /**
+   * The engine, to resolve the claims the scan meets stuck in `sending` (`resolveStuckClaims`)
+   * before their facts are written: its store, scheduler (a lapsed lease's timer is cancelled),
+   * channels (those that can show a message went out) and clock.
+   * @default undefined (no sweep: the claims stay as they are)
+   */
+  engine?: EngineDeps;
 }
 
 export const NightlyRequest = z.object({ date: z.iso.date('must be a date, YYYY-MM-DD') });
@@ -66,6 +75,8 @@ export interface NightlySummary {
   audience?: { customers: number; files: string[] };
   /** The report's pages written (absent without a `report` publisher). */
   report?: { keys: string[] };
+  /** The claims found stuck in `sending` and what became of them (absent without an `engine`). */
+  stuckClaims?: StuckClaims;
 }
 
 const partitionPrefix = (table: TableDefinition, date: string) => `${table.prefix}dt=${date}/`;
@@ -92,7 +103,10 @@ const partitionPrefix = (table: TableDefinition, date: string) => `${table.prefi
  *  4. Unless `exportAudience` is false: the same scan also feeds the hashed Customer Match
  *     audience (customers no consented channel reaches, as SHA-256 of their normalized contacts),
  *     written as CSV parts under `audiences/customer-match/dt=…/`, replaced on a re-run.
- *  5. With a `report` publisher, last: the night's KPI report, read from the tables just written
+ *  5. With an `engine`, the same scan resolves every claim it meets stuck in `sending` (a lease
+ *     passed with its timer lost, or a claim from before claims had leases) as its lease timer
+ *     would, before that customer's facts are written, and counts them; a re-run finds none left.
+ *  6. With a `report` publisher, last: the night's KPI report, read from the tables just written
  *     (`reports/dt=…/index.html`, and `reports/latest/index.html` for the latest night).
  * Past what one process can scan in time, the segments split across invocations as well (see
  * docs/kpis.md, "At scale").
@@ -113,7 +127,8 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
     deps.exportAudience === false ? undefined : await startAudienceExport({ lake: deps.lake, policies: deps.policies }, date, nowMs);
   // With a SQL engine the KPIs are computed from the written facts, not here.
   const aggregator = deps.kpiEngine ? undefined : new KpiAggregator();
-  const facts = await writeFacts(deps, date, asOfMs, { aggregator, audience, seconds });
+  const stuckClaims = deps.engine ? noStuckClaims() : undefined;
+  const facts = await writeFacts(deps, date, asOfMs, { aggregator, audience, stuckClaims, seconds });
   const { kpiRows, kpiFile } = await writeKpis(deps, date, aggregator, () => ({ ...facts, seconds: seconds() }));
   // Last, from the tables as written: a report that fails leaves the night's KPIs in place.
   const report = deps.report ? await deps.report.publish(date) : undefined;
@@ -127,6 +142,8 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
     kpiEngine: deps.kpiEngine ? 'sql' : 'in-process',
     audienceCustomers: audienceSummary?.customers,
     reportPages: report?.keys.length,
+    ...(stuckClaims ? { stuckClaimsSent: stuckClaims.sent, stuckClaimsOutcomeUnknown: stuckClaims.outcomeUnknown } : {}),
+    ...(stuckClaims ? { stuckClaimsUnresolved: stuckClaims.unresolved } : {}),
     seconds: seconds(),
   });
   return {
@@ -137,6 +154,7 @@ export async function runNightlyJob(deps: NightlyDeps, date: string): Promise<Ni
     kpiFile,
     ...(audienceSummary ? { audience: { customers: audienceSummary.customers, files: audienceSummary.files } } : {}),
     ...(report ? { report } : {}),
+    ...(stuckClaims ? { stuckClaims } : {}),
   };
 }
 
@@ -179,7 +197,12 @@ async function writeFacts(
   deps: NightlyDeps,
   date: string,
   asOfMs: number,
-  sinks: { aggregator: KpiAggregator | undefined; audience: AudienceExport | undefined; seconds: () => number },
+  sinks: {
+    aggregator: KpiAggregator | undefined;
+    audience: AudienceExport | undefined;
+    stuckClaims: StuckClaims | undefined;
+    seconds: () => number;
+  },
 ): Promise<{ journeys: number; factFiles: string[] }> {
   const progressEvery = deps.progressEvery ?? 100_000;
   const factFiles: string[] = [];
@@ -200,8 +223,9 @@ async function writeFacts(
         links.addErased(item.journey);
         continue;
       }
-      await audienceSegment?.add(item.record);
-      const rows = customerFactRows(item.record, deps.idHashKey, asOfMs, deps.policies);
+      const record = deps.engine && sinks.stuckClaims ? await resolveStuckClaims(deps.engine, item.record, sinks.stuckClaims) : item.record;
+      await audienceSegment?.add(record);
+      const rows = customerFactRows(record, deps.idHashKey, asOfMs, deps.policies);
       links.addLive(rows);
       for (const row of rows) await emit(writers[segment]!, row);
     }

@@ -136,7 +136,9 @@ async function deliver(
       deps,
       due.customerId,
       due.touchId,
-      retryable ? { kind: 'released', error: reason } : { kind: 'failed', error: reason },
+      retryable
+        ? { kind: 'released', error: reason }
+        : { kind: 'failed', error: reason, ...(error instanceof ChannelError && error.outcomeUnknown ? { outcomeUnknown: true } : {}) },
       claimed,
     );
     deps.metrics?.countSend(message.channel, 'failed');

@@ -29,6 +29,11 @@ export class ChannelError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
+    /**
+     * The message may have gone out: the answer to the send was lost (a timeout, a 5xx). Never
+     * retryable; the touch is recorded failed with its outcome unknown, and counted so in the KPIs.
+     */
+    readonly outcomeUnknown = false,
   ) {
     super(message);
     this.name = 'ChannelError';

@@ -84,6 +84,16 @@ export const REPORT_DEFINITIONS: readonly Definition[] = [
   },
   { term: 'Share of eligible', meaning: 'a funnel stage’s customers / eligible.' },
   {
+    term: 'Messages failed',
+    meaning:
+      'treatment messages recorded failed, whatever the reason: refused by the channel, no sender for the channel, or outcome unknown.',
+  },
+  {
+    term: 'Outcome unknown',
+    meaning:
+      'failed messages that may or may not have gone out: the sender stopped after claiming the touch, or the answer to the send was lost; never sent again.',
+  },
+  {
     term: 'Observed at 6 (12) months',
     meaning:
       'returned customers (both arms; win-backs and those back before the first contact) whose 6-month (182 days) or 12-month (365 days) mark has passed by the night.',

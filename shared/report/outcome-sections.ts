@@ -24,7 +24,14 @@ export async function funnelSection(funnel: FunnelRow): Promise<string> {
     await renderChart(funnelChart(funnel)),
     'Treatment arm, all cohort months of the night; in brown, customers back before the first contact.',
   );
-  return section('funnel', 'Funnel', `<div class="charts">${chart}</div>${table(columns, FUNNEL_STAGES)}`);
+  return section('funnel', 'Funnel', `<div class="charts">${chart}</div>${table(columns, FUNNEL_STAGES)}${failures(funnel, source)}`);
+}
+
+/** The messages that failed, and among them those whose outcome is unknown (sent or not: never sent again). */
+function failures(funnel: FunnelRow, source: Source): string {
+  const failed = numberSpan(source, 'touches_failed', 'count', funnel.touches_failed);
+  const unknown = numberSpan(source, 'touches_outcome_unknown', 'count', funnel.touches_outcome_unknown);
+  return `<p class="note">Messages failed: ${failed}, of which outcome unknown (they may have gone out): ${unknown}.</p>`;
 }
 
 /** Retention at 6 and 12 months and NPS of returned customers, per cohort month. */

@@ -66,6 +66,9 @@ export const FunnelRow = z.object({
   clicked_share: number,
   returned_share: number,
   returned_before_contact_share: number,
+  /** Messages of the treatment arm recorded failed, and among them those that may have gone out. */
+  touches_failed: count,
+  touches_outcome_unknown: count,
 });
 export type FunnelRow = z.infer<typeof FunnelRow>;
 

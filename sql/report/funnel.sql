@@ -1,7 +1,8 @@
 -- The funnel of the treatment arm's eligible journeys, all cohort months of the night {{dt}}
 -- together (the kpis table's programme rows, summed): eligible → contacted → delivered → clicked →
 -- won back (returned within the window after the first contact), and the customers back before
--- the first contact, apart; each stage also as a share of the eligible.
+-- the first contact, apart; each stage also as a share of the eligible. And beside it the messages
+-- that failed, and among them those whose outcome is unknown (they may have gone out).
 -- Definitions and formulas: docs/kpis.md, "The report".
 WITH stages AS (
   SELECT
@@ -10,7 +11,9 @@ WITH stages AS (
     CAST(COALESCE(sum(delivered), 0) AS BIGINT) AS delivered,
     CAST(COALESCE(sum(clicked), 0) AS BIGINT) AS clicked,
     CAST(COALESCE(sum(returned), 0) AS BIGINT) AS returned,
-    CAST(COALESCE(sum(returned_before_contact), 0) AS BIGINT) AS returned_before_contact
+    CAST(COALESCE(sum(returned_before_contact), 0) AS BIGINT) AS returned_before_contact,
+    CAST(COALESCE(sum(touches_failed), 0) AS BIGINT) AS touches_failed,
+    CAST(COALESCE(sum(touches_outcome_unknown), 0) AS BIGINT) AS touches_outcome_unknown
   FROM winback.kpis
   WHERE CAST(dt AS VARCHAR) = '{{dt}}'
     AND grain = 'programme'
@@ -27,5 +30,7 @@ SELECT
   CAST(delivered AS DOUBLE) / NULLIF(eligible, 0) AS delivered_share,
   CAST(clicked AS DOUBLE) / NULLIF(eligible, 0) AS clicked_share,
   CAST(returned AS DOUBLE) / NULLIF(eligible, 0) AS returned_share,
-  CAST(returned_before_contact AS DOUBLE) / NULLIF(eligible, 0) AS returned_before_contact_share
+  CAST(returned_before_contact AS DOUBLE) / NULLIF(eligible, 0) AS returned_before_contact_share,
+  touches_failed,
+  touches_outcome_unknown
 FROM stages

@@ -83,8 +83,13 @@ describe('Winback CDK app (API key mode, the default)', () => {
     for (const s of passRole) expect(resourcesOf(s)).toEqual([{ 'Fn::GetAtt': [roleId, 'Arn'] }]);
     const scheduler = all.filter((s) => actionsOf(s).some((a) => a.startsWith('scheduler:')));
     for (const s of scheduler) {
-      // The send function only creates timers (deferrals); the API and engagement also cancel them.
-      expect([['scheduler:CreateSchedule'], ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']]).toContainEqual(actionsOf(s).sort());
+      // The send function only creates timers (deferrals); the API and engagement also cancel them;
+      // the nightly job only deletes the lease timer of a stuck claim it resolves.
+      expect([
+        ['scheduler:CreateSchedule'],
+        ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
+        ['scheduler:DeleteSchedule'],
+      ]).toContainEqual(actionsOf(s).sort());
       expect(JSON.stringify(s.Resource)).toContain(':schedule/WinbackEngine-touches/*');
     }
   });
@@ -136,6 +141,20 @@ describe('Winback CDK app (API key mode, the default)', () => {
     expect(onIndexes).toHaveLength(1);
     expect(actionsOf(onIndexes[0]!)).toEqual(['dynamodb:Query']);
     expect(JSON.stringify(onIndexes[0]!.Resource)).toContain('/index/tasks');
+  });
+
+  it("lets only the API read event receipts in batches (BatchGetItem), on the table alone: a batch's receipts are read at once", () => {
+    const apiFunction = onlyLogicalId(engine, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Winback public API v1') });
+    const apiRole = engine.findResources('AWS::Lambda::Function')[apiFunction]!.Properties.Role['Fn::GetAtt'][0] as string;
+    const all = Object.values(engine.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Statement[],
+    );
+    const batchReads = all.filter((s) => actionsOf(s).includes('dynamodb:BatchGetItem'));
+    expect(batchReads).toHaveLength(1);
+    expect(statementsOfRole(engine, apiRole)).toContainEqual(batchReads[0]);
+    // (CDK merges it into the API's statement on the table.)
+    expect(resourcesOf(batchReads[0]!)).toHaveLength(1);
+    expect(JSON.stringify(batchReads[0]!.Resource)).not.toContain('/index/');
   });
 
   it('e-mails each team only its own tasks', () => {

@@ -10,11 +10,11 @@ import { InMemoryCustomerStore } from '#shared/adapters/local/memory-customer-st
 import { SqliteCustomerStore } from '#shared/adapters/local/sqlite-customer-store';
 import { openSqliteDatabase } from '#shared/adapters/local/sqlite-database';
 import { emptyRecord, type CustomerRecord } from '#shared/domain/journey/record';
-import { erasedFacts, type ErasedJourney } from '#shared/domain/erasure';
+import { type ArchivedJourney, erasedFacts, type ErasedJourney } from '#shared/domain/erasure';
 import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
 import { TaskOutcome } from '#shared/domain/events';
 import { pseudonymize } from '#shared/domain/hash';
-import type { CustomerStore, StoredJourneys } from '#shared/ports/customer-store';
+import { type CustomerStore, MAX_RECEIPTS_AND_ARCHIVED_PER_SAVE, type StoredJourneys } from '#shared/ports/customer-store';
 import { applyWithPolicies, churnedRecord, escalatedRecord, newId, receiptFor, STORE_NOW_MS as NOW_MS } from '../support/store-records.ts';
 
 /**
@@ -261,6 +261,85 @@ describe.each(STORES)('CustomerStore contract: $name', ({ open }) => {
       expect(losers[0]).toBeInstanceOf(ConcurrentUpdateError);
       expect(await Promise.all(eventIds.map((eventId) => store.hasEvent(eventId)))).toEqual(eventIds.map((id) => id === winners[0]));
       expect(await store.get(current.customerId)).toMatchObject({ version: 2 });
+    });
+  });
+
+  describe("save with the receipts of several events (a batch's events of one customer)", () => {
+    const ids = (count: number, prefix = 'event') => Array.from({ length: count }, () => newId(prefix));
+    /** `count` finished journeys moved out of the record, as `archiveFinished` makes them. */
+    const archivedOf = (record: CustomerRecord, count: number): ArchivedJourney[] =>
+      manyFacts(record, count).map(({ erasedAt, ...journey }) => ({ ...journey, archivedAt: erasedAt }));
+
+    it('stores every receipt with the record and the archived journeys in one write; hasEvents finds exactly them', async () => {
+      // Prepare: receipts and archived journeys up to the limit (90 + 6 = 96).
+      const record = churnedRecord(newId('customer'));
+      const eventIds = ids(90);
+      const archived = archivedOf(record, MAX_RECEIPTS_AND_ARCHIVED_PER_SAVE - eventIds.length);
+      const others = ids(110, 'other');
+
+      // Act
+      await store.save(record, eventIds.map(receiptFor), archived);
+
+      // Assess: 200 ids asked at once (more than one DynamoDB BatchGetItem call holds).
+      expect(await store.get(record.customerId)).toEqual({ ...record, version: 1 });
+      expect(await store.hasEvents([...others.slice(0, 55), ...eventIds, ...others.slice(55)])).toEqual(new Set(eventIds));
+      expect(await store.hasEvents([])).toEqual(new Set());
+      const kept = (await everything(store)).flat().flatMap((item) => (item.kind === 'archived' ? [item.journey] : []));
+      expect(kept.map((journey) => journey.journeyId).sort()).toEqual(archived.map((journey) => journey.journeyId).sort());
+    });
+
+    it('refuses them all when one of the events is already recorded: no receipt stored, the record unchanged', async () => {
+      // Prepare
+      const record = churnedRecord(newId('customer'));
+      const recorded = newId('event');
+      await store.save(record, receiptFor(recorded));
+      const current = (await store.get(record.customerId))!;
+      const fresh = ids(3);
+
+      // Act
+      const save = store.save(
+        { ...current, lastReturnedAt: '2026-04-01T00:00:00.000Z' },
+        [fresh[0]!, recorded, ...fresh.slice(1)].map(receiptFor),
+      );
+
+      // Assess
+      await expect(save).rejects.toBeInstanceOf(DuplicateEventError);
+      expect(await store.hasEvents([...fresh, recorded])).toEqual(new Set([recorded]));
+      expect(await store.get(record.customerId)).toEqual(current);
+    });
+
+    it('refuses them all on a stale version, storing none', async () => {
+      // Prepare
+      const current = await stored();
+      await store.save(current);
+      const eventIds = ids(5);
+
+      // Act
+      const save = store.save(current, eventIds.map(receiptFor));
+
+      // Assess
+      await expect(save).rejects.toBeInstanceOf(ConcurrentUpdateError);
+      expect(await store.hasEvents(eventIds)).toEqual(new Set());
+      expect(await store.get(current.customerId)).toMatchObject({ version: current.version + 1 });
+    });
+
+    it('refuses more receipts and archived journeys than one write holds, and an event twice, before writing anything', async () => {
+      // Prepare
+      const record = churnedRecord(newId('customer'));
+      const tooMany = ids(MAX_RECEIPTS_AND_ARCHIVED_PER_SAVE + 1);
+      const twice = newId('event');
+
+      // Act
+      const saves = [
+        store.save(record, tooMany.map(receiptFor)),
+        store.save(record, ids(90).map(receiptFor), archivedOf(record, 7)),
+        store.save(record, [twice, twice].map(receiptFor)),
+      ];
+
+      // Assess
+      for (const save of saves) await expect(save).rejects.toBeInstanceOf(RangeError);
+      expect(await store.get(record.customerId)).toBeUndefined();
+      expect(await store.hasEvents([...tooMany, twice])).toEqual(new Set());
     });
   });
 

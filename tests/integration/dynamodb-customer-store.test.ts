@@ -79,6 +79,26 @@ describe('DynamoDbCustomerStore on DynamoDB Local', () => {
       // Assess
       expect(Item?.expiresAt).toBe(NOW_MS / 1000 + 30 * DAY_SECONDS);
     });
+
+    it('finds many events at once under their keyed hash, and those whose receipt was written before receipts were keyed', async () => {
+      // Prepare: 60 events saved keyed, 1 saved by a store without a receipt key (raw id), 100 never seen.
+      const keyed = new DynamoDbCustomerStore({ client: documentClient, tableName, phoneHashKey: PHONE_KEY, eventHashKey: 'receipts-key' });
+      const recorded = Array.from({ length: 60 }, () => newId('event'));
+      const legacy = newId('legacy-event');
+      await keyed.save(churnedRecord(newId('customer')), recorded.map(receiptFor));
+      await store.save(churnedRecord(newId('customer')), receiptFor(legacy));
+      const unknown = Array.from({ length: 100 }, () => newId('event'));
+
+      // Act: 161 events, 221 keys (each keyed and raw): three BatchGetItem calls.
+      const found = await keyed.hasEvents([...unknown, ...recorded, legacy]);
+
+      // Assess
+      expect(found).toEqual(new Set([...recorded, legacy]));
+      const { Item } = await documentClient.send(
+        new GetCommand({ TableName: tableName, Key: { pk: `EVENT#${recorded[0]}`, sk: 'RECEIPT' }, ConsistentRead: true }),
+      );
+      expect(Item).toBeUndefined();
+    });
   });
 
   describe('erase', () => {

@@ -55,6 +55,7 @@ function syntheticFacts(count: number, seed: number): JourneyFactRow[] {
     const sent = arm === 'treatment' && eligible ? r.int(0, planned) : 0;
     const delivered = r.int(0, sent);
     const clicked = r.int(0, delivered);
+    const failed = r.chance(0.1) ? r.int(1, planned - sent || 1) : 0;
     const returnedAfter = r.chance(0.25) ? r.int(0, 150) : null;
     const withinWindow = returnedAfter !== null && returnedAfter <= 90 && r.chance(0.95);
     const observable6 = returnedAfter !== null && r.chance(0.6);
@@ -107,6 +108,8 @@ function syntheticFacts(count: number, seed: number): JourneyFactRow[] {
         task_value: escalated ? round6(3000 + r.next() * 9000) : null,
         task_follow_ups: escalated ? r.int(0, 2) : null,
         task_reason: escalated && r.chance(0.5) ? r.pick(['coverage', 'price', 'support']) : null,
+        touches_failed: failed,
+        touches_outcome_unknown: r.int(0, failed),
       }),
     );
   }
@@ -248,6 +251,9 @@ describe('sql/kpis.sql in DuckDB', () => {
         retained_6m: fc.option(fc.boolean(), { nil: null }),
         retained_12m: fc.option(fc.boolean(), { nil: null }),
         nps: fc.option(fc.integer({ min: 0, max: 10 }), { nil: null }),
+        touches_failed: fc.integer({ min: 0, max: 3 }),
+        // Null too, as a file written before the column existed reads: both sides count it 0.
+        touches_outcome_unknown: fc.option(fc.integer({ min: 0, max: 2 }), { nil: null }),
         task: fc.option(
           fc.record({
             task_team: key(['partner', 'sales']),

@@ -165,6 +165,9 @@ describe('the report queries, against numbers worked out by hand', () => {
       clicked_share: 20 / 90,
       returned_share: 30 / 90,
       returned_before_contact_share: 1 / 90,
+      // April: 3 messages failed, 2 of them with the outcome unknown.
+      touches_failed: 3,
+      touches_outcome_unknown: 2,
     });
   });
 

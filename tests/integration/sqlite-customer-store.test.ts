@@ -50,6 +50,22 @@ describe('SqliteCustomerStore', () => {
     expect(await second.store.customerIdByPhone(STORE_PHONE)).toBe('c-1');
   });
 
+  it('finds many events at once under their keyed hash, and those whose receipt was written before receipts were keyed', async () => {
+    // Prepare
+    const { database } = connect();
+    const keyed = new SqliteCustomerStore({ database, phoneHashKey: PHONE_KEY, eventHashKey: 'receipts-key' });
+    const legacy = new SqliteCustomerStore({ database, phoneHashKey: PHONE_KEY });
+    await keyed.save(churnedRecord('c-1'), [receiptFor('e-1'), receiptFor('e-2')]);
+    await legacy.save(churnedRecord('c-2'), receiptFor('e-old'));
+
+    // Act
+    const found = await keyed.hasEvents(['e-0', 'e-1', 'e-2', 'e-old', 'e-3']);
+
+    // Assess: found both ways; no row holds the keyed events' ids.
+    expect(found).toEqual(new Set(['e-1', 'e-2', 'e-old']));
+    expect(JSON.stringify(database.prepare('SELECT event_id FROM event_receipts').all())).not.toMatch(/"e-[12]"/);
+  });
+
   it('checks the version against what another connection (another process) wrote to the same file', async () => {
     // Prepare
     const a = connect();

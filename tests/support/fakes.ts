@@ -88,21 +88,21 @@ export class FakeChannel implements MessageChannel {
   readonly sent: OutboundMessage[] = [];
   /** The price of each message in `sent`, in the same order. */
   readonly prices: MessagePrice[] = [];
-  private failures: Array<{ retryable: boolean; message: string }> = [];
+  private failures: Array<{ retryable: boolean; message: string; outcomeUnknown: boolean }> = [];
 
   constructor(private readonly prefix = 'msg') {}
 
   async send(message: OutboundMessage, price: MessagePrice): Promise<SendReceipt> {
     const failure = this.failures.shift();
-    if (failure) throw new ChannelError(failure.message, failure.retryable);
+    if (failure) throw new ChannelError(failure.message, failure.retryable, failure.outcomeUnknown);
     this.sent.push(structuredClone(message));
     this.prices.push(price);
     return { messageId: `${this.prefix}-${this.sent.length}` };
   }
 
-  /** Makes the next `count` sends throw a `ChannelError`. */
-  failNext(count: number, retryable: boolean, message = retryable ? 'throttled' : 'invalid_destination'): void {
-    for (let i = 0; i < count; i++) this.failures.push({ retryable, message });
+  /** Makes the next `count` sends throw a `ChannelError` (with `outcomeUnknown`: the answer to the send was lost). */
+  failNext(count: number, retryable: boolean, message = retryable ? 'throttled' : 'invalid_destination', outcomeUnknown = false): void {
+    for (let i = 0; i < count; i++) this.failures.push({ retryable, message, outcomeUnknown });
   }
 }
 

@@ -61,6 +61,8 @@ export function factRow({
     task_value: null,
     task_follow_ups: null,
     task_reason: null,
+    touches_failed: 0,
+    touches_outcome_unknown: 0,
     ...overrides,
   };
   return row as JourneyFactRow;

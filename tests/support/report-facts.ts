@@ -18,7 +18,8 @@ import { factRow } from './kpi-facts.ts';
  * Escalated: three `sales` tasks (two retained, one open), one `partner` task (ported away).
  *
  * Cohort 2026-04: 10 treatment journeys (variant A), one back before the first contact (not a
- * win-back), none sent anything; 2 control journeys, none back: too small to read.
+ * win-back), none sent anything: three had their message fail, two of them with the outcome
+ * unknown; 2 control journeys, none back: too small to read.
  */
 export function handWorkedFacts(): JourneyFactRow[] {
   const rows: JourneyFactRow[] = [];
@@ -70,7 +71,9 @@ export function handWorkedFacts(): JourneyFactRow[] {
   add(1, { task_team: 'partner', task_status: 'ported_away', channel: 'task', eligible: false, status: 'ineligible' });
   const april = { cohort_month: '2026-04', churned_at: Date.parse('2026-04-02T10:00:00Z') };
   add(1, { ...april, ...back, won_back: false, returned_before_contact: true, touches_sent: 0 });
-  add(9, april);
+  add(1, { ...april, touches_failed: 1 });
+  add(2, { ...april, touches_failed: 1, touches_outcome_unknown: 1 });
+  add(6, april);
   add(2, { ...april, arm: 'control' });
   return rows;
 }

@@ -221,5 +221,6 @@ export function toChannelError(operation: string, error: unknown, refusals: Read
   return new ChannelError(
     `${operation} ${failure === 'unknown' ? 'outcome unknown' : 'failed'}: ${parts.join(', ')}`,
     failure === 'refused',
+    failure === 'unknown',
   );
 }

@@ -11,8 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type CustomerRecord, upgradeRecord } from '#shared/domain/journey/record';
 import type { ArchivedJourney, ErasedJourney } from '#shared/domain/erasure';
-import { receiptIdOf } from '#shared/domain/pseudonyms';
-import type { CustomerStore, EventReceipt, StoredJourneys } from '#shared/ports/customer-store';
+import { type CustomerStore, type EventReceipt, receiptsOfSave, type StoredJourneys } from '#shared/ports/customer-store';
 import {
   cancellationReasons,
   cancelledByConcurrentChange,
@@ -31,10 +30,10 @@ import {
   erasedJourneyPut,
   phoneKeyOf,
   phoneLookupChange,
-  receiptKey,
   receiptPut,
 } from './dynamodb-items.ts';
 import { StoredPhoneKeys } from './dynamodb-phone-keys.ts';
+import { receiptFound, receiptsFound } from './dynamodb-receipts.ts';
 import { WINBACK_TABLE } from './dynamodb-table.ts';
 
 /** Options of {@link DynamoDbCustomerStore}. */
@@ -87,9 +86,9 @@ const DAY_SECONDS = 86_400;
  * {@link CustomerStore} on one DynamoDB table (`pk`/`sk`, TTL on `expiresAt`).
  *
  * Item layout, and why it has that shape: see `dynamodb-items.ts`. What the store adds:
- * - The event receipt is written in the same transaction as the customer item, each with its
- *   own condition: the event is applied exactly once, and a replay is told apart from a
- *   concurrent change (the receipt's condition is checked first and wins).
+ * - The event receipts (one, or a batch's chunk of one customer's events) are written in the same
+ *   transaction as the customer item, each with its own condition: each event is applied exactly
+ *   once, and a replay is told apart from a concurrent change (receipt conditions come first and win).
  * - The customer item remembers its `phoneKey`, so `save` rewrites the phone lookup only when the
  *   number changes (a transaction instead of a single put then). `save` knows the stored
  *   `phoneKey` from the `get` that read the version it updates (callers always read before they
@@ -153,21 +152,14 @@ export class DynamoDbCustomerStore implements CustomerStore {
     return typeof latest?.customerId === 'string' ? latest.customerId : undefined;
   }
 
-  /**
-   * Whether the event has a receipt: under the keyed hash of its id, or (with a receipt key)
-   * under the raw id, as receipts were written before they were keyed. Both reads go side by side.
-   */
+  /** Two GetItem side by side: the keyed receipt and the raw one (`dynamodb-receipts.ts`). */
   async hasEvent(eventId: string): Promise<boolean> {
-    const ids = [receiptIdOf(this.eventHashKey, eventId), ...(this.eventHashKey === undefined ? [] : [eventId])];
-    const found = await Promise.all(
-      ids.map(async (id) => {
-        const { Item } = await this.client.send(
-          new GetCommand({ TableName: this.tableName, Key: receiptKey(id), ConsistentRead: true, ProjectionExpression: 'pk' }),
-        );
-        return Item !== undefined;
-      }),
-    );
-    return found.includes(true);
+    return receiptFound(this.client, this.tableName, this.eventHashKey, eventId);
+  }
+
+  /** {@link hasEvent} for many events: BatchGetItem calls of 100 keys, side by side (`dynamodb-receipts.ts`). */
+  async hasEvents(eventIds: readonly string[]): Promise<Set<string>> {
+    return receiptsFound(this.client, this.tableName, this.eventHashKey, eventIds);
   }
 
   async withTasksFor(team: string, limit: number): Promise<CustomerRecord[]> {
@@ -191,14 +183,21 @@ export class DynamoDbCustomerStore implements CustomerStore {
     return records;
   }
 
-  async save(record: CustomerRecord, receipt?: EventReceipt, archived: readonly ArchivedJourney[] = []): Promise<void> {
+  async save(
+    record: CustomerRecord,
+    receipts?: EventReceipt | readonly EventReceipt[],
+    archived: readonly ArchivedJourney[] = [],
+  ): Promise<void> {
+    const list = receiptsOfSave(receipts, archived);
     const phone = record.profile?.contacts.phone;
     const newPhoneKey = phone ? phoneKeyOf(this.phoneHashKey, phone) : undefined;
     const writeId = randomUUID();
     const customerWrite = customerPut(this.tableName, record, newPhoneKey, writeId);
     const oldPhoneKey = record.version === 0 ? undefined : await this.phoneKeys.at(record.customerId, record.version);
     const lookupWrites = phoneLookupChange(this.tableName, record.customerId, oldPhoneKey, newPhoneKey);
-    const receiptItems = receipt ? [{ Put: receiptPut(this.tableName, receipt, this.eventRetentionSeconds, this.eventHashKey) }] : [];
+    const receiptItems = list.map((receipt) => ({
+      Put: receiptPut(this.tableName, receipt, this.eventRetentionSeconds, this.eventHashKey),
+    }));
     const archivedItems = archived.map((journey) => ({ Put: archivedJourneyPut(this.tableName, journey) }));
     const others = [...lookupWrites, ...archivedItems];
     try {
@@ -206,7 +205,7 @@ export class DynamoDbCustomerStore implements CustomerStore {
       else await this.client.send(new TransactWriteCommand({ TransactItems: [...receiptItems, { Put: customerWrite }, ...others] }));
     } catch (error) {
       if (!(await this.wroteItAnyway(record.customerId, writeId, error, receiptItems.length)))
-        throw saveFailure(error, record.version, receipt);
+        throw saveFailure(error, record.version, list);
     }
     this.phoneKeys.remember(record.customerId, record.version + 1, newPhoneKey);
   }

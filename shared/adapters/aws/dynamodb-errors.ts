@@ -42,9 +42,9 @@ export function cancelledByConcurrentChange(error: unknown, itemIndex: number): 
 
 /**
  * The error a save that did not happen throws: a replay, a concurrent change, or the SDK's own.
- * A save with a receipt is a transaction whose first item is the receipt and second the customer.
+ * A save with receipts is a transaction whose first items are the receipts, then the customer.
  */
-export function saveFailure(error: unknown, expectedVersion: number, receipt: EventReceipt | undefined): unknown {
+export function saveFailure(error: unknown, expectedVersion: number, receipts: readonly EventReceipt[]): unknown {
   if (isConcurrentWrite(error)) return staleVersion(expectedVersion, error);
   // DynamoDB's own limit, should a record pass the engine's check (`assertRecordFits`): refused, not retried.
   if (error instanceof Error && error.name === 'ValidationException' && /item size/i.test(error.message))
@@ -57,11 +57,13 @@ export function saveFailure(error: unknown, expectedVersion: number, receipt: Ev
     ]);
   const codes = cancellationCodes(error);
   if (!codes) return error;
-  // A replay wins over a concurrent change: the caller answers "duplicate" and stops.
-  if (receipt && codes[0] === 'ConditionalCheckFailed')
+  // A replay wins over a concurrent change: the caller answers "duplicate" (or, for several, reads
+  // the receipts again) and stops.
+  const replay = receipts.find((_, i) => codes[i] === 'ConditionalCheckFailed');
+  if (replay)
     // The event id may hold a phone number, and errors get logged: the message names the type only.
-    return new DuplicateEventError(`a ${receipt.type} event was already processed`, [], { cause: error });
-  if (cancelledByConcurrentChange(error, receipt ? 1 : 0)) return staleVersion(expectedVersion, error);
+    return new DuplicateEventError(`a ${replay.type} event was already processed`, [], { cause: error });
+  if (cancelledByConcurrentChange(error, receipts.length)) return staleVersion(expectedVersion, error);
   return error;
 }
 

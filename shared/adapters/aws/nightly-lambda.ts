@@ -25,6 +25,7 @@ export type NightlyRun = (date: string | undefined, remainingMs: () => number) =
  * per cold start from the `nightly` settings; each run writes the night's journey facts and KPIs
  * as Parquet `dt=` partitions. With `reportSql` (`sql/report/*.sql`, embedded too) and the Athena
  * names, each run then writes the night's KPI report under `reports/`, its queries run by Athena.
+ * The scan also resolves the touches it meets stuck in `sending` (see `runNightlyJob`).
  */
 export function createNightlyRun(
   { deps, logger }: LambdaEngine,
@@ -65,6 +66,9 @@ export function createNightlyRun(
         scanSegments: environment.SCAN_SEGMENTS,
         kpiEngine,
         report,
+        // Claims stuck in `sending` are resolved as the scan meets them; no channel here can show a
+        // message went out (SMS and SES cannot be asked), so they end `failed: outcome_unknown`.
+        engine: deps,
       },
       date ?? new Date(deps.clock.now()).toISOString().slice(0, 10),
     );

@@ -1,7 +1,7 @@
 import { latestTask, type CustomerRecord } from '#shared/domain/journey/record';
 import type { ArchivedJourney, ErasedJourney } from '#shared/domain/erasure';
 import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
-import type { CustomerStore, EventReceipt, StoredJourneys } from '#shared/ports/customer-store';
+import { type CustomerStore, type EventReceipt, receiptsOfSave, type StoredJourneys } from '#shared/ports/customer-store';
 import { unitHash } from '#shared/domain/hash';
 
 /**
@@ -67,8 +67,18 @@ export class InMemoryCustomerStore implements CustomerStore {
     return this.receipts.has(eventId);
   }
 
-  async save(record: CustomerRecord, receipt?: EventReceipt, archived: readonly ArchivedJourney[] = []): Promise<void> {
-    if (receipt && this.receipts.has(receipt.eventId)) throw new DuplicateEventError(`event ${receipt.eventId} was already recorded`);
+  async hasEvents(eventIds: readonly string[]): Promise<Set<string>> {
+    return new Set(eventIds.filter((eventId) => this.receipts.has(eventId)));
+  }
+
+  async save(
+    record: CustomerRecord,
+    receipts?: EventReceipt | readonly EventReceipt[],
+    archived: readonly ArchivedJourney[] = [],
+  ): Promise<void> {
+    const list = receiptsOfSave(receipts, archived);
+    const replay = list.find((receipt) => this.receipts.has(receipt.eventId));
+    if (replay) throw new DuplicateEventError(`event ${replay.eventId} was already recorded`);
     const storedVersion = this.records.get(record.customerId)?.version ?? 0;
     if (storedVersion !== record.version) {
       throw new ConcurrentUpdateError(`customer ${record.customerId} is at version ${storedVersion}, not ${record.version}`);
@@ -77,7 +87,7 @@ export class InMemoryCustomerStore implements CustomerStore {
     this.records.set(record.customerId, this.store({ ...record, version: record.version + 1 }));
     const phone = record.profile?.contacts.phone;
     if (phone) this.phones.set(phone, [...(this.phones.get(phone) ?? []), record.customerId]);
-    if (receipt) this.receipts.set(receipt.eventId, structuredClone(receipt));
+    for (const receipt of list) this.receipts.set(receipt.eventId, structuredClone(receipt));
     for (const journey of archived) this.archived.set(`${journey.customerHash}#${journey.journeyId}`, structuredClone(journey));
   }
 

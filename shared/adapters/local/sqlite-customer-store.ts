@@ -4,7 +4,7 @@ import { latestTask, type CustomerRecord } from '#shared/domain/journey/record';
 import type { ArchivedJourney, ErasedJourney } from '#shared/domain/erasure';
 import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
 import { receiptIdOf } from '#shared/domain/pseudonyms';
-import type { CustomerStore, EventReceipt, StoredJourneys } from '#shared/ports/customer-store';
+import { type CustomerStore, type EventReceipt, receiptsOfSave, type StoredJourneys } from '#shared/ports/customer-store';
 import type { SqliteDatabase } from './sqlite-database.ts';
 
 /** Options of {@link SqliteCustomerStore}. */
@@ -102,7 +102,7 @@ export class SqliteCustomerStore implements CustomerStore {
   private readonly eventHashKey: string | undefined;
   private readonly statements: ReturnType<typeof prepareStatements>;
   private readonly saveTransaction: Transaction<
-    (record: CustomerRecord, receipt: EventReceipt | undefined, archived: readonly ArchivedJourney[]) => void
+    (record: CustomerRecord, receipts: readonly EventReceipt[], archived: readonly ArchivedJourney[]) => void
   >;
   private readonly eraseTransaction: Transaction<(customerId: string, expectedVersion: number, facts: ErasedJourney[]) => void>;
 
@@ -115,8 +115,8 @@ export class SqliteCustomerStore implements CustomerStore {
     this.db.exec(SCHEMA);
     this.statements = prepareStatements(this.db);
     this.saveTransaction = this.db.transaction(
-      (record: CustomerRecord, receipt: EventReceipt | undefined, archived: readonly ArchivedJourney[]) =>
-        this.write(record, receipt, archived),
+      (record: CustomerRecord, receipts: readonly EventReceipt[], archived: readonly ArchivedJourney[]) =>
+        this.write(record, receipts, archived),
     );
     this.eraseTransaction = this.db.transaction((customerId: string, expectedVersion: number, facts: ErasedJourney[]) =>
       this.remove(customerId, expectedVersion, facts),
@@ -147,8 +147,16 @@ export class SqliteCustomerStore implements CustomerStore {
     return (this.statements.tasksOf.all(team, limit) as CustomerRow[]).map(toRecord);
   }
 
-  async save(record: CustomerRecord, receipt?: EventReceipt, archived: readonly ArchivedJourney[] = []): Promise<void> {
-    this.saveTransaction.immediate(record, receipt, archived);
+  async hasEvents(eventIds: readonly string[]): Promise<Set<string>> {
+    return new Set(eventIds.filter((eventId) => this.hasReceipt(eventId)));
+  }
+
+  async save(
+    record: CustomerRecord,
+    receipts?: EventReceipt | readonly EventReceipt[],
+    archived: readonly ArchivedJourney[] = [],
+  ): Promise<void> {
+    this.saveTransaction.immediate(record, receiptsOfSave(receipts, archived), archived);
   }
 
   async erase(customerId: string, expectedVersion: number, facts: ErasedJourney[]): Promise<void> {
@@ -180,9 +188,10 @@ export class SqliteCustomerStore implements CustomerStore {
   }
 
   /** The body of `save`, inside its transaction: a replay wins over a concurrent change, as in DynamoDB. */
-  private write(record: CustomerRecord, receipt: EventReceipt | undefined, archived: readonly ArchivedJourney[]): void {
+  private write(record: CustomerRecord, receipts: readonly EventReceipt[], archived: readonly ArchivedJourney[]): void {
     const { statements } = this;
-    if (receipt && this.hasReceipt(receipt.eventId)) throw new DuplicateEventError(`a ${receipt.type} event was already processed`);
+    const replay = receipts.find((receipt) => this.hasReceipt(receipt.eventId));
+    if (replay) throw new DuplicateEventError(`a ${replay.type} event was already processed`);
     const stored = statements.storedState.get(record.customerId) as StoredState | undefined;
     if ((stored?.version ?? 0) !== record.version) throw staleVersion(record.version);
 
@@ -206,7 +215,8 @@ export class SqliteCustomerStore implements CustomerStore {
       if (oldPhoneKey) statements.unlinkPhone.run(oldPhoneKey, record.customerId);
       if (phoneKey) statements.linkPhone.run(phoneKey, record.customerId);
     }
-    if (receipt) statements.insertReceipt.run(receiptIdOf(this.eventHashKey, receipt.eventId), receipt.type, receipt.receivedAt);
+    for (const receipt of receipts)
+      statements.insertReceipt.run(receiptIdOf(this.eventHashKey, receipt.eventId), receipt.type, receipt.receivedAt);
     for (const journey of archived) statements.upsertArchived.run(journey.customerHash, journey.journeyId, JSON.stringify(journey));
   }
 

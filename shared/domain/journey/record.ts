@@ -38,6 +38,12 @@ interface TouchCommon {
    * message found sent then. See `CLAIM_LEASE_MS`.
    */
   lease?: { until: string; timerName: string; cost?: number };
+  /**
+   * On a `failed` touch: the message may or may not have gone out (its claim lapsed, or the answer
+   * to the send was lost), so it is never sent again. Absent on touches failed before it was kept:
+   * see `isOutcomeUnknown`.
+   */
+  outcomeUnknown?: true;
   sentAt?: string;
   messageId?: string;
   cost?: number;

@@ -1,7 +1,7 @@
 import { assertUnreachable } from '../exhaustive.ts';
 import type { Channel } from '../channels.ts';
 import { type CustomerRecord, findTouch, iso, type Journey, log, type Touch, type TouchChannel, type TouchStatus } from './record.ts';
-import { type Change, deferredTimerName, type Effects, leaseTimerFor, noEffects, timerFor } from './timers.ts';
+import { type Change, CLAIM_LEASE_MS, deferredTimerName, type Effects, leaseTimerFor, noEffects, timerFor } from './timers.ts';
 
 /** The outcome of a send decision, or of the send itself. */
 export type SendOutcome =
@@ -14,7 +14,8 @@ export type SendOutcome =
   | { kind: 'lease_expired'; found?: { messageId: string; cost?: number } }
   | { kind: 'withheld'; channel: TouchChannel }
   | { kind: 'released'; error: string }
-  | { kind: 'failed'; error: string }
+  /** `outcomeUnknown`: the message may have gone out (the channel's answer was lost). */
+  | { kind: 'failed'; error: string; outcomeUnknown?: boolean }
   | { kind: 'deferred'; dueAtMs: number; reason: string }
   | { kind: 'skipped'; reason: string };
 
@@ -26,6 +27,22 @@ const appliesFrom = (outcome: SendOutcome): TouchStatus =>
 
 /** Whether the claim on a `sending` touch has lapsed: its lease passed, or it was claimed before claims had leases. */
 export const leaseExpired = (touch: Touch, nowMs: number): boolean => !touch.lease || nowMs >= Date.parse(touch.lease.until);
+
+/**
+ * Whether a touch is a claim left behind, for a sweep that finds it with no timer to go by: `sending`
+ * with its lease passed; or, claimed before claims had leases, due a lease ago at least (a claim
+ * comes at or after the due time, so one due so recently may still be in a sender's hands).
+ */
+export const isStuckClaim = (touch: Touch, nowMs: number): boolean =>
+  touch.status === 'sending' && (touch.lease ? leaseExpired(touch, nowMs) : nowMs >= Date.parse(touch.dueAt) + CLAIM_LEASE_MS);
+
+/**
+ * Whether a touch failed with its outcome unknown: the message may or may not have gone out (a
+ * lapsed claim, a send whose answer was lost). Touches resolved before the flag was kept are known
+ * by their reason, `outcome_unknown`.
+ */
+export const isOutcomeUnknown = (touch: Pick<Touch, 'status' | 'reason' | 'outcomeUnknown'>): boolean =>
+  touch.status === 'failed' && (touch.outcomeUnknown === true || touch.reason === 'outcome_unknown');
 
 /** Ends the claim: its lease goes, and its timer is cancelled (a success if it already fired). */
 function endClaim(touch: Touch, effects: Effects): void {
@@ -76,7 +93,7 @@ export function applySendOutcome(current: CustomerRecord, touchId: string, outco
         markSent(record, journey, touch, { at, channel: touch.channel, messageId: outcome.found.messageId, cost: outcome.found.cost });
         log(record, { ...entry, decision: 'recorded', reason: 'lease_expired:found_sent', channel: touch.channel });
       } else {
-        Object.assign(touch, { status: 'failed', reason: 'outcome_unknown' });
+        Object.assign(touch, { status: 'failed', reason: 'outcome_unknown', outcomeUnknown: true });
         log(record, { ...entry, decision: 'failed', reason: 'outcome_unknown', channel: touch.channel });
       }
       break;
@@ -93,6 +110,7 @@ export function applySendOutcome(current: CustomerRecord, touchId: string, outco
     case 'failed':
       endClaim(touch, effects);
       Object.assign(touch, { status: 'failed', reason: outcome.error });
+      if (outcome.outcomeUnknown) touch.outcomeUnknown = true;
       log(record, { ...entry, decision: 'failed', reason: outcome.error, channel: touch.channel });
       break;
     case 'deferred':

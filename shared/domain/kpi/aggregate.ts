@@ -34,6 +34,8 @@ interface Totals {
   tasksRetained: number;
   tasksPortedAway: number;
   tasksFollowedUp: number;
+  touchesFailed: number;
+  touchesOutcomeUnknown: number;
 }
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
@@ -47,6 +49,7 @@ function emptyTotals(key: GroupKey): Totals {
     ...{ messageCost: 0, offerCost: 0, revenue: 0, daysToReturn: new Map() },
     ...{ retained6Observed: 0, retained6: 0, retained12Observed: 0, retained12: 0, npsResponses: 0, promoters: 0, detractors: 0 },
     ...{ tasksOpened: 0, tasksRetained: 0, tasksPortedAway: 0, tasksFollowedUp: 0 },
+    ...{ touchesFailed: 0, touchesOutcomeUnknown: 0 },
   };
 }
 
@@ -55,6 +58,9 @@ function addFact(totals: Totals, fact: JourneyFactRow): void {
   totals.journeys += 1;
   totals.messageCost += fact.message_cost ?? 0;
   totals.offerCost += fact.offer_cost ?? 0;
+  // Every journey's failures, eligible or not: an operations count, not a share of anything.
+  totals.touchesFailed += fact.touches_failed ?? 0;
+  totals.touchesOutcomeUnknown += fact.touches_outcome_unknown ?? 0;
   if (fact.task_team !== null && fact.task_team !== undefined) {
     totals.tasksOpened += 1;
     if (fact.task_status === 'retained') totals.tasksRetained += 1;
@@ -207,6 +213,8 @@ function kpiRow(t: Totals, control: Totals | undefined, costPerAcquisition: numb
     ...costColumns(t, comparison, costPerAcquisition),
     ...returnedCustomerColumns(t),
     ...taskColumns(t),
+    touches_failed: t.touchesFailed,
+    touches_outcome_unknown: t.touchesOutcomeUnknown,
   };
 }
 

@@ -2,6 +2,7 @@ import type { ErasedTouch, KeptJourney } from '../erasure.ts';
 import { pseudonymize } from '../hash.ts';
 import { keptJourneyIds, Pseudonyms } from '../pseudonyms.ts';
 import type { CustomerRecord, Journey } from '../journey/record.ts';
+import { isOutcomeUnknown } from '../journey/send-outcome.ts';
 import type { PolicyRegistry } from '../policy-registry.ts';
 import { horizonEndMs, offerCost, type Policy } from '../policy.ts';
 import { DAY_MS } from '../vocabulary.ts';
@@ -13,7 +14,9 @@ export const RETENTION_12M_DAYS = 365;
 
 /** A journey as the facts read it: live, or as kept after erasure. */
 export type FactJourney = Omit<Journey, 'touches' | 'churnEventId'> & {
-  touches: Array<Pick<ErasedTouch, 'channel' | 'status' | 'offerId' | 'cost' | 'engagement' | 'sentAt'>>;
+  touches: Array<
+    Pick<ErasedTouch, 'channel' | 'status' | 'offerId' | 'cost' | 'engagement' | 'sentAt' | 'outcomeUnknown'> & { reason?: string }
+  >;
 };
 
 /** The instant the night's facts are measured at: 00:00 UTC of the night's date, whatever the runner's clock says. */
@@ -97,6 +100,8 @@ export function journeyFactRow(
     task_value: t.task_value,
     task_follow_ups: t.task_follow_ups,
     task_reason: t.task_reason,
+    touches_failed: c.touches_failed,
+    touches_outcome_unknown: c.touches_outcome_unknown,
   };
 }
 
@@ -105,6 +110,7 @@ function contactFacts(journey: FactJourney, firstContact: number | undefined) {
   const messages = journey.touches.filter((t) => t.channel !== 'task');
   const sent = messages.filter((t) => t.status === 'sent');
   const withheld = messages.filter((t) => t.status === 'withheld');
+  const failed = messages.filter((t) => t.status === 'failed');
   return {
     // A held-out escalated account is on the task channel too: the retention team's control group.
     channel: journey.heldOutTask ? 'task' : (journey.touches[0]?.channel ?? 'none'),
@@ -116,6 +122,8 @@ function contactFacts(journey: FactJourney, firstContact: number | undefined) {
     touches_clicked: messages.filter((t) => t.engagement.clicked !== undefined).length,
     first_contact_at: firstContact ?? null,
     message_cost: round6(sent.reduce((sum, t) => sum + (t.cost ?? 0), 0)),
+    touches_failed: failed.length,
+    touches_outcome_unknown: failed.filter(isOutcomeUnknown).length,
   };
 }
 

@@ -91,6 +91,8 @@ export const JOURNEY_FACTS = {
     { name: 'task_value', type: 'double', comment: 'account value by the escalation formula, null if not escalated' },
     { name: 'task_follow_ups', type: 'int', comment: 'follow-ups the team agreed with the customer, null if not escalated' },
     { name: 'task_reason', type: 'string', comment: 'reason for leaving the team reported, null if none' },
+    { name: 'touches_failed', type: 'int', comment: 'messages recorded failed, whatever the reason' },
+    { name: 'touches_outcome_unknown', type: 'int', comment: 'failed messages whose outcome was unknown: the claim lapsed, sent or not' },
   ],
 } as const satisfies TableDefinition;
 
@@ -156,6 +158,8 @@ export const KPIS = {
     { name: 'tasks_followed_up', type: 'int', comment: 'tasks with at least one follow-up' },
     { name: 'task_retained_rate', type: 'double', comment: 'tasks_retained / tasks_opened' },
     { name: 'task_ported_away_rate', type: 'double', comment: 'tasks_ported_away / tasks_opened' },
+    { name: 'touches_failed', type: 'int', comment: 'sum of touches_failed (every journey, eligible or not)' },
+    { name: 'touches_outcome_unknown', type: 'int', comment: 'sum of touches_outcome_unknown: messages that may or may not have gone out' },
   ],
 } as const satisfies TableDefinition;
 

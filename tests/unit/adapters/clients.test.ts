@@ -266,6 +266,7 @@ describe('createSesClient retries (RetryOnlyUnsentStrategy)', () => {
     expect(failure).toMatchObject({
       name: 'ChannelError',
       retryable: false,
+      outcomeUnknown: true,
       message: expect.stringMatching(/^SES SendEmail outcome unknown: InternalFailure, HTTP 500/),
     });
   });
@@ -295,6 +296,8 @@ describe('toChannelError', () => {
     // Assess
     expect(error).toBeInstanceOf(ChannelError);
     expect(error.retryable).toBe(false);
+    // A refusal: the message certainly did not go out.
+    expect(error.outcomeUnknown).toBe(false);
     expect(error.message).toBe('SNS Publish failed: InvalidParameterException, HTTP 400, request req-1');
     expect(error.cause).toBeUndefined();
   });

@@ -47,7 +47,7 @@ const only = (rows: Row[], match: Partial<Row>) => {
 describe('the fact helper', () => {
   it('fills exactly the columns of journey_facts', () => {
     expect(Object.keys(fact())).toEqual(JOURNEY_FACTS.columns.map((c) => c.name));
-    expect(JOURNEY_FACTS.columns).toHaveLength(40);
+    expect(JOURNEY_FACTS.columns).toHaveLength(42);
   });
 });
 
@@ -268,6 +268,37 @@ describe('counts', () => {
   it('counts a control journey with withheld touches as not contacted', () => {
     const [row] = aggregate([fact({ arm: 'control', touches_withheld: 2 })]);
     expect(row).toMatchObject({ arm: 'control', eligible: 1, contacted: 0 });
+  });
+
+  it('sums the failed touches and those with an unknown outcome over every journey, eligible or not', () => {
+    // Journey 1: 2 planned, 1 sent, 1 failed with its outcome unknown (its claim lapsed).
+    // Journey 2: 2 planned, both failed: 1 refused by the channel, 1 whose answer was lost (unknown).
+    // Journey 3: 2 planned, both sent. Journey 4: ineligible, yet 1 failure (unknown) on record.
+    // Journey 5: a fact written before the columns existed (null): counts 0.
+    const [row] = aggregate([
+      fact({ touches_sent: 1, touches_failed: 1, touches_outcome_unknown: 1 }),
+      fact({ touches_failed: 2, touches_outcome_unknown: 1 }),
+      fact({ touches_sent: 2 }),
+      fact({ status: 'ineligible', eligible: false, touches_failed: 1, touches_outcome_unknown: 1 }),
+      fact({ touches_failed: null, touches_outcome_unknown: null }),
+    ]);
+    // failed: 1 + 2 + 0 + 1 + 0 = 4; outcome unknown: 1 + 1 + 0 + 1 + 0 = 3, of 5 journeys, 4 eligible.
+    expect(row).toMatchObject({ journeys: 5, eligible: 4, contacted: 2, touches_failed: 4, touches_outcome_unknown: 3 });
+  });
+
+  it('carries the failures to every grain: each grain sums the same journeys', () => {
+    const aggregator = new KpiAggregator();
+    for (const row of [fact({ touches_failed: 2, touches_outcome_unknown: 1 }), fact({ segment: 'high_value', touches_failed: 1 })])
+      aggregator.add(row);
+    const rows = aggregator.rows(100);
+    // 7 grains; the programme row and the segment rows: 2 + 1 = 3 failed, 1 unknown in all.
+    expect(rows.filter((r) => r.grain === 'programme')).toEqual([
+      expect.objectContaining({ touches_failed: 3, touches_outcome_unknown: 1 }),
+    ]);
+    expect(rows.filter((r) => r.grain === 'segment').map((r) => [r.segment, r.touches_failed, r.touches_outcome_unknown])).toEqual([
+      ['high_value', 1, 0],
+      ['standard', 2, 1],
+    ]);
   });
 });
 

@@ -7,6 +7,8 @@ import { smsParts } from '#shared/domain/sms';
 import { DAY_MS } from '#shared/domain/vocabulary';
 import { eraseCustomer } from '#shared/engine/customer-admin';
 import { ingestEvent } from '#shared/engine/ingest-event';
+import { resolveLease, sendTouch } from '#shared/engine/send-touch';
+import { pseudonymize } from '#shared/domain/hash';
 import { SurveyAnswered } from '#shared/domain/events';
 import { churnEvent, eventFixture, returnedEvent } from '../../fixtures/events.ts';
 import { customerIdIn, depsWith, makeDeps, runUntil, TEST_PRICES, type TestDeps } from '../../support/fakes.ts';
@@ -268,5 +270,49 @@ describe('a Cyrillic SMS', () => {
     const [fact] = await factsOf(deps, day(96));
     expect(fact!.message_cost).toBeCloseTo(0.2324, 12);
     expect(kpisOf([fact!], 'programme')[0]!.message_cost).toBeCloseTo(0.2324, 12);
+  });
+});
+
+describe('failed touches, and those whose outcome is unknown', () => {
+  /** Stores the customer's first touch as a claim left `sending`, with no lease (as claims were before leases). */
+  async function leftSending(deps: TestDeps, id: string): Promise<string> {
+    const record = await recordOf(deps, id);
+    const touch = record.journeys[0]!.touches[0]!;
+    Object.assign(touch, { status: 'sending', attempts: 1 });
+    await deps.store.save(record);
+    return touch.touchId;
+  }
+
+  it('counts every failed message, and apart those that may have gone out, live and erased alike', async () => {
+    // Prepare: three treated customers churn at T0, each with two SMS touches planned (days 30–45, 60–90).
+    const deps = makeDeps();
+    const [lost, lapsed, erased] = ['lost', 'lapsed', 'erased'].map((tag) => customerIdIn('treatment', undefined, `fail-${tag}`));
+    for (const id of [lost!, lapsed!, erased!])
+      await ingestEvent(deps, churn(id, T0, { consents: { sms: true, email: false, push: false } }));
+    // "lapsed" and "erased": touch 1 claimed by a sender that died (no outcome, no lease).
+    const lapsedTouch = await leftSending(deps, lapsed!);
+    await leftSending(deps, erased!);
+    // "lost": touch 1's answer is lost (may have gone out), touch 2 is refused by the channel (certainly not sent).
+    deps.channels.sms.failNext(1, false, 'SMS SendTextMessage outcome unknown: TimeoutError', true);
+    deps.channels.sms.failNext(1, false, 'SMS SendTextMessage failed: ValidationException');
+
+    // Act: "erased" is erased mid-send; "lapsed" has its claim resolved; "lost" gets both its touches tried.
+    await eraseCustomer(deps, erased!);
+    await resolveLease(deps, { customerId: lapsed!, touchId: lapsedTouch });
+    const lostTouches = (await recordOf(deps, lost!)).journeys[0]!.touches;
+    for (const touch of lostTouches) {
+      deps.clock.set(Math.max(deps.clock.now(), Date.parse(touch.dueAt)));
+      await sendTouch(deps, { customerId: lost!, touchId: touch.touchId, timerName: touch.timerName });
+    }
+
+    // Assess: "lost": 2 failed, 1 of them unknown; "lapsed": 1 failed, unknown (touch 2 still
+    // planned); "erased": its claim kept as failed, unknown.
+    const facts = await factsOf(deps, day(31));
+    const byHash = (id: string) => facts.find((f) => f.customer_hash === pseudonymize(id, HASH_KEY))!;
+    expect(byHash(lost!)).toMatchObject({ touches_planned: 2, touches_sent: 0, touches_failed: 2, touches_outcome_unknown: 1 });
+    expect(byHash(lapsed!)).toMatchObject({ touches_planned: 2, touches_sent: 0, touches_failed: 1, touches_outcome_unknown: 1 });
+    expect(byHash(erased!)).toMatchObject({ touches_planned: 2, touches_sent: 0, touches_failed: 1, touches_outcome_unknown: 1 });
+    // The programme row: 2 + 1 + 1 = 4 failed, 1 + 1 + 1 = 3 of them unknown.
+    expect(kpisOf(facts, 'programme')[0]).toMatchObject({ journeys: 3, touches_failed: 4, touches_outcome_unknown: 3 });
   });
 });
