@@ -1,13 +1,12 @@
 import type { ArchivedJourney } from '#shared/domain/erasure';
 import { ConcurrentUpdateError, DuplicateEventError, type FieldIssue, RecordTooLargeError } from '#shared/domain/errors';
 import { parseEvent, type WinbackEvent } from '#shared/domain/events';
-import { shortHash } from '#shared/domain/hash';
 import { archiveFinished, assertRecordFits } from '#shared/domain/journey/archive';
 import type { CustomerRecord } from '#shared/domain/journey/record';
 import type { Change, TimerSpec } from '#shared/domain/journey/timers';
 import { type EventReceipt, MAX_RECEIPTS_AND_ARCHIVED_PER_SAVE } from '#shared/ports/customer-store';
 import { MAX_CONCURRENT_RETRIES, type EngineDeps } from './deps.ts';
-import { eventChange, type IngestStatus } from './event-change.ts';
+import { eventChange, eventRef, type IngestStatus } from './event-change.ts';
 import { cancelTimers } from './timers.ts';
 
 /**
@@ -115,7 +114,7 @@ function failRest(deps: EngineDeps, rest: readonly Queued[], cause: unknown, res
   const [first, ...later] = rest;
   if (!first) return;
   deps.logger.error('event of a batch failed', {
-    eventId: shortHash(first.event.eventId),
+    eventRef: eventRef(deps, first.event.eventId),
     type: first.event.type,
     error: cause instanceof Error ? cause.name : 'unknown',
   });
@@ -191,7 +190,7 @@ async function saveChunk(
     await cancelTimers(deps, [...chunk.cancel]);
     // Event ids are logged hashed: some upstream systems build them from phone numbers (docs/operations.md says how to match them).
     for (const { event, scheduled, cancelled } of chunk.logs)
-      deps.logger.info('event ingested', { eventId: shortHash(event.eventId), type: event.type, scheduled, cancelled });
+      deps.logger.info('event ingested', { eventRef: eventRef(deps, event.eventId), type: event.type, scheduled, cancelled });
     return { settled: chunk.settled, known: { record: { ...chunk.record!, version: chunk.record!.version + 1 }, seen: known.seen } };
   }
 }

@@ -3,9 +3,8 @@ import type { Change } from '#shared/domain/journey/timers';
 import { ConcurrentUpdateError, DuplicateEventError } from '#shared/domain/errors';
 import { archiveFinished, assertRecordFits } from '#shared/domain/journey/archive';
 import type { WinbackEvent } from '#shared/domain/events';
-import { shortHash } from '#shared/domain/hash';
 import { MAX_CONCURRENT_RETRIES, type EngineDeps } from './deps.ts';
-import { eventChange, type IngestStatus } from './event-change.ts';
+import { eventChange, eventRef, type IngestStatus } from './event-change.ts';
 import { cancelTimers } from './timers.ts';
 
 export type { IngestStatus } from './event-change.ts';
@@ -67,9 +66,8 @@ export async function applyOnce(
       throw error;
     }
     await cancelTimers(deps, effects.cancel);
-    // Event ids are logged hashed: some upstream systems build them from phone numbers (docs/operations.md says how to match them).
     deps.logger.info('event ingested', {
-      eventId: shortHash(key.eventId),
+      eventRef: eventRef(deps, key.eventId),
       type: key.type,
       scheduled: effects.schedule.length,
       cancelled: effects.cancel.length,

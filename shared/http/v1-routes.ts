@@ -3,6 +3,7 @@ import { ValidationError } from '#shared/domain/errors';
 import { Identifier, MAX_BATCH_EVENTS, parseEvent, toFieldIssues } from '#shared/domain/events';
 import { TeamName } from '#shared/domain/vocabulary';
 import type { EngineDeps } from '#shared/engine/deps';
+import { eventRef } from '#shared/engine/event-change';
 import { ingestBatch, ingestEvent } from '#shared/engine/ingest-event';
 import { eraseCustomer, viewCustomer } from '#shared/engine/customer-admin';
 import { listTasks, MAX_TASKS_LISTED } from '#shared/engine/retention-tasks';
@@ -43,7 +44,9 @@ export function v1Routes(deps: EngineDeps): Route[] {
         if (json !== null && typeof json === 'object' && !Array.isArray(json) && 'events' in json) {
           const batch = BatchEnvelope.safeParse(json);
           if (!batch.success) throw new ValidationError('invalid batch', toFieldIssues(batch.error));
-          const results = await ingestBatch(deps, batch.data.events);
+          const results = (await ingestBatch(deps, batch.data.events)).map((result) =>
+            result.eventId === undefined ? result : { ...result, eventRef: eventRef(deps, result.eventId) },
+          );
           const count = (status: string) => results.filter((r) => r.status === status).length;
           const body = {
             accepted: count('accepted'),
@@ -67,7 +70,7 @@ export function v1Routes(deps: EngineDeps): Route[] {
         const parsed = parseEvent(json);
         if (!parsed.ok) throw new ValidationError('invalid event', parsed.issues);
         const result = await ingestEvent(deps, parsed.event);
-        return { status: result.status === 'accepted' ? 202 : 200, body: result };
+        return { status: result.status === 'accepted' ? 202 : 200, body: { ...result, eventRef: eventRef(deps, result.eventId) } };
       },
     },
     {

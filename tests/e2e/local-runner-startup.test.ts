@@ -221,7 +221,7 @@ describe('npm start: what stops it, and what it says', () => {
 
   it('stamps its log lines with the virtual clock, not the wall clock, and names events as docs/operations.md says to match them', async () => {
     const runner = await startRunnerProcess({ WINBACK_DATA_DIR: folder('logs'), WINBACK_START_TIME: START, POWERTOOLS_LOG_LEVEL: 'INFO' });
-    await runner.call('POST', '/v1/events', churnInput({ eventId: 'log-1', customerId: 'log-1', occurredAt: START }));
+    const posted = await runner.call('POST', '/v1/events', churnInput({ eventId: 'log-1', customerId: 'log-1', occurredAt: START }));
     await runner.call('POST', '/local/clock', { advanceDays: 40 });
     await runner.stop();
 
@@ -229,11 +229,14 @@ describe('npm start: what stops it, and what it says', () => {
       .output()
       .split('\n')
       .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { message: string; timestamp: string; eventId?: string });
+      .map((line) => JSON.parse(line) as { message: string; timestamp: string; eventRef?: string });
     const ingested = lines.find((line) => line.message === 'event ingested');
     expect(ingested?.timestamp).toBe('2026-01-05T08:00:00.000Z');
-    // The recipe of docs/operations.md ("Matching a log line to an event") finds it.
-    expect(ingested?.eventId).toBe(execSync("printf '%s' 'log-1' | sha256sum | cut -c1-16", { encoding: 'utf8' }).trim());
+    // As docs/operations.md says ("Matching a log line to an event"): the answer's eventRef finds it,
+    // and it is keyed, not the plain hash anyone could work out from an id built from a number.
+    const { eventRef } = posted.body as { eventRef: string };
+    expect(ingested?.eventRef).toBe(eventRef);
+    expect(eventRef).not.toBe(execSync("printf '%s' 'log-1' | sha256sum | cut -c1-16", { encoding: 'utf8' }).trim());
     const sent = lines.find((line) => line.message === 'touch sent' || line.message === 'touch withheld (control group)');
     expect(Date.parse(sent!.timestamp)).toBeGreaterThanOrEqual(Date.parse('2026-02-04T08:00:00Z'));
     expect(Date.parse(sent!.timestamp)).toBeLessThanOrEqual(Date.parse('2026-02-14T08:00:00Z'));

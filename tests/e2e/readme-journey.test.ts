@@ -87,8 +87,8 @@ describe("the README's curl journey", () => {
       expect(ran.stderr, `round ${round}`).not.toMatch(/curl: \(\d+\)/);
       expect(out).toContain('Winback local runner listening on');
       expect(out).toContain('clock:    2026-01-05T08:00:00.000Z   (virtual, started at WINBACK_START_TIME;');
-      expect(out).toContain('{"eventId":"evt-1","status":"accepted"}');
-      expect(out).toContain('{"eventId":"evt-2","status":"accepted"}');
+      expect(out).toMatch(/\{"eventId":"evt-1","status":"accepted","eventRef":"[0-9a-f]{16}"\}/);
+      expect(out).toMatch(/\{"eventId":"evt-2","status":"accepted","eventRef":"[0-9a-f]{16}"\}/);
       const clockMoves = [...out.matchAll(/\{"now":"[^"]+","fired":(\d+)\}/g)].map((m) => Number(m[1]));
       expect(clockMoves).toEqual([1, 0]);
       const outbox = JSON.parse(/\{"messages":.*\}/.exec(out)![0]) as {

@@ -264,7 +264,11 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
           const view = await call('GET', id);
           expect(view.statusCode, view.body.slice(0, 300)).toBe(200);
           expect(JSON.parse(view.body).customerId).toBe(id);
-          expect(JSON.parse((await postEvents(event)).body)).toEqual({ eventId: id, status: 'duplicate' });
+          expect(JSON.parse((await postEvents(event)).body)).toEqual({
+            eventId: id,
+            status: 'duplicate',
+            eventRef: expect.stringMatching(/^[0-9a-f]{16}$/),
+          });
           expect(JSON.parse((await call('DELETE', id)).body)).toEqual({ customerId: id, status: 'erased' });
           expectClientError(await call('GET', id), 404);
           await restore(before);

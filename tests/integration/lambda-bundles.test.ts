@@ -499,9 +499,13 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
     // Assess
     const [accepted, duplicate, view, invalid] = values(result);
     expect(accepted).toMatchObject({ statusCode: 202 });
-    expect(JSON.parse(accepted.body)).toEqual({ eventId: 'bundle-churn-1', status: 'accepted' });
+    expect(JSON.parse(accepted.body)).toEqual({
+      eventId: 'bundle-churn-1',
+      status: 'accepted',
+      eventRef: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
     expect(duplicate).toMatchObject({ statusCode: 200 });
-    expect(JSON.parse(duplicate.body)).toEqual({ eventId: 'bundle-churn-1', status: 'duplicate' });
+    expect(JSON.parse(duplicate.body)).toEqual({ ...JSON.parse(accepted.body), status: 'duplicate' });
     expect(view).toMatchObject({ statusCode: 200 });
     const customer = JSON.parse(view.body);
     expect(customer).toMatchObject({

@@ -57,11 +57,17 @@ describe('POST /v1/events with a batch some of whose events cannot be stored', (
     expect(response.status).toBe(503);
     expect(response.body).toMatchObject({ accepted: 1, duplicate: 0, rejected: 1, failed: 2, error: { code: 'retry_failed_events' } });
     expect(response.body.results).toEqual([
-      { index: 0, eventId: 'e-healthy', status: 'accepted' },
-      { index: 1, eventId: 'e-unlucky-1', status: 'failed', reason: 'unavailable' },
+      { index: 0, eventId: 'e-healthy', status: 'accepted', eventRef: expect.stringMatching(/^[0-9a-f]{16}$/) },
+      { index: 1, eventId: 'e-unlucky-1', status: 'failed', reason: 'unavailable', eventRef: expect.stringMatching(/^[0-9a-f]{16}$/) },
       expect.objectContaining({ index: 2, status: 'rejected' }),
       // Not tried: sent again after the first, the customer's events still apply in order.
-      { index: 3, eventId: 'e-unlucky-2', status: 'failed', reason: 'earlier_event_failed' },
+      {
+        index: 3,
+        eventId: 'e-unlucky-2',
+        status: 'failed',
+        reason: 'earlier_event_failed',
+        eventRef: expect.stringMatching(/^[0-9a-f]{16}$/),
+      },
     ]);
     expect(await deps.store.hasEvent('e-healthy')).toBe(true);
     expect(await deps.store.hasEvent('e-unlucky-1')).toBe(false);
