@@ -61,6 +61,8 @@ export function fieldRows(schema: SchemaNode = policyJsonSchema()): FieldRow[] {
       });
       if (child.properties) walk(child, `${field}.`);
       if (child.items?.properties) walk(child.items, `${field}[].`);
+      const values = child.additionalProperties;
+      if (typeof values === 'object' && values.properties) walk(values, `${field}.<${keyName(child)}>.`);
     }
   };
   walk(schema, '');
@@ -68,6 +70,9 @@ export function fieldRows(schema: SchemaNode = policyJsonSchema()): FieldRow[] {
 }
 
 const SAFE_MAX = Number.MAX_SAFE_INTEGER;
+
+/** What a map's keys are, in words: a language tag for the maps by language. */
+const keyName = (node: SchemaNode) => node.propertyNames?.description ?? 'key';
 
 /** A schema node's type in words: `integer ≥ 0, ≤ 730`, `list (1–10) of object`, one of `a`, `b`. */
 function typeOf(node: SchemaNode): string {
@@ -91,6 +96,8 @@ function typeOf(node: SchemaNode): string {
     if (node.maxLength !== undefined) return `string of ${node.minLength ?? 0}–${node.maxLength} characters`;
     return node.minLength ? 'non-empty string' : 'string';
   }
+  if (node.type === 'object' && typeof node.additionalProperties === 'object')
+    return `map of ${keyName(node)} to ${typeOf(node.additionalProperties)}`;
   return String(node.type ?? 'any');
 }
 

@@ -4,6 +4,7 @@ import { EscalationSchema } from './escalation.ts';
 import { ClockTime, MarketWindow, Weekday } from './legal-send-windows.ts';
 import { doc } from './field-doc.ts';
 import { OfferSchema } from './policy-offers.ts';
+import { LanguageTag, SmsFooter } from './texts.ts';
 import { ChurnKind, Market } from './vocabulary.ts';
 
 /**
@@ -177,7 +178,18 @@ const audience = {
 };
 
 const messages = {
-  smsFooter: z.string().max(60).default('Reply STOP to opt out.').meta(doc('Appended to every SMS.', 'characters')),
+  language: LanguageTag.optional().meta(
+    doc('The language (BCP 47 tag) of the offers’ `text` and `subject` and of `smsFooter`; absent: `en`.'),
+  ),
+  smsFooter: SmsFooter.default('Reply STOP to opt out.').meta(doc('Appended to every SMS in the policy’s `language`.', 'characters')),
+  smsFooters: z
+    .record(LanguageTag, SmsFooter)
+    .optional()
+    .meta(
+      doc(
+        'The SMS footer in each other language the offers are translated to, by BCP 47 tag; a translation needs one in its language (or a shorter tag’s). Absent: none.',
+      ),
+    ),
   smsMaxParts: z
     .number()
     .int()

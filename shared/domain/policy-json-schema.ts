@@ -14,6 +14,7 @@ export interface SchemaNode {
   pattern?: string;
   properties?: Record<string, SchemaNode>;
   required?: string[];
+  propertyNames?: SchemaNode;
   additionalProperties?: boolean | SchemaNode;
   items?: SchemaNode;
   anyOf?: SchemaNode[];
@@ -56,6 +57,8 @@ function closeObjects(node: SchemaNode): SchemaNode {
     copy.additionalProperties = false;
   }
   if (copy.items) copy.items = closeObjects(copy.items);
+  // A map's values (translations by language): each closed as any other object.
+  if (typeof copy.additionalProperties === 'object') copy.additionalProperties = closeObjects(copy.additionalProperties);
   if (copy.anyOf) copy.anyOf = copy.anyOf.map(closeObjects);
   return copy;
 }
@@ -76,6 +79,11 @@ export function unknownFields(input: unknown, schema: SchemaNode = policyJsonSch
       return;
     }
     const objectNode = node.properties ? node : node.anyOf?.find((option) => option.properties);
+    // A map (translations by language): every value against the map's value schema.
+    if (!objectNode && typeof node.additionalProperties === 'object') {
+      for (const [key, child] of Object.entries(value)) walk(child, node.additionalProperties, [...path, key]);
+      return;
+    }
     if (!objectNode?.properties) return;
     for (const [key, child] of Object.entries(value)) {
       const known = objectNode.properties[key];

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { doc } from './field-doc.ts';
+import { OfferSubject, OfferText, Translations } from './texts.ts';
 import { ExitReason } from './vocabulary.ts';
 
 /** An offer a touch makes: the first one, in policy order, that fits the touch and the customer. */
@@ -9,18 +10,18 @@ export const OfferSchema = z.object({
   exitReasons: z.array(ExitReason).min(1).optional().meta(doc('Exit reasons this offer answers; absent: any.')),
   tiers: z.array(z.string()).min(1).optional().meta(doc('Value tiers (`tiers[].name`) it is for; absent: any.')),
   variants: z.array(z.string()).min(1).optional().meta(doc('A/B variants (`variants[].id`) it is for; absent: any.')),
-  text: z
-    .string()
-    .min(1)
-    .max(600)
-    .refine((text) => !/\d\s*%|\bper\s*cent\b|\bpercent\b/i.test(text), 'must not offer a bare percentage discount')
-    .meta(
-      doc(
-        'Message text; `{brand}` is replaced by the brand. Concrete and honest: a bare percentage discount is refused. As an SMS, with the footer, it must fit `smsMaxParts`.',
-        'characters',
-      ),
+  text: OfferText.meta(
+    doc(
+      'Message text in the policy’s `language`; `{brand}` is replaced by the brand. Concrete and honest: a bare percentage discount is refused. As an SMS, with the footer, it must fit `smsMaxParts`.',
+      'characters',
     ),
-  subject: z.string().min(1).max(150).meta(doc('E-mail subject; `{brand}` is replaced.', 'characters')),
+  ),
+  subject: OfferSubject.meta(doc('E-mail subject in the policy’s `language`; `{brand}` is replaced.', 'characters')),
+  translations: Translations.optional().meta(
+    doc(
+      'The text and subject in other languages, by BCP 47 tag (`es`, `es-MX`): a customer gets the first language of their locale’s fallback chain (`es-MX` → `es` → the policy’s `language`). Each is checked as `text` is, as an SMS with the footer in its language. Absent: the policy’s language only.',
+    ),
+  ),
   cost: z
     .number()
     .nonnegative()

@@ -5,8 +5,8 @@ import { parsePolicy, type Policy } from './policy.ts';
 import { Pseudonyms } from './pseudonyms.ts';
 import type { SendWindow } from './send-window.ts';
 import { sendWindowFor } from './targeting.ts';
-import { subscriptionV1 } from './policies/subscription.ts';
-import { telecomPortOutV1, telecomPortOutV2 } from './policies/telecom-port-out.ts';
+import { subscriptionV1, subscriptionV2 } from './policies/subscription.ts';
+import { telecomPortOutV1, telecomPortOutV2, telecomPortOutV3 } from './policies/telecom-port-out.ts';
 
 /** What selects the policy for a new journey: the churn's kind, market and brand. */
 export interface PolicySelector {
@@ -137,10 +137,13 @@ export class PolicyRegistry {
 
 /**
  * The policies embedded in Winback: the telecom port-out default and the subscription preset
- * plan new journeys; telecom-port-out@1 (which planned every churn kind) is kept so journeys
- * planned with it finish under it.
+ * plan new journeys (their versions with texts per language); the earlier versions are kept so
+ * journeys planned with them finish under them.
  */
-export const EMBEDDED_POLICIES = { current: [telecomPortOutV2, subscriptionV1], retired: [telecomPortOutV1] } as const;
+export const EMBEDDED_POLICIES = {
+  current: [telecomPortOutV3, subscriptionV2],
+  retired: [telecomPortOutV2, telecomPortOutV1, subscriptionV1],
+} as const;
 
 /**
  * The registry a deployment runs with. Without policies of the operator's own, the embedded

@@ -2,10 +2,10 @@ import type * as z from 'zod';
 import { DAY_MS, ExitReason } from './vocabulary.ts';
 import { ValidationError } from './errors.ts';
 import { toFieldIssues } from './events.ts';
-import { smsParts } from './sms.ts';
 import { LEGAL_SEND_WINDOWS, marketWindowIssues, windowsOutsideLaw } from './legal-send-windows.ts';
 import { PolicyFields } from './policy-fields.ts';
 import { findOffer } from './policy-offers.ts';
+import { textIssues } from './texts.ts';
 
 export { findOffer, offerBudget, offerCost, type Offer, type OfferContext } from './policy-offers.ts';
 
@@ -41,7 +41,8 @@ function policyIssues(policy: Fields): Issue[] {
     // Journeys and error messages name an offer by its id: two offers with one id would be one.
     if (policy.offers.findIndex((o) => o.id === offer.id) !== i) issue(['offers', i, 'id'], `offer id "${offer.id}" is used twice`);
   });
-  smsLengthIssues(policy, issue);
+  // Each language's text: as an SMS with its footer within smsMaxParts, a footer in its language.
+  for (const { path, message } of textIssues(policy)) issue(path, message);
   offerCoverageIssues(policy, issue);
   return issues;
 }
@@ -58,19 +59,6 @@ function touchIssues(policy: Fields, issue: (path: PropertyKey[], message: strin
   });
   if (policy.clickFollowUp && policy.clickFollowUp.afterDays > policy.horizonDays)
     issue(['clickFollowUp', 'afterDays'], `must not exceed horizonDays (${policy.horizonDays})`);
-}
-
-/** Every offer fits `smsMaxParts` as an SMS with the footer, when the policy sends SMS. */
-function smsLengthIssues(policy: Fields, issue: (path: PropertyKey[], message: string) => void): void {
-  if (!policy.channels.includes('sms')) return;
-  policy.offers.forEach((offer, i) => {
-    const parts = smsParts(`${offer.text.replaceAll('{brand}', policy.brand)} ${policy.smsFooter}`.trim());
-    if (parts > policy.smsMaxParts)
-      issue(
-        ['offers', i, 'text'],
-        `as an SMS with the footer it takes ${parts} parts, more than smsMaxParts (${policy.smsMaxParts}): shorten it, or raise smsMaxParts`,
-      );
-  });
 }
 
 /**

@@ -83,7 +83,13 @@ export async function sendTouch(deps: EngineDeps, due: TouchDue): Promise<SendTo
           deps.logger.info('touch deferred', log);
           return { outcome: 'deferred', reason: decision.reason };
         case 'withhold':
-          await record(deps, due.customerId, due.touchId, { kind: 'withheld', channel: decision.channel }, current);
+          await record(
+            deps,
+            due.customerId,
+            due.touchId,
+            { kind: 'withheld', channel: decision.channel, ...(decision.language ? { language: decision.language } : {}) },
+            current,
+          );
           deps.logger.info('touch withheld (control group)', log);
           return { outcome: 'withheld', reason: 'control_group' };
         case 'send': {
@@ -148,7 +154,8 @@ async function deliver(
   }
   // Outside the try above: the message is out, so failing to record it must not release the
   // claim (a retry would send it again). The error propagates with the touch left "sending".
-  const sent = { kind: 'sent', channel: message.channel, messageId: receipt.messageId, cost: price.cost } as const;
+  const language = message.language ? { language: message.language } : {};
+  const sent = { kind: 'sent', channel: message.channel, messageId: receipt.messageId, cost: price.cost, ...language } as const;
   await record(deps, due.customerId, due.touchId, sent, claimed);
   deps.metrics?.countSend(message.channel, 'sent');
   deps.logger.info('touch sent', { ...log, messageId: receipt.messageId, cost: price.cost, parts: price.parts, currency: price.currency });

@@ -123,7 +123,8 @@ describe('local runner, end to end over HTTP', () => {
     expect(toStays.map((m: { parts: number }) => m.parts)).toEqual([1, 1]);
     expect(toStays[0].cost).toBe(0.061748);
     expect(toStays[0].text).not.toEqual(toStays[1].text);
-    expect(toStays[0].text).toMatch(/coverage/i);
+    // A Spanish customer (es-ES) reads the Spanish text that answers their exit reason.
+    expect(toStays[0].text).toMatch(/cobertura/i);
 
     // The returned customer got only the first touch; the view explains the rest.
     expect(outbox.messages.filter((m: { customerId: string }) => m.customerId === returns)).toHaveLength(1);

@@ -170,6 +170,8 @@ export interface DecisionEntry {
   journeyId?: string;
   touchId?: string;
   channel?: TouchChannel;
+  /** The language (BCP 47) a message was sent in, or would have been for the control group. */
+  language?: string;
 }
 
 export interface CustomerRecord {

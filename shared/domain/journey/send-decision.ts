@@ -1,10 +1,11 @@
 import { assertUnreachable } from '../exhaustive.ts';
 import { unitHash } from '../hash.ts';
-import { findOffer, type Policy } from '../policy.ts';
+import { findOffer, type Offer, type Policy } from '../policy.ts';
 import type { PolicyRegistry } from '../policy-registry.ts';
 import { isInsideSendWindow, nextSendInstant } from '../send-window.ts';
 import type { SendWindow } from '../send-window.ts';
 import { channelBlock, contactFor, usableChannels } from '../targeting.ts';
+import { smsBody, textFor } from '../texts.ts';
 import { consentClock } from './consent.ts';
 import { type CustomerRecord, findTouch, isTaskOpen, type Journey, type MessageTouch, ms, type Profile, policyOf } from './record.ts';
 import type { Touch, TouchChannel } from './record.ts';
@@ -27,12 +28,15 @@ export interface OutboundMessage {
   subject?: string;
   variant: string;
   locale: string;
+  /** The language the text is in: the first of the customer's locale chain the policy has it in. */
+  language?: string;
   timezone: string;
 }
 
 export type SendDecision =
   | { kind: 'send'; message: OutboundMessage }
-  | { kind: 'withhold'; channel: TouchChannel }
+  /** The control group's touch: recorded with the channel and language it would have gone in. */
+  | { kind: 'withhold'; channel: TouchChannel; language?: string }
   | { kind: 'defer'; dueAtMs: number; reason: string }
   | { kind: 'skip'; reason: string }
   /** The timer is stale or the touch already handled: do nothing at all. */
@@ -100,8 +104,9 @@ function decideMessage(context: MessageContext, nowMs: number): SendDecision {
   }
   const held = holdUntil(context, window, sendWindow, nowMs);
   if (held) return held;
-  if (journey.arm === 'control') return { kind: 'withhold', channel };
-  return { kind: 'send', message: composeMessage(context, channel) };
+  const message = composeMessage(context, channel);
+  if (journey.arm === 'control') return { kind: 'withhold', channel, ...(message.language ? { language: message.language } : {}) };
+  return { kind: 'send', message };
 }
 
 /** A message that went out to the customer, or was withheld for the control group: both count against the caps. */
@@ -139,12 +144,9 @@ function holdUntil(
   return undefined;
 }
 
-/** The message itself: the touch's offer (or the one the policy now finds for it) in the policy's words. */
-function composeMessage(
-  { record, profile, journey, touch, policy }: MessageContext,
-  channel: Exclude<TouchChannel, 'task'>,
-): OutboundMessage {
-  const offer =
+/** The touch's offer, or the one the policy now finds for it (an offer removed from a policy file). */
+function offerOf({ journey, touch, policy }: MessageContext): Offer {
+  return (
     policy.offers.find((o) => o.id === touch.offerId) ??
     findOffer(policy, {
       angle: touch.angle,
@@ -152,17 +154,24 @@ function composeMessage(
       tier: journey.segment.tier,
       variant: journey.variant,
       monthlyRevenue: journey.monthlyRevenue,
-    })!;
-  const body = offer.text.replaceAll('{brand}', policy.brand);
+    })!
+  );
+}
+
+/** The message itself: the touch's offer in the policy's words, in the customer's language. */
+function composeMessage(context: MessageContext, channel: Exclude<TouchChannel, 'task'>): OutboundMessage {
+  const { record, profile, journey, touch, policy } = context;
+  const words = textFor(policy, offerOf(context), profile.locale);
   return {
     channel,
     to: contactFor(profile, channel)!,
     customerId: record.customerId,
     touchId: touch.touchId,
-    text: channel === 'sms' ? `${body} ${policy.smsFooter}`.trim() : body,
-    ...(channel === 'email' ? { subject: offer.subject.replaceAll('{brand}', policy.brand) } : {}),
+    text: channel === 'sms' ? smsBody(words) : words.text,
+    ...(channel === 'email' ? { subject: words.subject } : {}),
     variant: journey.variant,
     locale: profile.locale,
+    language: words.language,
     timezone: profile.timezone,
   };
 }

@@ -6,13 +6,13 @@ import { type Change, CLAIM_LEASE_MS, deferredTimerName, type Effects, leaseTime
 /** The outcome of a send decision, or of the send itself. */
 export type SendOutcome =
   | { kind: 'claimed'; channel: TouchChannel; leaseUntilMs: number; cost?: number }
-  | { kind: 'sent'; channel: TouchChannel; messageId: string; cost?: number }
+  | { kind: 'sent'; channel: TouchChannel; messageId: string; cost?: number; language?: string }
   /**
    * The claim's lease expired with no outcome recorded: `found` when the channel shows the message
    * went out (the local outbox can tell), else the outcome is unknown.
    */
   | { kind: 'lease_expired'; found?: { messageId: string; cost?: number } }
-  | { kind: 'withheld'; channel: TouchChannel }
+  | { kind: 'withheld'; channel: TouchChannel; language?: string }
   | { kind: 'released'; error: string }
   /** `outcomeUnknown`: the message may have gone out (the channel's answer was lost). */
   | { kind: 'failed'; error: string; outcomeUnknown?: boolean }
@@ -58,6 +58,9 @@ function moveTo(touch: Touch, channel: TouchChannel): void {
   if (touch.kind !== 'task_notice' && channel !== 'task') touch.channel = channel as Channel;
 }
 
+/** The language a message went (or would have gone) out in, for the decision log. */
+const languageOf = (outcome: { language?: string | undefined }) => (outcome.language ? { language: outcome.language } : {});
+
 /** Applies the outcome of a send decision (or of the send itself) to a copy of the record. */
 export function applySendOutcome(current: CustomerRecord, touchId: string, outcome: SendOutcome, nowMs: number): Change {
   const record = structuredClone(current);
@@ -85,7 +88,13 @@ export function applySendOutcome(current: CustomerRecord, touchId: string, outco
     }
     case 'sent':
       endClaim(touch, effects);
-      markSent(record, journey, touch, { at, channel: outcome.channel, messageId: outcome.messageId, cost: outcome.cost });
+      markSent(record, journey, touch, {
+        at,
+        channel: outcome.channel,
+        messageId: outcome.messageId,
+        cost: outcome.cost,
+        language: outcome.language,
+      });
       break;
     case 'lease_expired':
       endClaim(touch, effects);
@@ -100,7 +109,7 @@ export function applySendOutcome(current: CustomerRecord, touchId: string, outco
     case 'withheld':
       moveTo(touch, outcome.channel);
       Object.assign(touch, { status: 'withheld', sentAt: at, reason: 'control_group' });
-      log(record, { ...entry, decision: 'withheld', reason: 'control_group', channel: outcome.channel });
+      log(record, { ...entry, decision: 'withheld', reason: 'control_group', channel: outcome.channel, ...languageOf(outcome) });
       break;
     case 'released':
       endClaim(touch, effects);
@@ -130,12 +139,12 @@ export function applySendOutcome(current: CustomerRecord, touchId: string, outco
   return { record, effects };
 }
 
-/** Records the touch as sent (at `at`, with its message id and cost) in the touch and the decision log. */
+/** Records the touch as sent (at `at`, with its message id and cost) in the touch and the decision log (with its language). */
 function markSent(
   record: CustomerRecord,
   journey: Journey,
   touch: Touch,
-  sent: { at: string; channel: TouchChannel; messageId: string; cost: number | undefined },
+  sent: { at: string; channel: TouchChannel; messageId: string; cost: number | undefined; language?: string | undefined },
 ): void {
   Object.assign(touch, { status: 'sent', sentAt: sent.at, messageId: sent.messageId });
   if (sent.cost !== undefined) touch.cost = sent.cost;
@@ -148,5 +157,6 @@ function markSent(
     decision: 'sent',
     reason: subjectOf(touch),
     channel: sent.channel,
+    ...languageOf(sent),
   });
 }

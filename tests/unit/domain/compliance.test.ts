@@ -151,7 +151,7 @@ describe('per-market send windows', () => {
         { market: 'US-FL', start: '08:00', end: '20:00' },
       ];
     });
-    const policy = deps.policies.get('telecom-port-out', '2');
+    const policy = deps.policies.get('telecom-port-out', '3');
     expect(deps.policies.sendWindowFor(policy, 'US-FL')).toEqual({ start: '08:00', end: '20:00', weekdays: [1, 2, 3, 4, 5, 6, 7] });
     expect(deps.policies.sendWindowFor(policy, 'US-TX')).toMatchObject({ start: '08:00', end: '21:00' });
     expect(deps.policies.sendWindowFor(policy, undefined)).toMatchObject({ start: '07:00', end: '22:00' });
@@ -229,7 +229,7 @@ describe('click follow-up', () => {
     ]);
     const followUp = touches[2]!;
     expect(Date.parse(followUp.sentAt!)).toBeGreaterThanOrEqual(day(52));
-    expect(isInsideSendWindow(Date.parse(followUp.sentAt!), 'Europe/London', deps.policies.get('telecom-port-out', '2').sendWindow)).toBe(
+    expect(isInsideSendWindow(Date.parse(followUp.sentAt!), 'Europe/London', deps.policies.get('telecom-port-out', '3').sendWindow)).toBe(
       true,
     );
     expect(deps.channels.sms.sent.find((m) => m.touchId === followUp.touchId)!.text).toMatch(/first month/);

@@ -122,16 +122,16 @@ describe('policy selection', () => {
   });
 
   it('plans new journeys with the first listed version of a policy and keeps every version for the journeys planned with it', () => {
-    const v3 = policy('telecom-port-out', { version: '3' });
-    const v2 = parsePolicy(telecomPortOut);
-    const registry = deploymentPolicies([v3, v2]);
+    const v4 = policy('telecom-port-out', { version: '4' });
+    const v3 = parsePolicy(telecomPortOut);
+    const registry = deploymentPolicies([v4, v3]);
 
-    expect(registry.forChurn({ churnKind: 'port_out' })).toBe(v3);
-    expect(registry.get('telecom-port-out', '2')).toBe(v2);
+    expect(registry.forChurn({ churnKind: 'port_out' })).toBe(v4);
+    expect(registry.get('telecom-port-out', '3')).toBe(v3);
     // The embedded versions stay for running journeys, but no longer plan any.
     expect(registry.get('telecom-port-out', '1').version).toBe('1');
     expect(registry.get('subscription', '1').id).toBe('subscription');
-    expect(registry.forChurn({ churnKind: 'cancellation' })).toBe(v3);
+    expect(registry.forChurn({ churnKind: 'cancellation' })).toBe(v4);
   });
 
   it('refuses the same version listed twice', () => {

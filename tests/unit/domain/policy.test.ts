@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError, type FieldIssue } from '#shared/domain/errors';
 import { findOffer, parsePolicy, PolicySchema, type PolicyInput } from '#shared/domain/policy';
 import { PolicyRegistry } from '#shared/domain/policy-registry';
-import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
+import { telecomPortOut, telecomPortOutV2 } from '#shared/domain/policies/telecom-port-out';
 import { ExitReason } from '#shared/domain/vocabulary';
 
 /** The default policy with some fields replaced (a deep copy: the preset is never changed). */
@@ -160,18 +160,18 @@ describe('parsePolicy refuses an invalid policy, naming the field', () => {
 describe('PolicyRegistry', () => {
   it('picks the policy covering a churn kind and finds an exact version', () => {
     // Prepare
-    const v1 = parsePolicy(telecomPortOut);
-    const v3 = parsePolicy(policyWith((p) => void (p.version = '3')));
-    const registry = new PolicyRegistry([v1, v3]);
+    const current = parsePolicy(telecomPortOut);
+    const next = parsePolicy(policyWith((p) => void (p.version = '99')));
+    const registry = new PolicyRegistry([current, next]);
 
     // Act
     const forPortOut = registry.forChurn({ churnKind: 'port_out' });
-    const exact = registry.get('telecom-port-out', '3');
+    const exact = registry.get('telecom-port-out', '99');
 
     // Assess
-    expect(forPortOut).toBe(v1);
-    expect(exact).toBe(v3);
-    expect(() => registry.get('telecom-port-out', '4')).toThrow(/not loaded/);
+    expect(forPortOut).toBe(current);
+    expect(exact).toBe(next);
+    expect(() => registry.get('telecom-port-out', '100')).toThrow(/not loaded/);
   });
 
   it('has no policy for a churn kind none covers', () => {
@@ -188,10 +188,10 @@ describe('PolicyRegistry', () => {
 
 describe('policy: SMS length', () => {
   it('refuses an offer whose SMS, footer included, bills as more parts than smsMaxParts, and accepts it when allowed', () => {
-    // Prepare: 150 GSM characters plus the brand and the footer: two parts.
+    // Prepare: 150 GSM characters plus the brand and the footer: two parts (version 2 allows one).
     const long = {
-      ...structuredClone(telecomPortOut),
-      offers: telecomPortOut.offers.map((o, i) => (i === 0 ? { ...o, text: `{brand}: ${'x'.repeat(150)}` } : o)),
+      ...structuredClone(telecomPortOutV2),
+      offers: telecomPortOutV2.offers.map((o, i) => (i === 0 ? { ...o, text: `{brand}: ${'x'.repeat(150)}` } : o)),
     };
 
     // Act / Assess

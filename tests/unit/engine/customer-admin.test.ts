@@ -37,7 +37,7 @@ describe('viewCustomer', () => {
         email: { reachable: true, consent: true },
         push: { reachable: false, consent: false },
       },
-      journey: { policy: 'telecom-port-out@2', churnKind: 'port_out', exitReason: 'coverage', arm: 'treatment', churnedAt: iso(T0) },
+      journey: { policy: 'telecom-port-out@3', churnKind: 'port_out', exitReason: 'coverage', arm: 'treatment', churnedAt: iso(T0) },
       pastJourneys: [],
     });
     expect(view.journey!.touches.map((t) => [t.index, t.angle, t.channel, t.status])).toEqual([

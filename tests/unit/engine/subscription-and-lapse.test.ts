@@ -100,7 +100,7 @@ describe('the subscription preset', () => {
   it('keeps port-outs on the telecom default', async () => {
     const deps = withEmbeddedPolicies();
     await ingestEvent(deps, churnEvent({ customerId: 'mnp' }));
-    expect(await journeyOf(deps, 'mnp')).toMatchObject({ policyId: 'telecom-port-out', policyVersion: '2' });
+    expect(await journeyOf(deps, 'mnp')).toMatchObject({ policyId: 'telecom-port-out', policyVersion: '3' });
   });
 });
 

@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OutboxMessage } from '#shared/adapters/local/outbox-channel';
+import { parsePolicy } from '#shared/domain/policy';
+import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
+import { smsParts } from '#shared/domain/sms';
+import { DAY_MS } from '#shared/domain/vocabulary';
+import { churnInput } from '../fixtures/events.ts';
+import { customerIdsIn } from '../support/fakes.ts';
+import { startRunnerProcess, type RunnerProcess } from '../support/local-runner-process.ts';
+
+/**
+ * Reaching customers where they are, tried as a new user would: over HTTP against the real local
+ * runner (outbox instead of the channels), with the default telecom port-out policy. The
+ * scenarios share one runner and its virtual clock, which only moves forward; each churns its own
+ * customers "now" and moves the clock past their first touch.
+ */
+
+const START = '2026-01-05T08:00:00.000Z'; // a Monday
+const policy = parsePolicy(telecomPortOut);
+const treated = customerIdsIn('treatment', 20, policy, 'channels');
+let nextCustomer = 0;
+/** A fresh customer id in the treatment arm, so their touches are really sent. */
+const newCustomer = () => treated[nextCustomer++]!;
+
+/** A Spanish SMS-only port-out, with overrides. */
+function churn(customerId: string, occurredAt: string, overrides: Record<string, unknown> = {}) {
+  return churnInput({
+    eventId: `churn-${customerId}`,
+    occurredAt,
+    customerId,
+    contacts: { phone: '+34600000042' },
+    consents: { sms: true, email: false, push: false },
+    timezone: 'Europe/Madrid',
+    locale: 'es-ES',
+    monthlyRevenue: 30,
+    ...overrides,
+  });
+}
+
+describe('reaching customers where they are, end to end over HTTP', () => {
+  let dataDir: string;
+  let runner: RunnerProcess;
+  let now = Date.parse(START);
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'winback-channels-'));
+    runner = await startRunnerProcess({ WINBACK_DATA_DIR: dataDir, WINBACK_START_TIME: START, WINBACK_API_KEY: 'e2e-channels-key' });
+  });
+  afterAll(async () => {
+    await runner?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function post(event: Record<string, unknown>): Promise<void> {
+    const answer = await runner.call('POST', '/v1/events', event);
+    expect(answer, JSON.stringify(answer.body)).toMatchObject({ status: 202, body: { status: 'accepted' } });
+  }
+
+  async function advanceTo(instantMs: number): Promise<void> {
+    const answer = await runner.call('POST', '/local/clock', { advanceTo: new Date(instantMs).toISOString() });
+    expect(answer.status).toBe(200);
+    now = Date.parse(answer.body.now);
+  }
+
+  async function outboxFor(customerId: string): Promise<OutboxMessage[]> {
+    const answer = await runner.call('GET', '/local/outbox');
+    return answer.body.messages.filter((message: OutboxMessage) => message.customerId === customerId);
+  }
+
+  /** Churns each customer now, then moves the clock past their first touch (days 30–45). */
+  async function churnAndRunFirstTouch(customers: Array<[string, Record<string, unknown>]>): Promise<void> {
+    const churnedAt = now;
+    for (const [customerId, overrides] of customers) await post(churn(customerId, new Date(churnedAt).toISOString(), overrides));
+    await advanceTo(churnedAt + 46 * DAY_MS);
+  }
+
+  it('sends a Spanish customer the Spanish text, and a Russian one a Russian SMS billed in UCS-2 parts', async () => {
+    // Prepare
+    const spanish = newCustomer();
+    const russian = newCustomer();
+
+    // Act
+    await churnAndRunFirstTouch([
+      [spanish, {}],
+      [russian, { locale: 'ru-RU', timezone: 'Europe/Moscow', contacts: { phone: '+79160000042' } }],
+    ]);
+
+    // Assess
+    const [toSpanish] = await outboxFor(spanish);
+    expect(toSpanish!.text).toBe(
+      'Winback Mobile: hay antenas nuevas cerca de ti: tu cobertura es mejor. Volver es gratis. Responde STOP para no recibir más.',
+    );
+    const [toRussian] = await outboxFor(russian);
+    expect(toRussian!.text).toBe(
+      'Winback Mobile: рядом с вами новые вышки, связь стала лучше. Вернуть номер бесплатно. Ответьте STOP, чтобы отписаться.',
+    );
+    // 118 UTF-16 units, Cyrillic: UCS-2, more than 70, so split at 67 per part: two parts.
+    expect(toRussian!.text).toHaveLength(118);
+    expect(smsParts(toRussian!.text)).toBe(2);
+    const view = await runner.call('GET', `/v1/customers/${russian}`);
+    expect(view.body.history).toContainEqual(expect.objectContaining({ decision: 'sent', language: 'ru' }));
+  });
+});
