@@ -17,6 +17,7 @@ import { fireTimer } from '#shared/engine/fire-timer';
 import { createRouter, MAX_BODY_BYTES } from '#shared/http/router';
 import { v1Routes } from '#shared/http/v1-routes';
 import { unsubscribeRoutes } from '#shared/http/unsubscribe-routes';
+import { linkRoutes } from '#shared/http/link-routes';
 import { deriveKey } from '#shared/domain/keys';
 import { apiKeyAuthorizer } from '#shared/http/api-key';
 import type { Route } from '#shared/http/http-types';
@@ -105,6 +106,14 @@ export const LocalConfigSchema = z.object({
     .enum(['sqlite', 'dynamodb-local'])
     .default('sqlite')
     .describe('where customers are kept: sqlite (winback.db), or dynamodb-local (Java 17) through the AWS adapter'),
+  /**
+   * The public URL tracked links in messages point at (`<url>/r/<token>`): where customers reach
+   * this runner. Default: the runner's own address.
+   */
+  WINBACK_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .optional()
+    .describe("where the tracked links in messages point (<url>/r/<token>; default: the runner's own address)"),
   /** Port of DynamoDB Local (`WINBACK_STORE=dynamodb-local`); any free port when absent. */
   WINBACK_DYNAMODB_PORT: z.coerce
     .number()
@@ -383,6 +392,7 @@ async function serve(config: LocalConfig, { data, policies, prices, logger, lock
     // The registry's `idKey` too: one key for every pseudonym the engine keeps.
     idHashKey: deriveKey(config.WINBACK_MASTER_KEY, 'customer-id-hash'),
   };
+  const linkKey = deriveKey(config.WINBACK_MASTER_KEY, 'tracked-link');
 
   // One clock move at a time (VirtualTime queues them): overlapping moves would fire timers out of order.
   const time = new VirtualTime(clock, timers, async (timer) => {
@@ -466,7 +476,7 @@ async function serve(config: LocalConfig, { data, policies, prices, logger, lock
   ];
 
   const unsubscribe = unsubscribeRoutes(deps, unsubscribeKey);
-  const routes = [...v1Routes(deps), ...unsubscribe, ...localRoutes];
+  const routes = [...v1Routes(deps), ...unsubscribe, ...linkRoutes(deps, linkKey), ...localRoutes];
   const handle = createRouter({ routes, authorize: apiKeyAuthorizer(config.WINBACK_API_KEY), logger });
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -481,6 +491,8 @@ async function serve(config: LocalConfig, { data, policies, prices, logger, lock
     });
   });
   url = `http://127.0.0.1:${await listen(server, config.PORT)}`;
+  // Links point at the public URL, or at the runner itself, whose port is known once it listens.
+  deps.links = { baseUrl: config.WINBACK_PUBLIC_URL ?? url, key: linkKey };
   server.on('error', (error) => logger.error('local server error', { error: String(error) }));
   const close = async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -15,6 +15,9 @@ import { Construct } from 'constructs';
 import { CALL_CHAINS, timeoutFor } from './function-timeouts.ts';
 import { WinbackFunction } from './winback-function.ts';
 
+/** Requests per second (steady, and in a burst) per upstream key, and per stage for the keyless routes. */
+export const API_THROTTLE = { rateLimit: 200, burstLimit: 400 } as const;
+
 export interface PublicApiProps {
   /** `apiKey`: API keys with a usage plan; `iam`: SigV4-signed requests. */
   readonly auth: 'apiKey' | 'iam';
@@ -55,6 +58,9 @@ export class PublicApi extends Construct {
       cloudWatchRole: true,
       deployOptions: {
         stageName: 'api',
+        // Every method, keyless ones (unsubscribe, tracked links) included, is throttled like a usage-plan key.
+        throttlingRateLimit: API_THROTTLE.rateLimit,
+        throttlingBurstLimit: API_THROTTLE.burstLimit,
         tracingEnabled: true,
         loggingLevel: MethodLoggingLevel.ERROR,
         // Request and response bodies carry phone numbers and e-mail addresses: never logged.
@@ -100,11 +106,21 @@ export class PublicApi extends Construct {
       reason:
         'One-click unsubscribe (RFC 8058) is followed by mail clients with no credentials; the handler verifies the HMAC-signed token in the link, and GET changes nothing.',
     });
+    // Tracked links from messages: a customer's browser follows them with no key; the handler
+    // opens the link's sealed token instead. HEAD answers link previews without a click.
+    const link = this.api.root.addResource('r').addResource('{token}');
+    for (const method of ['GET', 'HEAD', 'POST'])
+      link.addMethod(method, integration, { apiKeyRequired: false, authorizationType: AuthorizationType.NONE });
+    Validations.of(link).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Tracked links are followed by customers from an SMS or e-mail with no credentials; the handler verifies the HMAC-sealed token in the link, which names one touch and nothing personal.',
+    });
 
     if (props.auth === 'apiKey') {
       const plan = this.api.addUsagePlan('UpstreamPlan', {
         description: 'Upstream systems posting churn events. Add one API key per system.',
-        throttle: { rateLimit: 200, burstLimit: 400 },
+        throttle: API_THROTTLE,
         quota: { limit: 5_000_000, period: Period.DAY },
         apiStages: [{ stage: this.api.deploymentStage }],
       });

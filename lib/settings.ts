@@ -49,6 +49,12 @@ export const SettingsSchema = z.object({
    * @default {}
    */
   retentionTeams: z.record(TeamName, z.array(z.email()).min(1)).default({}),
+  /**
+   * Where the tracked links in messages point (`<url>/r/<token>`): a short HTTPS domain mapped to
+   * the public API (an API Gateway custom domain), since every character of a link is paid for in
+   * an SMS. Default: the API's own URL (about 60 characters before the token).
+   */
+  linkBaseUrl: optional(z.url({ protocol: /^https$/, error: 'must be an https:// URL' })),
   /** Where alarms are e-mailed; alarms still exist (on the alarm topic) without it. */
   alarmEmail: optional(z.email()),
   /**

@@ -83,6 +83,7 @@ export class WinbackStatelessStack extends Stack {
       settings: props.settings,
       policyDefine,
       unsubscribeBaseUrl: this.publicApi.api.urlForPath('/v1/unsubscribe'),
+      linkBaseUrl: props.settings.linkBaseUrl ?? this.publicApi.api.url,
     });
     this.delivery.bindEngine(this.publicApi.handler);
     grantTaskIndexQuery(this.publicApi.handler, props.table);

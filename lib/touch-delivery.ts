@@ -35,6 +35,8 @@ export interface TouchDeliveryProps {
   readonly policyDefine: Record<string, string>;
   /** Base of the RFC 8058 one-click unsubscribe link in every e-mail: the public API's `/v1/unsubscribe`. */
   readonly unsubscribeBaseUrl: string;
+  /** Where tracked links point (`<url>/r/<token>`): the operator's short domain, or the public API's URL. */
+  readonly linkBaseUrl: string;
 }
 
 /**
@@ -193,6 +195,7 @@ export class TouchDelivery extends Construct {
     const sender = props.settings.sesFromAddress;
     bindEnvironment(this.sendFunction, 'sendChannels', {
       UNSUBSCRIBE_BASE_URL: props.unsubscribeBaseUrl,
+      LINK_BASE_URL: props.linkBaseUrl,
       SES_FROM_ADDRESS: sender,
       SES_CONFIGURATION_SET: sender === undefined ? undefined : this.configurationSet.configurationSetName,
       SMS_CONFIGURATION_SET: this.smsConfigurationSetName,

@@ -7,13 +7,15 @@ import { fromApiGatewayEvent, toApiGatewayResult } from '#shared/http/api-gatewa
 import { createRouter } from '#shared/http/router';
 import { v1Routes } from '#shared/http/v1-routes';
 import { unsubscribeRoutes } from '#shared/http/unsubscribe-routes';
+import { linkRoutes } from '#shared/http/link-routes';
 
-const { deps, logger, unsubscribeKey } = await loadLambdaEngine(readLambdaEnvironment('api').engine);
+const { deps, logger, unsubscribeKey, linkKey } = await loadLambdaEngine(readLambdaEnvironment('api').engine);
 
 // API Gateway has already authenticated the caller (API key with a usage plan, or IAM) before
 // this function runs; the local runner checks its key in the same router instead. The
-// unsubscribe routes check their signed token themselves.
-const route = createRouter({ routes: [...v1Routes(deps), ...unsubscribeRoutes(deps, unsubscribeKey)], authorize: () => {}, logger });
+// unsubscribe and tracked-link routes check their signed token themselves.
+const routes = [...v1Routes(deps), ...unsubscribeRoutes(deps, unsubscribeKey), ...linkRoutes(deps, linkKey)];
+const route = createRouter({ routes, authorize: () => {}, logger });
 
 /** The public v1 API: the same routes as the local runner. */
 export const handler = middy(

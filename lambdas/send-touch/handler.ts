@@ -11,6 +11,7 @@ const environment = readLambdaEnvironment('send-touch');
 const { deps, logger } = await loadLambdaEngine(environment.engine, {
   channels: (keys) => createSendChannels(environment.sendChannels, keys),
   metrics: new PowertoolsEngineMetrics(),
+  linkBaseUrl: environment.sendChannels.LINK_BASE_URL,
 });
 
 /** What each one-shot schedule passes as its input (TimerSpec.payload): a touch due (no `kind`), a lapse check, or a claim's lease. */

@@ -107,6 +107,7 @@ function environment(endpoints: { secrets: string; elsewhere: string }): Record<
     SES_CONFIGURATION_SET: 'winback-bench-email',
     RETENTION_TASK_TOPIC_ARN: `arn:aws:sns:${REGION}:123456789012:winback-bench-retention-tasks`,
     UNSUBSCRIBE_BASE_URL: 'https://example.com/api/v1/unsubscribe',
+    LINK_BASE_URL: 'https://example.com/api',
     LAKE_BUCKET: 'winback-bench-lake',
     COST_PER_ACQUISITION: '150',
     SCAN_SEGMENTS: '4',

@@ -22,6 +22,15 @@ export const OfferSchema = z.object({
       'The text and subject in other languages, by BCP 47 tag (`es`, `es-MX`): a customer gets the first language of their locale’s fallback chain (`es-MX` → `es` → the policy’s `language`). Each is checked as `text` is, as an SMS with the footer in its language. Absent: the policy’s language only.',
     ),
   ),
+  url: z
+    .url({ protocol: /^https$/, error: 'must be an https:// URL' })
+    .max(2000)
+    .optional()
+    .meta(
+      doc(
+        'Where the offer’s tracked link (`{link}` in a text) leads after the click is recorded; absent: Winback’s own reactivation page, in the customer’s language, with the offer and a call-back button.',
+      ),
+    ),
   cost: z
     .number()
     .nonnegative()

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { smsParts } from './sms.ts';
+import { LINK_PLACEHOLDER, NOMINAL_LINK_LENGTH } from './tracked-link.ts';
 
 /**
  * An offer's words in the customer's language. A policy writes its offers' `text` and `subject`,
@@ -150,7 +151,7 @@ export interface CheckedPolicy extends TextPolicy {
 
 /**
  * Every text problem of a policy: on SMS, each offer's text in each of its languages must fit
- * `smsMaxParts` with the footer in that language (a Cyrillic text is UCS-2, 70 characters in one
+ * `smsMaxParts` with the footer in that language and its `{link}` at {@link NOMINAL_LINK_LENGTH} (a Cyrillic text is UCS-2, 70 characters in one
  * part and 67 per part when split), and a translated text must have a footer in its own language,
  * so a Spanish text never ends in an English opt-out. A footer in the policy's own language
  * belongs in `smsFooter`.
@@ -168,7 +169,8 @@ export function textIssues(policy: CheckedPolicy): TextIssue[] {
         issues.push({ path, message: `has no SMS footer in its language: add smsFooters.${language} (or one for a shorter tag)` });
         continue;
       }
-      const parts = smsParts(smsBody(textFor(policy, offer, language)));
+      // A link is a URL: GSM-7 characters, counted at its nominal length.
+      const parts = smsParts(smsBody(textFor(policy, offer, language)).replaceAll(LINK_PLACEHOLDER, 'x'.repeat(NOMINAL_LINK_LENGTH)));
       if (parts > policy.smsMaxParts)
         issues.push({
           path,

@@ -1,5 +1,6 @@
 import type { PolicyRegistry } from '#shared/domain/policy-registry';
 import type { PriceTable } from '#shared/domain/pricing';
+import type { TrackedLinks } from '#shared/domain/tracked-link';
 import type { Clock } from '#shared/ports/clock';
 import type { CustomerStore } from '#shared/ports/customer-store';
 import type { EngineLogger } from '#shared/ports/logger';
@@ -24,6 +25,12 @@ export interface EngineDeps {
    * @default undefined (nothing counted: the local runner and tests)
    */
   metrics?: EngineMetrics;
+  /**
+   * Where a text's `{link}` points (`<baseUrl>/r/<token>`) and the key that seals its token; set
+   * where links can be followed (the send function, the local runner). Absent: a `{link}` is the
+   * offer's own URL, untracked, or dropped.
+   */
+  links?: TrackedLinks;
 }
 
 /** A record can be changed by two requests at once; the loser re-reads and tries again. */

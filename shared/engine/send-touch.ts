@@ -59,7 +59,7 @@ export async function sendTouch(deps: EngineDeps, due: TouchDue): Promise<SendTo
   for (let attempt = 1; ; attempt++) {
     const current = await deps.store.get(due.customerId);
     if (!current) return { outcome: 'ignored', reason: 'unknown_customer' };
-    const decision = decideSend(current, due, deps.clock.now(), deps.policies);
+    const decision = decideSend(current, due, deps.clock.now(), deps.policies, deps.links);
     const log = { touchId: due.touchId, decision: decision.kind, ...('reason' in decision ? { reason: decision.reason } : {}) };
     try {
       switch (decision.kind) {

@@ -31,6 +31,8 @@ export interface RouteResult {
   body?: unknown;
   /** Sent as is, instead of `body` (e.g. an HTML page), with this content type. */
   raw?: { contentType: string; text: string };
+  /** More response headers (a redirect's `location`); header names lower-cased. */
+  headers?: Record<string, string>;
 }
 
 export interface Route {
@@ -42,6 +44,11 @@ export interface Route {
    * API key: the one-click unsubscribe link an e-mail client follows carries no key.
    */
   selfAuthenticated?: boolean;
+  /**
+   * A GET route that answers HEAD too (the handler sees `method: 'HEAD'`; the transport sends no
+   * body): a tracked link, which link previews probe with HEAD.
+   */
+  answersHead?: boolean;
   /** Hand the body over unparsed (`json` stays undefined): for form posts. */
   rawBody?: boolean;
   handler: (request: RouteRequest) => Promise<RouteResult>;

@@ -76,7 +76,8 @@ export function createRouter(options: RouterOptions): (request: HttpRequest) => 
   return async (request) => {
     try {
       const candidates = compiled.map((c) => ({ c, match: c.pattern.exec(request.path) })).filter((x) => x.match);
-      const hit = candidates.find((x) => x.c.route.method === request.method.toUpperCase());
+      const method = request.method.toUpperCase();
+      const hit = candidates.find((x) => x.c.route.method === method || (method === 'HEAD' && x.c.route.answersHead === true));
       // Authorize before anything else answers, so unknown paths and methods leak nothing.
       if (!hit?.c.route.selfAuthenticated) options.authorize(request);
       if (candidates.length === 0) throw new NotFoundError(`no route for ${request.path}`);
@@ -92,10 +93,11 @@ export function createRouter(options: RouterOptions): (request: HttpRequest) => 
       if (result.raw)
         return {
           statusCode: result.status,
-          headers: { 'content-type': result.raw.contentType, 'cache-control': 'no-store' },
+          headers: { 'content-type': result.raw.contentType, 'cache-control': 'no-store', ...result.headers },
           body: result.raw.text,
         };
-      return json(result.status, result.body);
+      const answer = json(result.status, result.body);
+      return result.headers ? { ...answer, headers: { ...answer.headers, ...result.headers } } : answer;
     } catch (error) {
       return errorResponse(error, options.logger);
     }

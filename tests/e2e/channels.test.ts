@@ -90,17 +90,53 @@ describe('reaching customers where they are, end to end over HTTP', () => {
 
     // Assess
     const [toSpanish] = await outboxFor(spanish);
-    expect(toSpanish!.text).toBe(
-      'Winback Mobile: hay antenas nuevas cerca de ti: tu cobertura es mejor. Volver es gratis. Responde STOP para no recibir más.',
+    const link = `${runner.url}/r/[A-Za-z0-9_-]{40,}`;
+    expect(toSpanish!.text).toMatch(
+      new RegExp(
+        `^Winback Mobile: hay antenas nuevas cerca de ti: tu cobertura es mejor\\. Volver es gratis\\. ${link} Responde STOP para no recibir más\\.$`,
+      ),
     );
     const [toRussian] = await outboxFor(russian);
-    expect(toRussian!.text).toBe(
-      'Winback Mobile: рядом с вами новые вышки, связь стала лучше. Вернуть номер бесплатно. Ответьте STOP, чтобы отписаться.',
+    expect(toRussian!.text).toMatch(
+      new RegExp(
+        `^Winback Mobile: рядом с вами новые вышки, связь стала лучше\\. Вернуть номер бесплатно\\. ${link} Ответьте STOP, чтобы отписаться\\.$`,
+      ),
     );
-    // 118 UTF-16 units, Cyrillic: UCS-2, more than 70, so split at 67 per part: two parts.
-    expect(toRussian!.text).toHaveLength(118);
-    expect(smsParts(toRussian!.text)).toBe(2);
+    // Cyrillic: UCS-2, split at 67 UTF-16 units a part once over 70: ⌈length / 67⌉ parts.
+    expect(toRussian!.text.length).toBeGreaterThan(134);
+    expect(smsParts(toRussian!.text)).toBe(Math.ceil(toRussian!.text.length / 67));
     const view = await runner.call('GET', `/v1/customers/${russian}`);
     expect(view.body.history).toContainEqual(expect.objectContaining({ decision: 'sent', language: 'ru' }));
+  });
+
+  it('records the click when the SMS link is followed (a preview does not count), and its page’s button asks for a call back', async () => {
+    // Prepare
+    const customerId = newCustomer();
+    await churnAndRunFirstTouch([[customerId, {}]]);
+    const [sms] = await outboxFor(customerId);
+    const url = /(http:\/\/\S+\/r\/[A-Za-z0-9_-]+)/.exec(sms!.text)![1]!;
+    const browser = { 'user-agent': 'Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/124.0 Mobile Safari/537.36' };
+
+    // Act: a chat app's preview first, then the customer, with no API key.
+    const preview = await fetch(url, { headers: { 'user-agent': 'facebookexternalhit/1.1' } });
+    const afterPreview = await runner.call('GET', `/v1/customers/${customerId}`);
+    const page = await fetch(url, { headers: browser });
+    const pageHtml = await page.text();
+    const callBack = await fetch(url, { method: 'POST', headers: browser });
+
+    // Assess
+    expect(preview.status).toBe(200);
+    expect(afterPreview.body.journey.touches[0].engagement).toEqual({});
+    expect(page.status).toBe(200);
+    expect(pageHtml).toContain('<h1>Tu cobertura ha mejorado</h1>');
+    expect(pageHtml).toContain('<button type="submit">Llamadme</button>');
+    const view = await runner.call('GET', `/v1/customers/${customerId}`);
+    expect(view.body.journey.touches[0]).toMatchObject({ touchId: sms!.touchId, engagement: { clicked: expect.any(String) } });
+    expect(callBack.status).toBe(200);
+    expect(await callBack.text()).toContain('Gracias: te llamaremos pronto.');
+    const tasks = await runner.call('GET', '/v1/tasks?team=sales');
+    expect(tasks.body.tasks).toContainEqual(expect.objectContaining({ customerId, team: 'sales', origin: 'call_back', status: 'open' }));
+    const forged = await fetch(`${url.slice(0, -5)}AAAAA`, { headers: browser });
+    expect(forged.status).toBe(400);
   });
 });

@@ -144,7 +144,7 @@ describe('retention tasks and the subscription preset, locally over HTTP', () =>
     expect(costs).toEqual([0, 5, 40, 90]);
     for (const cost of costs) expect(cost).toBeLessThanOrEqual(offerBudget(preset, monthlyRevenue));
     const view = (await runner.call('GET', `/v1/customers/${customerId}`)).body;
-    expect(view.journey).toMatchObject({ policy: 'subscription@1', churnKind: 'cancellation' });
+    expect(view.journey).toMatchObject({ policy: 'subscription@2', churnKind: 'cancellation' });
   });
 
   it('churns a customer with no activity for the lapse period on their own', async () => {
@@ -173,7 +173,7 @@ describe('retention tasks and the subscription preset, locally over HTTP', () =>
     const after = (await runner.call('GET', `/v1/customers/${customerId}`)).body;
     expect(after.journey).toMatchObject({
       churnKind: 'lapse',
-      policy: 'subscription@1',
+      policy: 'subscription@2',
       churnedAt: new Date(Date.parse(now) + 60 * DAY_MS).toISOString(),
     });
     expect((await outboxFor(customerId)).map((m) => m.channel)).toEqual(['email']);

@@ -225,6 +225,7 @@ describe('Winback CDK app (API key mode, the default)', () => {
           SES_FROM_ADDRESS: TEST_SENDER,
           SES_CONFIGURATION_SET: Match.anyValue(),
           UNSUBSCRIBE_BASE_URL: Match.anyValue(),
+          LINK_BASE_URL: Match.anyValue(),
           SMS_CONFIGURATION_SET: 'WinbackEngine-sms',
           SMS_MESSAGE_TYPE: 'PROMOTIONAL',
         }),
@@ -332,19 +333,30 @@ describe('Winback CDK app (API key mode, the default)', () => {
     engine.hasOutput('SmsInboundTopicArn', { Value: { Ref: inboundTopicId } });
   });
 
-  it('requires an API key on every route but the one-click unsubscribe link, which carries a signed token', () => {
+  it('requires an API key on every route but the one-click unsubscribe link and tracked links, which carry a signed token', () => {
     const methods = Object.values(engine.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
     const unsubscribeId = onlyLogicalId(engine, 'AWS::ApiGateway::Resource', { PathPart: 'unsubscribe' });
-    const [open, guarded] = [
-      methods.filter((m) => m.ResourceId.Ref === unsubscribeId),
-      methods.filter((m) => m.ResourceId.Ref !== unsubscribeId),
-    ];
+    const linkId = onlyLogicalId(engine, 'AWS::ApiGateway::Resource', { PathPart: '{token}' });
+    const isOpen = (m: { ResourceId: { Ref: string } }) => m.ResourceId.Ref === unsubscribeId || m.ResourceId.Ref === linkId;
+    const [open, guarded] = [methods.filter(isOpen), methods.filter((m) => !isOpen(m))];
     expect(guarded.map((m) => m.HttpMethod).sort()).toEqual(['DELETE', 'GET', 'GET', 'GET', 'POST']);
     for (const method of guarded) expect(method).toMatchObject({ ApiKeyRequired: true });
-    expect(open.map((m) => m.HttpMethod).sort()).toEqual(['GET', 'POST']);
+    expect(open.map((m) => m.HttpMethod).sort()).toEqual(['GET', 'GET', 'HEAD', 'POST', 'POST']);
     for (const method of open) expect(method).toMatchObject({ ApiKeyRequired: false, AuthorizationType: 'NONE' });
     engine.resourceCountIs('AWS::ApiGateway::UsagePlan', 1);
     engine.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: [Match.objectLike({ DataTraceEnabled: false })] });
+  });
+
+  it('throttles the keyless routes like an upstream key, and points the send function’s links at the API', () => {
+    // Stage-wide throttling covers the methods no usage plan does: unsubscribe and tracked links.
+    engine.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 })],
+    });
+    engine.hasResourceProperties('AWS::ApiGateway::UsagePlan', { Throttle: { RateLimit: 200, BurstLimit: 400 } });
+    engine.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'WinbackEngine-send-touch',
+      Environment: { Variables: Match.objectLike({ LINK_BASE_URL: Match.anyValue() }) },
+    });
   });
 });
 
@@ -352,12 +364,23 @@ describe('Winback CDK app, operator settings', () => {
   it('requires SigV4 (IAM) on every route in IAM mode, and still passes cdk-nag', () => {
     const { engine } = synthWinback({ apiAuth: 'iam' });
     const unsubscribeId = onlyLogicalId(engine, 'AWS::ApiGateway::Resource', { PathPart: 'unsubscribe' });
+    const linkId = onlyLogicalId(engine, 'AWS::ApiGateway::Resource', { PathPart: '{token}' });
+    const isOpen = (m: { ResourceId: { Ref: string } }) => m.ResourceId.Ref === unsubscribeId || m.ResourceId.Ref === linkId;
     const methods = Object.values(engine.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
-    const guarded = methods.filter((m) => m.ResourceId.Ref !== unsubscribeId);
+    const guarded = methods.filter((m) => !isOpen(m));
     expect(guarded).toHaveLength(5);
     for (const method of guarded) expect(method.AuthorizationType).toBe('AWS_IAM');
-    for (const method of methods.filter((m) => m.ResourceId.Ref === unsubscribeId)) expect(method.AuthorizationType).toBe('NONE');
+    for (const method of methods.filter(isOpen)) expect(method.AuthorizationType).toBe('NONE');
     engine.resourceCountIs('AWS::ApiGateway::UsagePlan', 0);
+  });
+
+  it('points tracked links at the operator’s short domain when set, and refuses one that is not https', () => {
+    const { engine } = synthWinback({ linkBaseUrl: 'https://go.example.com' });
+    engine.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'WinbackEngine-send-touch',
+      Environment: { Variables: Match.objectLike({ LINK_BASE_URL: 'https://go.example.com' }) },
+    });
+    expect(() => synthWinback({ linkBaseUrl: 'http://go.example.com' })).toThrow(/linkBaseUrl: must be an https:\/\/ URL/);
   });
 
   it('passes the SMS sender id and alarm e-mail through', () => {

@@ -333,6 +333,7 @@ describe('the Lambda bundles, cold-started as Lambda runs them', () => {
     SES_CONFIGURATION_SET: 'WinbackEngine-email',
     RETENTION_TASK_TOPIC_ARN: `arn:aws:sns:${REGION}:123456789012:WinbackEngine-RetentionTasks`,
     UNSUBSCRIBE_BASE_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com/api/v1/unsubscribe',
+    LINK_BASE_URL: 'https://go.example.com',
     LAKE_BUCKET: BUCKET,
     ATHENA_WORKGROUP: 'WinbackEngine-kpis',
     ATHENA_DATABASE: 'winback',

@@ -16,6 +16,8 @@ export interface LambdaEngine {
   logger: Logger;
   /** Signs and verifies the one-click unsubscribe links. */
   unsubscribeKey: string;
+  /** Seals and opens the tracked links' tokens. */
+  linkKey: string;
 }
 
 /**
@@ -26,10 +28,11 @@ export interface LambdaEngine {
  * `channels` builds the message channels, for the one function that sends (`createSendChannels`);
  * the others pass none, and so never load the SDK clients of SMS, SES and SNS. `metrics` counts
  * send outcomes for the operations dashboard (the send function's `PowertoolsEngineMetrics`).
+ * `linkBaseUrl`, for the same function, is where the tracked links in its messages point.
  */
 export async function loadLambdaEngine(
   environment: EnvironmentConfig<'engine'>,
-  options: { channels?: (keys: { unsubscribeKey: string }) => MessageChannels; metrics?: EngineMetrics } = {},
+  options: { channels?: (keys: { unsubscribeKey: string }) => MessageChannels; metrics?: EngineMetrics; linkBaseUrl?: string } = {},
 ): Promise<LambdaEngine> {
   const logger = new Logger();
   const secrets = new SecretsManagerClient({});
@@ -39,6 +42,7 @@ export async function loadLambdaEngine(
   const masterKey = secret.SecretString;
 
   const unsubscribeKey = deriveKey(masterKey, 'unsubscribe-link');
+  const linkKey = deriveKey(masterKey, 'tracked-link');
   // One key for every pseudonym the engine keeps: customer hashes, journey ids, timer names.
   const idHashKey = deriveKey(masterKey, 'customer-id-hash');
   const channels = options.channels?.({ unsubscribeKey }) ?? {};
@@ -65,9 +69,10 @@ export async function loadLambdaEngine(
     logger,
     idHashKey,
     metrics: options.metrics,
+    ...(options.linkBaseUrl ? { links: { baseUrl: options.linkBaseUrl, key: linkKey } } : {}),
   };
   if (options.channels) assertAdapters(deps);
-  return { deps, logger, unsubscribeKey };
+  return { deps, logger, unsubscribeKey, linkKey };
 }
 
 /**

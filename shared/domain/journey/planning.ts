@@ -8,7 +8,7 @@ import { type Arm, assign, ineligibilityReasons, segmentOf, usableChannels } fro
 import type { Channel } from '../channels.ts';
 import { type ChurnKind, DAY_MS, type ExitReason } from '../vocabulary.ts';
 import { consentClock } from './consent.ts';
-import { activeJourney, type CustomerRecord, iso, type Journey, log, ms, type Profile, policyOf } from './record.ts';
+import { activeJourney, type CustomerRecord, iso, type Journey, log, ms, type Profile, policyOf, type RetentionTask } from './record.ts';
 import { type Effects, MIN_LEAD_MS, plannedTouch, timerFor } from './timers.ts';
 import { touchWindow } from './touch-window.ts';
 
@@ -193,15 +193,7 @@ function escalate(
 ): void {
   const escalation = policy.escalation!;
   const team = teamFor(escalation, record.profile!.accountType);
-  journey.task = {
-    taskId: `${journey.journeyId}-task`,
-    team,
-    value: Math.round(value * 100) / 100,
-    status: 'open',
-    dueAt: iso(Math.max(ms(journey.churnedAt) + escalation.dueAfterDays * DAY_MS, nowMs)),
-    openedAt: iso(nowMs),
-    outcomes: [],
-  };
+  journey.task = newTask(journey, team, value, Math.max(ms(journey.churnedAt) + escalation.dueAfterDays * DAY_MS, nowMs), nowMs);
   log(record, { at: iso(nowMs), decision: 'escalated', reason: `${team}:${escalation.mode}`, eventId, journeyId: journey.journeyId });
   planTaskNotice(record, journey, nowMs + MIN_LEAD_MS, nowMs, pseudonyms, effects);
 }
@@ -256,6 +248,19 @@ function planTouches(
     effects.schedule.push(timerFor(record, touch));
     log(record, { at: iso(nowMs), decision: 'planned', reason: `${rule.angle}:${offer.id}@${touch.dueAt}`, journeyId, touchId, channel });
   });
+}
+
+/** A journey's retention task for `team`, open, due at `dueAtMs`: the one task a journey has. */
+export function newTask(journey: Journey, team: string, value: number, dueAtMs: number, nowMs: number): RetentionTask {
+  return {
+    taskId: `${journey.journeyId}-task`,
+    team,
+    value: Math.round(value * 100) / 100,
+    status: 'open',
+    dueAt: iso(dueAtMs),
+    openedAt: iso(nowMs),
+    outcomes: [],
+  };
 }
 
 /** Plans one notice of the journey's task to its team, at `dueAtMs`: a touch on the `task` channel. */

@@ -98,6 +98,8 @@ export interface RetentionTask {
   outcomes: Array<{ outcome: TaskOutcomeKind; at: string; followUpAt?: string; reason?: ExitReason }>;
   /** The reason for leaving the team heard, last reported. */
   reason?: ExitReason;
+  /** `call_back`: the customer asked for a call on the reactivation page; absent: the policy escalated the account. */
+  origin?: 'call_back';
 }
 
 const TASK_CLOSED: readonly TaskStatus[] = ['retained', 'ported_away', 'customer_returned'];

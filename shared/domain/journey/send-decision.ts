@@ -6,6 +6,7 @@ import { isInsideSendWindow, nextSendInstant } from '../send-window.ts';
 import type { SendWindow } from '../send-window.ts';
 import { channelBlock, contactFor, usableChannels } from '../targeting.ts';
 import { smsBody, textFor } from '../texts.ts';
+import { fillLink, LINK_PLACEHOLDER, trackedLink, type TrackedLinks } from '../tracked-link.ts';
 import { consentClock } from './consent.ts';
 import { type CustomerRecord, findTouch, isTaskOpen, type Journey, type MessageTouch, ms, type Profile, policyOf } from './record.ts';
 import type { Touch, TouchChannel } from './record.ts';
@@ -30,6 +31,8 @@ export interface OutboundMessage {
   locale: string;
   /** The language the text is in: the first of the customer's locale chain the policy has it in. */
   language?: string;
+  /** The link `{link}` was filled with (the touch's tracked link), for channels that carry it apart from the text. */
+  link?: string;
   timezone: string;
 }
 
@@ -49,7 +52,13 @@ export type SendDecision =
  * again here, because the world may have changed since it was planned: a return, a withdrawn
  * consent, the send window, the frequency cap.
  */
-export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number, policies: PolicyRegistry): SendDecision {
+export function decideSend(
+  record: CustomerRecord,
+  due: TouchDue,
+  nowMs: number,
+  policies: PolicyRegistry,
+  links?: TrackedLinks,
+): SendDecision {
   const found = findTouch(record, due.touchId);
   if (!found) return { kind: 'ignore', reason: 'unknown_touch' };
   const { journey, touch } = found;
@@ -65,7 +74,10 @@ export function decideSend(record: CustomerRecord, due: TouchDue, nowMs: number,
       return decideTaskNotice(record, profile, journey, touch, policy);
     case 'policy':
     case 'follow_up':
-      return decideMessage({ record, profile, journey, touch, policy, sendWindow: policies.sendWindowFor(policy, profile.market) }, nowMs);
+      return decideMessage(
+        { record, profile, journey, touch, policy, sendWindow: policies.sendWindowFor(policy, profile.market), links },
+        nowMs,
+      );
     default:
       return assertUnreachable(touch, 'unknown touch kind');
   }
@@ -79,6 +91,10 @@ interface MessageContext {
   touch: MessageTouch;
   policy: Policy;
   sendWindow: SendWindow | undefined;
+  /** Where `{link}` points in this runtime; absent: the offer's own URL, untracked, or nothing. */
+  links: TrackedLinks | undefined;
+  /** A preview of the message: `{link}` stays as written. */
+  keepLinkPlaceholder?: boolean;
 }
 
 /** A message to the customer: still wanted, on a usable channel, inside the windows and under the caps. */
@@ -160,18 +176,23 @@ function offerOf({ journey, touch, policy }: MessageContext): Offer {
 
 /** The message itself: the touch's offer in the policy's words, in the customer's language. */
 function composeMessage(context: MessageContext, channel: Exclude<TouchChannel, 'task'>): OutboundMessage {
-  const { record, profile, journey, touch, policy } = context;
-  const words = textFor(policy, offerOf(context), profile.locale);
+  const { record, profile, journey, touch, policy, links } = context;
+  const offer = offerOf(context);
+  const words = textFor(policy, offer, profile.locale);
+  const claim = { customerId: record.customerId, touchId: touch.touchId };
+  const link = context.keepLinkPlaceholder ? LINK_PLACEHOLDER : links ? trackedLink(links, claim) : offer.url;
+  const text = fillLink(words.text, link);
   return {
     channel,
     to: contactFor(profile, channel)!,
     customerId: record.customerId,
     touchId: touch.touchId,
-    text: channel === 'sms' ? smsBody(words) : words.text,
+    text: channel === 'sms' ? smsBody({ text, smsFooter: words.smsFooter }) : text,
     ...(channel === 'email' ? { subject: words.subject } : {}),
     variant: journey.variant,
     locale: profile.locale,
     language: words.language,
+    ...(link !== undefined && words.text.includes(LINK_PLACEHOLDER) ? { link } : {}),
     timezone: profile.timezone,
   };
 }
@@ -207,6 +228,8 @@ export function plannedMessage(
   if (touch.kind === 'task_notice' || !profile) return undefined;
   const policy = policyOf(policies, journey);
   if (!policy.offers.some((offer) => offer.id === touch.offerId)) return undefined;
-  const { text, subject } = composeMessage({ record, profile, journey, touch, policy, sendWindow: undefined }, touch.channel);
+  // The link is the touch's own once sent: the preview shows where it goes as `{link}`.
+  const context = { record, profile, journey, touch, policy, sendWindow: undefined, links: undefined, keepLinkPlaceholder: true };
+  const { text, subject } = composeMessage(context, touch.channel);
   return { text, ...(subject !== undefined ? { subject } : {}) };
 }

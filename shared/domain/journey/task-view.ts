@@ -25,6 +25,8 @@ export interface TaskView {
   churnedAt: string;
   /** The reason for leaving the team reported, if any. */
   reason?: string;
+  /** `call_back`: the customer asked to be called back; absent: the account was escalated by value. */
+  origin?: 'call_back';
   outcomes: RetentionTask['outcomes'];
 }
 
@@ -55,6 +57,7 @@ export function toTaskView(
     exitReason: journey.exitReason,
     churnedAt: journey.churnedAt,
     ...(task.reason ? { reason: task.reason } : {}),
+    ...(task.origin ? { origin: task.origin } : {}),
     outcomes: task.outcomes,
   };
 }
@@ -87,7 +90,7 @@ export function taskNotice(input: { customerId: string; profile: Profile; journe
   return {
     subject: `Retention task for ${view.team}: ${who}, value ${value}, due ${dueDate}`,
     text: [
-      `A high-value account left and is yours to win back (${input.task.status === 'follow_up' ? 'follow-up' : 'new task'}).`,
+      `${input.task.origin === 'call_back' ? 'A customer who left asked to be called back' : 'A high-value account left and is yours to win back'} (${input.task.status === 'follow_up' ? 'follow-up' : 'new task'}).`,
       '',
       ...lines.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${v}`),
       '',

@@ -22,6 +22,7 @@ const ENGINE = {
 };
 const SEND_CHANNELS = {
   UNSUBSCRIBE_BASE_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com/api/v1/unsubscribe',
+  LINK_BASE_URL: 'https://go.example.com',
   SES_FROM_ADDRESS: 'winback@example.com',
   SES_CONFIGURATION_SET: 'WinbackEngine-email',
   SMS_CONFIGURATION_SET: 'WinbackEngine-sms',
