@@ -102,9 +102,13 @@ describe('reaching customers where they are, end to end over HTTP', () => {
         `^Winback Mobile: рядом с вами новые вышки, связь стала лучше\\. Вернуть номер бесплатно\\. ${link} Ответьте STOP, чтобы отписаться\\.$`,
       ),
     );
-    // Cyrillic: UCS-2, split at 67 UTF-16 units a part once over 70: ⌈length / 67⌉ parts.
-    expect(toRussian!.text.length).toBeGreaterThan(134);
-    expect(smsParts(toRussian!.text)).toBe(Math.ceil(toRussian!.text.length / 67));
+    // Cyrillic: UCS-2, split at 67 UTF-16 units a part once over 70: ⌈length / 67⌉ parts (3 here),
+    // each priced at the default Russian rate, 0.3013 USD, in the policy's euros (0.86 per USD).
+    const parts = Math.ceil(toRussian!.text.length / 67);
+    expect(parts).toBe(3);
+    expect(smsParts(toRussian!.text)).toBe(parts);
+    expect(toRussian).toMatchObject({ parts, currency: 'EUR' });
+    expect(toRussian!.cost).toBeCloseTo(parts * 0.3013 * 0.86, 6);
     const view = await runner.call('GET', `/v1/customers/${russian}`);
     expect(view.body.history).toContainEqual(expect.objectContaining({ decision: 'sent', language: 'ru' }));
   });

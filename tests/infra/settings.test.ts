@@ -91,9 +91,11 @@ describe('message prices in the settings', () => {
     const gbp = { currency: 'GBP', channels: { sms: { default: 0.04 }, email: { default: 0.0001 }, push: { default: 0 } } };
     expect(errorOf({ sesFromAddress: 'a@b.co', prices: gbp })).toBe(
       'Invalid Winback settings (cdk.json context "winback"):\n' +
+        '  prices: policy telecom-port-out@3 is in EUR but the price table is in GBP: give prices.exchangeRates.EUR (EUR per 1 GBP) or prices in EUR\n' +
+        '  prices: policy subscription@2 is in EUR but the price table is in GBP: give prices.exchangeRates.EUR (EUR per 1 GBP) or prices in EUR\n' +
         '  prices: policy telecom-port-out@2 is in EUR but the price table is in GBP: give prices.exchangeRates.EUR (EUR per 1 GBP) or prices in EUR\n' +
-        '  prices: policy subscription@1 is in EUR but the price table is in GBP: give prices.exchangeRates.EUR (EUR per 1 GBP) or prices in EUR\n' +
-        '  prices: policy telecom-port-out@1 is in EUR but the price table is in GBP: give prices.exchangeRates.EUR (EUR per 1 GBP) or prices in EUR',
+        '  prices: policy telecom-port-out@1 is in EUR but the price table is in GBP: give prices.exchangeRates.EUR (EUR per 1 GBP) or prices in EUR\n' +
+        '  prices: policy subscription@1 is in EUR but the price table is in GBP: give prices.exchangeRates.EUR (EUR per 1 GBP) or prices in EUR',
     );
   });
 });

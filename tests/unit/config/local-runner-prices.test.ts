@@ -48,7 +48,7 @@ describe('the local runner’s price table', () => {
     );
     const error = failure(() => loadPriceTable(file, policies));
     expect(error.details[0]!.message).toBe(
-      'policy telecom-port-out@2 is in EUR but the price table is in GBP: give prices.exchangeRates.EUR (EUR per 1 GBP) or prices in EUR',
+      'policy telecom-port-out@3 is in EUR but the price table is in GBP: give prices.exchangeRates.EUR (EUR per 1 GBP) or prices in EUR',
     );
   });
 });

@@ -31,7 +31,8 @@ function cyrillicDeps(change: (policy: Parameters<Parameters<typeof depsWith>[0]
   const deps = depsWith((policy) => {
     policy.smsFooter = 'СТОП';
     policy.smsMaxParts = 2;
-    for (const offer of policy.offers) offer.text = 'Ж'.repeat(66);
+    // Only these texts: no translation of the default policy's.
+    for (const offer of policy.offers) Object.assign(offer, { text: 'Ж'.repeat(66), translations: undefined });
     change(policy);
   });
   deps.prices = PRICES;

@@ -256,7 +256,7 @@ describe('a Cyrillic SMS', () => {
     const text = '{brand}: мы улучшили покрытие в вашем районе. Перенос номера обратно бесплатный.';
     const deps = depsWith((p) => {
       p.smsMaxParts = 2;
-      p.offers = p.offers.map((offer) => ({ ...offer, text }));
+      p.offers = p.offers.map((offer) => ({ ...offer, text, translations: undefined }));
     });
     deps.prices = { ...TEST_PRICES, channels: { ...TEST_PRICES.channels, sms: { default: 0.0581, byCountry: {} } } };
     const id = customerIdIn('treatment', undefined, 'ru');
