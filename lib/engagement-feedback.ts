@@ -13,13 +13,19 @@ export interface EngagementFeedbackProps {
   readonly smsEventsTopic: ITopic;
   /** Inbound SMS of the two-way number (replies, STOP). */
   readonly smsInboundTopic: ITopic;
+  /**
+   * The WhatsApp Business Account's event destination (receipts and replies), where the deployment sends WhatsApp.
+   * @default none
+   */
+  readonly whatsAppEventsTopic?: ITopic;
   /** esbuild `define` for the operator's policies. */
   readonly policyDefine: Record<string, string>;
 }
 
 /**
- * Delivery feedback back into journeys: SES events, SMS delivery receipts and inbound SMS (each
- * via its SNS topic) become `message.engaged` events; one function tells the payloads apart.
+ * Delivery feedback back into journeys: SES events, SMS delivery receipts, inbound SMS and, where
+ * WhatsApp is deployed, End User Messaging Social events (each via its SNS topic) become
+ * `message.engaged` events; one function tells the payloads apart.
  * The handler's engine rights and environment come from `TouchDelivery.bindEngine`.
  */
 export class EngagementFeedback extends Construct {
@@ -32,12 +38,18 @@ export class EngagementFeedback extends Construct {
     this.deadLetters = deadLetterQueue(this, 'DeadLetters');
     this.handler = new WinbackFunction(this, 'Handler', {
       lambda: 'engagement',
-      description: 'SES events, SMS delivery receipts and SMS replies into journeys.',
+      description: 'SES events, SMS delivery receipts, SMS replies and WhatsApp events into journeys.',
       define: props.policyDefine,
       deadLetterQueue: this.deadLetters,
       timeout: timeoutFor(CALL_CHAINS.engagement),
     });
-    for (const topic of [props.sesEventsTopic, props.smsEventsTopic, props.smsInboundTopic]) {
+    const topics = [
+      props.sesEventsTopic,
+      props.smsEventsTopic,
+      props.smsInboundTopic,
+      ...(props.whatsAppEventsTopic ? [props.whatsAppEventsTopic] : []),
+    ];
+    for (const topic of topics) {
       topic.addSubscription(new LambdaSubscription(this.handler, { deadLetterQueue: this.deadLetters }));
     }
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AWS_CHANNELS } from '#shared/adapters/aws/deployed-channels';
+import { AWS_CHANNELS, AWS_CONFIGURED_CHANNELS } from '#shared/adapters/aws/deployed-channels';
 import type { Channel } from '#shared/domain/channels';
 
 /**
@@ -34,7 +34,18 @@ export const SenderAddress = z.email().superRefine((address, context) => {
     });
 });
 
-/** The channels a deployment sends on: every AWS channel, but e-mail only with a sender address. */
-export function deployedChannelsOf(settings: { sesFromAddress?: string | undefined }): Channel[] {
-  return AWS_CHANNELS.filter((channel) => channel !== 'email' || settings.sesFromAddress !== undefined);
+/** What of the settings says which channels a deployment sends on. */
+export interface ChannelSettings {
+  sesFromAddress?: string | undefined;
+  /** A WhatsApp number linked in End User Messaging Social. */
+  whatsapp?: unknown;
+}
+
+/**
+ * The channels a deployment sends on: every AWS channel, but e-mail only with a sender address,
+ * and WhatsApp where the settings link a number.
+ */
+export function deployedChannelsOf(settings: ChannelSettings): Channel[] {
+  const configured = AWS_CONFIGURED_CHANNELS.filter((channel) => channel !== 'whatsapp' || settings.whatsapp !== undefined);
+  return [...AWS_CHANNELS.filter((channel) => channel !== 'email' || settings.sesFromAddress !== undefined), ...configured];
 }

@@ -55,6 +55,22 @@ export const SettingsSchema = z.object({
    * an SMS. Default: the API's own URL (about 60 characters before the token).
    */
   linkBaseUrl: optional(z.url({ protocol: /^https$/, error: 'must be an https:// URL' })),
+  /**
+   * WhatsApp through AWS End User Messaging Social: the phone number id of a WhatsApp Business
+   * Account linked in that service's console (`phone-number-id-` and 32 hex digits). Set, the
+   * deployment sends WhatsApp template messages and listens to the account's event destination;
+   * unset, no policy plans on WhatsApp.
+   */
+  whatsapp: optional(
+    z.strictObject({
+      phoneNumberId: z
+        .string()
+        .regex(
+          /^phone-number-id-[0-9a-f]{32}$/,
+          'must be an End User Messaging Social phone number id: phone-number-id- and 32 hex digits',
+        ),
+    }),
+  ),
   /** Where alarms are e-mailed; alarms still exist (on the alarm topic) without it. */
   alarmEmail: optional(z.email()),
   /**

@@ -94,6 +94,7 @@ export class WinbackStatelessStack extends Stack {
       sesEventsTopic: this.delivery.sesEventsTopic,
       smsEventsTopic: this.delivery.smsEventsTopic,
       smsInboundTopic: this.delivery.smsInboundTopic,
+      ...(this.delivery.whatsAppEventsTopic ? { whatsAppEventsTopic: this.delivery.whatsAppEventsTopic } : {}),
       policyDefine,
     });
     this.delivery.bindEngine(this.feedback.handler);
@@ -176,6 +177,12 @@ export class WinbackStatelessStack extends Stack {
         description: `The function the ${name} dead letters are re-driven to.`,
       });
     }
+    if (this.delivery.whatsAppEventsTopic)
+      new CfnOutput(this, 'WhatsAppEventsTopicArn', {
+        value: this.delivery.whatsAppEventsTopic.topicArn,
+        description:
+          'Set as the WhatsApp Business Account event destination in End User Messaging Social, so receipts and replies reach Winback.',
+      });
     new CfnOutput(this, 'SmsInboundTopicArn', {
       value: this.delivery.smsInboundTopic.topicArn,
       description: 'Set as the two-way SMS channel of the origination number, so replies (STOP) reach Winback.',

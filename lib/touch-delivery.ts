@@ -75,6 +75,11 @@ export class TouchDelivery extends Construct {
    */
   readonly retentionTaskTopic: Topic;
   /**
+   * WhatsApp receipts and replies, where the deployment sends WhatsApp: the operator sets it as
+   * the WhatsApp Business Account's event destination in End User Messaging Social.
+   */
+  readonly whatsAppEventsTopic: Topic | undefined;
+  /**
    * The `engine` environment every engine function reads (the table, the keys secret, the touch
    * timers): {@link bindEngine} sets it with the grants; the nightly job, which grants itself
    * less, sets it alone.
@@ -203,6 +208,8 @@ export class TouchDelivery extends Construct {
       // Empty when the operator has none: the function reads it as absent, and the service picks an identity.
       SMS_ORIGINATION_IDENTITY: props.settings.smsOriginationNumber ?? '',
       RETENTION_TASK_TOPIC_ARN: this.retentionTaskTopic.topicArn,
+      // Empty without WhatsApp: the function reads it as absent, and builds no WhatsApp channel.
+      WHATSAPP_PHONE_NUMBER_ID: props.settings.whatsapp?.phoneNumberId ?? '',
     });
     // What grantPublish would give, without its `kms:GenerateDataKey*` wildcard: SNS encrypts
     // each message under the messaging key with a data key asked for on the publisher's behalf.
@@ -214,6 +221,8 @@ export class TouchDelivery extends Construct {
     // send what it cannot deliver to its dead-letter queue.
     this.schedulerRole.addToPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.sendFunction.functionArn] }));
     this.timerDeadLetters.grantSendMessages(this.schedulerRole);
+
+    this.whatsAppEventsTopic = this.grantWhatsApp(props);
 
     // Sending creates timers (a deferral, a claim's lease timer) and cancels the lease timer once
     // the claim has its outcome.
@@ -256,6 +265,30 @@ export class TouchDelivery extends Construct {
         ],
       }),
     );
+  }
+
+  /**
+   * WhatsApp, where the operator linked a number: the send function may send from that one phone
+   * number id and nothing else, and End User Messaging Social may publish the account's events to
+   * a topic of their own (encrypted with the messaging key), for the engagement function.
+   */
+  private grantWhatsApp(props: TouchDeliveryProps): Topic | undefined {
+    const whatsapp = props.settings.whatsapp;
+    if (!whatsapp) return undefined;
+    const id = whatsapp.phoneNumberId.replace(/^phone-number-id-/, '');
+    this.sendFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['social-messaging:SendWhatsAppMessage'],
+        resources: [`arn:${Aws.PARTITION}:social-messaging:${Aws.REGION}:${Aws.ACCOUNT_ID}:phone-number-id/${id}`],
+      }),
+    );
+    const social = new ServicePrincipal('social-messaging.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+    });
+    const topic = new Topic(this, 'WhatsAppEvents', { masterKey: props.messagingKey, enforceSSL: true });
+    topic.grantPublish(social);
+    props.messagingKey.grant(social, 'kms:GenerateDataKey*', 'kms:Decrypt');
+    return topic;
   }
 
   /**

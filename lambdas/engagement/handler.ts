@@ -5,9 +5,9 @@ import { ingestNotifications } from '#shared/adapters/aws/engagement-notificatio
 import { loadLambdaEngine } from '#shared/adapters/aws/lambda-engine';
 import { readLambdaEnvironment } from '#shared/config/lambda-environment';
 
-const { deps, logger } = await loadLambdaEngine(readLambdaEnvironment('engagement').engine);
+const { deps, logger, linkKey } = await loadLambdaEngine(readLambdaEnvironment('engagement').engine);
 
-/** SES events, SMS delivery receipts and SMS replies (three SNS topics) into journeys. */
+/** SES events, SMS delivery receipts, SMS replies and WhatsApp events (SNS topics) into journeys. */
 export const handler = middy(
-  async (event: SNSEvent): Promise<{ ingested: number; ignored: number }> => ingestNotifications(deps, event),
+  async (event: SNSEvent): Promise<{ ingested: number; ignored: number }> => ingestNotifications(deps, event, { linkKey }),
 ).use(injectLambdaContext(logger));

@@ -80,6 +80,8 @@ export const SendChannelsEnvironment = z
     SMS_ORIGINATION_IDENTITY: optional(),
     /** The SNS topic retention tasks are published to. */
     RETENTION_TASK_TOPIC_ARN: required(),
+    /** The End User Messaging Social phone number id WhatsApp messages are sent from; absent: no WhatsApp. */
+    WHATSAPP_PHONE_NUMBER_ID: optional(),
   })
   // Checked even when another variable is malformed, so one message names every variable at fault.
   .superRefine(

@@ -33,6 +33,17 @@ export const CHANNEL_TABLE = {
     unsubscribeNoun: 'notifications',
     measure: 'per_message',
   },
+  /**
+   * WhatsApp through AWS End User Messaging Social: to the same phone number as SMS, under a consent
+   * of its own, and only as a template message Meta approved (business-initiated messages must be).
+   */
+  whatsapp: {
+    label: 'WhatsApp',
+    contact: 'phone',
+    contactFormat: 'e164',
+    unsubscribeNoun: 'WhatsApp messages',
+    measure: 'per_message',
+  },
 } as const satisfies Record<string, ChannelSpec>;
 
 /** How a channel's texts are measured and billed: SMS by parts, the others per message. */

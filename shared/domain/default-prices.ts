@@ -53,6 +53,25 @@ export const DEFAULT_PRICE_TABLE: PriceTable = {
     },
     email: { default: 0.0001, byCountry: {} },
     push: { default: 0, byCountry: {} },
+    // WhatsApp, per marketing template message: AWS End User Messaging Social's fee ($0.005) plus
+    // Meta's marketing rate of the destination's market, as last known to the author (Meta bills
+    // per template message since July 2025). Not re-read from Meta's rate card: check it.
+    whatsapp: {
+      default: 0.0654,
+      byCountry: {
+        US: 0.03,
+        GB: 0.0579,
+        DE: 0.1415,
+        FR: 0.0909,
+        ES: 0.0665,
+        IT: 0.0741,
+        NL: 0.1647,
+        BR: 0.0675,
+        MX: 0.0486,
+        IN: 0.0157,
+        RU: 0.0852,
+      },
+    },
   },
   exchangeRates: { EUR: DEFAULT_USD_TO_EUR },
 };

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { doc } from './field-doc.ts';
-import { OfferSubject, OfferText, Translations } from './texts.ts';
+import { OfferSubject, OfferText, Translations, WhatsAppTemplate } from './texts.ts';
 import { ExitReason } from './vocabulary.ts';
 
 /** An offer a touch makes: the first one, in policy order, that fits the touch and the customer. */
@@ -20,6 +20,11 @@ export const OfferSchema = z.object({
   translations: Translations.optional().meta(
     doc(
       'The text and subject in other languages, by BCP 47 tag (`es`, `es-MX`): a customer gets the first language of their locale’s fallback chain (`es-MX` → `es` → the policy’s `language`). Each is checked as `text` is, as an SMS with the footer in its language. Absent: the policy’s language only.',
+    ),
+  ),
+  whatsappTemplate: WhatsAppTemplate.optional().meta(
+    doc(
+      'The approved WhatsApp template the offer goes out as on WhatsApp (business-initiated WhatsApp messages must be templates Meta approved, in each language they are sent in); required when `channels` has `whatsapp`.',
     ),
   ),
   url: z

@@ -54,6 +54,33 @@ export const OfferWords = z.object({
 /** An offer's translations, by language tag. */
 export const Translations = z.record(LanguageTag, OfferWords);
 
+/**
+ * The WhatsApp template an offer goes out as: business-initiated WhatsApp messages must be
+ * templates Meta approved, in each language they are sent in. `parameters` fill the template's
+ * body variables `{{1}}`, `{{2}}`, … in order, each with `{brand}` and `{link}` replaced.
+ */
+export const WhatsAppTemplate = z.object({
+  name: z
+    .string()
+    .regex(/^[a-z0-9_]{1,512}$/, 'must be a WhatsApp template name: lowercase letters, digits and underscores')
+    .meta({ description: 'The approved template’s name (lowercase letters, digits and underscores, as Meta names them).' }),
+  parameters: z.array(z.string().min(1).max(1024)).max(10).meta({
+    description:
+      'The values of the template’s body variables `{{1}}`, `{{2}}`, … in order; `{brand}` and `{link}` are replaced. The same in every language: the template carries the words.',
+  }),
+});
+export type WhatsAppTemplate = z.output<typeof WhatsAppTemplate>;
+
+/** A template ready to send: its name, the WhatsApp language code (`es_ES`) and the parameters filled in. */
+export interface TemplateMessage {
+  name: string;
+  language: string;
+  parameters: string[];
+}
+
+/** The WhatsApp language code of a BCP 47 tag: `es-ES` → `es_ES`, `pt-BR` → `pt_BR`, `de` → `de`. */
+export const whatsAppLanguage = (tag: string) => tag.replaceAll('-', '_');
+
 /** What the text choice reads of a policy. */
 export interface TextPolicy {
   brand: string;
@@ -146,7 +173,7 @@ export interface TextIssue {
 export interface CheckedPolicy extends TextPolicy {
   channels: readonly string[];
   smsMaxParts: number;
-  offers: ReadonlyArray<TextOffer>;
+  offers: ReadonlyArray<TextOffer & { whatsappTemplate?: WhatsAppTemplate | undefined }>;
 }
 
 /**
@@ -161,6 +188,14 @@ export function textIssues(policy: CheckedPolicy): TextIssue[] {
   const own = policyLanguage(policy);
   if (policy.smsFooters?.[own] !== undefined)
     issues.push({ path: ['smsFooters', own], message: `is the policy's own language (${own}): write it in smsFooter` });
+  if (policy.channels.includes('whatsapp'))
+    policy.offers.forEach((offer, i) => {
+      if (!offer.whatsappTemplate)
+        issues.push({
+          path: ['offers', i, 'whatsappTemplate'],
+          message: 'is required on WhatsApp: a business-initiated message must be an approved template',
+        });
+    });
   if (!policy.channels.includes('sms')) return issues;
   policy.offers.forEach((offer, i) => {
     for (const language of [own, ...Object.keys(offer.translations ?? {})]) {

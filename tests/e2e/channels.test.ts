@@ -93,7 +93,7 @@ describe('reaching customers where they are, end to end over HTTP', () => {
     const link = `${runner.url}/r/[A-Za-z0-9_-]{40,}`;
     expect(toSpanish!.text).toMatch(
       new RegExp(
-        `^Winback Mobile: hay antenas nuevas cerca de ti: tu cobertura es mejor\\. Volver es gratis\\. ${link} Responde STOP para no recibir más\\.$`,
+        `^Winback Mobile: hay antenas nuevas cerca de ti: tu cobertura es mejor\\. Volver es gratis\\. ${link} Responde STOP para darte de baja\\.$`,
       ),
     );
     const [toRussian] = await outboxFor(russian);
@@ -142,5 +142,35 @@ describe('reaching customers where they are, end to end over HTTP', () => {
     expect(tasks.body.tasks).toContainEqual(expect.objectContaining({ customerId, team: 'sales', origin: 'call_back', status: 'open' }));
     const forged = await fetch(`${url.slice(0, -5)}AAAAA`, { headers: browser });
     expect(forged.status).toBe(400);
+  });
+
+  it('sends a WhatsApp touch as its approved template, in the customer’s language, with the tracked link as a parameter', async () => {
+    // Prepare: WhatsApp consent only (not SMS), a German customer.
+    const customerId = newCustomer();
+
+    // Act
+    await churnAndRunFirstTouch([
+      [
+        customerId,
+        { locale: 'de-DE', timezone: 'Europe/Berlin', contacts: { phone: '+4915112345678' }, consents: { sms: false, whatsapp: true } },
+      ],
+    ]);
+
+    // Assess
+    const [message] = await outboxFor(customerId);
+    expect(message).toMatchObject({
+      channel: 'whatsapp',
+      to: '+4915112345678',
+      template: {
+        name: 'winback_fix_coverage',
+        language: 'de',
+        parameters: ['Winback Mobile', expect.stringMatching(new RegExp(`^${runner.url}/r/[\\w-]{30,}$`))],
+      },
+      parts: 1,
+      currency: 'EUR',
+    });
+    expect(message!.text).toMatch(/^Winback Mobile: Neue Masten in Ihrer Nähe/);
+    // Priced per message at the default German WhatsApp rate, 0.1415 USD, in the policy's euros.
+    expect(message!.cost).toBeCloseTo(0.1415 * 0.86, 6);
   });
 });

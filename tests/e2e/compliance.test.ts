@@ -165,7 +165,7 @@ describe('compliance, end to end over HTTP', () => {
   it('moves the next touch to SMS when the e-mail of the first bounces', async () => {
     // Prepare: e-mail consent only, so touch 1 goes by e-mail.
     const churnedAt = now;
-    await post(churn(bounces, new Date(churnedAt).toISOString(), { consents: { sms: false, email: true, push: false } }));
+    await post(churn(bounces, new Date(churnedAt).toISOString(), { consents: { sms: false, email: true, push: false, whatsapp: false } }));
     const [first, second] = (await view(bounces)).journey.touches as [ViewTouch, ViewTouch];
     expect([first.channel, second.channel]).toEqual(['email', 'email']);
     await advanceTo(Date.parse(first.dueAt));
@@ -198,7 +198,7 @@ describe('compliance, end to end over HTTP', () => {
       [first.touchId, 'email', EMAIL],
       [second.touchId, 'sms', PHONE],
     ]);
-    expect(messages[1]!.text).toMatch(/Responde STOP para no recibir más\.$/);
+    expect(messages[1]!.text).toMatch(/Responde STOP para darte de baja\.$/);
     const { journey, history } = await view(bounces);
     expect(journey.touches.map((t) => [t.channel, t.status])).toEqual([
       ['email', 'sent'],
@@ -240,7 +240,7 @@ describe('compliance, end to end over HTTP', () => {
         timezone: TOKYO,
         locale: 'ja-JP',
         contacts: { phone: PHONE },
-        consents: { sms: true, email: false, push: false },
+        consents: { sms: true, email: false, push: false, whatsapp: false },
       }),
     );
     const planned = await view(lateAtNight);

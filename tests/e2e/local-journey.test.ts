@@ -120,8 +120,9 @@ describe('local runner, end to end over HTTP', () => {
       expect(message).toMatchObject({ parts: smsParts(message.text), currency: 'EUR' });
       expect(message.cost).toBe(Math.round(message.parts * 0.0718 * 0.86 * 1e6) / 1e6);
     }
-    expect(toStays.map((m: { parts: number }) => m.parts)).toEqual([1, 1]);
-    expect(toStays[0].cost).toBe(0.061748);
+    // Spanish text, footer and tracked link in GSM-7, over 160 characters: 2 parts each.
+    expect(toStays.map((m: { parts: number }) => m.parts)).toEqual([2, 2]);
+    expect(toStays[0].cost).toBe(0.123496);
     expect(toStays[0].text).not.toEqual(toStays[1].text);
     // A Spanish customer (es-ES) reads the Spanish text that answers their exit reason.
     expect(toStays[0].text).toMatch(/cobertura/i);

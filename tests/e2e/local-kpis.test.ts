@@ -258,9 +258,11 @@ const pick = (row: Record<string, any>, names: string[]) => Object.fromEntries(n
 
 /** What an outbox message cost (0 until the channels price their messages) and which offer its text makes. */
 function offerCostOf(message: OutboxMessage): number {
+  // The tracked link is the touch's own: compared as the policy writes it.
+  const text = message.text.replace(/https?:\/\/\S+\/r\/[\w-]+/, '{link}');
   const offer = policy.offers.find((o) => {
     const body = o.text.replaceAll('{brand}', policy.brand);
-    return message.text === (message.channel === 'sms' ? `${body} ${policy.smsFooter}` : body);
+    return text === (message.channel === 'sms' ? `${body} ${policy.smsFooter}` : body);
   })!;
   return offer.cost + offer.costMonths * 30;
 }

@@ -81,14 +81,18 @@ describe('message prices in the settings', () => {
     expect(errorOf({ sesFromAddress: 'a@b.co', prices: { currency: 'EUR', channels: { sms: { default: 0.05 } } } })).toBe(
       'Invalid Winback settings (cdk.json context "winback"):\n' +
         '  prices.channels.email: is required: the default prices are in USD, this table in EUR\n' +
-        '  prices.channels.push: is required: the default prices are in USD, this table in EUR',
+        '  prices.channels.push: is required: the default prices are in USD, this table in EUR\n' +
+        '  prices.channels.whatsapp: is required: the default prices are in USD, this table in EUR',
     );
   });
 
   it('refuse a policy in a currency the table cannot price in, naming the policy and both currencies', () => {
     const prices = { exchangeRates: { EUR: 0.9 } };
     expect(read({ sesFromAddress: 'a@b.co', prices }).prices.exchangeRates).toEqual({ EUR: 0.9 });
-    const gbp = { currency: 'GBP', channels: { sms: { default: 0.04 }, email: { default: 0.0001 }, push: { default: 0 } } };
+    const gbp = {
+      currency: 'GBP',
+      channels: { sms: { default: 0.04 }, email: { default: 0.0001 }, push: { default: 0 }, whatsapp: { default: 0.05 } },
+    };
     expect(errorOf({ sesFromAddress: 'a@b.co', prices: gbp })).toBe(
       'Invalid Winback settings (cdk.json context "winback"):\n' +
         '  prices: policy telecom-port-out@3 is in EUR but the price table is in GBP: give prices.exchangeRates.EUR (EUR per 1 GBP) or prices in EUR\n' +

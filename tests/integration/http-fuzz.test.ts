@@ -14,7 +14,7 @@ import { createRouter } from '#shared/http/router';
 import { unsubscribeRoutes } from '#shared/http/unsubscribe-routes';
 import { v1Routes } from '#shared/http/v1-routes';
 import { churnInput, validEventFixtures } from '../fixtures/events.ts';
-import { makeDeps, type FakeChannel, type FakeScheduler } from '../support/fakes.ts';
+import { makeDeps, type FakeScheduler, type TestDeps } from '../support/fakes.ts';
 import {
   deepNesting,
   encodeSegment,
@@ -78,7 +78,7 @@ describe('hostile input against DynamoDB Local, through the real adapter', () =>
   let documents: DynamoDBDocumentClient;
   let deps: EngineDeps & {
     scheduler: FakeScheduler;
-    channels: { sms: FakeChannel; email: FakeChannel; push: FakeChannel; task: FakeChannel };
+    channels: TestDeps['channels'];
   };
   let handle: ReturnType<typeof createRouter>;
 

@@ -121,6 +121,7 @@ export const TEST_PRICES: PriceTable = {
     sms: { default: 0.05, byCountry: {} },
     email: { default: 0.001, byCountry: {} },
     push: { default: 0, byCountry: {} },
+    whatsapp: { default: 0.02, byCountry: {} },
   },
   exchangeRates: {},
 };
@@ -130,7 +131,7 @@ export interface TestDeps extends EngineDeps {
   store: InMemoryCustomerStore;
   scheduler: FakeScheduler;
   clock: FakeClock;
-  channels: { sms: FakeChannel; email: FakeChannel; push: FakeChannel; task: FakeChannel };
+  channels: { sms: FakeChannel; email: FakeChannel; push: FakeChannel; whatsapp: FakeChannel; task: FakeChannel };
 }
 
 /** Fresh fakes with the default telecom port-out policy as `change` edits it. */
@@ -149,6 +150,7 @@ export function makeDeps(overrides: Partial<TestDeps> = {}): TestDeps {
       sms: new FakeChannel('sms'),
       email: new FakeChannel('email'),
       push: new FakeChannel('push'),
+      whatsapp: new FakeChannel('whatsapp'),
       task: new FakeChannel('task'),
     },
     clock: new FakeClock(),

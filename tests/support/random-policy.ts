@@ -33,6 +33,11 @@ export function policyFromShape({ quietDays, touches, extraHorizon }: PolicyShap
     horizonDays,
     conversionWindowDays: Math.min(90, horizonDays),
     touches: rules,
+    // Any channel may be drawn, WhatsApp too, which sends only approved templates.
+    offers: telecomPortOutV1.offers.map((offer) => ({
+      ...offer,
+      whatsappTemplate: { name: `winback_${offer.id.replaceAll('-', '_')}`, parameters: ['{brand}'] },
+    })),
     ...fields,
   };
 }

@@ -3,19 +3,34 @@ import type { EngineDeps } from '#shared/engine/deps';
 import { ingestEvent } from '#shared/engine/ingest-event';
 import { engagementFromSesNotification } from './ses-notifications.ts';
 import { engagementFromInboundSms, engagementFromSmsEvent } from './sms-notifications.ts';
+import { engagementsFromWhatsAppReplies, engagementsFromWhatsAppStatuses, whatsAppEntry } from './whatsapp-notifications.ts';
 
 /**
- * Feedback from three SNS topics, told apart by their payloads, becomes `message.engaged` events:
+ * Feedback from the SNS topics, told apart by their payloads, becomes `message.engaged` events:
  * SES events (delivery, bounce, complaint, open, click), End User Messaging SMS delivery receipts,
- * and inbound SMS (a reply, which the domain reads for an opt-out). Replays are harmless: each
+ * inbound SMS (a reply, which the domain reads for an opt-out), and End User Messaging Social
+ * events (WhatsApp delivered and read receipts, undeliverable numbers, replies); a WhatsApp
+ * receipt names its touch by the sealed callback data the send set (`linkKey` opens it). Replays are harmless: each
  * notification maps to a stable event id, so a notification delivered twice (SNS and Lambda
  * retries, a dead-letter replay) is ingested once. A failure to ingest throws, so that Lambda
  * retries the whole event and finally dead-letters it.
  */
-export async function ingestNotifications(deps: EngineDeps, event: SNSEvent): Promise<{ ingested: number; ignored: number }> {
+export async function ingestNotifications(
+  deps: EngineDeps,
+  event: SNSEvent,
+  keys: { linkKey?: string } = {},
+): Promise<{ ingested: number; ignored: number }> {
   let ingested = 0;
   for (const record of event.Records) {
     const message = record.Sns.Message;
+    if (whatsAppEntry(message)) {
+      // Without the link key no status can be matched to its touch (the engagement function always has it).
+      const statuses = keys.linkKey === undefined ? [] : engagementsFromWhatsAppStatuses(message, keys.linkKey);
+      const events = [...statuses, ...(await engagementsFromWhatsAppReplies(deps.store, message))];
+      for (const engaged of events) await ingestEvent(deps, engaged);
+      if (events.length > 0) ingested += 1;
+      continue;
+    }
     const fromReceipts = engagementFromSesNotification(message) ?? engagementFromSmsEvent(message);
     const outcome = fromReceipts ? { event: fromReceipts } : await engagementFromInboundSms(deps.store, message, record.Sns.Timestamp);
     if (!('event' in outcome)) {

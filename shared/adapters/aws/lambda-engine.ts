@@ -32,7 +32,11 @@ export interface LambdaEngine {
  */
 export async function loadLambdaEngine(
   environment: EnvironmentConfig<'engine'>,
-  options: { channels?: (keys: { unsubscribeKey: string }) => MessageChannels; metrics?: EngineMetrics; linkBaseUrl?: string } = {},
+  options: {
+    channels?: (keys: { unsubscribeKey: string; linkKey: string }) => MessageChannels;
+    metrics?: EngineMetrics;
+    linkBaseUrl?: string;
+  } = {},
 ): Promise<LambdaEngine> {
   const logger = new Logger();
   const secrets = new SecretsManagerClient({});
@@ -45,7 +49,7 @@ export async function loadLambdaEngine(
   const linkKey = deriveKey(masterKey, 'tracked-link');
   // One key for every pseudonym the engine keeps: customer hashes, journey ids, timer names.
   const idHashKey = deriveKey(masterKey, 'customer-id-hash');
-  const channels = options.channels?.({ unsubscribeKey }) ?? {};
+  const channels = options.channels?.({ unsubscribeKey, linkKey }) ?? {};
   const policies = bundledPolicies(idHashKey);
 
   const deps: EngineDeps = {

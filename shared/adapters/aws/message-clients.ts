@@ -1,6 +1,7 @@
 import { PinpointSMSVoiceV2Client, type PinpointSMSVoiceV2ClientConfig } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SESv2Client, type SESv2ClientConfig } from '@aws-sdk/client-sesv2';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
+import { SocialMessagingClient, type SocialMessagingClientConfig } from '@aws-sdk/client-socialmessaging';
 import { httpFor, MESSAGE_CALL, RetryOnlyUnsentStrategy, SNS_MAX_ATTEMPTS } from './clients.ts';
 
 /*
@@ -21,6 +22,16 @@ export function createSmsClient(overrides: PinpointSMSVoiceV2ClientConfig = {}):
 /** The SES v2 client for {@link SesEmailChannel}. */
 export function createSesClient(overrides: SESv2ClientConfig = {}): SESv2Client {
   return new SESv2Client({
+    maxAttempts: MESSAGE_CALL.maxAttempts,
+    retryStrategy: new RetryOnlyUnsentStrategy(MESSAGE_CALL.maxAttempts),
+    requestHandler: httpFor(MESSAGE_CALL),
+    ...overrides,
+  });
+}
+
+/** The End User Messaging Social client for {@link WhatsAppChannel}: retried only when nothing was sent. */
+export function createSocialMessagingClient(overrides: SocialMessagingClientConfig = {}): SocialMessagingClient {
+  return new SocialMessagingClient({
     maxAttempts: MESSAGE_CALL.maxAttempts,
     retryStrategy: new RetryOnlyUnsentStrategy(MESSAGE_CALL.maxAttempts),
     requestHandler: httpFor(MESSAGE_CALL),

@@ -1,21 +1,25 @@
 import type { EnvironmentConfig } from '#shared/config/lambda-environment';
 import { signUnsubscribeToken } from '#shared/domain/unsubscribe';
 import type { MessageChannels } from '#shared/ports/message-channel';
-import { createSesClient, createSmsClient, createSnsClient } from './message-clients.ts';
+import { createSesClient, createSmsClient, createSnsClient, createSocialMessagingClient } from './message-clients.ts';
 import { SesEmailChannel } from './ses-email-channel.ts';
 import { SnsTaskChannel } from './sns-task-channel.ts';
 import { EumSmsChannel } from './sms-channel.ts';
+import { WhatsAppChannel } from './whatsapp-channel.ts';
 
 /**
  * The channels of the send-touch function, from its `sendChannels` settings: End User Messaging
  * SMS, SES (with the one-click unsubscribe link signed with `unsubscribeKey`; only when the
- * deployment has a sender address) and the retention-task topic. Only that function sends, so
- * only it imports this module and the three SDK clients.
+ * deployment has a sender address), the retention-task
+ * topic, and WhatsApp through End User Messaging Social where a phone number id is set (its
+ * receipts' callback data sealed with `linkKey`). Only that function sends, so only it imports
+ * this module and the SDK clients.
  */
 export function createSendChannels(
   environment: EnvironmentConfig<'sendChannels'>,
-  { unsubscribeKey }: { unsubscribeKey: string },
+  { unsubscribeKey, linkKey }: { unsubscribeKey: string; linkKey: string },
 ): MessageChannels {
+  const whatsAppNumber = environment.WHATSAPP_PHONE_NUMBER_ID;
   const unsubscribeBase = environment.UNSUBSCRIBE_BASE_URL;
   const originationIdentity = environment.SMS_ORIGINATION_IDENTITY;
   const { SES_FROM_ADDRESS: fromAddress, SES_CONFIGURATION_SET: configurationSetName } = environment;
@@ -38,5 +42,15 @@ export function createSendChannels(
         }
       : {}),
     task: new SnsTaskChannel({ client: createSnsClient(), topicArn: environment.RETENTION_TASK_TOPIC_ARN }),
+    // Only where the operator linked a WhatsApp Business Account: the deployment then lists WhatsApp among its channels.
+    ...(whatsAppNumber
+      ? {
+          whatsapp: new WhatsAppChannel({
+            client: createSocialMessagingClient(),
+            originationPhoneNumberId: whatsAppNumber,
+            callbackKey: linkKey,
+          }),
+        }
+      : {}),
   };
 }

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { OutboundMessage } from '#shared/domain/journey/send-decision';
 import { localIso } from '#shared/domain/local-time';
 import type { MessagePrice } from '#shared/domain/pricing';
+import type { TemplateMessage } from '#shared/domain/texts';
 import type { Clock } from '#shared/ports/clock';
 import type { MessageChannel, SendReceipt } from '#shared/ports/message-channel';
 
@@ -27,6 +28,8 @@ export interface OutboxMessage {
    * `List-Unsubscribe` header (the runner's own `/v1/unsubscribe`), so the opt-out can be tried.
    */
   unsubscribeUrl?: string;
+  /** On WhatsApp: the approved template it went out as (name, WhatsApp language code, body parameters). */
+  template?: TemplateMessage;
 }
 
 /** Options of {@link OutboxChannel}. */
@@ -36,7 +39,7 @@ export interface OutboxOptions {
 }
 
 /**
- * Stands in for SNS and SES locally: every message is kept in order and appended to
+ * Stands in for the message channels locally (SMS, SES, WhatsApp, SNS): every message is kept in order and appended to
  * `outbox.jsonl`, so an operator can read what would have gone out, and a restart keeps it.
  */
 export class OutboxChannel implements MessageChannel {
@@ -67,6 +70,7 @@ export class OutboxChannel implements MessageChannel {
       parts: price.parts,
       currency: price.currency,
       ...(message.channel === 'email' && this.options.unsubscribeUrl ? { unsubscribeUrl: this.options.unsubscribeUrl(message) } : {}),
+      ...(message.template !== undefined ? { template: message.template } : {}),
     };
     appendFileSync(this.file, `${JSON.stringify(entry)}\n`);
     this.messages.push(entry);

@@ -5,7 +5,7 @@ import type { PolicyRegistry } from '../policy-registry.ts';
 import { isInsideSendWindow, nextSendInstant } from '../send-window.ts';
 import type { SendWindow } from '../send-window.ts';
 import { channelBlock, contactFor, usableChannels } from '../targeting.ts';
-import { smsBody, textFor } from '../texts.ts';
+import { smsBody, type TemplateMessage, textFor, type WhatsAppTemplate, whatsAppLanguage } from '../texts.ts';
 import { fillLink, LINK_PLACEHOLDER, trackedLink, type TrackedLinks } from '../tracked-link.ts';
 import { consentClock } from './consent.ts';
 import { type CustomerRecord, findTouch, isTaskOpen, type Journey, type MessageTouch, ms, type Profile, policyOf } from './record.ts';
@@ -33,6 +33,8 @@ export interface OutboundMessage {
   language?: string;
   /** The link `{link}` was filled with (the touch's tracked link), for channels that carry it apart from the text. */
   link?: string;
+  /** On WhatsApp: the approved template the message goes out as, in the text's language. */
+  template?: TemplateMessage;
   timezone: string;
 }
 
@@ -193,8 +195,17 @@ function composeMessage(context: MessageContext, channel: Exclude<TouchChannel, 
     locale: profile.locale,
     language: words.language,
     ...(link !== undefined && words.text.includes(LINK_PLACEHOLDER) ? { link } : {}),
+    ...(channel === 'whatsapp' && offer.whatsappTemplate
+      ? { template: templateOf(offer.whatsappTemplate, words.language, policy.brand, link) }
+      : {}),
     timezone: profile.timezone,
   };
+}
+
+/** An offer's WhatsApp template in the text's language, its parameters filled (a `{link}` without a link: the brand's name stands in). */
+function templateOf(template: WhatsAppTemplate, language: string, brand: string, link: string | undefined): TemplateMessage {
+  const fill = (parameter: string) => fillLink(parameter.replaceAll('{brand}', brand), link) || brand;
+  return { name: template.name, language: whatsAppLanguage(language), parameters: template.parameters.map(fill) };
 }
 
 /**

@@ -132,7 +132,7 @@ export const subscriptionV2: PolicyInput = released({
     'Subscriptions and e-commerce: e-mail first on days 1, 7, 14 and 30 with rising offers within a margin cap, in English, Spanish, German or Russian; lapse after 60 days without activity.',
   language: 'en',
   smsFooters: {
-    es: 'Responde STOP para no recibir más.',
+    es: 'Responde STOP para darte de baja.',
     de: 'Antworten Sie STOP zum Abbestellen.',
     ru: 'Ответьте STOP, чтобы отписаться.',
   },

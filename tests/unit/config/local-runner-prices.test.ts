@@ -43,7 +43,7 @@ describe('the local runner’s price table', () => {
       JSON.stringify({
         exchangeRates: {},
         currency: 'GBP',
-        channels: { sms: { default: 0.04 }, email: { default: 0 }, push: { default: 0 } },
+        channels: { sms: { default: 0.04 }, email: { default: 0 }, push: { default: 0 }, whatsapp: { default: 0.05 } },
       }),
     );
     const error = failure(() => loadPriceTable(file, policies));

@@ -62,7 +62,7 @@ const RUN_DAYS = 130;
 const HOUR_MS = 3_600_000;
 const ALL_DAYS = [1, 2, 3, 4, 5, 6, 7];
 
-const CONTACTS = { sms: '+447700900123', email: 'someone@example.com', push: 'push-token-123' } as const;
+const CONTACTS = { sms: '+447700900123', email: 'someone@example.com', push: 'push-token-123', whatsapp: '+447700900123' } as const;
 
 // ---- generators -------------------------------------------------------------------------
 
@@ -232,8 +232,8 @@ const crowdedPolicy: fc.Arbitrary<Policy> = fc
 
 const customer = fc.record({
   id: fc.nat(1_000_000).map((n) => `cust-${n}`),
-  contacts: fc.record({ sms: likely, email: likely, push: fc.boolean() }),
-  consents: fc.record({ sms: likely, email: likely, push: fc.boolean() }),
+  contacts: fc.record({ sms: likely, email: likely, push: fc.boolean(), whatsapp: fc.constant(false) }),
+  consents: fc.record({ sms: likely, email: likely, push: fc.boolean(), whatsapp: fc.constant(false) }),
   market,
   zone,
   churnAt,
@@ -399,6 +399,7 @@ class Truth {
       sms: { granted: consents.sms, setAtMs: churnedAtMs },
       email: { granted: consents.email, setAtMs: churnedAtMs },
       push: { granted: consents.push, setAtMs: churnedAtMs },
+      whatsapp: { granted: consents.whatsapp, setAtMs: churnedAtMs },
     };
   }
 
@@ -550,6 +551,7 @@ async function run(s: Scenario): Promise<string[]> {
       sms: new TimedChannel(clock, log),
       email: new TimedChannel(clock, log),
       push: new TimedChannel(clock, log),
+      whatsapp: new TimedChannel(clock, log),
       task: new TimedChannel(clock, log),
     },
   });

@@ -194,7 +194,7 @@ describe('decideSend (property)', () => {
       id: customerId,
       touchPick: fc.nat(),
       sentEarlier: fc.array(fraction, { minLength: 3, maxLength: 3 }),
-      consents: fc.record({ sms: fc.boolean(), email: fc.boolean(), push: fc.boolean() }),
+      consents: fc.record({ sms: fc.boolean(), email: fc.boolean(), push: fc.boolean(), whatsapp: fc.constant(false) }),
       clock: fraction,
     })
     .map(({ policy, churnedAtMs, timezone, id, touchPick, sentEarlier, consents, clock }) => {

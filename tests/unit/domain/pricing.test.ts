@@ -10,6 +10,7 @@ const TABLE: PriceTable = {
     sms: { default: 0.1, byCountry: { US: 0.00581, GB: 0.04, RU: 0.3 } },
     email: { default: 0.0001, byCountry: {} },
     push: { default: 0, byCountry: {} },
+    whatsapp: { default: 0.05, byCountry: {} },
   },
   exchangeRates: { EUR: 0.5 },
 };
@@ -122,8 +123,9 @@ describe('the prices settings', () => {
     expect(issues({ currency: 'EUR', channels: { sms: { default: 0.08 } } })).toEqual([
       'channels.email: is required: the default prices are in USD, this table in EUR',
       'channels.push: is required: the default prices are in USD, this table in EUR',
+      'channels.whatsapp: is required: the default prices are in USD, this table in EUR',
     ]);
-    const euro = { sms: { default: 0.08 }, email: { default: 0.0001 }, push: { default: 0 } };
+    const euro = { sms: { default: 0.08 }, email: { default: 0.0001 }, push: { default: 0 }, whatsapp: { default: 0.05 } };
     expect(PriceSettingsSchema.parse({ currency: 'EUR', channels: euro }).exchangeRates).toEqual({});
   });
 

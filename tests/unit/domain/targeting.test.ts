@@ -15,7 +15,7 @@ function customer(overrides: Partial<EligibilityInput> = {}): EligibilityInput {
     monthlyRevenue: 30,
     priorChurns: 0,
     earlierWinbacks: 0,
-    reach: { contacts: { phone: '+447700900123' }, consents: { sms: true, email: false, push: false } },
+    reach: { contacts: { phone: '+447700900123' }, consents: { sms: true, email: false, push: false, whatsapp: false } },
     ...overrides,
   };
 }
@@ -33,12 +33,17 @@ describe('ineligibilityReasons', () => {
     ['ingested after the horizon', { nowMs: CHURNED_AT + 121 * DAY_MS }, 'past_horizon'],
     [
       'a contact but no consent',
-      { reach: { contacts: { phone: '+447700900123', email: 'a@example.com' }, consents: { sms: false, email: false, push: true } } },
+      {
+        reach: {
+          contacts: { phone: '+447700900123', email: 'a@example.com' },
+          consents: { sms: false, email: false, push: true, whatsapp: false },
+        },
+      },
       'no_usable_channel',
     ],
     [
       'consent but no contact',
-      { reach: { contacts: { email: 'a@example.com' }, consents: { sms: true, email: false, push: true } } },
+      { reach: { contacts: { email: 'a@example.com' }, consents: { sms: true, email: false, push: true, whatsapp: false } } },
       'no_usable_channel',
     ],
     ['prior churns at the limit', { priorChurns: 2 }, 'repeat_churner'],
@@ -67,7 +72,7 @@ describe('ineligibilityReasons', () => {
       priorChurns: 5,
       earlierWinbacks: 2,
       monthlyRevenue: 0,
-      reach: { contacts: {}, consents: { sms: true, email: true, push: true } },
+      reach: { contacts: {}, consents: { sms: true, email: true, push: true, whatsapp: false } },
     });
 
     // Act
@@ -92,7 +97,10 @@ describe('ineligibilityReasons', () => {
 describe('usableChannels', () => {
   it('keeps the policy order and only channels with both consent and a contact', () => {
     // Prepare
-    const reach = { contacts: { email: 'a@example.com', pushToken: 'tok' }, consents: { sms: true, email: true, push: true } };
+    const reach = {
+      contacts: { email: 'a@example.com', pushToken: 'tok' },
+      consents: { sms: true, email: true, push: true, whatsapp: false },
+    };
 
     // Act
     const channels = usableChannels(reach, policy);

@@ -12,6 +12,7 @@ function withOffer(fields: Partial<PolicyInput>, offer: Record<string, unknown>)
     ...structuredClone(telecomPortOut),
     touches: [{ dayFrom: 30, dayTo: 45, angle: 'fix', onlyIfNotReturned: true }],
     escalation: undefined,
+    channels: ['sms', 'email'],
     smsMaxParts: 1,
     offers: [{ id: 'only', angle: 'fix', text: '{brand}: hello.', subject: 'Hello', ...offer }],
     ...fields,

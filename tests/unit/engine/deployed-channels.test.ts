@@ -7,6 +7,7 @@ import { ingestEvent } from '#shared/engine/ingest-event';
 import { churnEvent } from '../../fixtures/events.ts';
 import { customerIdIn, makeDeps, runUntil } from '../../support/fakes.ts';
 import { day, recordOf } from './helpers.ts';
+import { deployedChannelsOf } from '../../../lib/sender.ts';
 
 /** The AWS deployment's registry: the embedded policies list push, but AWS has no push adapter. */
 const awsPolicies = () => deploymentPolicies([], { channels: AWS_CHANNELS });
@@ -62,5 +63,45 @@ describe('the channel table', () => {
       const bad = CustomerChurned.safeParse({ ...churnEvent(), contacts: { [field]: '' } });
       expect(bad.success, `${channel}: an empty ${field} is refused`).toBe(false);
     }
+  });
+});
+
+describe('WhatsApp in AWS', () => {
+  it('is planned only where the operator linked a number: otherwise a customer only WhatsApp reaches is channel_not_deployed:whatsapp', async () => {
+    const churnOf = (customerId: string) => churnEvent({ customerId, contacts: { phone: '+34612345678' }, consents: { whatsapp: true } });
+    const without = makeDeps({
+      policies: deploymentPolicies([], { channels: deployedChannelsOf({ sesFromAddress: 'winback@mail.operator.net' }) }),
+    });
+    const withIt = makeDeps({
+      policies: deploymentPolicies([], {
+        channels: deployedChannelsOf({ sesFromAddress: 'winback@mail.operator.net', whatsapp: { phoneNumberId: 'phone-number-id-1' } }),
+      }),
+    });
+    withIt.links = { baseUrl: 'https://go.example.com', key: 'link-key' };
+    const customerId = customerIdIn('treatment');
+
+    await ingestEvent(without, churnOf(customerId));
+    await ingestEvent(withIt, churnOf(customerId));
+    await runUntil(withIt, withIt.scheduler, day(46));
+
+    expect((await recordOf(without, customerId)).journeys[0]).toMatchObject({
+      status: 'ineligible',
+      ineligibleReasons: ['channel_not_deployed:whatsapp'],
+    });
+    expect(deployedChannelsOf({ sesFromAddress: 'winback@mail.operator.net', whatsapp: { phoneNumberId: 'phone-number-id-1' } })).toEqual([
+      'sms',
+      'email',
+      'whatsapp',
+    ]);
+    // The offer goes out as its approved template, in the customer's language (the fixture's en-GB).
+    expect(withIt.channels.whatsapp.sent[0]).toMatchObject({
+      channel: 'whatsapp',
+      to: '+34612345678',
+      template: {
+        name: 'winback_fix_coverage',
+        language: 'en',
+        parameters: ['Winback Mobile', expect.stringMatching(/^https:\/\/go\.example\.com\/r\/[\w-]{30,}$/)],
+      },
+    });
   });
 });

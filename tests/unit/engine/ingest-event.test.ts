@@ -178,7 +178,7 @@ describe('ingestEvent: the win-back journey of a port-out', () => {
         .map((e) => e.eventId)
         .sort(),
     ).toEqual(['evt-churn-0001', 'evt-push-optin']);
-    expect(record.profile!.consents).toEqual({ sms: true, email: true, push: true });
+    expect(record.profile!.consents).toEqual({ sms: true, email: true, push: true, whatsapp: false });
     expect(record.journeys[0]!.touches.map((t) => t.status)).toEqual(['planned', 'planned']);
     expect(await deps.store.hasEvent('evt-push-optin')).toBe(true);
   });
@@ -298,7 +298,7 @@ describe('ingestEvent: consent', () => {
     await ingestEvent(deps, churn());
 
     // Assess
-    expect((await recordOf(deps, CUSTOMER)).profile!.consents).toEqual({ sms: false, email: true, push: false });
+    expect((await recordOf(deps, CUSTOMER)).profile!.consents).toEqual({ sms: false, email: true, push: false, whatsapp: false });
     expect((await touchesOf(deps, CUSTOMER)).map((t) => t.channel)).toEqual(['email', 'email']);
   });
 

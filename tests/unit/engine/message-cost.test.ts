@@ -18,6 +18,7 @@ const PRICES: PriceTable = {
     sms: { default: 0.1, byCountry: { ES: 0.07 } },
     email: { default: 0.0001, byCountry: {} },
     push: { default: 0, byCountry: {} },
+    whatsapp: { default: 0.05, byCountry: {} },
   },
   exchangeRates: { EUR: 0.5 },
 };

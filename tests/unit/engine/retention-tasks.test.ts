@@ -85,7 +85,7 @@ describe('escalation of high-value accounts', () => {
 
   it('escalates an account no automated channel may reach: a person can still call', async () => {
     const deps = makeDeps();
-    await ingestEvent(deps, { ...partnerChurn('partner-3'), consents: { sms: false, email: false, push: false } });
+    await ingestEvent(deps, { ...partnerChurn('partner-3'), consents: { sms: false, email: false, push: false, whatsapp: false } });
     const journey = await journeyOf(deps, 'partner-3');
     expect(journey.status).toBe('active');
     expect(journey.task?.team).toBe('partner');

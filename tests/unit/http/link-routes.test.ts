@@ -47,7 +47,7 @@ describe('tracked links', () => {
     const customerId = customerIdIn('treatment');
     const path = await sentLink(deps, customerId);
     expect(deps.channels.sms.sent[0]!.text).toMatch(
-      /Volver es gratis\. https:\/\/go\.example\.com\/r\/\S+ Responde STOP para no recibir más\.$/,
+      /Volver es gratis\. https:\/\/go\.example\.com\/r\/\S+ Responde STOP para darte de baja\.$/,
     );
     expect(deps.channels.sms.sent[0]!.link).toBe(`https://go.example.com${path}`);
 
