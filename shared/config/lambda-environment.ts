@@ -64,8 +64,11 @@ export const SendChannelsEnvironment = z
   .object({
     /** Base of the RFC 8058 one-click unsubscribe link in every e-mail (the API's `/v1/unsubscribe`). */
     UNSUBSCRIBE_BASE_URL: required(),
-    /** Where the tracked links in messages point (`<url>/r/<token>`): the public API, or the operator's short domain. */
-    LINK_BASE_URL: required(),
+    /**
+     * Where the tracked links in messages point (`<url>/r/<token>`): the public API, or the
+     * operator's short domain. Absent: a text's `{link}` is the offer's own URL, untracked, or dropped.
+     */
+    LINK_BASE_URL: optional(),
     /** The verified SES identity e-mails are sent from; absent when the deployment sends no e-mail. */
     SES_FROM_ADDRESS: optional(),
     /** The SES configuration set whose events flow back to the engagement function; absent with `SES_FROM_ADDRESS`. */

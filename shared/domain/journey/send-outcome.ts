@@ -88,13 +88,7 @@ export function applySendOutcome(current: CustomerRecord, touchId: string, outco
     }
     case 'sent':
       endClaim(touch, effects);
-      markSent(record, journey, touch, {
-        at,
-        channel: outcome.channel,
-        messageId: outcome.messageId,
-        cost: outcome.cost,
-        language: outcome.language,
-      });
+      markSent(record, journey, touch, { at, ...outcome });
       break;
     case 'lease_expired':
       endClaim(touch, effects);
@@ -144,7 +138,7 @@ function markSent(
   record: CustomerRecord,
   journey: Journey,
   touch: Touch,
-  sent: { at: string; channel: TouchChannel; messageId: string; cost: number | undefined; language?: string | undefined },
+  sent: { at: string; channel: TouchChannel; messageId: string; cost?: number | undefined; language?: string | undefined },
 ): void {
   Object.assign(touch, { status: 'sent', sentAt: sent.at, messageId: sent.messageId });
   if (sent.cost !== undefined) touch.cost = sent.cost;

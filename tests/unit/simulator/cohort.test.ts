@@ -50,7 +50,7 @@ describe('a CSV cohort', () => {
         churnKind: 'port_out',
         exitReason: 'coverage',
         contacts: { phone: '+12025550101' },
-        consents: { sms: true, email: false, push: false },
+        consents: { sms: true, email: false, push: false, whatsapp: false },
         monthlyRevenue: 30,
       }),
       { eventId: 'return:a:2026-04-20T10:00:00Z', type: 'customer.returned', occurredAt: '2026-04-20T10:00:00Z', customerId: 'a' },
@@ -58,7 +58,7 @@ describe('a CSV cohort', () => {
         customerId: 'b',
         exitReason: 'unknown',
         contacts: { email: 'b@example.com' },
-        consents: { sms: false, email: true, push: false },
+        consents: { sms: false, email: true, push: false, whatsapp: false },
       }),
     ]);
   });
