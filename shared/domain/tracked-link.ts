@@ -1,22 +1,20 @@
-import { createCipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+import { canonicalBytes, NONCE_BYTES, seal, TAG_BYTES, unseal } from './sealed-token.ts';
 
 /**
  * Tracked links: the `{link}` of a text becomes `<base>/r/<token>`, one per touch. Following it
  * records the click on that touch and leads to the offer.
  *
  * The token names the customer and the touch, and must carry nothing personal: a customer id is
- * often a phone number, and a touch id starts with a journey id that is an unkeyed hash of the
- * churn's event id (which upstream systems sometimes build from a phone number). So the token is
- * encrypted, not only signed: deterministic authenticated encryption in the SIV manner. A
- * synthetic IV, the first 12 bytes of HMAC-SHA256 over the plaintext under one derived key, is
- * both the signature and the AES-256-CTR counter block under another. The same touch always gets
- * the same link; a forged, altered or cut token fails the HMAC check; nothing in it can be read
- * without the key.
+ * often a phone number. So it is a sealed token, as the unsubscribe link's is (sealed-token.ts:
+ * AES-256-GCM with a synthetic nonce, context `winback/tracked-link/v2`, under the deployment's
+ * `tracked-link` key): the same touch always gets the same link; a forged, altered or cut token
+ * does not open; nothing in it can be read without the key.
  *
- * Token: base64url(iv ‖ ciphertext), plaintext = journey id (6 bytes, from its 12 hex digits) ‖
- * touch suffix length (1 byte) ‖ touch suffix ‖ customer id, all UTF-8. A touch id of any other
- * shape is carried whole (journey part empty). For a 10-character customer id: 12 + 6 + 1 + 1 +
- * 10 = 30 bytes, 40 characters.
+ * Token: base64url(nonce ‖ ciphertext ‖ tag), the plaintext packed to keep SMS short: journey id
+ * (6 bytes, from its 12 hex digits) ‖ touch suffix length (1 byte) ‖ touch suffix ‖ customer id,
+ * all UTF-8, after a byte giving the journey id's length (a touch id of any other shape is carried
+ * whole, journey part empty). For a 10-character customer id: 12 + (1 + 6 + 1 + 1 + 10) + 16 = 47
+ * bytes, 63 characters.
  */
 
 export interface LinkClaim {
@@ -36,29 +34,17 @@ export const LINK_PLACEHOLDER = '{link}';
 
 /**
  * What a `{link}` counts as when a policy's SMS lengths are checked, before any deployment is
- * known: a link on a short domain (`https://go.example.com/r/` and a 40-character token). A longer
- * base URL makes longer texts, and the message is priced by its real parts when sent.
+ * known: a link on a short domain (`https://go.example.com/r/`, 25 characters) with the token of a
+ * 10-character customer id (63 characters). A longer base URL or customer id makes longer texts,
+ * and the message is priced by its real parts when sent.
  */
-export const NOMINAL_LINK_LENGTH = 64;
+export const NOMINAL_LINK_LENGTH = 88;
 
-const IV_BYTES = 12;
+/** Binds the token to its use: a token sealed for another (an unsubscribe link) never opens here. */
+const CONTEXT = 'winback/tracked-link/v2';
 const JOURNEY_TOUCH = /^([0-9a-f]{12})-(.{1,64})$/s;
 /** Customer ids are at most 128 characters of up to 4 bytes: a longer token is not one of ours. */
 const MAX_TOKEN_LENGTH = 1_024;
-
-function subKey(key: string, purpose: 'mac' | 'enc'): Buffer {
-  if (key.length === 0) throw new Error('the link key must not be empty');
-  return createHmac('sha256', key).update(`winback/tracked-link/v1/${purpose}`).digest();
-}
-
-function crypt(key: string, iv: Buffer, data: Buffer): Buffer {
-  const counter = Buffer.concat([iv, Buffer.alloc(16 - IV_BYTES)]);
-  const cipher = createCipheriv('aes-256-ctr', subKey(key, 'enc'), counter);
-  return Buffer.concat([cipher.update(data), cipher.final()]);
-}
-
-const syntheticIv = (key: string, plaintext: Buffer) =>
-  createHmac('sha256', subKey(key, 'mac')).update(plaintext).digest().subarray(0, IV_BYTES);
 
 function encode(claim: LinkClaim): Buffer {
   const match = JOURNEY_TOUCH.exec(claim.touchId);
@@ -89,24 +75,23 @@ function decode(plaintext: Buffer): LinkClaim | undefined {
 
 /** The token of a touch's link. Deterministic: the same touch always gets the same token. */
 export function signLinkToken(claim: LinkClaim, key: string): string {
-  const plaintext = encode(claim);
-  const iv = syntheticIv(key, plaintext);
-  return Buffer.concat([iv, crypt(key, iv, plaintext)]).toString('base64url');
+  if (key.length === 0) throw new Error('the link key must not be empty');
+  const { nonce, ciphertext, tag } = seal(encode(claim), key, CONTEXT);
+  return Buffer.concat([nonce, ciphertext, tag]).toString('base64url');
 }
 
-/**
- * The customer and touch a token names, or undefined when it is malformed, forged, altered or
- * cut. The synthetic IV is compared in constant time.
- */
+/** The customer and touch a token names, or undefined when it is malformed, forged, altered or cut. */
 export function openLinkToken(token: string, key: string): LinkClaim | undefined {
-  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+$/.test(token)) return undefined;
-  const bytes = Buffer.from(token, 'base64url');
-  // One accepted spelling per token: base64url decoding ignores stray trailing bits.
-  if (bytes.toString('base64url') !== token || bytes.length <= IV_BYTES + 2) return undefined;
-  const iv = bytes.subarray(0, IV_BYTES);
-  const plaintext = crypt(key, iv, bytes.subarray(IV_BYTES));
-  if (!timingSafeEqual(iv, syntheticIv(key, plaintext))) return undefined;
-  return decode(plaintext);
+  if (key.length === 0) throw new Error('the link key must not be empty');
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return undefined;
+  const bytes = canonicalBytes(token);
+  if (!bytes || bytes.length <= NONCE_BYTES + TAG_BYTES + 2) return undefined;
+  const plaintext = unseal(
+    { nonce: bytes.subarray(0, NONCE_BYTES), ciphertext: bytes.subarray(NONCE_BYTES, -TAG_BYTES), tag: bytes.subarray(-TAG_BYTES) },
+    key,
+    CONTEXT,
+  );
+  return plaintext && decode(plaintext);
 }
 
 /** The link of a touch: `<baseUrl>/r/<token>`. */

@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { Channel } from './channels.ts';
+import { canonicalBytes, NONCE_BYTES, seal, TAG_BYTES, unseal } from './sealed-token.ts';
 
 /**
  * Unsubscribe tokens: the opaque part of an opt-out link (`List-Unsubscribe`, the link in an
@@ -9,11 +10,9 @@ import { Channel } from './channels.ts';
  * archives, forwarded, logged by proxies) shows no customer id, which is often a phone number.
  *
  * Format (v2, what {@link signUnsubscribeToken} writes): `v2<sealed>.<tag>`, both base64url.
- * `sealed` is a 12-byte nonce and the AES-256-GCM encryption of a small JSON object, `tag` the
- * GCM tag, which authenticates both. Keys for encryption and nonce are derived from the
- * unsubscribe key. The nonce is an HMAC of the plaintext (a synthetic IV, as in AES-SIV): the
- * same claim always gives the same token, a link can be rebuilt, and a nonce repeats only with
- * its plaintext, which reveals no more than that two links are the same link.
+ * `sealed` is the 12-byte nonce and the ciphertext of a small JSON object, `tag` the GCM tag: a
+ * sealed token (sealed-token.ts, context `winback/unsubscribe/v2`), as tracked links are. The
+ * same claim always gives the same token, so a link can be rebuilt.
  *
  * Tokens of v1 (`<payload>.<signature>`: the JSON in readable base64url, signed with an
  * HMAC-SHA256) went out in mails before v2 and are still verified: an opt-out link must keep
@@ -36,9 +35,7 @@ const MAX_TOKEN_LENGTH = 1_024;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const V2 = 'v2';
 /** Binds the v2 ciphertext to its use, as `CONTEXT` binds the v1 signature. */
-const V2_CONTEXT = Buffer.from('winback/unsubscribe/v2', 'utf8');
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
+const V2_CONTEXT = 'winback/unsubscribe/v2';
 
 const Payload = z.object({ c: z.string().min(1), ch: Channel });
 
@@ -47,24 +44,15 @@ function signature(payload: string, key: string | Uint8Array): string {
   return createHmac('sha256', key).update(CONTEXT).update(payload).digest('base64url');
 }
 
-/** The v2 keys, each derived from the unsubscribe key for one use. */
-function v2Keys(key: string | Uint8Array): { encryption: Buffer; nonce: Buffer } {
-  if (key.length === 0) throw new Error('the unsubscribe key must not be empty');
-  const derive = (use: string) => createHmac('sha256', key).update(`winback/unsubscribe/v2/${use}`).digest();
-  return { encryption: derive('encryption'), nonce: derive('nonce') };
-}
-
 /**
  * A token for an opt-out link of `customerId` on `channel` (v2: encrypted, no readable personal
  * data). Deterministic: same input, same token.
  */
 export function signUnsubscribeToken(claim: UnsubscribeClaim, key: string | Uint8Array): string {
-  const keys = v2Keys(key);
+  if (key.length === 0) throw new Error('the unsubscribe key must not be empty');
   const plaintext = Buffer.from(JSON.stringify({ c: claim.customerId, ch: claim.channel }), 'utf8');
-  const nonce = createHmac('sha256', keys.nonce).update(plaintext).digest().subarray(0, NONCE_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', keys.encryption, nonce, { authTagLength: TAG_BYTES }).setAAD(V2_CONTEXT);
-  const sealed = Buffer.concat([nonce, cipher.update(plaintext), cipher.final()]);
-  return `${V2}${sealed.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
+  const { nonce, ciphertext, tag } = seal(plaintext, key, V2_CONTEXT);
+  return `${V2}${Buffer.concat([nonce, ciphertext]).toString('base64url')}.${tag.toString('base64url')}`;
 }
 
 /**
@@ -89,32 +77,13 @@ export function verifyUnsubscribeToken(token: string, key: string | Uint8Array):
   return parsed.success ? { customerId: parsed.data.c, channel: parsed.data.ch } : undefined;
 }
 
-/**
- * Bytes of a base64url text, only when the text is their canonical spelling: decoding is lenient,
- * and a token must have exactly one accepted spelling.
- */
-function canonicalBytes(text: string): Buffer | undefined {
-  const bytes = Buffer.from(text, 'base64url');
-  return bytes.toString('base64url') === text ? bytes : undefined;
-}
-
-/** The plaintext of a v2 token, or undefined when it does not decrypt under `key`. */
+/** The plaintext of a v2 token, or undefined when it does not open under `key`. */
 function openV2(sealedText: string, tagText: string, key: string | Uint8Array): string | undefined {
   const sealed = canonicalBytes(sealedText);
   const tag = canonicalBytes(tagText);
   if (!sealed || !tag || sealed.length <= NONCE_BYTES || tag.length !== TAG_BYTES) return undefined;
-  const keys = v2Keys(key);
-  const nonce = sealed.subarray(0, NONCE_BYTES);
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', keys.encryption, nonce, { authTagLength: TAG_BYTES }).setAAD(V2_CONTEXT);
-    decipher.setAuthTag(tag);
-    const plaintext = Buffer.concat([decipher.update(sealed.subarray(NONCE_BYTES)), decipher.final()]);
-    // Only the nonce this module would have chosen: one token per claim.
-    const expected = createHmac('sha256', keys.nonce).update(plaintext).digest().subarray(0, NONCE_BYTES);
-    return timingSafeEqual(expected, nonce) ? plaintext.toString('utf8') : undefined;
-  } catch {
-    return undefined;
-  }
+  const plaintext = unseal({ nonce: sealed.subarray(0, NONCE_BYTES), ciphertext: sealed.subarray(NONCE_BYTES), tag }, key, V2_CONTEXT);
+  return plaintext?.toString('utf8');
 }
 
 /** The JSON of a v1 token (signed, not encrypted), or undefined when its signature is not `key`'s. */

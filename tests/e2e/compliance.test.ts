@@ -198,7 +198,7 @@ describe('compliance, end to end over HTTP', () => {
       [first.touchId, 'email', EMAIL],
       [second.touchId, 'sms', PHONE],
     ]);
-    expect(messages[1]!.text).toMatch(/Responde STOP para darte de baja\.$/);
+    expect(messages[1]!.text).toMatch(/Baja: responde STOP$/);
     const { journey, history } = await view(bounces);
     expect(journey.touches.map((t) => [t.channel, t.status])).toEqual([
       ['email', 'sent'],

@@ -132,9 +132,9 @@ export const subscriptionV2: PolicyInput = released({
     'Subscriptions and e-commerce: e-mail first on days 1, 7, 14 and 30 with rising offers within a margin cap, in English, Spanish, German or Russian; lapse after 60 days without activity.',
   language: 'en',
   smsFooters: {
-    es: 'Responde STOP para darte de baja.',
+    es: 'Baja: responde STOP',
     de: 'Antworten Sie STOP zum Abbestellen.',
-    ru: 'Ответьте STOP, чтобы отписаться.',
+    ru: 'Отписаться: STOP',
   },
   smsMaxParts: 3,
   // Every text ends in its tracked link: the click is recorded, and the link opens the offer.

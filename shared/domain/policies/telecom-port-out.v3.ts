@@ -62,7 +62,7 @@ const TRANSLATIONS: Record<string, Record<'es' | 'de' | 'ru', { text: string; su
   },
   'fix-moved': {
     es: {
-      text: '{brand}: ¿nueva dirección? Comprueba allí nuestra cobertura y, si es buena, vuelve gratis. {link}',
+      text: '{brand}: ¿te mudas? Mira nuestra cobertura en tu nueva zona y, si es buena, vuelve gratis. {link}',
       subject: 'Comprueba la cobertura en tu nueva dirección',
     },
     de: {
@@ -90,7 +90,7 @@ const TRANSLATIONS: Record<string, Record<'es' | 'de' | 'ru', { text: string; su
   },
   'offer-profile-high': {
     es: {
-      text: '{brand}: una tarifa para ti: primer mes gratis, portabilidad gratis y línea prioritaria. {link}',
+      text: '{brand}: una tarifa para ti: primer mes gratis, portabilidad gratis y soporte prioritario. {link}',
       subject: 'Una tarifa hecha para ti, primer mes gratis',
     },
     de: {
@@ -118,7 +118,7 @@ const TRANSLATIONS: Record<string, Record<'es' | 'de' | 'ru', { text: string; su
   },
   'offer-usage': {
     es: {
-      text: '{brand}: un plan a la medida de tu uso. El primer mes es gratis y tu número vuelve gratis. {link}',
+      text: '{brand}: un plan a la medida de tu uso: primer mes gratis y portabilidad gratis. {link}',
       subject: 'Un plan a la medida de cómo usas tu móvil',
     },
     de: {
@@ -126,7 +126,7 @@ const TRANSLATIONS: Record<string, Record<'es' | 'de' | 'ru', { text: string; su
       subject: 'Ein Tarif, der zu Ihrer Nutzung passt',
     },
     ru: {
-      text: '{brand}: тариф под ваше использование. Первый месяц за наш счёт, номер вернуть бесплатно. {link}',
+      text: '{brand}: тариф под ваш расход. Первый месяц за наш счёт, номер вернуть бесплатно. {link}',
       subject: 'Тариф под то, как вы пользуетесь телефоном',
     },
   },
@@ -152,9 +152,9 @@ export const telecomPortOutV3: PolicyInput = released({
     'Telecom port-out (MNP): two SMS-first touches in days 30–45 and 60–90, in English, Spanish, German or Russian; high-value accounts to a retention team.',
   language: 'en',
   smsFooters: {
-    es: 'Responde STOP para darte de baja.',
+    es: 'Baja: responde STOP',
     de: 'Antworten Sie STOP zum Abbestellen.',
-    ru: 'Ответьте STOP, чтобы отписаться.',
+    ru: 'Отписаться: STOP',
   },
   smsMaxParts: 3,
   // WhatsApp after SMS, on its own consent: the natural fourth win-back channel in EMEA and LatAm.

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { seal, unseal } from '#shared/domain/sealed-token';
 import { fillLink, openLinkToken, signLinkToken, trackedLink } from '#shared/domain/tracked-link';
+import { signUnsubscribeToken } from '#shared/domain/unsubscribe';
 
 const KEY = 'tracked-link-test-key';
 const CLAIM = { customerId: '+447700900', touchId: '0123456789ab-1' };
@@ -18,9 +20,21 @@ describe('tracked link tokens', () => {
       expect(openLinkToken(signLinkToken(claim, KEY), KEY)).toEqual(claim);
   });
 
-  it('is short: 12 bytes of IV, 6 of journey id, the touch suffix with its length, and the customer id', () => {
-    // 12 + 1 + 6 + 1 + 1 + 10 = 31 bytes; base64url, unpadded: ceil(31 × 4 / 3) = 42 characters.
-    expect(signLinkToken(CLAIM, KEY)).toHaveLength(42);
+  it('is a sealed token, packed: 12 bytes of nonce, 6 of journey id, the touch suffix with its length, the customer id, 16 of tag', () => {
+    // 12 + 1 + 6 + 1 + 1 + 10 + 16 = 47 bytes; base64url, unpadded: ceil(47 × 4 / 3) = 63 characters.
+    const token = signLinkToken(CLAIM, KEY);
+    expect(token).toHaveLength(63);
+    // The same scheme as the unsubscribe link's, under the link context: it opens with `unseal`.
+    const bytes = Buffer.from(token, 'base64url');
+    const sealed = { nonce: bytes.subarray(0, 12), ciphertext: bytes.subarray(12, -16), tag: bytes.subarray(-16) };
+    expect(unseal(sealed, KEY, 'winback/tracked-link/v2')?.subarray(-10).toString('utf8')).toBe(CLAIM.customerId);
+    expect(unseal(sealed, KEY, 'winback/unsubscribe/v2')).toBeUndefined();
+  });
+
+  it('never opens a token sealed for another use with the same key', () => {
+    const { nonce, ciphertext, tag } = seal(Buffer.from([0, 1, 0x31, ...Buffer.from(CLAIM.customerId)]), KEY, 'winback/unsubscribe/v2');
+    expect(openLinkToken(Buffer.concat([nonce, ciphertext, tag]).toString('base64url'), KEY)).toBeUndefined();
+    expect(openLinkToken(signUnsubscribeToken({ customerId: CLAIM.customerId, channel: 'sms' }, KEY), KEY)).toBeUndefined();
   });
 
   it('carries nothing personal: neither the customer id nor the touch id can be read from it', () => {

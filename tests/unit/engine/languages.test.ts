@@ -28,7 +28,7 @@ describe('texts in the customer language', () => {
 
     // Assess
     expect(deps.channels.sms.sent[0]!.text).toBe(
-      'Winback Mobile: hay antenas nuevas cerca de ti: tu cobertura es mejor. Volver es gratis. Responde STOP para darte de baja.',
+      'Winback Mobile: hay antenas nuevas cerca de ti: tu cobertura es mejor. Volver es gratis. Baja: responde STOP',
     );
     expect(deps.channels.sms.sent[0]).toMatchObject({ locale: 'es-ES', language: 'es' });
     expect(entry).toMatchObject({ decision: 'sent', language: 'es' });

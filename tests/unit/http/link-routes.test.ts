@@ -46,9 +46,7 @@ describe('tracked links', () => {
     const deps = makeDeps();
     const customerId = customerIdIn('treatment');
     const path = await sentLink(deps, customerId);
-    expect(deps.channels.sms.sent[0]!.text).toMatch(
-      /Volver es gratis\. https:\/\/go\.example\.com\/r\/\S+ Responde STOP para darte de baja\.$/,
-    );
+    expect(deps.channels.sms.sent[0]!.text).toMatch(/Volver es gratis\. https:\/\/go\.example\.com\/r\/\S+ Baja: responde STOP$/);
     expect(deps.channels.sms.sent[0]!.link).toBe(`https://go.example.com${path}`);
 
     // Act: no API key, as a customer's phone follows it.
