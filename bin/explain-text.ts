@@ -7,6 +7,8 @@ export interface PriceList {
   asOf: string | null;
   smsPerPart: { default: number; byCountry: Record<string, number> };
   emailPerMessage: number;
+  /** Every other channel's price per message (WhatsApp, partner push). */
+  perMessage: Record<string, number>;
 }
 
 /** `npm run policy -- explain` for people: the explanation as indented plain text. */
@@ -24,8 +26,9 @@ export function renderExplanation(e: Explanation & { prices?: PriceList }): stri
   add('Channels, in order of preference (a customer gets the first with a contact and a valid consent):');
   for (const c of e.channels)
     add(
-      `  ${c.channel}: basis ${c.basis}${c.expiresAfterDays ? `, expires ${c.expiresAfterDays} days after the churn or its renewal` : ''}${c.deployedInAws ? '' : ' — no adapter in AWS: never planned there'}`,
+      `  ${c.channel}: basis ${c.basis}${c.expiresAfterDays ? `, expires ${c.expiresAfterDays} days after the churn or its renewal` : ''}${awsNote(c)}`,
     );
+  add(`Languages: ${languagesOf(e).join(', ')} (a customer gets the first of their locale's fallback chain, else ${e.language}).`);
   add();
   add('Local send windows (customer’s time zone; weekdays ISO, 1 = Monday):');
   for (const w of e.sendWindows) add(`  ${w.market}: ${w.window ?? 'none: nobody in this market is contacted'}`);
@@ -58,6 +61,19 @@ export function renderExplanation(e: Explanation & { prices?: PriceList }): stri
   for (const offer of e.offers) addOffer(add, offer, e.currency);
   if (e.prices) addPrices(add, e.prices);
   return lines.join('\n');
+}
+
+/** What an AWS deployment does with a channel. */
+function awsNote(channel: Explanation['channels'][number]): string {
+  if (channel.deployedInAws) return '';
+  if (channel.configurableInAws) return ' — in AWS only where the settings configure it (docs/deploy.md)';
+  return ' — no adapter in AWS: never planned there';
+}
+
+/** The languages the offers are written in: the policy's own, then every translation's. */
+function languagesOf(e: Explanation): string[] {
+  const translated = e.offers.flatMap((offer) => offer.translations?.map((t) => t.language) ?? []);
+  return [`${e.language} (the policy's)`, ...new Set(translated)];
 }
 
 function appliesTo(e: Explanation): string {
@@ -128,6 +144,10 @@ function addOffer(add: (line?: string) => void, offer: OfferExplained, currency:
     offer.madeByTouches.length > 0 ? `touch ${offer.madeByTouches.join(', ')}` : 'never made: earlier offers take every customer it fits';
   add(`  ${offer.offerId} (${offer.angle}; ${made}): costs ${cost || 'nothing'}`);
   for (const text of offer.texts) add(`    ${describeText(text)}`);
+  for (const translation of offer.translations ?? []) {
+    add(`    in ${translation.language}:`);
+    for (const text of translation.texts) add(`      ${describeText(text)}`);
+  }
 }
 function addPrices(add: (line?: string) => void, prices: PriceList): void {
   add();
@@ -135,12 +155,15 @@ function addPrices(add: (line?: string) => void, prices: PriceList): void {
   const countries = Object.entries(prices.smsPerPart.byCountry).map(([country, price]) => `${country} ${price}`);
   add(`  SMS per part: default ${prices.smsPerPart.default}; ${countries.join(', ')}`);
   add(`  e-mail per message: ${prices.emailPerMessage}`);
+  for (const [channel, price] of Object.entries(prices.perMessage)) add(`  ${channel} per message: ${price}`);
 }
 
 function describeText(text: RenderedText): string {
   const billed = text.channel === 'sms' ? `${text.parts} part${text.parts === 1 ? '' : 's'}` : '1 message';
   const price = text.price ? `, ${text.price.cost} ${text.price.currency} at the default price` : '';
   const subject = text.subject ? `[${text.subject}] ` : '';
+  if (text.template)
+    return `${text.channel} (${billed}${price}): template ${text.template.name} in ${text.template.language} with ${text.template.parameters.map((p) => `"${p}"`).join(', ') || 'no parameters'}`;
   return `${text.channel} (${billed}${price}): ${subject}${text.text}`;
 }
 

@@ -1,7 +1,7 @@
 import './sdk-warning.ts';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AWS_CHANNELS } from '#shared/adapters/aws/deployed-channels';
+import { AWS_CHANNELS, AWS_CONFIGURED_CHANNELS } from '#shared/adapters/aws/deployed-channels';
 import { DomainError } from '#shared/domain/errors';
 import type { Policy } from '#shared/domain/policy';
 import { explainPolicy, type MessagePricer } from '#shared/domain/policy-explain';
@@ -74,7 +74,10 @@ function check(files: readonly string[], output: Output): number {
       continue;
     }
     output.out(`${file}: ok (${policy.id}@${policy.version})`);
-    const undeployed = policy.channels.filter((channel) => !AWS_CHANNELS.includes(channel));
+    const configured = policy.channels.filter((channel) => AWS_CONFIGURED_CHANNELS.includes(channel));
+    const undeployed = policy.channels.filter((channel) => !AWS_CHANNELS.includes(channel) && !configured.includes(channel));
+    if (configured.length > 0)
+      output.out(`  note: ${configured.join(', ')} is sent in AWS only where the settings configure it (docs/deploy.md)`);
     if (undeployed.length > 0)
       output.out(
         `  note: ${undeployed.join(', ')} has no adapter in AWS (deployed there: ${AWS_CHANNELS.join(', ')}): no touch is planned on it there`,
@@ -107,6 +110,11 @@ export function priceList(table: PriceTable, policy: Policy): PriceList {
       byCountry: Object.fromEntries(Object.entries(sms.byCountry).map(([country, price]) => [country, convert(price)])),
     },
     emailPerMessage: convert(table.channels.email.default),
+    perMessage: Object.fromEntries(
+      policy.channels
+        .filter((channel) => channel !== 'sms' && channel !== 'email')
+        .map((channel) => [channel, convert(table.channels[channel].default)]),
+    ),
   };
 }
 
@@ -117,7 +125,7 @@ function explain(files: readonly string[], options: { json: boolean; prices: str
   if (!policy) return 1;
   const table = loadPriceTable(options.prices, deploymentPolicies([policy]));
   const explanation = {
-    ...explainPolicy(policy, { deployedInAws: AWS_CHANNELS, price: pricer(table, policy) }),
+    ...explainPolicy(policy, { deployedInAws: AWS_CHANNELS, configurableInAws: AWS_CONFIGURED_CHANNELS, price: pricer(table, policy) }),
     prices: priceList(table, policy),
   };
   output.out(options.json ? JSON.stringify(explanation, null, 2) : renderExplanation(explanation));

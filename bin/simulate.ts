@@ -55,6 +55,11 @@ export const SIMULATE_COMMAND = {
       value: 'sms,email',
       description: "the channels the deployment has adapters for (default: AWS's, sms and email)",
     },
+    'link-base-url': {
+      type: 'string',
+      value: 'url',
+      description: 'where the texts’ tracked links point, so each SMS is priced with its link (default: https://go.example.com)',
+    },
   },
   notes: [
     'Example: npm run simulate -- --cohort cohort.jsonl --policy examples/policies/telecom-port-out.v2.json --policy examples/policies/telecom-port-out-early.json',
@@ -149,7 +154,8 @@ export async function runSimulateCommand(argv: readonly string[], io: Io): Promi
     if (!Number.isInteger(threads) || threads < 1) throw new UsageError('--threads must be a whole number, 1 or more');
     const started = Date.now();
     const onProgress = progressReporter(io.err);
-    const results = await simulate(cohort.events, { policies, assumptions, channels, prices, threads, onProgress });
+    const linkBaseUrl = values['link-base-url'];
+    const results = await simulate(cohort.events, { policies, assumptions, channels, prices, threads, onProgress, linkBaseUrl });
     const summary = buildSummary({ file: values.cohort, format, cohort, channels, prices, assumptions, policies: results });
     const written = await writeOutputs(out, summary);
     io.err(

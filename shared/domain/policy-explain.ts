@@ -4,6 +4,8 @@ import type { Policy, TouchRule } from './policy.ts';
 import { type Offer, offerMatches } from './policy-offers.ts';
 import { smsParts } from './sms.ts';
 import { sendWindowFor } from './targeting.ts';
+import { policyLanguage, smsBody, type TemplateMessage, textFor, whatsAppLanguage } from './texts.ts';
+import { LINK_PLACEHOLDER, NOMINAL_LINK_LENGTH } from './tracked-link.ts';
 import { ExitReason } from './vocabulary.ts';
 
 /**
@@ -20,10 +22,23 @@ export type MessagePricer = (channel: Channel, text: string) => { cost: number; 
 export interface RenderedText {
   channel: Channel;
   subject?: string;
+  /** The text, `{brand}` replaced; a `{link}` stays, as the touch's own link replaces it when sent. */
   text: string;
-  /** SMS: billed parts (GSM-7 or UCS-2), footer included; other channels: 1 message. */
+  /**
+   * SMS: billed parts (GSM-7 or UCS-2), footer included, a `{link}` counted at
+   * {@link NOMINAL_LINK_LENGTH} characters; other channels: 1 message.
+   */
   parts: number;
   price?: { cost: number; currency: string };
+  /** WhatsApp: the approved template it goes out as, in the text's language (`{link}` stays). */
+  template?: TemplateMessage;
+}
+
+/** An offer's texts in one more language than the policy's own. */
+export interface TranslatedTexts {
+  /** The BCP 47 tag: customers whose locale's fallback chain reaches it first get these. */
+  language: string;
+  texts: RenderedText[];
 }
 
 /** An offer, as every touch that makes it sends it. */
@@ -35,7 +50,10 @@ export interface OfferExplained {
   costMonths: number;
   /** The touches (numbers) that make it to some customer; empty: shadowed by earlier offers, never made. */
   madeByTouches: number[];
+  /** The texts in the policy's own language. */
   texts: RenderedText[];
+  /** The texts in each language of the offer's `translations`; absent when it has none. */
+  translations?: TranslatedTexts[];
 }
 
 /** The offers one segment (tier, exit reason, variant) gets from a touch, by monthly revenue. */
@@ -65,7 +83,16 @@ export interface Explanation {
   quietDays: number;
   horizonDays: number;
   conversionWindowDays: number;
-  channels: Array<{ channel: Channel; basis: string; expiresAfterDays?: number; deployedInAws: boolean }>;
+  /** The policy's own language: that of `offers[].texts`. */
+  language: string;
+  channels: Array<{
+    channel: Channel;
+    basis: string;
+    expiresAfterDays?: number;
+    deployedInAws: boolean;
+    /** Present (true) for a channel an AWS deployment has only where its settings configure it. */
+    configurableInAws?: true;
+  }>;
   /** The local send window without a market, then per market the law or the policy names. */
   sendWindows: Array<{ market: string; window: string | null }>;
   frequencyCap: Policy['frequencyCap'];
@@ -87,8 +114,10 @@ export interface Explanation {
 }
 
 export interface ExplainOptions {
-  /** The channels the AWS deployment has adapters for. */
+  /** The channels every AWS deployment has adapters for. */
   deployedInAws: readonly Channel[];
+  /** The channels an AWS deployment has adapters for only where its settings configure them. */
+  configurableInAws?: readonly Channel[];
   legal?: LegalSendWindows;
   price?: MessagePricer;
 }
@@ -107,12 +136,8 @@ export function explainPolicy(policy: Policy, options: ExplainOptions): Explanat
     quietDays: policy.quietDays,
     horizonDays: policy.horizonDays,
     conversionWindowDays: policy.conversionWindowDays,
-    channels: policy.channels.map((channel) => ({
-      channel,
-      basis: policy.consent[channel]?.basis ?? 'consent',
-      ...(policy.consent[channel]?.expiresAfterDays !== undefined ? { expiresAfterDays: policy.consent[channel]!.expiresAfterDays! } : {}),
-      deployedInAws: options.deployedInAws.includes(channel),
-    })),
+    language: policyLanguage(policy),
+    channels: channelsOf(policy, options),
     sendWindows: [undefined, ...markets].map((market) => {
       const window = sendWindowFor(policy, market, legal);
       return { market: market ?? '(no market)', window: window ? describeWindow(window) : null };
@@ -131,9 +156,24 @@ export function explainPolicy(policy: Policy, options: ExplainOptions): Explanat
       cost: offer.cost,
       costMonths: offer.costMonths,
       madeByTouches: touches.filter((t) => t.segments.some((s) => s.offers.some((o) => o.offerId === offer.id))).map((t) => t.touch),
-      texts: renderTexts(policy, offer, options.price),
+      ...offerTexts(policy, offer, options.price),
     })),
   };
+}
+
+/** The channels in order of preference, each with its consent rule and whether AWS can send on it. */
+function channelsOf(policy: Policy, options: ExplainOptions): Explanation['channels'] {
+  return policy.channels.map((channel) => {
+    const rule = policy.consent[channel];
+    const deployedInAws = options.deployedInAws.includes(channel);
+    return {
+      channel,
+      basis: rule?.basis ?? 'consent',
+      ...(rule?.expiresAfterDays !== undefined ? { expiresAfterDays: rule.expiresAfterDays } : {}),
+      deployedInAws,
+      ...(!deployedInAws && options.configurableInAws?.includes(channel) ? { configurableInAws: true as const } : {}),
+    };
+  });
 }
 
 /** Why a churn gets no journey under this policy, each with the policy's threshold. */
@@ -217,18 +257,40 @@ export function offerChoices(
   return choices;
 }
 
-/** The offer's text on every channel of the policy, as the engine composes it. */
-function renderTexts(policy: Policy, offer: Offer, price: MessagePricer | undefined): RenderedText[] {
-  const body = offer.text.replaceAll('{brand}', policy.brand);
+/** The offer's texts in the policy's language and, when it has translations, in each of theirs. */
+function offerTexts(policy: Policy, offer: Offer, price: MessagePricer | undefined): Pick<OfferExplained, 'texts' | 'translations'> {
+  const own = policyLanguage(policy);
+  const translations = Object.keys(offer.translations ?? {}).map((language) => ({
+    language,
+    texts: renderTexts(policy, offer, language, price),
+  }));
+  return { texts: renderTexts(policy, offer, own, price), ...(translations.length > 0 ? { translations } : {}) };
+}
+
+/** The offer's text on every channel of the policy in one language, as the engine composes it. */
+function renderTexts(policy: Policy, offer: Offer, language: string, price: MessagePricer | undefined): RenderedText[] {
+  const words = textFor(policy, offer, language);
   return policy.channels.map((channel) => {
-    const text = channel === 'sms' ? `${body} ${policy.smsFooter}`.trim() : body;
-    const priced = price?.(channel, text);
+    const text = channel === 'sms' ? smsBody(words) : words.text;
+    // Measured and priced with a link of the nominal length, as the policy check counts it.
+    const measured = text.replaceAll(LINK_PLACEHOLDER, 'x'.repeat(NOMINAL_LINK_LENGTH));
+    const priced = price?.(channel, measured);
+    const template = channel === 'whatsapp' ? offer.whatsappTemplate : undefined;
     return {
       channel,
-      ...(channel === 'email' ? { subject: offer.subject.replaceAll('{brand}', policy.brand) } : {}),
+      ...(channel === 'email' ? { subject: words.subject } : {}),
       text,
-      parts: CHANNEL_TABLE[channel].measure === 'sms_parts' ? smsParts(text) : 1,
+      parts: CHANNEL_TABLE[channel].measure === 'sms_parts' ? smsParts(measured) : 1,
       ...(priced ? { price: priced } : {}),
+      ...(template
+        ? {
+            template: {
+              name: template.name,
+              language: whatsAppLanguage(words.language),
+              parameters: template.parameters.map((parameter) => parameter.replaceAll('{brand}', policy.brand)),
+            },
+          }
+        : {}),
     };
   });
 }

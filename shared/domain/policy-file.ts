@@ -112,7 +112,9 @@ function suggestion(name: string, path: readonly (string | number)[]): string {
 function siblingFields(path: readonly (string | number)[]): string[] {
   let node = policySchemaNodes();
   for (const key of path.slice(0, -1)) {
-    const next = typeof key === 'number' ? node.items : node.properties?.[key];
+    // A map's key (a language of `translations`) leads to the map's value schema.
+    const values = typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined;
+    const next = typeof key === 'number' ? node.items : (node.properties?.[key] ?? values);
     if (!next) return [];
     node = next;
   }

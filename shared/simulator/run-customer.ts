@@ -5,6 +5,7 @@ import { perChannel } from '#shared/domain/channels';
 import type { WinbackEvent } from '#shared/domain/events';
 import type { PolicyRegistry } from '#shared/domain/policy-registry';
 import type { PriceTable } from '#shared/domain/pricing';
+import type { TrackedLinks } from '#shared/domain/tracked-link';
 import { DAY_MS } from '#shared/domain/vocabulary';
 import type { EngineDeps } from '#shared/engine/deps';
 import { fireTimer } from '#shared/engine/fire-timer';
@@ -19,6 +20,8 @@ export interface SimulationEngine {
   prices: PriceTable;
   /** Key for pseudonymous ids, as in a deployment (nothing of it leaves the simulation). */
   idHashKey: string;
+  /** Where a text's `{link}` points, so each message is priced with its link, as sent. */
+  links?: TrackedLinks;
 }
 
 /** A customer's run: their outcome, and the timers that failed (what Scheduler would dead-letter). */
@@ -60,6 +63,7 @@ export async function runCustomer(customerId: string, events: readonly WinbackEv
     prices: engine.prices,
     logger: silentLogger,
     idHashKey: engine.idHashKey,
+    ...(engine.links ? { links: engine.links } : {}),
   };
   let failedTimers = 0;
   const time = new VirtualTime(clock, timers, async (timer) => {

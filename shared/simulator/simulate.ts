@@ -15,6 +15,12 @@ export type { CustomerEvents, SimulationData, SimulationSettings } from './types
  * once per policy, each customer on a virtual clock of their own, on in-memory adapters.
  */
 
+/**
+ * Where simulated tracked links point unless told: a short domain, the length the policy check
+ * counts a link at (`https://go.example.com/r/<token>`).
+ */
+export const SIMULATED_LINK_BASE_URL = 'https://go.example.com';
+
 /** What one simulation runs with. */
 export interface SimulationOptions extends SimulationSettings {
   /** Threads to run on: 1 runs in this thread. */
@@ -62,7 +68,9 @@ export async function simulatePolicy(
   });
   // The policy as this deployment runs it (only its deployed channels).
   const deployed = registry.get(policy.id, policy.version);
-  const engine = { policies: registry, prices: options.prices, idHashKey: 'winback-simulation' };
+  // Links sealed with a key of the simulation's own: nothing of them leaves it, only their length counts.
+  const links = { baseUrl: options.linkBaseUrl ?? SIMULATED_LINK_BASE_URL, key: 'winback-simulation' };
+  const engine = { policies: registry, prices: options.prices, idHashKey: 'winback-simulation', links };
   const tally = newTally();
   const name = `${policy.id}@${policy.version}`;
   const every = options.progressEvery ?? 10_000;
@@ -85,10 +93,10 @@ export async function simulate(events: readonly WinbackEvent[], options: Simulat
   const threads = Math.max(1, Math.min(options.threads ?? 1, customers.length));
   let tallies: Tally[];
   if (threads > 1) {
-    const { policies, assumptions, channels, legalSendWindows, prices } = options;
+    const { policies, assumptions, channels, legalSendWindows, prices, linkBaseUrl } = options;
     const names = policies.map((policy) => `${policy.id}@${policy.version}`);
     tallies = await simulateOnThreads(
-      { policies, assumptions, channels, legalSendWindows, prices, customers },
+      { policies, assumptions, channels, legalSendWindows, prices, linkBaseUrl, customers },
       threads,
       ({ policy, done }) => options.onProgress?.({ policy: names[policy]!, done, total: customers.length }),
     );

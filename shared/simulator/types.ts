@@ -21,6 +21,11 @@ export interface SimulationSettings {
   prices: PriceTable;
   /** The deployment's legal send windows beyond the embedded ones. */
   legalSendWindows?: readonly MarketWindowInput[] | undefined;
+  /**
+   * Where the texts' tracked links point, so a `{link}` is priced at its length as sent.
+   * @default SIMULATED_LINK_BASE_URL, a short domain of the length the policy check assumes
+   */
+  linkBaseUrl?: string | undefined;
 }
 
 /** A simulation's settings and the customers it runs. */

@@ -10,7 +10,7 @@ import { DAY_MS } from '#shared/domain/vocabulary';
 import { DEFAULT_ASSUMPTIONS } from '#shared/simulator/assumptions';
 import { parseJsonlCohort } from '#shared/simulator/cohort';
 import type { CustomerOutcome } from '#shared/simulator/outcome';
-import { simulate } from '#shared/simulator/simulate';
+import { SIMULATED_LINK_BASE_URL, simulate } from '#shared/simulator/simulate';
 import { generateCohort } from '../../scripts/cohort.ts';
 import { startRunnerProcess, type RunnerProcess } from '../support/local-runner-process.ts';
 
@@ -90,7 +90,12 @@ describe('the simulator and the local runner', () => {
     });
 
     dataDir = mkdtempSync(join(tmpdir(), 'winback-sim-vs-runner-'));
-    runner = await startRunnerProcess({ WINBACK_DATA_DIR: dataDir, WINBACK_START_TIME: ordered[0]!.occurredAt });
+    // Links under the simulator's base URL: an SMS's parts and price depend on its link's length.
+    runner = await startRunnerProcess({
+      WINBACK_DATA_DIR: dataDir,
+      WINBACK_START_TIME: ordered[0]!.occurredAt,
+      WINBACK_PUBLIC_URL: SIMULATED_LINK_BASE_URL,
+    });
     for (const event of ordered) {
       const now = (await runner.call('GET', '/local/clock')).body.now as string;
       if (Date.parse(event.occurredAt) > Date.parse(now)) await runner.call('POST', '/local/clock', { advanceTo: event.occurredAt });
