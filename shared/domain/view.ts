@@ -4,6 +4,7 @@ import { horizonEndMs } from './policy.ts';
 import { contactFor } from './targeting.ts';
 import { CHANNELS, type Channel } from './channels.ts';
 import { plannedMessage } from './journey/send-decision.ts';
+import type { TrackedLinks } from './tracked-link.ts';
 import { localIso } from './local-time.ts';
 
 /** As stored, plus `ended`: an active journey whose horizon has passed without a return. */
@@ -59,7 +60,11 @@ function statusAt(journey: Journey, nowMs: number, policies: PolicyRegistry): Vi
   return nowMs >= horizonEndMs(policies.get(journey.policyId, journey.policyVersion), Date.parse(journey.churnedAt)) ? 'ended' : 'active';
 }
 
-export function toCustomerView(record: CustomerRecord, nowMs: number, policies: PolicyRegistry): CustomerView {
+/**
+ * The customer as `GET /v1/customers/{id}` shows them. `links`: where this runtime makes tracked
+ * links, so a planned touch's text shows its own (absent: `{link}`).
+ */
+export function toCustomerView(record: CustomerRecord, nowMs: number, policies: PolicyRegistry, links?: TrackedLinks): CustomerView {
   const latest = record.journeys.at(-1);
   const profile = record.profile;
   const latestStatus = latest ? statusAt(latest, nowMs, policies) : undefined;
@@ -101,7 +106,7 @@ export function toCustomerView(record: CustomerRecord, nowMs: number, policies: 
               ...(t.reason ? { reason: t.reason } : {}),
               ...(t.sentAt ? { sentAt: t.sentAt } : {}),
               engagement: t.engagement,
-              ...(t.status === 'planned' ? plannedMessage(record, latest, t, policies) : {}),
+              ...(t.status === 'planned' ? plannedMessage(record, latest, t, policies, links) : {}),
             })),
           },
         }

@@ -9,7 +9,7 @@ import { cancelTimers } from './timers.ts';
 export async function viewCustomer(deps: EngineDeps, customerId: string): Promise<CustomerView> {
   const record = await deps.store.get(customerId);
   if (!record) throw new NotFoundError('no customer with this id');
-  return toCustomerView(record, deps.clock.now(), deps.policies);
+  return toCustomerView(record, deps.clock.now(), deps.policies, deps.links);
 }
 
 /**

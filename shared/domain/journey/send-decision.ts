@@ -234,13 +234,15 @@ export function plannedMessage(
   journey: Journey,
   touch: Touch,
   policies: PolicyRegistry,
+  links?: TrackedLinks,
 ): { text: string; subject?: string } | undefined {
   const profile = record.profile;
   if (touch.kind === 'task_notice' || !profile) return undefined;
   const policy = policyOf(policies, journey);
   if (!policy.offers.some((offer) => offer.id === touch.offerId)) return undefined;
-  // The link is the touch's own once sent: the preview shows where it goes as `{link}`.
-  const context = { record, profile, journey, touch, policy, sendWindow: undefined, links: undefined, keepLinkPlaceholder: true };
+  // A touch's link is the same whenever it is made: where this runtime makes links, the preview
+  // shows the one that will be sent; elsewhere (the API function) it shows `{link}`.
+  const context = { record, profile, journey, touch, policy, sendWindow: undefined, links, keepLinkPlaceholder: links === undefined };
   const { text, subject } = composeMessage(context, touch.channel);
   return { text, ...(subject !== undefined ? { subject } : {}) };
 }
