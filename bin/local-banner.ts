@@ -51,6 +51,9 @@ export function bannerLines(runner: LocalRunner, config: LocalConfig, usingDefau
     `  data:     ${dataDir}/   (store: ${store}; held by this runner: ${runner.lockFile})`,
     ...indent(policyLines(runner, config)).map((line, i) => (i === 0 ? `  policies: ${line}` : line)),
     `  outbox:   GET /local/outbox   (also ${join(dataDir, 'outbox.jsonl')})`,
+    ...(config.WINBACK_PARTNER_PUSH_URL
+      ? [`  push:     POSTed to ${config.WINBACK_PARTNER_PUSH_URL}, signed; the partner's receipts: POST /v1/push/receipts`]
+      : []),
     `  KPIs:     POST /local/jobs/nightly, then npm run query   (Parquet under ${join(dataDir, 'lake')}/)`,
     `  report:   GET /local/report   (the latest night's KPI report, written by the nightly job: ${join(dataDir, 'lake', LATEST_REPORT_KEY)})`,
     `  logs:     JSON lines on stdout, stamped with the virtual clock`,

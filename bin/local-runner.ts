@@ -39,6 +39,7 @@ import { NightlyRequest, runNightlyJob } from '#shared/engine/nightly-job';
 import { CommandError, type CliVariable } from './cli.ts';
 import { lockDataFolder, resetDataFolder, type DataFolderLock } from './data-folder.ts';
 import { localLogger } from './local-logger.ts';
+import { localPartnerPush, partnerPushSettings } from './local-partner-push.ts';
 import { policyFileList, readPolicyFiles } from './policy-file.ts';
 import { openLake } from '#shared/adapters/local/duckdb-lake';
 import { LATEST_REPORT_KEY } from '#shared/report/keys';
@@ -114,6 +115,20 @@ export const LocalConfigSchema = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .optional()
     .describe("where the tracked links in messages point (<url>/r/<token>; default: the runner's own address)"),
+  /**
+   * The partner's endpoint push messages are POSTed to, signed with `WINBACK_PARTNER_PUSH_SECRET`
+   * (plain HTTP only to this machine). Absent: push messages land in the outbox only.
+   */
+  WINBACK_PARTNER_PUSH_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .optional()
+    .describe('the partner endpoint push messages are POSTed to, signed (https, or http to 127.0.0.1; default: the outbox only)'),
+  /** The secret push messages are signed with and partner receipts checked with (with `WINBACK_PARTNER_PUSH_URL`). */
+  WINBACK_PARTNER_PUSH_SECRET: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe('the secret partner push messages and receipts are signed with (at least 16 characters)'),
   /** Port of DynamoDB Local (`WINBACK_STORE=dynamodb-local`); any free port when absent. */
   WINBACK_DYNAMODB_PORT: z.coerce
     .number()
@@ -334,6 +349,7 @@ export async function startLocalRunner(config: LocalConfig, options: LocalRunner
   const idKey = deriveKey(config.WINBACK_MASTER_KEY, 'customer-id-hash');
   const policies = deploymentPolicies(readPolicyFiles(policyFileList(config.WINBACK_POLICY_FILE)), { idKey });
   const prices = loadPriceTable(config.WINBACK_PRICES_FILE, policies);
+  partnerPushSettings(config);
   const lock = lockDataFolder(config.WINBACK_DATA_DIR);
   let data: LocalData | undefined;
   try {
@@ -381,10 +397,12 @@ async function serve(config: LocalConfig, { data, policies, prices, logger, lock
     lake,
     now: () => clock.now(),
   });
+  // Push to a partner test server for real, where the settings give one (plus the outbox line).
+  const partnerPush = localPartnerPush(config, outbox);
   const deps: EngineDeps = {
     store: data.store,
     scheduler: timers,
-    channels: { ...perChannel(() => outbox), task: outbox },
+    channels: { ...perChannel(() => outbox), task: outbox, ...(partnerPush ? { push: partnerPush.channel } : {}) },
     clock,
     policies,
     prices,
@@ -476,7 +494,7 @@ async function serve(config: LocalConfig, { data, policies, prices, logger, lock
   ];
 
   const unsubscribe = unsubscribeRoutes(deps, unsubscribeKey);
-  const routes = [...v1Routes(deps), ...unsubscribe, ...linkRoutes(deps, linkKey), ...localRoutes];
+  const routes = [...v1Routes(deps), ...unsubscribe, ...linkRoutes(deps, linkKey), ...(partnerPush?.routes(deps) ?? []), ...localRoutes];
   const handle = createRouter({ routes, authorize: apiKeyAuthorizer(config.WINBACK_API_KEY), logger });
   const server: Server = createServer((req, res) => {
     void (async () => {

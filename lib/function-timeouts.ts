@@ -49,7 +49,8 @@ export const CALL_CHAINS = {
     scheduler('CreateSchedule: the lease timer of the claim'),
     dynamodb('PutItem: the claim'),
     dynamodb('GetItem: settle a claim whose answer was lost'),
-    { call: 'SendTextMessage / SendEmail / Publish: the message', budget: MESSAGE_CALL },
+    // A partner push POST keeps to the same budget: 3 attempts of 5 s, waiting as after a throttle (PartnerPushChannel).
+    { call: 'SendTextMessage / SendEmail / SendWhatsAppMessage / Publish / the partner push POST: the message', budget: MESSAGE_CALL },
     dynamodb('PutItem: the outcome'),
     dynamodb('GetItem: settle an outcome whose answer was lost'),
   ],

@@ -23,6 +23,11 @@ export interface PublicApiProps {
   readonly auth: 'apiKey' | 'iam';
   /** esbuild `define` for the operator's policies. */
   readonly policyDefine: Record<string, string>;
+  /**
+   * Serve `POST /v1/push/receipts`, where the deployment has a partner push.
+   * @default false
+   */
+  readonly partnerPushReceipts?: boolean;
 }
 
 /**
@@ -116,6 +121,18 @@ export class PublicApi extends Construct {
       reason:
         'Tracked links are followed by customers from an SMS or e-mail with no credentials; the handler verifies the HMAC-sealed token in the link, which names one touch and nothing personal.',
     });
+
+    // Partner push receipts: the partner's servers post them with no key of ours; the handler
+    // checks their HMAC signature (the shared secret, a timestamp within 5 minutes) instead.
+    if (props.partnerPushReceipts) {
+      const receipts = v1.addResource('push').addResource('receipts');
+      receipts.addMethod('POST', integration, { apiKeyRequired: false, authorizationType: AuthorizationType.NONE });
+      Validations.of(receipts).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          "The partner signs each receipt with the secret it shares with this deployment; the handler refuses one whose HMAC signature or timestamp is wrong. The stage's throttle applies.",
+      });
+    }
 
     if (props.auth === 'apiKey') {
       const plan = this.api.addUsagePlan('UpstreamPlan', {

@@ -39,13 +39,16 @@ export interface ChannelSettings {
   sesFromAddress?: string | undefined;
   /** A WhatsApp number linked in End User Messaging Social. */
   whatsapp?: unknown;
+  /** A partner's endpoint for push messages. */
+  partnerPush?: unknown;
 }
 
 /**
  * The channels a deployment sends on: every AWS channel, but e-mail only with a sender address,
- * and WhatsApp where the settings link a number.
+ * WhatsApp where the settings link a number, and push where they give a partner's endpoint.
  */
 export function deployedChannelsOf(settings: ChannelSettings): Channel[] {
-  const configured = AWS_CONFIGURED_CHANNELS.filter((channel) => channel !== 'whatsapp' || settings.whatsapp !== undefined);
+  const setting = { whatsapp: settings.whatsapp, push: settings.partnerPush } as Partial<Record<Channel, unknown>>;
+  const configured = AWS_CONFIGURED_CHANNELS.filter((channel) => setting[channel] !== undefined);
   return [...AWS_CHANNELS.filter((channel) => channel !== 'email' || settings.sesFromAddress !== undefined), ...configured];
 }

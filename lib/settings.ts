@@ -71,6 +71,29 @@ export const SettingsSchema = z.object({
         ),
     }),
   ),
+  /**
+   * Partner push: the `push` channel through a partner's app (the bank app of a bank
+   * partnership). `endpoint`: the partner's HTTPS URL each message is POSTed to, signed
+   * (docs/api.md, "Partner push"); never plain HTTP, since messages carry customer ids and
+   * offers. `signingSecretArn`: the complete ARN of a Secrets Manager secret (its string) to sign
+   * with, shared with the partner; absent, the stack creates one. Unset, no policy plans push.
+   */
+  partnerPush: optional(
+    z.strictObject({
+      endpoint: z.url({
+        protocol: /^https$/,
+        error: 'must be an https:// URL: push messages carry customer ids and offers, never sent in clear',
+      }),
+      signingSecretArn: optional(
+        z
+          .string()
+          .regex(
+            /^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/,
+            'must be the complete ARN of a Secrets Manager secret (ending in the 6 characters Secrets Manager adds to its name)',
+          ),
+      ),
+    }),
+  ),
   /** Where alarms are e-mailed; alarms still exist (on the alarm topic) without it. */
   alarmEmail: optional(z.email()),
   /**

@@ -7,10 +7,11 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { deadLetterOutputKeys, type DeadLetterQueueName } from '#shared/adapters/aws/dead-letter-routes';
-import { AWS_CHANNELS } from '#shared/adapters/aws/deployed-channels';
+import { AWS_CHANNELS, AWS_CONFIGURED_CHANNELS } from '#shared/adapters/aws/deployed-channels';
 import { REPORT_OUTPUT_KEYS } from '#shared/report/keys';
 import { Analytics } from './analytics.ts';
 import { OperationsDashboard } from './dashboard.ts';
+import { PartnerPush } from './partner-push.ts';
 import { EngagementFeedback } from './engagement-feedback.ts';
 import { NightlyJob } from './nightly-job.ts';
 import { Operations } from './operations.ts';
@@ -43,6 +44,8 @@ export class WinbackStatelessStack extends Stack {
    */
   readonly bundleConstants: Readonly<Record<string, string>>;
   readonly dashboard: OperationsDashboard;
+  /** The partner push signing secret, where the settings have a partner push. */
+  readonly partnerPush?: PartnerPush;
 
   constructor(scope: Construct, id: string, props: WinbackStatelessStackProps) {
     super(scope, id, props);
@@ -75,7 +78,12 @@ export class WinbackStatelessStack extends Stack {
     });
 
     // The API first: every e-mail's one-click unsubscribe link points at it.
-    this.publicApi = new PublicApi(this, 'PublicApi', { auth: props.settings.apiAuth, policyDefine });
+    const partnerPush = props.settings.partnerPush;
+    this.publicApi = new PublicApi(this, 'PublicApi', {
+      auth: props.settings.apiAuth,
+      policyDefine,
+      partnerPushReceipts: partnerPush !== undefined,
+    });
     this.delivery = new TouchDelivery(this, 'Delivery', {
       table: props.table,
       keysSecret,
@@ -89,6 +97,12 @@ export class WinbackStatelessStack extends Stack {
     grantTaskIndexQuery(this.publicApi.handler, props.table);
     // A batch reads the receipts of its events in BatchGetItem calls (`DynamoDbCustomerStore.hasEvents`).
     grantTableData(this.publicApi.handler, props.table, ['dynamodb:BatchGetItem']);
+    if (partnerPush)
+      this.partnerPush = new PartnerPush(this, 'PartnerPush', {
+        settings: partnerPush,
+        sendFunction: this.delivery.sendFunction,
+        apiFunction: this.publicApi.handler,
+      });
 
     this.feedback = new EngagementFeedback(this, 'Feedback', {
       sesEventsTopic: this.delivery.sesEventsTopic,
@@ -147,8 +161,9 @@ export class WinbackStatelessStack extends Stack {
       },
       deadLetterQueues,
       alarms: this.operations.alarms,
-      // Task notices go out through the send function too (to the retention teams' topic).
-      channels: [...AWS_CHANNELS, 'task'],
+      // Task notices go out through the send function too (to the retention teams' topic); WhatsApp
+      // and push where the settings configure them.
+      channels: [...AWS_CHANNELS, ...deployedChannelsOf(props.settings).filter((c) => AWS_CONFIGURED_CHANNELS.includes(c)), 'task'],
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.publicApi.api.url });

@@ -210,6 +210,8 @@ export class TouchDelivery extends Construct {
       RETENTION_TASK_TOPIC_ARN: this.retentionTaskTopic.topicArn,
       // Empty without WhatsApp: the function reads it as absent, and builds no WhatsApp channel.
       WHATSAPP_PHONE_NUMBER_ID: props.settings.whatsapp?.phoneNumberId ?? '',
+      // Absent without a partner push: the function builds no push channel.
+      PARTNER_PUSH_URL: props.settings.partnerPush?.endpoint,
     });
     // What grantPublish would give, without its `kms:GenerateDataKey*` wildcard: SNS encrypts
     // each message under the messaging key with a data key asked for on the publisher's behalf.

@@ -12,6 +12,7 @@ const { deps, logger } = await loadLambdaEngine(environment.engine, {
   channels: (keys) => createSendChannels(environment.sendChannels, keys),
   metrics: new PowertoolsEngineMetrics(),
   linkBaseUrl: environment.sendChannels.LINK_BASE_URL,
+  partnerPushSecretArn: environment.partnerPush?.PARTNER_PUSH_SECRET_ARN,
 });
 
 /** What each one-shot schedule passes as its input (TimerSpec.payload): a touch due (no `kind`), a lapse check, or a claim's lease. */

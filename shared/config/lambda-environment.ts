@@ -56,6 +56,15 @@ export const EngineEnvironment = z.object({
 });
 
 /**
+ * Partner push, where the deployment has one (`partnerPush` in the settings): the secret push
+ * messages are signed with (the send function) and partner receipts are checked with (the API).
+ */
+export const PartnerPushEnvironment = z.object({
+  /** The signing secret shared with the partner. */
+  PARTNER_PUSH_SECRET_ARN: optional(),
+});
+
+/**
  * What the send-touch function reads to reach people: SMS, e-mail and the retention-task topic.
  * A deployment without a sender address sends no e-mail: it sets neither `SES_FROM_ADDRESS` nor
  * `SES_CONFIGURATION_SET`; one set without the other is a mistake, named.
@@ -85,6 +94,8 @@ export const SendChannelsEnvironment = z
     RETENTION_TASK_TOPIC_ARN: required(),
     /** The End User Messaging Social phone number id WhatsApp messages are sent from; absent: no WhatsApp. */
     WHATSAPP_PHONE_NUMBER_ID: optional(),
+    /** The partner's HTTPS endpoint push messages are POSTed to (with `PARTNER_PUSH_SECRET_ARN`); absent: no push. */
+    PARTNER_PUSH_URL: optional(),
   })
   // Checked even when another variable is malformed, so one message names every variable at fault.
   .superRefine(
@@ -135,6 +146,7 @@ export const ENVIRONMENT_GROUPS = {
   runtime: RuntimeEnvironment,
   engine: EngineEnvironment,
   sendChannels: SendChannelsEnvironment,
+  partnerPush: PartnerPushEnvironment,
   nightly: NightlyEnvironment,
 } as const;
 export type EnvironmentGroup = keyof typeof ENVIRONMENT_GROUPS;
@@ -142,17 +154,26 @@ type GroupSchema<G extends EnvironmentGroup> = (typeof ENVIRONMENT_GROUPS)[G];
 
 /** The groups each Lambda's handler reads at cold start (`runtime` is every function's too). */
 export const LAMBDA_ENVIRONMENTS = {
-  api: ['engine'],
+  api: ['engine', 'partnerPush'],
   engagement: ['engine'],
-  'send-touch': ['engine', 'sendChannels'],
+  'send-touch': ['engine', 'sendChannels', 'partnerPush'],
   nightly: ['engine', 'nightly'],
 } as const satisfies Record<string, readonly EnvironmentGroup[]>;
 export type LambdaName = keyof typeof LAMBDA_ENVIRONMENTS;
 
+/**
+ * Groups of a feature a deployment may go without: with none of their variables set, the
+ * function reads the group as undefined (the feature is off).
+ */
+const FEATURE_GROUPS: ReadonlySet<EnvironmentGroup> = new Set(['partnerPush']);
+type FeatureGroup = 'partnerPush';
+
 /** A group's settings as its function reads them (numbers as numbers, defaults applied). */
 export type EnvironmentConfig<G extends EnvironmentGroup> = z.output<GroupSchema<G>>;
 /** What a Lambda's handler gets from {@link readLambdaEnvironment}: one config per group it reads. */
-export type LambdaEnvironment<L extends LambdaName> = { [G in (typeof LAMBDA_ENVIRONMENTS)[L][number]]: EnvironmentConfig<G> };
+export type LambdaEnvironment<L extends LambdaName> = {
+  [G in (typeof LAMBDA_ENVIRONMENTS)[L][number]]: G extends FeatureGroup ? EnvironmentConfig<G> | undefined : EnvironmentConfig<G>;
+};
 
 /**
  * What the CDK gives for a group: a value for every variable the function requires (a CDK token
@@ -197,7 +218,7 @@ export class EnvironmentError extends Error {
 
 /**
  * Parses the groups `lambda` reads (`LAMBDA_ENVIRONMENTS`) from `env`, once, at cold start. An
- * empty value counts as absent. Throws one {@link EnvironmentError} naming every variable at
+ * empty value counts as absent; a feature's group with nothing set is left out. Throws one {@link EnvironmentError} naming every variable at
  * fault, in every group, before the function does anything else.
  */
 export function readLambdaEnvironment<L extends LambdaName>(lambda: L, env: NodeJS.ProcessEnv = process.env): LambdaEnvironment<L> {
@@ -206,6 +227,7 @@ export function readLambdaEnvironment<L extends LambdaName>(lambda: L, env: Node
   const problems: string[] = [];
   for (const group of LAMBDA_ENVIRONMENTS[lambda]) {
     const input = Object.fromEntries(variablesOf(group).map((name) => [name, env[name] === '' ? undefined : env[name]]));
+    if (FEATURE_GROUPS.has(group) && Object.values(input).every((value) => value === undefined)) continue;
     const result = ENVIRONMENT_GROUPS[group].safeParse(input);
     if (result.success) {
       config[group] = result.data;

@@ -26,6 +26,11 @@ export const CHANNEL_TABLE = {
     unsubscribeNoun: 'e-mails',
     measure: 'per_message',
   },
+  /**
+   * Push notifications through a partner's app (the bank app of a bank partnership): the message
+   * goes to the partner's endpoint (partner-push.ts), which shows it to the app user `pushToken`
+   * names (the partner's id for them), under a consent of its own.
+   */
   push: {
     label: 'push notification',
     contact: 'pushToken',

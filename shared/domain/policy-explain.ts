@@ -278,7 +278,7 @@ function renderTexts(policy: Policy, offer: Offer, language: string, price: Mess
     const template = channel === 'whatsapp' ? offer.whatsappTemplate : undefined;
     return {
       channel,
-      ...(channel === 'email' ? { subject: words.subject } : {}),
+      ...(channel === 'email' || channel === 'push' ? { subject: words.subject } : {}),
       text,
       parts: CHANNEL_TABLE[channel].measure === 'sms_parts' ? smsParts(measured) : 1,
       ...(priced ? { price: priced } : {}),

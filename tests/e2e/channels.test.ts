@@ -1,4 +1,7 @@
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,17 +43,51 @@ function churn(customerId: string, occurredAt: string, overrides: Record<string,
   });
 }
 
+/** The secret the runner and the partner test server share. */
+const PARTNER_SECRET = 'e2e-partner-push-secret-0123456789';
+
+/** A request the partner test server received. */
+interface PartnerRequest {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** The partner's side of partner push: a test server on this machine that records what it gets and answers 200 with an id. */
+async function startPartner(): Promise<{ server: Server; url: string; received: PartnerRequest[] }> {
+  const received: PartnerRequest[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', headers: req.headers, body });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(`{"id":"bank-msg-${received.length}"}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/winback/push`, received };
+}
+
 describe('reaching customers where they are, end to end over HTTP', () => {
   let dataDir: string;
   let runner: RunnerProcess;
+  let partner: Awaited<ReturnType<typeof startPartner>>;
   let now = Date.parse(START);
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'winback-channels-'));
-    runner = await startRunnerProcess({ WINBACK_DATA_DIR: dataDir, WINBACK_START_TIME: START, WINBACK_API_KEY: 'e2e-channels-key' });
+    partner = await startPartner();
+    runner = await startRunnerProcess({
+      WINBACK_DATA_DIR: dataDir,
+      WINBACK_START_TIME: START,
+      WINBACK_API_KEY: 'e2e-channels-key',
+      WINBACK_PARTNER_PUSH_URL: partner.url,
+      WINBACK_PARTNER_PUSH_SECRET: PARTNER_SECRET,
+    });
   });
   afterAll(async () => {
     await runner?.stop();
+    partner?.server.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -170,5 +207,63 @@ describe('reaching customers where they are, end to end over HTTP', () => {
     expect(message!.text).toMatch(/^Winback Mobile: Neue Masten in Ihrer Nähe/);
     // Priced per message at the default German WhatsApp rate, 0.1415 USD, in the policy's euros.
     expect(message!.cost).toBeCloseTo(0.1415 * 0.86, 6);
+  });
+
+  it('POSTs a push touch to the partner, correctly signed, and the partner’s signed receipt marks the touch delivered', async () => {
+    // Prepare: push consent and the partner's id for the app user, nothing else.
+    const customerId = newCustomer();
+
+    // Act
+    await churnAndRunFirstTouch([[customerId, { contacts: { pushToken: 'bank-user-981' }, consents: { sms: false, push: true } }]]);
+
+    // Assess: the partner got one signed request, verified here with node:crypto alone.
+    const mine = partner.received.filter((request) => JSON.parse(request.body).customer.id === customerId);
+    expect(mine).toHaveLength(1);
+    const [request] = mine as [PartnerRequest];
+    expect(request.path).toBe('/winback/push');
+    const timestamp = String(request.headers['x-winback-timestamp']);
+    expect(Math.abs(Number(timestamp) * 1000 - Date.now())).toBeLessThan(60_000);
+    const expected = createHmac('sha256', PARTNER_SECRET).update(`${timestamp}.${request.body}`).digest('hex');
+    expect(request.headers['x-winback-signature']).toBe(`v1=${expected}`);
+    const body = JSON.parse(request.body);
+    expect(request.headers['idempotency-key']).toBe(body.touchId);
+    expect(body).toEqual({
+      touchId: expect.any(String),
+      customer: { id: customerId, pushToken: 'bank-user-981' },
+      language: 'es',
+      title: 'Tu cobertura ha mejorado',
+      text: expect.stringMatching(new RegExp(`^Winback Mobile: hay antenas nuevas cerca de ti.+ ${runner.url}/r/[\\w-]{40,}$`)),
+      offer: { id: 'fix-coverage', angle: 'fix' },
+      link: expect.stringMatching(new RegExp(`^${runner.url}/r/[\\w-]{40,}$`)),
+    });
+    const [line] = await outboxFor(customerId);
+    expect(line).toMatchObject({ channel: 'push', to: 'bank-user-981', touchId: body.touchId });
+
+    // Act: the partner reports the delivery, signed with the same secret, with no API key.
+    const receipt = JSON.stringify({ touchId: body.touchId, customerId, event: 'delivered' });
+    const signedAt = String(Math.floor(Date.now() / 1000));
+    const headers = {
+      'content-type': 'application/json',
+      'x-winback-timestamp': signedAt,
+      'x-winback-signature': `v1=${createHmac('sha256', PARTNER_SECRET).update(`${signedAt}.${receipt}`).digest('hex')}`,
+    };
+    const accepted = await fetch(`${runner.url}/v1/push/receipts`, { method: 'POST', headers, body: receipt });
+    const forged = await fetch(`${runner.url}/v1/push/receipts`, {
+      method: 'POST',
+      headers: { ...headers, 'x-winback-signature': `v1=${'0'.repeat(64)}` },
+      body: receipt,
+    });
+
+    // Assess
+    expect(accepted.status).toBe(202);
+    expect(await accepted.json()).toEqual({ touchId: body.touchId, event: 'delivered', status: 'accepted' });
+    expect(forged.status).toBe(401);
+    const view = await runner.call('GET', `/v1/customers/${customerId}`);
+    expect(view.body.journey.touches[0]).toMatchObject({
+      touchId: body.touchId,
+      channel: 'push',
+      status: 'sent',
+      engagement: { delivered: expect.any(String) },
+    });
   });
 });

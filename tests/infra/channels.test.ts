@@ -61,3 +61,82 @@ describe('WhatsApp in the CDK app', () => {
     );
   });
 });
+
+describe('partner push in the CDK app', () => {
+  const ENDPOINT = 'https://push.bank-partner.example/winback/v1/messages';
+  const GIVEN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:winback/partner-push-AbC123';
+  let engine: Template;
+  let bundled: Readonly<Record<string, string>>;
+  beforeAll(() => {
+    // cdk-nag runs in synthWinback: a finding without an acknowledgement throws.
+    const synth = synthWinback({ partnerPush: { endpoint: ENDPOINT } }, { bundle: false });
+    engine = synth.engine;
+    bundled = synth.stacks.stateless.bundleConstants;
+  });
+
+  /** The role of the function with this description. */
+  const roleOf = (template: Template, description: RegExp): string => {
+    const found = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) =>
+      description.test(String(fn.Properties.Description)),
+    );
+    expect(found).toHaveLength(1);
+    return (found[0]!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+  };
+  /** The secrets a role may read, as their logical ids or ARNs. */
+  const secretsReadBy = (template: Template, roleId: string) =>
+    statementsOfRole(template, roleId)
+      .filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))
+      .flatMap((s) => resourcesOf(s).map((r) => (typeof r === 'string' ? r : JSON.stringify(r))));
+
+  it('creates the signing secret, which the send function and the API may read, and no other function', () => {
+    const secrets = engine.findResources('AWS::SecretsManager::Secret');
+    const signing = Object.keys(secrets).filter((id) => id.startsWith('PartnerPushSigningSecret'));
+    expect(signing).toHaveLength(1);
+    const readers = ['Sends one due touch', 'public API v1', 'SES events, SMS delivery receipts', 'Nightly KPIs'].map((d) =>
+      secretsReadBy(engine, roleOf(engine, new RegExp(d))).some((r) => r.includes(signing[0]!)),
+    );
+    expect(readers).toEqual([true, true, false, false]);
+    // Read only: no statement on it does more than read it.
+    const onSecret = statementsOf(engine).filter((s) => JSON.stringify(s.Resource).includes(signing[0]!));
+    expect([...new Set(onSecret.flatMap(actionsOf))].sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+  });
+
+  it('tells the send function where to POST, both functions which secret to sign with, and plans push', () => {
+    engine.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'WinbackEngine-send-touch',
+      Environment: { Variables: Match.objectLike({ PARTNER_PUSH_URL: ENDPOINT, PARTNER_PUSH_SECRET_ARN: Match.anyValue() }) },
+    });
+    engine.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('public API v1'),
+      Environment: { Variables: Match.objectLike({ PARTNER_PUSH_SECRET_ARN: Match.anyValue() }) },
+    });
+    expect(Object.keys(engine.findOutputs('*')).filter((id) => id.startsWith('PartnerPushSigningSecretArn'))).toHaveLength(1);
+    // Every engine bundle plans on push.
+    expect(JSON.parse(JSON.parse(bundled.WINBACK_BUNDLED_CHANNELS!))).toEqual(['sms', 'email', 'push']);
+  });
+
+  it('serves POST /v1/push/receipts without an API key: the partner signs its receipts instead', () => {
+    const resources = engine.findResources('AWS::ApiGateway::Resource');
+    const receipts = Object.entries(resources).find(([, r]) => r.Properties.PathPart === 'receipts');
+    expect(receipts).toBeDefined();
+    engine.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      ResourceId: { Ref: receipts![0] },
+      ApiKeyRequired: false,
+      AuthorizationType: 'NONE',
+    });
+  });
+
+  it('takes the operator’s secret by its ARN and creates none; without a partner push, no secret, route or variable', () => {
+    const given = synthWinback({ partnerPush: { endpoint: ENDPOINT, signingSecretArn: GIVEN } }, { bundle: false }).engine;
+    expect(Object.keys(given.findResources('AWS::SecretsManager::Secret')).filter((id) => id.startsWith('PartnerPush'))).toEqual([]);
+    expect(secretsReadBy(given, roleOf(given, /Sends one due touch/))).toContainEqual(expect.stringContaining(GIVEN));
+    const without = synthWinback({}, { bundle: false }).engine;
+    expect(Object.keys(without.findResources('AWS::SecretsManager::Secret')).filter((id) => id.startsWith('PartnerPush'))).toEqual([]);
+    expect(Object.values(without.findResources('AWS::ApiGateway::Resource')).some((r) => r.Properties.PathPart === 'push')).toBe(false);
+    const send = Object.values(
+      without.findResources('AWS::Lambda::Function', { Properties: { FunctionName: 'WinbackEngine-send-touch' } }),
+    );
+    expect(Object.keys(send[0]!.Properties.Environment.Variables)).not.toContain('PARTNER_PUSH_URL');
+  });
+});

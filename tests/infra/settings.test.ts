@@ -103,3 +103,31 @@ describe('message prices in the settings', () => {
     );
   });
 });
+
+describe('partner push in the settings', () => {
+  it('takes an HTTPS endpoint, and a secret by its complete ARN or none', () => {
+    const endpoint = 'https://push.bank-partner.example/winback';
+    expect(read({ partnerPush: { endpoint } }).partnerPush).toEqual({ endpoint });
+    const signingSecretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:winback/partner-push-AbC123';
+    expect(read({ partnerPush: { endpoint, signingSecretArn } }).partnerPush).toEqual({ endpoint, signingSecretArn });
+  });
+
+  it('refuses a plain HTTP endpoint, a partial secret ARN and an unknown field, naming each', () => {
+    expect(
+      errorOf({
+        partnerPush: {
+          endpoint: 'http://push.bank-partner.example/winback',
+          signingSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:winback/partner-push',
+          secret: 'in-clear',
+        },
+      }),
+    ).toBe(
+      [
+        'Invalid Winback settings (cdk.json context "winback"):',
+        '  partnerPush.endpoint: must be an https:// URL: push messages carry customer ids and offers, never sent in clear',
+        '  partnerPush.signingSecretArn: must be the complete ARN of a Secrets Manager secret (ending in the 6 characters Secrets Manager adds to its name)',
+        '  partnerPush: Unrecognized key: "secret"',
+      ].join('\n'),
+    );
+  });
+});

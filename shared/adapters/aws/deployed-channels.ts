@@ -9,9 +9,10 @@ export const AWS_CHANNELS: readonly Channel[] = ['sms', 'email'];
 
 /**
  * The channels an AWS deployment has an adapter for only where its settings configure one:
- * WhatsApp through End User Messaging Social, where the operator linked a number.
+ * WhatsApp through End User Messaging Social, where the operator linked a number; push through a
+ * partner's app, where the operator gave its endpoint.
  */
-export const AWS_CONFIGURED_CHANNELS: readonly Channel[] = ['whatsapp'];
+export const AWS_CONFIGURED_CHANNELS: readonly Channel[] = ['whatsapp', 'push'];
 
 /**
  * The channels a deployment sends on: `AWS_CHANNELS` but those its settings leave out (e-mail

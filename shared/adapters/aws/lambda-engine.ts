@@ -18,6 +18,15 @@ export interface LambdaEngine {
   unsubscribeKey: string;
   /** Seals and opens the tracked links' tokens. */
   linkKey: string;
+  /** Signs partner push messages and checks partner receipts, where the deployment has a partner push. */
+  partnerPushSecret?: string;
+}
+
+/** The keys a function's message channels are built with. */
+export interface ChannelKeys {
+  unsubscribeKey: string;
+  linkKey: string;
+  partnerPushSecret?: string | undefined;
 }
 
 /**
@@ -28,28 +37,27 @@ export interface LambdaEngine {
  * `channels` builds the message channels, for the one function that sends (`createSendChannels`);
  * the others pass none, and so never load the SDK clients of SMS, SES and SNS. `metrics` counts
  * send outcomes for the operations dashboard (the send function's `PowertoolsEngineMetrics`).
- * `linkBaseUrl`, for the same function, is where the tracked links in its messages point.
+ * `linkBaseUrl`, for the same function, is where the tracked links in its messages point. Where
+ * the deployment has a partner push, its signing secret is read too.
  */
 export async function loadLambdaEngine(
   environment: EnvironmentConfig<'engine'>,
   options: {
-    channels?: (keys: { unsubscribeKey: string; linkKey: string }) => MessageChannels;
+    channels?: (keys: ChannelKeys) => MessageChannels;
     metrics?: EngineMetrics;
     linkBaseUrl?: string;
+    /** The partner push signing secret (`PARTNER_PUSH_SECRET_ARN`), where the deployment has a partner push. */
+    partnerPushSecretArn?: string | undefined;
   } = {},
 ): Promise<LambdaEngine> {
   const logger = new Logger();
-  const secrets = new SecretsManagerClient({});
-  const secret = await secrets.send(new GetSecretValueCommand({ SecretId: environment.KEYS_SECRET_ARN }));
-  secrets.destroy();
-  if (!secret.SecretString) throw new Error('the keys secret has no string value');
-  const masterKey = secret.SecretString;
+  const { masterKey, partnerPushSecret } = await readSecrets(environment.KEYS_SECRET_ARN, options.partnerPushSecretArn);
 
   const unsubscribeKey = deriveKey(masterKey, 'unsubscribe-link');
   const linkKey = deriveKey(masterKey, 'tracked-link');
   // One key for every pseudonym the engine keeps: customer hashes, journey ids, timer names.
   const idHashKey = deriveKey(masterKey, 'customer-id-hash');
-  const channels = options.channels?.({ unsubscribeKey, linkKey }) ?? {};
+  const channels = options.channels?.({ unsubscribeKey, linkKey, partnerPushSecret }) ?? {};
   const policies = bundledPolicies(idHashKey);
 
   const deps: EngineDeps = {
@@ -76,7 +84,29 @@ export async function loadLambdaEngine(
     ...(options.linkBaseUrl ? { links: { baseUrl: options.linkBaseUrl, key: linkKey } } : {}),
   };
   if (options.channels) assertAdapters(deps);
-  return { deps, logger, unsubscribeKey, linkKey };
+  return { deps, logger, unsubscribeKey, linkKey, ...(partnerPushSecret !== undefined ? { partnerPushSecret } : {}) };
+}
+
+/** The master key and, where the deployment has a partner push, its signing secret: read side by side, once per cold start. */
+async function readSecrets(
+  keysArn: string,
+  partnerPushArn: string | undefined,
+): Promise<{ masterKey: string; partnerPushSecret?: string }> {
+  const secrets = new SecretsManagerClient({});
+  const read = async (arn: string, what: string) => {
+    const secret = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
+    if (!secret.SecretString) throw new Error(`the ${what} secret has no string value`);
+    return secret.SecretString;
+  };
+  try {
+    const [masterKey, partnerPushSecret] = await Promise.all([
+      read(keysArn, 'keys'),
+      partnerPushArn ? read(partnerPushArn, 'partner push') : undefined,
+    ]);
+    return { masterKey, ...(partnerPushSecret !== undefined ? { partnerPushSecret } : {}) };
+  } finally {
+    secrets.destroy();
+  }
 }
 
 /**
@@ -88,6 +118,6 @@ function assertAdapters(deps: EngineDeps): void {
   const missing = deps.policies.deployedChannels.filter((channel) => deps.channels[channel] === undefined);
   if (missing.length > 0)
     throw new Error(
-      `The deployment plans ${missing.join(', ')} touches, but this function has no adapter for them (e-mail needs SES_FROM_ADDRESS and SES_CONFIGURATION_SET)`,
+      `The deployment plans ${missing.join(', ')} touches, but this function has no adapter for them (e-mail needs SES_FROM_ADDRESS and SES_CONFIGURATION_SET, WhatsApp WHATSAPP_PHONE_NUMBER_ID, push PARTNER_PUSH_URL and PARTNER_PUSH_SECRET_ARN)`,
     );
 }

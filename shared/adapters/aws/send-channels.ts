@@ -5,6 +5,8 @@ import { createSesClient, createSmsClient, createSnsClient, createSocialMessagin
 import { SesEmailChannel } from './ses-email-channel.ts';
 import { SnsTaskChannel } from './sns-task-channel.ts';
 import { EumSmsChannel } from './sms-channel.ts';
+import type { ChannelKeys } from './lambda-engine.ts';
+import { PartnerPushChannel } from './partner-push-channel.ts';
 import { WhatsAppChannel } from './whatsapp-channel.ts';
 
 /**
@@ -12,13 +14,14 @@ import { WhatsAppChannel } from './whatsapp-channel.ts';
  * SMS, SES (with the one-click unsubscribe link signed with `unsubscribeKey`; only when the
  * deployment has a sender address), the retention-task
  * topic, and WhatsApp through End User Messaging Social where a phone number id is set (its
- * receipts' callback data sealed with `linkKey`). Only that function sends, so only it imports
- * this module and the SDK clients.
+ * receipts' callback data sealed with `linkKey`), and partner push where an endpoint is set (signed
+ * with its secret). Only that function sends, so only it imports this module and the SDK clients.
  */
 export function createSendChannels(
   environment: EnvironmentConfig<'sendChannels'>,
-  { unsubscribeKey, linkKey }: { unsubscribeKey: string; linkKey: string },
+  { unsubscribeKey, linkKey, partnerPushSecret }: ChannelKeys,
 ): MessageChannels {
+  const partnerPushUrl = environment.PARTNER_PUSH_URL;
   const whatsAppNumber = environment.WHATSAPP_PHONE_NUMBER_ID;
   const unsubscribeBase = environment.UNSUBSCRIBE_BASE_URL;
   const originationIdentity = environment.SMS_ORIGINATION_IDENTITY;
@@ -51,6 +54,10 @@ export function createSendChannels(
             callbackKey: linkKey,
           }),
         }
+      : {}),
+    // Only where the operator has a partner push: its endpoint and its signing secret.
+    ...(partnerPushUrl && partnerPushSecret
+      ? { push: new PartnerPushChannel({ endpoint: partnerPushUrl, secret: partnerPushSecret }) }
       : {}),
   };
 }

@@ -87,3 +87,25 @@ export class OutboxChannel implements MessageChannel {
     return this.messages;
   }
 }
+
+/**
+ * A channel that also writes to the outbox: locally, a message a real adapter sent (partner push,
+ * POSTed for real to the partner's endpoint) is kept in the outbox too, once it went out. The
+ * outbox answers `findSent`, so a lapsed claim resolves as everywhere locally.
+ */
+export class OutboxCopy implements MessageChannel {
+  constructor(
+    private readonly channel: MessageChannel,
+    private readonly outbox: OutboxChannel,
+  ) {}
+
+  async send(message: OutboundMessage, price: MessagePrice): Promise<SendReceipt> {
+    const receipt = await this.channel.send(message, price);
+    await this.outbox.send(message, price);
+    return receipt;
+  }
+
+  findSent(touchId: string): Promise<SendReceipt | undefined> {
+    return this.outbox.findSent(touchId);
+  }
+}

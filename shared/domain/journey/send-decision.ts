@@ -35,6 +35,8 @@ export interface OutboundMessage {
   link?: string;
   /** On WhatsApp: the approved template the message goes out as, in the text's language. */
   template?: TemplateMessage;
+  /** On push: the offer the message makes, which the partner's app may show apart from the text. */
+  offer?: { id: string; angle: string };
   timezone: string;
 }
 
@@ -190,7 +192,8 @@ function composeMessage(context: MessageContext, channel: Exclude<TouchChannel, 
     customerId: record.customerId,
     touchId: touch.touchId,
     text: channel === 'sms' ? smsBody({ text, smsFooter: words.smsFooter }) : text,
-    ...(channel === 'email' ? { subject: words.subject } : {}),
+    // An e-mail's subject, and a push notification's title.
+    ...(channel === 'email' || channel === 'push' ? { subject: words.subject } : {}),
     variant: journey.variant,
     locale: profile.locale,
     language: words.language,
@@ -198,6 +201,7 @@ function composeMessage(context: MessageContext, channel: Exclude<TouchChannel, 
     ...(channel === 'whatsapp' && offer.whatsappTemplate
       ? { template: templateOf(offer.whatsappTemplate, words.language, policy.brand, link) }
       : {}),
+    ...(channel === 'push' ? { offer: { id: offer.id, angle: offer.angle } } : {}),
     timezone: profile.timezone,
   };
 }

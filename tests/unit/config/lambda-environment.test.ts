@@ -189,3 +189,13 @@ describe('environmentVariables', () => {
     expect(() => environmentVariables('engine', values)).toThrow(/LAKE_BUCKET is not a variable of the engine environment/);
   });
 });
+
+describe('a feature’s group (partner push)', () => {
+  it('is read where its variables are set, and left out where none is', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:WinbackEngine-PartnerPush-AbCdEf';
+    expect(readLambdaEnvironment('api', { ...ENGINE, PARTNER_PUSH_SECRET_ARN: arn }).partnerPush).toEqual({ PARTNER_PUSH_SECRET_ARN: arn });
+    expect(readLambdaEnvironment('send-touch', { ...ENGINE, ...SEND_CHANNELS, PARTNER_PUSH_SECRET_ARN: '' })).not.toHaveProperty(
+      'partnerPush',
+    );
+  });
+});

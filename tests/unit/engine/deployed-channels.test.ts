@@ -105,3 +105,19 @@ describe('WhatsApp in AWS', () => {
     });
   });
 });
+
+describe('partner push in AWS', () => {
+  it('is deployed where the settings give a partner endpoint, and then plans a customer only push reaches', async () => {
+    const settings = { sesFromAddress: 'winback@mail.operator.net' };
+    const withIt = deployedChannelsOf({ ...settings, partnerPush: { endpoint: 'https://push.partner.net/winback' } });
+    expect(deployedChannelsOf(settings)).toEqual(['sms', 'email']);
+    expect(withIt).toEqual(['sms', 'email', 'push']);
+    const deps = makeDeps({ policies: deploymentPolicies([], { channels: withIt }) });
+    const customerId = customerIdIn('treatment');
+    await ingestEvent(
+      deps,
+      churnEvent({ customerId, contacts: { pushToken: 'bank-user-1' }, consents: { sms: false, email: false, push: true } }),
+    );
+    expect((await recordOf(deps, customerId)).journeys[0]).toMatchObject({ status: 'active', ineligibleReasons: [] });
+  });
+});
