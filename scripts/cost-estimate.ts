@@ -582,6 +582,9 @@ async function runJourney(
     prices: DEFAULT_PRICE_TABLE,
     logger: countingLogger(usage),
     idHashKey: 'cost-estimate',
+    // Texts carry their tracked link, as sent, on a short domain of the length the policy check
+    // assumes: a link is paid for in SMS parts.
+    links: LINKS,
   };
   const posted = [
     { atMs: customer.churnedAtMs, event: customer.churn },
@@ -638,13 +641,20 @@ async function runJourney(
   };
 }
 
+/** Where the texts' tracked links point: a short domain, of the length the policy check assumes. */
+const LINKS = { baseUrl: 'https://go.example.com', key: 'cost-estimate' };
+
 function countingChannel(usage: Usage, channel: Channel): MessageChannel {
   return {
     async send(message: OutboundMessage, price: MessagePrice): Promise<SendReceipt> {
       if (channel === 'sms') {
         usage.sms += 1;
         usage.smsParts += price.parts;
-        usage.smsTexts.set(message.text, (usage.smsTexts.get(message.text) ?? 0) + 1);
+        // One text however many touches sent it: each carries its own link, of one length.
+        const text = message.link
+          ? message.text.replace(message.link, `${LINKS.baseUrl}/r/${'x'.repeat(message.link.length - LINKS.baseUrl.length - 3)}`)
+          : message.text;
+        usage.smsTexts.set(text, (usage.smsTexts.get(text) ?? 0) + 1);
       } else if (channel === 'email') usage.emails += 1;
       else usage.push += 1;
       return { messageId: `${channel}-${randomUUID()}` };
