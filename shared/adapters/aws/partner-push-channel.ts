@@ -38,8 +38,8 @@ const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, 
  * - another status (4xx, a redirect): rejected, with the partner's reason: the touch fails;
  * - nothing written (DNS, connection refused or not opened in time): tried again here, waiting
  *   as the SDK does after a throttle, then retryable;
- * - written, no answer in time: outcome unknown, never retried (the touch fails
- *   `outcome unknown`, as a lapsed claim does).
+ * - written, no answer in time: outcome unknown, never retried (the touch fails with its outcome
+ *   unknown, counted so in the KPIs, as a lapsed claim is).
  */
 export class PartnerPushChannel implements MessageChannel {
   private readonly url: URL;
@@ -75,7 +75,7 @@ export class PartnerPushChannel implements MessageChannel {
 function receiptOf(result: PostResult, touchId: string): SendReceipt {
   if (result.kind === 'unsent') throw new ChannelError(`partner push failed: nothing sent (${result.reason})`, true);
   if (result.kind === 'unknown')
-    throw new ChannelError(`partner push outcome unknown: no answer after the request was sent (${result.reason})`, false);
+    throw new ChannelError(`partner push outcome unknown: no answer after the request was sent (${result.reason})`, false, true);
   const { status, body } = result;
   if (status >= 200 && status < 300) return { messageId: partnerMessageId(body) ?? `push-${touchId}` };
   if (status === 429 || status >= 500) throw new ChannelError(`partner push failed: HTTP ${status}`, true);

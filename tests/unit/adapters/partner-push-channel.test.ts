@@ -112,7 +112,11 @@ describe('PartnerPushChannel', () => {
     const failed = await failureOf(channel(down.url).send(message));
 
     // Assess: one request each; the send path releases the claim and retries the retryable ones.
-    expect(rejected).toMatchObject({ retryable: false, message: 'partner push rejected: HTTP 422: unknown app user bank-user-981' });
+    expect(rejected).toMatchObject({
+      retryable: false,
+      outcomeUnknown: false,
+      message: 'partner push rejected: HTTP 422: unknown app user bank-user-981',
+    });
     expect(throttled).toMatchObject({ retryable: true, message: 'partner push failed: HTTP 429' });
     expect(failed).toMatchObject({ retryable: true, message: 'partner push failed: HTTP 503' });
     expect([rejecting, busy, down].map((p) => p.received.length)).toEqual([1, 1, 1]);
@@ -143,6 +147,7 @@ describe('PartnerPushChannel', () => {
     // Assess
     expect(error).toMatchObject({
       retryable: false,
+      outcomeUnknown: true,
       message: 'partner push outcome unknown: no answer after the request was sent (ETIMEDOUT)',
     });
     expect(received).toHaveLength(1);
