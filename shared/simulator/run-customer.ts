@@ -3,6 +3,7 @@ import { ManualClock, MemoryTimers } from '#shared/adapters/local/memory-timers'
 import { VirtualTime } from '#shared/adapters/local/virtual-time';
 import { perChannel } from '#shared/domain/channels';
 import type { WinbackEvent } from '#shared/domain/events';
+import type { CustomerRecord } from '#shared/domain/journey/record';
 import type { PolicyRegistry } from '#shared/domain/policy-registry';
 import type { PriceTable } from '#shared/domain/pricing';
 import type { TrackedLinks } from '#shared/domain/tracked-link';
@@ -28,6 +29,8 @@ export interface SimulationEngine {
 export interface CustomerRun {
   outcome: CustomerOutcome | undefined;
   failedTimers: number;
+  /** The customer's record as the run left it (undefined if no event created one). */
+  record: CustomerRecord | undefined;
 }
 
 /** No journey runs longer than this after a customer's last event (a lapse, then a horizon of up to 730 days each). */
@@ -84,5 +87,5 @@ export async function runCustomer(customerId: string, events: readonly WinbackEv
     await time.advance((nowMs) => Math.max(nowMs, untilMs));
   }
   const record = await store.get(customerId);
-  return { outcome: record ? customerOutcome(record, sent, engine.policies) : undefined, failedTimers };
+  return { outcome: record ? customerOutcome(record, sent, engine.policies) : undefined, failedTimers, record };
 }

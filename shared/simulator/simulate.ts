@@ -1,4 +1,5 @@
 import type { WinbackEvent } from '#shared/domain/events';
+import type { CustomerRecord } from '#shared/domain/journey/record';
 import type { Policy } from '#shared/domain/policy';
 import { deploymentPolicies } from '#shared/domain/policy-registry';
 import type { CustomerOutcome } from './outcome.ts';
@@ -28,8 +29,8 @@ export interface SimulationOptions extends SimulationSettings {
   /** Called every `progressEvery` customers and at the end of each policy. */
   onProgress?: (progress: { policy: string; done: number; total: number }) => void;
   progressEvery?: number;
-  /** Called with every customer's outcome (tests compare them with the local runner's). */
-  onOutcome?: (policy: string, outcome: CustomerOutcome) => void;
+  /** Called with every customer's outcome and final record (tests compare them with the local runner's, and across versions). */
+  onOutcome?: (policy: string, outcome: CustomerOutcome, record: CustomerRecord) => void;
 }
 
 /**
@@ -79,7 +80,7 @@ export async function simulatePolicy(
     tally.failedTimers += run.failedTimers;
     if (run.outcome) {
       addOutcome(tally, run.outcome, deployed, options.assumptions);
-      options.onOutcome?.(name, run.outcome);
+      options.onOutcome?.(name, run.outcome, run.record!);
     }
     if ((i + 1) % every === 0) options.onProgress?.({ policy: name, done: i + 1, total: customers.length });
   }
