@@ -5,14 +5,14 @@ import { DAY_MS } from '../vocabulary.ts';
 import { onConsentChanged, takeConsents } from './consent.ts';
 import { onEngaged } from './engagement.ts';
 import { startJourney } from './planning.ts';
-import { activeJourney, type CustomerRecord, emptyProfile, iso, log, ms, type Profile } from './record.ts';
+import { activeJourney, copyRecord, type CustomerRecord, emptyProfile, iso, log, ms, type Profile } from './record.ts';
 import { markReturned, onReturned } from './returns.ts';
 import { onTaskOutcome } from './task-outcome.ts';
 import { type Change, type Effects, type LapseDue, lapseEventId, MIN_LEAD_MS, noEffects } from './timers.ts';
 
 /** Applies one validated event. Pure: returns the new record and the timers to create or cancel. */
 export function applyEvent(current: CustomerRecord, event: WinbackEvent, nowMs: number, policies: PolicyRegistry): Change {
-  const record = structuredClone(current);
+  const record = copyRecord(current);
   const effects = noEffects();
   log(record, { at: iso(nowMs), decision: 'received', reason: event.type, eventId: event.eventId });
   switch (event.type) {
@@ -51,7 +51,7 @@ export function applyEvent(current: CustomerRecord, event: WinbackEvent, nowMs: 
  */
 export function applyLapse(current: CustomerRecord, due: LapseDue, nowMs: number, policies: PolicyRegistry): Change | undefined {
   if (!current.lapse || current.lapse.timerName !== due.timerName || !current.profile) return undefined;
-  const record = structuredClone(current);
+  const record = copyRecord(current);
   const effects = noEffects();
   const eventId = lapseEventId(due.timerName);
   const occurredAt = record.lapse!.dueAt;

@@ -215,6 +215,33 @@ export const emptyProfile = (): Profile => ({
   priorChurns: 0,
 });
 
+/**
+ * A deep copy of a record, for a change to work on: what `structuredClone` gives for the plain
+ * data a record is (objects, arrays, strings, numbers, booleans, null; keys in their order, an
+ * undefined field kept), at a fraction of its cost, since each event and each send copies the
+ * record it changes.
+ */
+export function copyRecord(record: CustomerRecord): CustomerRecord {
+  return copyPlain(record);
+}
+
+function copyPlain<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const items = new Array(value.length);
+    for (let i = 0; i < value.length; i++) items[i] = copyPlain(value[i]);
+    return items as T;
+  }
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const inner = copyPlain((value as Record<string, unknown>)[key]);
+    // An own `__proto__` key stays a key (an assignment would set the copy's prototype).
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: inner, enumerable: true, writable: true, configurable: true });
+    else copy[key] = inner;
+  }
+  return copy as T;
+}
+
 /** Appends to the decision log, dropping the oldest entries past `HISTORY_LIMIT`. */
 export function log(record: CustomerRecord, entry: DecisionEntry): void {
   record.history.push(entry);

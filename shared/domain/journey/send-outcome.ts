@@ -1,6 +1,16 @@
 import { assertUnreachable } from '../exhaustive.ts';
 import type { Channel } from '../channels.ts';
-import { type CustomerRecord, findTouch, iso, type Journey, log, type Touch, type TouchChannel, type TouchStatus } from './record.ts';
+import {
+  copyRecord,
+  type CustomerRecord,
+  findTouch,
+  iso,
+  type Journey,
+  log,
+  type Touch,
+  type TouchChannel,
+  type TouchStatus,
+} from './record.ts';
 import { type Change, CLAIM_LEASE_MS, deferredTimerName, type Effects, leaseTimerFor, noEffects, timerFor } from './timers.ts';
 
 /** The outcome of a send decision, or of the send itself. */
@@ -63,7 +73,7 @@ const languageOf = (outcome: { language?: string | undefined }) => (outcome.lang
 
 /** Applies the outcome of a send decision (or of the send itself) to a copy of the record. */
 export function applySendOutcome(current: CustomerRecord, touchId: string, outcome: SendOutcome, nowMs: number): Change {
-  const record = structuredClone(current);
+  const record = copyRecord(current);
   const effects = noEffects();
   const found = findTouch(record, touchId);
   // An outcome decided on an older read must not undo what happened since (a return cancelled
