@@ -62,6 +62,9 @@ export function toTaskView(
   };
 }
 
+/** An account's value as the notice shows it; one formatter, since `toLocaleString` with options builds one per call. */
+const VALUE_FORMAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+
 /**
  * The notification a team gets: a subject that says whose account and by when, and a body with
  * everything needed to call, plus the task id to report the outcome with (`task.outcome`).
@@ -71,7 +74,7 @@ export function taskNotice(input: { customerId: string; profile: Profile; journe
   text: string;
 } {
   const view = toTaskView({ customerId: input.customerId, profile: input.profile }, input.journey, input.task, input.currency);
-  const value = `${view.value.toLocaleString('en-US', { maximumFractionDigits: 2 })} ${view.currency}`;
+  const value = `${VALUE_FORMAT.format(view.value)} ${view.currency}`;
   const who = view.company ?? view.name ?? view.accountNumber ?? view.customerId;
   const dueDate = view.dueAt.slice(0, 10);
   const lines: Array<[string, string | undefined]> = [
