@@ -143,8 +143,9 @@ function holdUntil(
   sendWindow: SendWindow,
   nowMs: number,
 ): SendDecision | undefined {
-  const seed = unitHash('defer', record.customerId, touch.touchId, String(touch.deferrals));
   const deferUntil = (fromMs: number, reason: string): SendDecision => {
+    // Hashed only for a deferral: most touches go out when their timer fires.
+    const seed = unitHash('defer', record.customerId, touch.touchId, String(touch.deferrals));
     const from = Math.max(fromMs, nowMs + MIN_LEAD_MS, window.startMs);
     const dueAtMs = nextSendInstant(from, window.endMs, profile.timezone, sendWindow, seed);
     return dueAtMs === undefined ? { kind: 'skip', reason: `${reason}_until_window_end` } : { kind: 'defer', dueAtMs, reason };
