@@ -1,3 +1,4 @@
+import parsePhoneNumber from 'libphonenumber-js/min';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRICE_TABLE, PriceSettingsSchema } from '#shared/domain/default-prices';
 import { destinationCountry, type PriceTable, priceCurrencyIssues, priceMessage } from '#shared/domain/pricing';
@@ -73,6 +74,18 @@ describe('destinationCountry', () => {
     expect(destinationCountry('+16045550100')).toBe('CA');
     expect(destinationCountry('+79161234567')).toBe('RU');
     expect(destinationCountry('+77011234567')).toBe('KZ');
+  });
+
+  it('answers as libphonenumber does when asked again, for more numbers than it remembers', () => {
+    // Canadian and US area codes alternate; each number is asked twice, far apart and right after.
+    const numbers = Array.from({ length: 600 }, (_, i) => `+1${i % 2 ? '604' : '415'}555${String(i).padStart(4, '0')}`);
+    const expected = numbers.map((n) => parsePhoneNumber(n)?.country);
+    expect([...numbers, ...numbers].map((n) => [destinationCountry(n), destinationCountry(n)])).toEqual(
+      [...expected, ...expected].map((c) => [c, c]),
+    );
+    expect(new Set(expected)).toEqual(new Set(['US', 'CA']));
+    expect(destinationCountry('+1999')).toBeUndefined();
+    expect(destinationCountry('+1999')).toBeUndefined();
   });
 });
 
