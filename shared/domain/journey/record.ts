@@ -217,29 +217,36 @@ export const emptyProfile = (): Profile => ({
 
 /**
  * A deep copy of a record, for a change to work on: what `structuredClone` gives for the plain
- * data a record is (objects, arrays, strings, numbers, booleans, null; keys in their order, an
- * undefined field kept), at a fraction of its cost, since each event and each send copies the
- * record it changes.
+ * data a record is (objects and arrays of strings, numbers, booleans and null, built as literals
+ * or by JSON.parse; keys in their order, an undefined field kept), at a fraction of its cost,
+ * since each event and each send copies the record it changes.
  */
 export function copyRecord(record: CustomerRecord): CustomerRecord {
-  return copyPlain(record);
+  return copyObject(record as unknown as Record<string, unknown>) as unknown as CustomerRecord;
 }
 
-function copyPlain<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
+const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
+
+function copyObject(value: Record<string, unknown> | unknown[]): Record<string, unknown> | unknown[] {
   if (Array.isArray(value)) {
     const items = new Array(value.length);
-    for (let i = 0; i < value.length; i++) items[i] = copyPlain(value[i]);
-    return items as T;
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      items[i] = isObject(item) ? copyObject(item as Record<string, unknown>) : item;
+    }
+    return items;
   }
   const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const inner = copyPlain((value as Record<string, unknown>)[key]);
+  // for…in rather than Object.keys (no array of keys per object): a record's objects are plain,
+  // so it visits their own keys only.
+  for (const key in value) {
+    const inner = value[key];
+    const copied = isObject(inner) ? copyObject(inner as Record<string, unknown>) : inner;
     // An own `__proto__` key stays a key (an assignment would set the copy's prototype).
-    if (key === '__proto__') Object.defineProperty(copy, key, { value: inner, enumerable: true, writable: true, configurable: true });
-    else copy[key] = inner;
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: copied, enumerable: true, writable: true, configurable: true });
+    else copy[key] = copied;
   }
-  return copy as T;
+  return copy;
 }
 
 /** Appends to the decision log, dropping the oldest entries past `HISTORY_LIMIT`. */
