@@ -10,12 +10,17 @@ const GSM_EXTENDED = new Set('^{}\\[~]|€\f');
  * part is billed as one message, so a text one character too long costs twice as much.
  */
 export function smsParts(text: string): number {
-  const chars = [...text];
-  const gsm = chars.every((c) => GSM_BASIC.has(c) || GSM_EXTENDED.has(c));
-  if (gsm) {
-    const septets = chars.reduce((sum, c) => sum + (GSM_EXTENDED.has(c) ? 2 : 1), 0);
-    return septets <= 160 ? 1 : Math.ceil(septets / 153);
+  // One pass over the characters (code points), stopping at the first that GSM-7 cannot encode.
+  let septets = 0;
+  for (const c of text) {
+    if (GSM_EXTENDED.has(c)) septets += 2;
+    else if (GSM_BASIC.has(c)) septets += 1;
+    else return ucs2Parts(text);
   }
+  return septets <= 160 ? 1 : Math.ceil(septets / 153);
+}
+
+function ucs2Parts(text: string): number {
   const units = text.length; // UTF-16 code units: what UCS-2 encodes
   return units <= 70 ? 1 : Math.ceil(units / 67);
 }
