@@ -70,6 +70,8 @@ export function archiveFinished(record: CustomerRecord, nowMs: number, policies:
  * rather than a write the store refuses again at every retry.
  */
 export function assertRecordFits(record: CustomerRecord): void {
+  // Most records take a few kilobytes: a bound on their JSON's size spares writing it out.
+  if (jsonBytesAtMost(record) <= MAX_RECORD_BYTES) return;
   const bytes = Buffer.byteLength(JSON.stringify(record), 'utf8');
   if (bytes <= MAX_RECORD_BYTES) return;
   throw new RecordTooLargeError(`the customer's record would take ${bytes} bytes, over the ${MAX_RECORD_BYTES} a record may take`, [
@@ -79,4 +81,40 @@ export function assertRecordFits(record: CustomerRecord): void {
       message: `this customer's record would grow past ${MAX_RECORD_BYTES} bytes (profile attributes, journeys still running, open tasks); the event is refused`,
     },
   ]);
+}
+
+/** A number as JSON takes at most this many characters (`-2.2250738585072014e-308`). */
+const NUMBER_CHARS = 25;
+
+/**
+ * A bound on the UTF-8 bytes of `JSON.stringify(value)`, from the lengths of its strings alone: a
+ * UTF-16 code unit of a string or key takes at most 6 bytes (an escape such as `\u001f`), a number
+ * {@link NUMBER_CHARS}, a literal 5, and each value its quotes, brackets, colon and comma. Infinite
+ * for anything but plain objects and arrays (a `toJSON` would write something else).
+ */
+export function jsonBytesAtMost(value: unknown): number {
+  switch (typeof value) {
+    case 'string':
+      return 6 * value.length + 2;
+    case 'number':
+      return NUMBER_CHARS;
+    case 'boolean':
+    case 'undefined':
+      return 5;
+    case 'object': {
+      if (value === null) return 4;
+      const prototype = Object.getPrototypeOf(value);
+      if (Array.isArray(value) && prototype === Array.prototype) {
+        let bytes = 2;
+        for (const item of value) bytes += jsonBytesAtMost(item) + 1;
+        return bytes;
+      }
+      if (prototype !== Object.prototype && prototype !== null) return Number.POSITIVE_INFINITY;
+      let bytes = 2;
+      for (const key in value) bytes += 6 * key.length + 4 + jsonBytesAtMost((value as Record<string, unknown>)[key]);
+      return bytes;
+    }
+    default:
+      return Number.POSITIVE_INFINITY;
+  }
 }
