@@ -5,6 +5,7 @@ import type { EngineDeps } from './deps.ts';
  * already saved, and a timer that survives only fires into a re-check that skips it.
  */
 export async function cancelTimers(deps: EngineDeps, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
   const results = await Promise.allSettled(names.map((name) => deps.scheduler.cancel(name)));
   results.forEach((result, i) => {
     if (result.status === 'rejected')
