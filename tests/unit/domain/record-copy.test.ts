@@ -31,7 +31,7 @@ describe('copyRecord', () => {
     );
   });
 
-  it('shares nothing with the record: changing the copy leaves a frozen record as it was', () => {
+  it('shares only the decision log’s entries with the record: changing the copy leaves a frozen record as it was', () => {
     const { record } = applyEvent(
       emptyRecord('c-1'),
       churnEvent({ customerId: 'c-1' }),
@@ -45,5 +45,7 @@ describe('copyRecord', () => {
     copy.history.push({ at: '2026-01-06T00:00:00.000Z', decision: 'recorded', reason: 'test' });
     expect(frozen).toEqual(record);
     expect(copy.journeys[0]!.touches[0]!.status).toBe('sent');
+    expect(copy.history).not.toBe(frozen.history);
+    expect(copy.history[0]).toBe(frozen.history[0]);
   });
 });
