@@ -60,7 +60,10 @@ export async function runCustomer(customerId: string, events: readonly WinbackEv
   const deps: EngineDeps = {
     store,
     scheduler: timers,
-    channels: { ...perChannel(() => channel), task: channel },
+    channels: Object.assign(
+      perChannel(() => channel),
+      { task: channel },
+    ),
     clock,
     policies: engine.policies,
     prices: engine.prices,
