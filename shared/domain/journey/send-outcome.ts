@@ -1,16 +1,6 @@
 import { assertUnreachable } from '../exhaustive.ts';
 import type { Channel } from '../channels.ts';
-import {
-  copyRecord,
-  type CustomerRecord,
-  findTouch,
-  iso,
-  type Journey,
-  log,
-  type Touch,
-  type TouchChannel,
-  type TouchStatus,
-} from './record.ts';
+import { type CustomerRecord, findTouch, iso, type Journey, log, type Touch, type TouchChannel, type TouchStatus } from './record.ts';
 import { type Change, CLAIM_LEASE_MS, deferredTimerName, type Effects, leaseTimerFor, noEffects, timerFor } from './timers.ts';
 
 /** The outcome of a send decision, or of the send itself. */
@@ -71,9 +61,28 @@ function moveTo(touch: Touch, channel: TouchChannel): void {
 /** The language a message went (or would have gone) out in, for the decision log. */
 const languageOf = (outcome: { language?: string | undefined }) => (outcome.language ? { language: outcome.language } : {});
 
-/** Applies the outcome of a send decision (or of the send itself) to a copy of the record. */
+/**
+ * The record for an outcome to change: what an outcome changes is copied (the record's top level
+ * and its decision log, and down to the touch: its journey, the journey's task, the touch); the
+ * rest is shared with `current`, and changed by neither. Each send copies the record twice (the
+ * claim, then the outcome), so copying all of it was much of a send's cost.
+ */
+function copyForOutcome(current: CustomerRecord, touchId: string): CustomerRecord {
+  const record = Object.assign({}, current, { history: current.history.slice() });
+  record.journeys = current.journeys.map((journey) => {
+    const at = journey.touches.findIndex((touch) => touch.touchId === touchId);
+    if (at < 0) return journey;
+    const copy = Object.assign({}, journey, { touches: journey.touches.slice() });
+    copy.touches[at] = Object.assign({}, journey.touches[at]);
+    if (journey.task) copy.task = Object.assign({}, journey.task);
+    return copy;
+  });
+  return record;
+}
+
+/** Applies the outcome of a send decision (or of the send itself) to a copy of the record ({@link copyForOutcome}). */
 export function applySendOutcome(current: CustomerRecord, touchId: string, outcome: SendOutcome, nowMs: number): Change {
-  const record = copyRecord(current);
+  const record = copyForOutcome(current, touchId);
   const effects = noEffects();
   const found = findTouch(record, touchId);
   // An outcome decided on an older read must not undo what happened since (a return cancelled
