@@ -1,14 +1,11 @@
 import type { WinbackEvent } from '#shared/domain/events';
-import type { CustomerRecord } from '#shared/domain/journey/record';
-import type { Policy } from '#shared/domain/policy';
-import { deploymentPolicies } from '#shared/domain/policy-registry';
-import type { CustomerOutcome } from './outcome.ts';
-import { runCustomer } from './run-customer.ts';
-import { type PolicySummary, summarize } from './summary.ts';
 import { simulateOnThreads } from './parallel.ts';
-import { addOutcome, newTally, type Tally } from './tally.ts';
+import { type PolicyRunOptions, simulatePolicy } from './simulate-policy.ts';
+import { type PolicySummary, summarize } from './summary.ts';
+import type { Tally } from './tally.ts';
 import type { CustomerEvents, SimulationSettings } from './types.ts';
 
+export { SIMULATED_LINK_BASE_URL, simulatePolicy } from './simulate-policy.ts';
 export type { CustomerEvents, SimulationData, SimulationSettings } from './types.ts';
 
 /**
@@ -16,21 +13,10 @@ export type { CustomerEvents, SimulationData, SimulationSettings } from './types
  * once per policy, each customer on a virtual clock of their own, on in-memory adapters.
  */
 
-/**
- * Where simulated tracked links point unless told: a short domain, the length the policy check
- * counts a link at (`https://go.example.com/r/<token>`).
- */
-export const SIMULATED_LINK_BASE_URL = 'https://go.example.com';
-
 /** What one simulation runs with. */
-export interface SimulationOptions extends SimulationSettings {
-  /** Threads to run on: 1 runs in this thread. */
+export interface SimulationOptions extends SimulationSettings, PolicyRunOptions {
+  /** Threads to run on: 1 runs in this thread; n runs in this thread and n − 1 others. */
   threads?: number;
-  /** Called every `progressEvery` customers and at the end of each policy. */
-  onProgress?: (progress: { policy: string; done: number; total: number }) => void;
-  progressEvery?: number;
-  /** Called with every customer's outcome and final record (tests compare them with the local runner's, and across versions). */
-  onOutcome?: (policy: string, outcome: CustomerOutcome, record: CustomerRecord) => void;
 }
 
 /**
@@ -55,37 +41,6 @@ export function groupByCustomer(events: readonly WinbackEvent[]): CustomerEvents
     else byCustomer.set(event.customerId, [event]);
   }
   return { customers: [...byCustomer].map(([customerId, list]) => ({ customerId, events: list })), duplicates };
-}
-
-/** Simulates `customers` under one policy; the tally of what it did. */
-export async function simulatePolicy(
-  policy: Policy,
-  customers: CustomerEvents['customers'],
-  options: Omit<SimulationOptions, 'policies' | 'threads'>,
-): Promise<Tally> {
-  const registry = deploymentPolicies([policy], {
-    channels: options.channels,
-    ...(options.legalSendWindows ? { legalSendWindows: options.legalSendWindows } : {}),
-  });
-  // The policy as this deployment runs it (only its deployed channels).
-  const deployed = registry.get(policy.id, policy.version);
-  // Links sealed with a key of the simulation's own: nothing of them leaves it, only their length counts.
-  const links = { baseUrl: options.linkBaseUrl ?? SIMULATED_LINK_BASE_URL, key: 'winback-simulation' };
-  const engine = { policies: registry, prices: options.prices, idHashKey: 'winback-simulation', links };
-  const tally = newTally();
-  const name = `${policy.id}@${policy.version}`;
-  const every = options.progressEvery ?? 10_000;
-  for (const [i, { customerId, events }] of customers.entries()) {
-    const run = await runCustomer(customerId, events, engine);
-    tally.failedTimers += run.failedTimers;
-    if (run.outcome) {
-      addOutcome(tally, run.outcome, deployed, options.assumptions);
-      options.onOutcome?.(name, run.outcome, run.record!);
-    }
-    if ((i + 1) % every === 0) options.onProgress?.({ policy: name, done: i + 1, total: customers.length });
-  }
-  options.onProgress?.({ policy: name, done: customers.length, total: customers.length });
-  return tally;
 }
 
 /** The figures of every policy over the same cohort, in the order given. */
