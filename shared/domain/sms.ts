@@ -1,8 +1,16 @@
 // GSM 03.38 basic set (one septet each) and its extension table (two septets each).
-const GSM_BASIC = new Set(
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
-);
-const GSM_EXTENDED = new Set('^{}\\[~]|€\f');
+const GSM_BASIC =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const GSM_EXTENDED = '^{}\\[~]|€\f';
+
+/**
+ * The septets of each UTF-16 code unit in GSM-7: 1 in the basic set, 2 in the extension table, 0
+ * for any other (the text then goes as UCS-2). Every GSM-7 character is one code unit, so a
+ * character outside the Basic Multilingual Plane (two units, each 0) is never GSM-7.
+ */
+const SEPTETS = new Uint8Array(65_536);
+for (const c of GSM_BASIC) SEPTETS[c.charCodeAt(0)] = 1;
+for (const c of GSM_EXTENDED) SEPTETS[c.charCodeAt(0)] = 2;
 
 /**
  * The billed parts of an SMS: GSM-7 text fits 160 septets in one part and 153 per part when
@@ -10,12 +18,12 @@ const GSM_EXTENDED = new Set('^{}\\[~]|€\f');
  * part is billed as one message, so a text one character too long costs twice as much.
  */
 export function smsParts(text: string): number {
-  // One pass over the characters (code points), stopping at the first that GSM-7 cannot encode.
+  // One pass over the code units, stopping at the first that GSM-7 cannot encode.
   let septets = 0;
-  for (const c of text) {
-    if (GSM_EXTENDED.has(c)) septets += 2;
-    else if (GSM_BASIC.has(c)) septets += 1;
-    else return ucs2Parts(text);
+  for (let i = 0; i < text.length; i++) {
+    const unit = SEPTETS[text.charCodeAt(i)]!;
+    if (unit === 0) return ucs2Parts(text);
+    septets += unit;
   }
   return septets <= 160 ? 1 : Math.ceil(septets / 153);
 }
