@@ -30,8 +30,10 @@
  * 6. The simulator (scripts/bench/simulate.ts, in a process of its own for its memory): 100,000
  *    port-outs over their whole horizon, as `npm run simulate` runs them, on every core. Targets:
  *    at most 30 s wall on this 2-core machine (the load average beside it: neighbours slow the
- *    wall clock, not the CPU), and a peak memory that grows with the cohort, not the journeys:
- *    within 1 GiB at 100,000 customers (the cohort's events, held once; one customer at a time).
+ *    wall clock, not the CPU); at most 100 µs of CPU per customer, every thread's (10 s in all, so
+ *    the 30 s hold with margin when neighbours take half the machine); and a peak memory that grows
+ *    with the cohort, not the journeys: within 1 GiB at 100,000 customers (the cohort's events,
+ *    held once; one customer at a time).
  */
 import '../bin/sdk-warning.ts';
 import { spawn } from 'node:child_process';
@@ -63,6 +65,8 @@ const MIN_KPI_JOURNEYS_PER_SECOND = 1_000_000 / (15 * 60);
 const NIGHTLY_MEMORY_MB = 1769;
 const INGEST_EVENTS = { inMemory: 2000, sqlite: 2000, dynamoDb: 1000 };
 const MAX_SIMULATION_SECONDS = 30;
+/** A tenth of the 30 s for 100,000 customers on one core: the wall-time target then holds on a busy machine. */
+const MAX_SIMULATION_CPU_US = 100;
 const MAX_SIMULATION_MEMORY_MB = 1024;
 
 const SECTIONS = ['lambda', 'engine', 'ingest', 'batch', 'kpi', 'simulate'] as const;
@@ -189,16 +193,22 @@ function kpiRows(result: KpiBenchResult): Row[] {
 
 function simulationRows(result: SimulationBench): Row[] {
   const peakMb = result.peakRssBytes / 1_048_576;
-  const [load] = loadavg();
+  const perCustomerUs = (result.cpuSeconds / result.customers) * 1e6;
+  const load = `load average ${result.loadAverage.start.toFixed(1)} → ${result.loadAverage.end.toFixed(1)} on ${result.cores} cores`;
   return [
     {
       measure: `simulator: ${result.customers.toLocaleString('en')} customers over their whole horizon`,
       target: `≤ ${MAX_SIMULATION_SECONDS} s`,
-      figure:
-        `${result.wallSeconds.toFixed(1)} s wall on ${result.threads} threads; ${result.cpuSeconds.toFixed(1)} s of CPU in all ` +
-        `(${((result.cpuSeconds / result.customers) * 1e6).toFixed(0)} µs per customer; load average ${load!.toFixed(1)} on ${cpus().length} cores); ` +
-        `${result.messages.toLocaleString('en')} messages`,
+      figure: `${result.wallSeconds.toFixed(1)} s wall on ${result.threads} threads (${load}); ${result.messages.toLocaleString('en')} messages`,
       verdict: verdict(result.wallSeconds <= MAX_SIMULATION_SECONDS),
+    },
+    {
+      measure: 'simulator: CPU per customer (every thread)',
+      target: `≤ ${MAX_SIMULATION_CPU_US} µs`,
+      figure:
+        `${perCustomerUs.toFixed(0)} µs: ${result.cpuSeconds.toFixed(1)} s of CPU in all, of which ` +
+        `${result.readCpuSeconds.toFixed(1)} s reading the cohort`,
+      verdict: verdict(perCustomerUs <= MAX_SIMULATION_CPU_US),
     },
     {
       measure: 'simulator: peak memory',

@@ -1,5 +1,5 @@
 import '../../bin/sdk-warning.ts';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PriceSettingsSchema } from '#shared/domain/default-prices';
@@ -17,27 +17,47 @@ import { generateCohort } from '../cohort.ts';
  * process of its own (`npm run bench` spawns it) so its peak memory is its own.
  *
  * Wall time is what an operator waits; CPU time (every thread's, `process.cpuUsage()`) is what a
- * shared machine disturbs less. Peak memory is the process's maximum resident set: the cohort's
- * events are held, customers are simulated one at a time.
+ * shared machine disturbs less, so the load average (1 minute) at the start and at the end goes
+ * with it. Peak memory is the process's maximum resident set: the cohort's events are held,
+ * customers are simulated one at a time.
  */
 export interface SimulationBench {
   customers: number;
   threads: number;
+  cores: number;
   /** The cohort as a JSON Lines file, in bytes. */
   cohortBytes: number;
   wallSeconds: number;
   cpuSeconds: number;
+  /** Of `cpuSeconds`: reading the cohort (JSON, validation), on the main thread before any simulating. */
+  readCpuSeconds: number;
   peakRssBytes: number;
   messages: number;
+  /** The 1-minute load average when the run started and when it ended. */
+  loadAverage: { start: number; end: number };
 }
 
-export async function measureSimulation(customers: number, threads = availableParallelism()): Promise<SimulationBench> {
-  const text = generateCohort({ customers, returnShare: 0.1 })
+/** The cohort as the file `npm run simulate` would read: JSON Lines. */
+const cohortText = (customers: number) =>
+  generateCohort({ customers, returnShare: 0.1 })
     .map((event) => JSON.stringify(event))
     .join('\n');
+
+const cpuSecondsSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+};
+
+export async function measureSimulation(customers: number, threads = availableParallelism()): Promise<SimulationBench> {
+  let text: string | undefined = cohortText(customers);
+  const cohortBytes = Buffer.byteLength(text);
+  const [loadAtStart] = loadavg();
   const cpu = process.cpuUsage();
   const started = performance.now();
   const cohort = parseJsonlCohort(text);
+  // The text is not needed once read: let it go, as `npm run simulate` does.
+  text = undefined;
+  const readCpuSeconds = cpuSecondsSince(cpu);
   const [summary] = await simulate(cohort.events, {
     policies: [parsePolicy(telecomPortOut)],
     assumptions: DEFAULT_ASSUMPTIONS,
@@ -46,16 +66,18 @@ export async function measureSimulation(customers: number, threads = availablePa
     threads,
   });
   const wallSeconds = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpu);
   return {
     customers,
     threads,
-    cohortBytes: Buffer.byteLength(text),
+    cores: cpus().length,
+    cohortBytes,
     wallSeconds,
-    cpuSeconds: (used.user + used.system) / 1e6,
+    cpuSeconds: cpuSecondsSince(cpu),
+    readCpuSeconds,
     // maxRSS is in kibibytes.
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     messages: summary!.messages.sent,
+    loadAverage: { start: loadAtStart!, end: loadavg()[0]! },
   };
 }
 
