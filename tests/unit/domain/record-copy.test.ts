@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyEvent } from '#shared/domain/journey/apply-event';
-import { copyRecord, type CustomerRecord, emptyRecord } from '#shared/domain/journey/record';
+import { type CustomerRecord, emptyRecord } from '#shared/domain/journey/record';
+import { copyRecord } from '#shared/domain/journey/record-copy';
 import { churnEvent } from '../../fixtures/events.ts';
 import { defaultPolicies } from '../../support/fakes.ts';
 

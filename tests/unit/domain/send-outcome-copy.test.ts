@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvent } from '#shared/domain/journey/apply-event';
-import { copyRecord, type CustomerRecord, emptyRecord } from '#shared/domain/journey/record';
+import { type CustomerRecord, emptyRecord } from '#shared/domain/journey/record';
+import { copyRecord } from '#shared/domain/journey/record-copy';
 import { applySendOutcome, type SendOutcome } from '#shared/domain/journey/send-outcome';
 import { DAY_MS } from '#shared/domain/vocabulary';
 import { churnEvent } from '../../fixtures/events.ts';
