@@ -27,10 +27,19 @@ export interface Sealed {
   tag: Buffer;
 }
 
-/** The keys of one context, each derived from the token key for one use. */
+/** Keys already derived, per token key (text) and context: a process seals with a handful. */
+const derived = new Map<string, { encryption: Buffer; nonce: Buffer }>();
+const MAX_DERIVED = 64;
+
+/** The keys of one context, each derived from the token key for one use (remembered for a text key). */
 function contextKeys(key: string | Uint8Array, context: string): { encryption: Buffer; nonce: Buffer } {
+  const cacheKey = typeof key === 'string' ? `${context}\u001f${key}` : undefined;
+  const known = cacheKey === undefined ? undefined : derived.get(cacheKey);
+  if (known) return known;
   const derive = (use: string) => createHmac('sha256', key).update(`${context}/${use}`).digest();
-  return { encryption: derive('encryption'), nonce: derive('nonce') };
+  const keys = { encryption: derive('encryption'), nonce: derive('nonce') };
+  if (cacheKey !== undefined && derived.size < MAX_DERIVED) derived.set(cacheKey, keys);
+  return keys;
 }
 
 const syntheticNonce = (nonceKey: Buffer, plaintext: Buffer) =>

@@ -12,13 +12,21 @@ import { LINK_PLACEHOLDER, NOMINAL_LINK_LENGTH } from './tracked-link.ts';
 /** The policy's language when it names none. */
 export const DEFAULT_LANGUAGE = 'en';
 
+/** Tags already read: customers' locales are few, and `Intl` is slow to ask for each message. */
+const canonical = new Map<string, string | undefined>();
+const MAX_TAGS = 5000;
+
 /** The canonical spelling of a BCP 47 tag (`es-es` → `es-ES`), or undefined when it is not one. */
 export function canonicalLanguage(tag: string): string | undefined {
+  if (canonical.has(tag)) return canonical.get(tag);
+  let spelled: string | undefined;
   try {
-    return Intl.getCanonicalLocales(tag)[0];
+    spelled = Intl.getCanonicalLocales(tag)[0];
   } catch {
-    return undefined;
+    spelled = undefined;
   }
+  if (canonical.size < MAX_TAGS) canonical.set(tag, spelled);
+  return spelled;
 }
 
 /** A BCP 47 language tag in its canonical spelling, as policies key their translations. */
