@@ -5,6 +5,8 @@ import type { Policy } from '#shared/domain/policy';
 import type { PolicyRegistry } from '#shared/domain/policy-registry';
 import type { MessagePrice } from '#shared/domain/pricing';
 import { smsParts } from '#shared/domain/sms';
+import { smsBody, textFor } from '#shared/domain/texts';
+import { fillLink, type TrackedLinks, trackedLink } from '#shared/domain/tracked-link';
 import { offsetMinutes } from '#shared/domain/time-zone';
 import { DAY_MS } from '#shared/domain/vocabulary';
 
@@ -63,9 +65,25 @@ export interface SentMessage {
   price: MessagePrice;
 }
 
-/** The customer's outcome; `sent` are the messages the channels received, by touch id. */
-export function customerOutcome(record: CustomerRecord, sent: ReadonlyMap<string, SentMessage>, policies: PolicyRegistry): CustomerOutcome {
+/** What a withheld message would have been composed for: the customer, their language, and where links point. */
+interface Recipient {
+  customerId: string;
+  locale: string | undefined;
+  links: TrackedLinks | undefined;
+}
+
+/**
+ * The customer's outcome; `sent` are the messages the channels received, by touch id; `links`
+ * where the simulated engine points tracked links, so a withheld message is measured as sent.
+ */
+export function customerOutcome(
+  record: CustomerRecord,
+  sent: ReadonlyMap<string, SentMessage>,
+  policies: PolicyRegistry,
+  links?: TrackedLinks,
+): CustomerOutcome {
   const zone = record.profile?.timezone ?? 'UTC';
+  const recipient = { customerId: record.customerId, locale: record.profile?.locale, links };
   const unplannedChurns = record.history
     .filter(
       (entry) =>
@@ -74,16 +92,22 @@ export function customerOutcome(record: CustomerRecord, sent: ReadonlyMap<string
     )
     .map((entry) => entry.reason);
   const journeys = record.journeys.map((journey) =>
-    journeyOutcome(journey, policies.get(journey.policyId, journey.policyVersion), sent, zone),
+    journeyOutcome(journey, policies.get(journey.policyId, journey.policyVersion), sent, zone, recipient),
   );
   return { customerId: record.customerId, unplannedChurns, journeys };
 }
 
-function journeyOutcome(journey: Journey, policy: Policy, sent: ReadonlyMap<string, SentMessage>, zone: string): JourneyOutcome {
+function journeyOutcome(
+  journey: Journey,
+  policy: Policy,
+  sent: ReadonlyMap<string, SentMessage>,
+  zone: string,
+  recipient: Recipient,
+): JourneyOutcome {
   const churnedAtMs = Date.parse(journey.churnedAt);
   const messages = journey.touches
     .filter((touch): touch is MessageTouch => touch.kind !== 'task_notice' && (touch.status === 'sent' || touch.status === 'withheld'))
-    .map((touch) => messageOutcome(touch, policy, sent.get(touch.touchId), churnedAtMs, zone));
+    .map((touch) => messageOutcome(touch, policy, sent.get(touch.touchId), churnedAtMs, zone, recipient));
   return {
     journeyId: journey.journeyId,
     policy: `${journey.policyId}@${journey.policyVersion}`,
@@ -107,6 +131,7 @@ function messageOutcome(
   sent: SentMessage | undefined,
   churnedAtMs: number,
   zone: string,
+  recipient: Recipient,
 ): MessageOutcome {
   const atMs = Date.parse(touch.sentAt!);
   return {
@@ -119,17 +144,23 @@ function messageOutcome(
     daySinceChurn: Math.floor((atMs - churnedAtMs) / DAY_MS),
     localHour: localHour(atMs, zone),
     // A sent message is billed as the engine priced it; a withheld one as its text would have been.
-    parts: sent?.price.parts ?? withheldParts(policy, touch),
+    parts: sent?.price.parts ?? withheldParts(policy, touch, recipient),
     cost: touch.status === 'sent' ? (touch.cost ?? 0) : 0,
     withheld: touch.status === 'withheld',
   };
 }
 
-/** The billed units of what a withheld touch would have sent: its offer, as the engine composes it for the channel. */
-function withheldParts(policy: Policy, touch: MessageTouch): number {
+/**
+ * The billed units of what a withheld touch would have sent: its offer composed as the engine
+ * composes it, in the customer's language, with its footer and its tracked link.
+ */
+function withheldParts(policy: Policy, touch: MessageTouch, recipient: Recipient): number {
   if (CHANNEL_TABLE[touch.channel].measure !== 'sms_parts') return 1;
   const offer = policy.offers.find((o) => o.id === touch.offerId);
-  return smsParts(`${(offer?.text ?? '').replaceAll('{brand}', policy.brand)} ${policy.smsFooter}`.trim());
+  if (!offer) return 1;
+  const words = textFor(policy, offer, recipient.locale);
+  const link = recipient.links ? trackedLink(recipient.links, { customerId: recipient.customerId, touchId: touch.touchId }) : offer.url;
+  return smsParts(smsBody({ text: fillLink(words.text, link), smsFooter: words.smsFooter }));
 }
 
 const HOUR_MS = 3_600_000;

@@ -90,5 +90,5 @@ export async function runCustomer(customerId: string, events: readonly WinbackEv
     await time.advance((nowMs) => Math.max(nowMs, untilMs));
   }
   const record = await store.get(customerId);
-  return { outcome: record ? customerOutcome(record, sent, engine.policies) : undefined, failedTimers, record };
+  return { outcome: record ? customerOutcome(record, sent, engine.policies, engine.links) : undefined, failedTimers, record };
 }
