@@ -1,7 +1,6 @@
 import type { ObjectStore } from '#shared/ports/object-store';
 import type { ReportPublisher } from '#shared/ports/report-publisher';
 import type { SqlReader } from '#shared/ports/sql-reader';
-import { buildReport } from './build.ts';
 import { LATEST_REPORT_KEY, reportKey } from './keys.ts';
 import type { ReportSql } from './queries.ts';
 
@@ -27,8 +26,11 @@ export function createReportPublisher(options: ReportPublisherOptions): ReportPu
   return {
     async publish(date) {
       const reader = await options.openReader();
-      let built: Awaited<ReturnType<typeof buildReport>>;
+      let built: Awaited<ReturnType<typeof import('./build.ts').buildReport>>;
       try {
+        // Loaded when a report is written, not when the function starts: the page's charting
+        // library (Vega) is most of the nightly bundle, and its module code runs only now.
+        const { buildReport } = await import('./build.ts');
         const generatedAt = `${new Date(options.now()).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
         built = await buildReport(reader, options.sql, { date, generatedAt });
       } finally {
