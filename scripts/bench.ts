@@ -30,8 +30,9 @@
  * 6. The simulator (scripts/bench/simulate.ts, in a process of its own for its memory): 100,000
  *    port-outs over their whole horizon, as `npm run simulate` runs them, on every core. Targets:
  *    at most 30 s wall on this 2-core machine (the load average beside it: neighbours slow the
- *    wall clock, not the CPU); at most 100 µs of CPU per customer, every thread's (10 s in all, so
- *    the 30 s hold with margin when neighbours take half the machine); and a peak memory that grows
+ *    wall clock, not the CPU); at most 250 µs of CPU per customer, every thread's (25 s in all, so
+ *    the 30 s hold, with the cohort's reading and a worker's start, on one free core when
+ *    neighbours take the other); and a peak memory that grows
  *    with the cohort, not the journeys: within 1 GiB at 100,000 customers (the cohort's events,
  *    held once; one customer at a time).
  */
@@ -65,8 +66,8 @@ const MIN_KPI_JOURNEYS_PER_SECOND = 1_000_000 / (15 * 60);
 const NIGHTLY_MEMORY_MB = 1769;
 const INGEST_EVENTS = { inMemory: 2000, sqlite: 2000, dynamoDb: 1000 };
 const MAX_SIMULATION_SECONDS = 30;
-/** A tenth of the 30 s for 100,000 customers on one core: the wall-time target then holds on a busy machine. */
-const MAX_SIMULATION_CPU_US = 100;
+/** 25 s of CPU for 100,000 customers: the 30 s then hold on one free core, reading and a worker's start included. */
+const MAX_SIMULATION_CPU_US = 250;
 const MAX_SIMULATION_MEMORY_MB = 1024;
 
 const SECTIONS = ['lambda', 'engine', 'ingest', 'batch', 'kpi', 'simulate'] as const;
