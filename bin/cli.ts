@@ -148,6 +148,8 @@ export class CommandError extends Error {
   override name = 'CommandError';
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 /**
  * A numeric option's value, or `fallback` when it was not given; anything that is not a number
  * in `[min, max]` (an integer where `integer`) is a {@link UsageError} naming the option.
@@ -159,8 +161,9 @@ export function numberOption(
   { min = Number.NEGATIVE_INFINITY, max = Number.POSITIVE_INFINITY, integer = false } = {},
 ): number {
   if (value === undefined) return fallback;
-  const number = value.trim() === '' ? Number.NaN : Number(value);
-  if (!Number.isFinite(number) || number < min || number > max || (integer && !Number.isInteger(number))) {
+  // Decimal only: `Number` would also read `0x10`, `0b1` and `''`.
+  const number = DECIMAL.test(value) ? Number(value) + 0 : Number.NaN;
+  if (!Number.isFinite(number) || number < min || number > max || (integer && !Number.isSafeInteger(number))) {
     const range = [min > Number.NEGATIVE_INFINITY ? `≥ ${min}` : '', max < Number.POSITIVE_INFINITY ? `≤ ${max}` : '']
       .filter(Boolean)
       .join(' and ');

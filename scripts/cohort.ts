@@ -169,7 +169,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     if (format !== 'jsonl' && format !== 'csv') throw new UsageError(`--format must be jsonl or csv, got ${JSON.stringify(format)}`);
     return {
       customers: numberOption('customers', values.customers, 1000, { min: 1, integer: true }),
-      seed: numberOption('seed', values.seed, 1, { integer: true }),
+      seed: numberOption('seed', values.seed, 1, { min: 0, max: 2 ** 32 - 1, integer: true }),
       start,
       days: numberOption('days', values.days, 30, { min: 1, integer: true }),
       returnShare: numberOption('return-share', values['return-share'], 0, { min: 0, max: 1 }),

@@ -1198,7 +1198,7 @@ async function main(): Promise<void> {
     customers: numberOption('customers', values.customers, 1000, { min: 1, integer: true }),
     returnShare: numberOption('return-share', values['return-share'], 0.15, { min: 0, max: 1 }),
     returnDay: numberOption('return-day', values['return-day'], 50, { min: 1, integer: true }),
-    seed: numberOption('seed', values.seed, 1, { integer: true }),
+    seed: numberOption('seed', values.seed, 1, { min: 0, max: 2 ** 32 - 1, integer: true }),
   }));
   let facts: StackFacts;
   try {

@@ -25,8 +25,8 @@
  *   DynamoDB Local 8–12 ms (its Jetty request threads 3–4, its one SQLite thread 2–3, the JIT
  *   still 3–4 after a minute), autocannon under 1 ms. 2,000 events/s would need under 1 ms.
  * - The runner's time goes to the engine, not to the runner: about 40% planning send instants
- *   (`pickSendInstant` in `shared/domain/send-window.ts` builds luxon dates for every day of
- *   each touch window, and each zone offset goes through `Intl.DateTimeFormat#formatToParts`),
+ *   (`pickSendInstant` in `shared/domain/send-window.ts`, then built on luxon dates; it now reads
+ *   the zone offset tables of `shared/domain/time-zone.ts`),
  *   the rest to the AWS SDK (three DynamoDB calls per event), HTTP and zod. The runner's own
  *   code (server, router, timer journal, outbox, logger) is under 2%: nothing to gain there.
  * - DynamoDB Local is paid per call: per event a GetItem for the receipt, a GetItem for the

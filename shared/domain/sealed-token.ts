@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * Sealed tokens: the one scheme for the opaque part of the links Winback puts in messages (the
@@ -33,7 +33,8 @@ const MAX_DERIVED = 64;
 
 /** The keys of one context, each derived from the token key for one use (remembered for a text key). */
 function contextKeys(key: string | Uint8Array, context: string): { encryption: Buffer; nonce: Buffer } {
-  const cacheKey = typeof key === 'string' ? `${context}\u001f${key}` : undefined;
+  // Remembered under a digest of the key, so the cache holds no secret text of its own.
+  const cacheKey = typeof key === 'string' ? `${context}\u001f${createHash('sha256').update(key).digest('base64')}` : undefined;
   const known = cacheKey === undefined ? undefined : derived.get(cacheKey);
   if (known) return known;
   const derive = (use: string) => createHmac('sha256', key).update(`${context}/${use}`).digest();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { helpText, parseCommandLine, UsageError, usageText, type CommandSpec } from '../../../bin/cli.ts';
+import { helpText, numberOption, parseCommandLine, UsageError, usageText, type CommandSpec } from '../../../bin/cli.ts';
 
 const SPEC = {
   command: 'npm run thing --',
@@ -74,5 +74,21 @@ describe('the command-line helper', () => {
       '       npm run thing -- [--json] "<text>"',
       'help:  npm run thing -- --help',
     ]);
+  });
+
+  it('reads a numeric option as a decimal within its bounds, naming the option otherwise', () => {
+    expect(numberOption('rate', undefined, 7)).toBe(7);
+    expect(numberOption('rate', '2.5', 7)).toBe(2.5);
+    expect(numberOption('runs', '1e3', 7, { integer: true })).toBe(1000);
+    expect(Object.is(numberOption('share', '-0', 1, { min: 0 }), 0)).toBe(true);
+    for (const [value, message] of [
+      ['', '--runs must be a whole number ≥ 1, got ""'],
+      ['0x10', '--runs must be a whole number ≥ 1, got "0x10"'],
+      ['1.5', '--runs must be a whole number ≥ 1, got "1.5"'],
+      ['1e20', '--runs must be a whole number ≥ 1, got "1e20"'],
+      ['0', '--runs must be a whole number ≥ 1, got "0"'],
+    ])
+      expect(() => numberOption('runs', value, 7, { min: 1, integer: true })).toThrow(new UsageError(message));
+    expect(() => numberOption('share', '1.5', 0, { min: 0, max: 1 })).toThrow('--share must be a number ≥ 0 and ≤ 1, got "1.5"');
   });
 });

@@ -260,6 +260,18 @@ describe('local times written without luxon', () => {
     );
   });
 
+  it('writes historical offsets with seconds and years past 9999 as luxon does', () => {
+    for (const [zone, at] of [
+      ['Africa/Monrovia', '1959-06-01T12:00:00Z'],
+      ['America/New_York', '1850-06-01T12:00:00Z'],
+      ['Asia/Kolkata', '1850-01-01T00:00:00Z'],
+      ['Europe/Paris', '+010000-01-01T08:00:00Z'],
+    ] as const) {
+      const ms = Date.parse(at);
+      expect(localIso(ms, zone), `${zone} ${at}`).toBe(DateTime.fromMillis(ms, { zone }).toISO());
+    }
+  });
+
   it('refuses an unknown zone and a malformed instant, naming them', () => {
     expect(() => localIso(0, 'Mars/Olympus_Mons')).toThrow('not an IANA time zone: Mars/Olympus_Mons');
     expect(() => atExpression('2026-03-02T13:05:00.000Z', 'Nowhere')).toThrow('not an IANA time zone: Nowhere');
