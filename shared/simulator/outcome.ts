@@ -1,12 +1,10 @@
 import { CHANNEL_TABLE, type Channel } from '#shared/domain/channels';
 import type { CustomerRecord, Journey, MessageTouch } from '#shared/domain/journey/record';
-import type { OutboundMessage } from '#shared/domain/journey/send-decision';
-import type { Policy } from '#shared/domain/policy';
+import { type OutboundMessage, plannedMessage } from '#shared/domain/journey/send-decision';
 import type { PolicyRegistry } from '#shared/domain/policy-registry';
 import type { MessagePrice } from '#shared/domain/pricing';
 import { smsParts } from '#shared/domain/sms';
-import { smsBody, textFor } from '#shared/domain/texts';
-import { fillLink, type TrackedLinks, trackedLink } from '#shared/domain/tracked-link';
+import type { TrackedLinks } from '#shared/domain/tracked-link';
 import { offsetMinutes } from '#shared/domain/time-zone';
 import { DAY_MS } from '#shared/domain/vocabulary';
 
@@ -65,10 +63,10 @@ export interface SentMessage {
   price: MessagePrice;
 }
 
-/** What a withheld message would have been composed for: the customer, their language, and where links point. */
-interface Recipient {
-  customerId: string;
-  locale: string | undefined;
+/** What the engine composes a journey's messages from: the record, its policies, and where links point. */
+interface Composing {
+  record: CustomerRecord;
+  policies: PolicyRegistry;
   links: TrackedLinks | undefined;
 }
 
@@ -83,7 +81,6 @@ export function customerOutcome(
   links?: TrackedLinks,
 ): CustomerOutcome {
   const zone = record.profile?.timezone ?? 'UTC';
-  const recipient = { customerId: record.customerId, locale: record.profile?.locale, links };
   const unplannedChurns = record.history
     .filter(
       (entry) =>
@@ -91,23 +88,15 @@ export function customerOutcome(
         (entry.decision === 'recorded' && entry.reason === 'already_in_active_journey'),
     )
     .map((entry) => entry.reason);
-  const journeys = record.journeys.map((journey) =>
-    journeyOutcome(journey, policies.get(journey.policyId, journey.policyVersion), sent, zone, recipient),
-  );
+  const journeys = record.journeys.map((journey) => journeyOutcome(journey, sent, zone, { record, policies, links }));
   return { customerId: record.customerId, unplannedChurns, journeys };
 }
 
-function journeyOutcome(
-  journey: Journey,
-  policy: Policy,
-  sent: ReadonlyMap<string, SentMessage>,
-  zone: string,
-  recipient: Recipient,
-): JourneyOutcome {
+function journeyOutcome(journey: Journey, sent: ReadonlyMap<string, SentMessage>, zone: string, composing: Composing): JourneyOutcome {
   const churnedAtMs = Date.parse(journey.churnedAt);
   const messages = journey.touches
     .filter((touch): touch is MessageTouch => touch.kind !== 'task_notice' && (touch.status === 'sent' || touch.status === 'withheld'))
-    .map((touch) => messageOutcome(touch, policy, sent.get(touch.touchId), churnedAtMs, zone, recipient));
+    .map((touch) => messageOutcome(touch, sent.get(touch.touchId), churnedAtMs, zone, { journey, ...composing }));
   return {
     journeyId: journey.journeyId,
     policy: `${journey.policyId}@${journey.policyVersion}`,
@@ -127,11 +116,10 @@ function journeyOutcome(
 
 function messageOutcome(
   touch: MessageTouch,
-  policy: Policy,
   sent: SentMessage | undefined,
   churnedAtMs: number,
   zone: string,
-  recipient: Recipient,
+  composing: Composing & { journey: Journey },
 ): MessageOutcome {
   const atMs = Date.parse(touch.sentAt!);
   return {
@@ -144,23 +132,20 @@ function messageOutcome(
     daySinceChurn: Math.floor((atMs - churnedAtMs) / DAY_MS),
     localHour: localHour(atMs, zone),
     // A sent message is billed as the engine priced it; a withheld one as its text would have been.
-    parts: sent?.price.parts ?? withheldParts(policy, touch, recipient),
+    parts: sent?.price.parts ?? withheldParts(touch, composing),
     cost: touch.status === 'sent' ? (touch.cost ?? 0) : 0,
     withheld: touch.status === 'withheld',
   };
 }
 
 /**
- * The billed units of what a withheld touch would have sent: its offer composed as the engine
- * composes it, in the customer's language, with its footer and its tracked link.
+ * The billed units of what a withheld touch would have sent: the message the engine composes for
+ * it (`plannedMessage`), in the customer's language, with its footer and its tracked link.
  */
-function withheldParts(policy: Policy, touch: MessageTouch, recipient: Recipient): number {
+function withheldParts(touch: MessageTouch, { record, journey, policies, links }: Composing & { journey: Journey }): number {
   if (CHANNEL_TABLE[touch.channel].measure !== 'sms_parts') return 1;
-  const offer = policy.offers.find((o) => o.id === touch.offerId);
-  if (!offer) return 1;
-  const words = textFor(policy, offer, recipient.locale);
-  const link = recipient.links ? trackedLink(recipient.links, { customerId: recipient.customerId, touchId: touch.touchId }) : offer.url;
-  return smsParts(smsBody({ text: fillLink(words.text, link), smsFooter: words.smsFooter }));
+  const message = plannedMessage(record, journey, touch, policies, links);
+  return message ? smsParts(message.text) : 1;
 }
 
 const HOUR_MS = 3_600_000;
