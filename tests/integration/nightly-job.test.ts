@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileObjectStore } from '#shared/adapters/local/file-object-store';
-import { encodeParquet } from '#shared/adapters/parquet';
 import { JOURNEY_FACTS, KPIS } from '#shared/domain/kpi/tables';
 import { eraseCustomer } from '#shared/engine/customer-admin';
 import { ingestEvent } from '#shared/engine/ingest-event';
 import { runNightlyJob, type NightlyDeps } from '#shared/engine/nightly-job';
 import { churnEvent, returnedEvent } from '../fixtures/events.ts';
 import { customerIdIn, makeDeps, runUntil, type TestDeps } from '../support/fakes.ts';
+import { nightlyDepsOf } from '../support/nightly-deps.ts';
 import { day } from '../unit/engine/helpers.ts';
 
 async function readTable(lakeRoot: string, prefix: string): Promise<Array<Record<string, unknown>>> {
@@ -35,18 +34,7 @@ describe('nightly job', () => {
   beforeAll(async () => {
     lakeRoot = mkdtempSync(join(tmpdir(), 'winback-lake-'));
     deps = makeDeps();
-    nightly = {
-      store: deps.store,
-      lake: new FileObjectStore(lakeRoot),
-      encode: encodeParquet,
-      policies: deps.policies,
-      clock: deps.clock,
-      logger: deps.logger,
-      idHashKey: deps.idHashKey,
-      costPerAcquisition: 150,
-      scanSegments: 3,
-      rowsPerPart: 5,
-    };
+    nightly = nightlyDepsOf(deps, lakeRoot, { scanSegments: 3, rowsPerPart: 5 });
     // Prepare: 18 port-outs; 4 treated and 1 control customer return at day 50; one treated customer is erased.
     const everyone = [...treated, ...control];
     for (const [i, customerId] of everyone.entries()) {

@@ -15,6 +15,7 @@ import { runNightlyJob, type NightlyDeps, type NightlySummary } from '#shared/en
 import type { KpiQueryEngine } from '#shared/ports/kpi-query-engine';
 import { churnEvent, eventFixture, returnedEvent } from '../fixtures/events.ts';
 import { customerIdIn, makeDeps, runUntil, type TestDeps } from '../support/fakes.ts';
+import { nightlyDepsOf } from '../support/nightly-deps.ts';
 import { day } from '../unit/engine/helpers.ts';
 
 /**
@@ -74,20 +75,14 @@ describe('nightly job: in-process KPIs and KPIs from the SQL engine', () => {
   const treated = Array.from({ length: 16 }, (_, i) => customerIdIn('treatment', undefined, `engines-t${i}`));
   const control = Array.from({ length: 8 }, (_, i) => customerIdIn('control', undefined, `engines-c${i}`));
 
-  const nightly = (lakeRoot: string, kpiEngine?: KpiQueryEngine): NightlyDeps => ({
-    store: deps.store,
-    lake: new FileObjectStore(lakeRoot),
-    encode: encodeParquet,
-    policies: deps.policies,
-    clock: deps.clock,
-    logger: deps.logger,
-    idHashKey: deps.idHashKey,
-    costPerAcquisition: COST_PER_ACQUISITION,
-    scanSegments: 3,
-    // Small parts, so the SQL engine reads the night from several files.
-    rowsPerPart: 4,
-    ...(kpiEngine ? { kpiEngine } : {}),
-  });
+  const nightly = (lakeRoot: string, kpiEngine?: KpiQueryEngine): NightlyDeps =>
+    nightlyDepsOf(deps, lakeRoot, {
+      costPerAcquisition: COST_PER_ACQUISITION,
+      scanSegments: 3,
+      // Small parts, so the SQL engine reads the night from several files.
+      rowsPerPart: 4,
+      ...(kpiEngine ? { kpiEngine } : {}),
+    });
 
   beforeAll(async () => {
     lakes.inProcess = mkdtempSync(join(tmpdir(), 'winback-kpis-in-process-'));

@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileObjectStore } from '#shared/adapters/local/file-object-store';
-import { encodeParquet } from '#shared/adapters/parquet';
 import type { Touch } from '#shared/domain/journey/record';
 import { CLAIM_LEASE_MS } from '#shared/domain/journey/timers';
 import { pseudonymize } from '#shared/domain/hash';
@@ -13,6 +11,7 @@ import { runNightlyJob, type NightlyDeps } from '#shared/engine/nightly-job';
 import type { SendReceipt } from '#shared/ports/message-channel';
 import { churnEvent } from '../fixtures/events.ts';
 import { customerIdIn, FakeChannel, makeDeps, type TestDeps } from '../support/fakes.ts';
+import { nightlyDepsOf } from '../support/nightly-deps.ts';
 import { day, iso, recordOf } from '../unit/engine/helpers.ts';
 
 /**
@@ -39,19 +38,7 @@ beforeEach(() => {
   lakeRoot = mkdtempSync(join(tmpdir(), 'winback-stuck-claims-'));
   const base = makeDeps();
   deps = { ...base, channels: { ...base.channels, sms: new ReceiptsChannel('sms') } };
-  nightly = {
-    store: deps.store,
-    lake: new FileObjectStore(lakeRoot),
-    encode: encodeParquet,
-    policies: deps.policies,
-    clock: deps.clock,
-    logger: deps.logger,
-    idHashKey: deps.idHashKey,
-    costPerAcquisition: 150,
-    scanSegments: 2,
-    exportAudience: false,
-    engine: deps,
-  };
+  nightly = nightlyDepsOf(deps, lakeRoot, { scanSegments: 2, exportAudience: false, engine: deps });
 });
 afterEach(() => rmSync(lakeRoot, { recursive: true, force: true }));
 

@@ -1,5 +1,3 @@
-import { FileObjectStore } from '#shared/adapters/local/file-object-store';
-import { encodeParquet } from '#shared/adapters/parquet';
 import { WinbackEvent } from '#shared/domain/events';
 import { DAY_MS } from '#shared/domain/vocabulary';
 import { ingestEvent } from '#shared/engine/ingest-event';
@@ -7,6 +5,7 @@ import { runNightlyJob, type NightlySummary } from '#shared/engine/nightly-job';
 import { mulberry32 } from '../../scripts/seeded-random.ts';
 import { churnInput } from '../fixtures/events.ts';
 import { depsWith, runUntil, type TestDeps } from './fakes.ts';
+import { nightlyDepsOf } from './nightly-deps.ts';
 
 /**
  * A generated cohort run through the real engine (ingest, timers, sends, feedback) to a night,
@@ -69,22 +68,7 @@ export async function buildReportLake(lakeRoot: string, cohort: ReportCohort): P
     if (event.type === 'customer.returned') afterReturn(event.customerId, Date.parse(event.occurredAt), random, push);
   }
   await runUntil(deps, deps.scheduler, end);
-  const lake = new FileObjectStore(lakeRoot);
-  return runNightlyJob(
-    {
-      store: deps.store,
-      lake,
-      encode: encodeParquet,
-      policies: deps.policies,
-      clock: deps.clock,
-      logger: deps.logger,
-      idHashKey: deps.idHashKey,
-      costPerAcquisition: 150,
-      scanSegments: 2,
-      exportAudience: false,
-    },
-    cohort.night,
-  );
+  return runNightlyJob(nightlyDepsOf(deps, lakeRoot, { scanSegments: 2, exportAudience: false }), cohort.night);
 }
 
 function popEarliest(queue: Pending[]): Pending | undefined {
