@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DYNAMODB_CALL } from '#shared/adapters/aws/clients';
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
-import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
-import { localDynamoClient } from '#shared/adapters/local/dynamodb-local';
 import type { CustomerRecord } from '#shared/domain/journey/record';
 import { DAY_MS } from '#shared/domain/vocabulary';
 import { CustomerChurned } from '#shared/domain/events';
 import { type BatchItemResult, ingestBatch, ingestEvent } from '#shared/engine/ingest-event';
 import { churnInput } from '../fixtures/events.ts';
 import { makeDeps, type TestDeps } from '../support/fakes.ts';
-import { type Fault, FaultLayer, type FaultPlan, noWaitRetry } from '../support/faults.ts';
+import { type Fault, FaultLayer, type FaultPlan } from '../support/faults.ts';
+import { faultyDynamoDb } from '../support/faulty-dynamodb.ts';
 
 /**
  * One customer's batch, saved a chunk of events at a time (one transaction each: the record with
@@ -44,13 +43,7 @@ describe('a batch of one customer with the store failing between its chunks', ()
   let truth: DynamoDbCustomerStore;
 
   beforeAll(async () => {
-    plain = localDynamoClient(inject('dynamodbEndpoint'));
-    await ensureTable(plain, tableName);
-    faulty = localDynamoClient(inject('dynamodbEndpoint'), {
-      maxAttempts: DYNAMODB_CALL.maxAttempts,
-      retryStrategy: noWaitRetry(DYNAMODB_CALL.maxAttempts),
-    });
-    faults.attach(faulty, 'dynamodb');
+    ({ plain, faulty } = await faultyDynamoDb(tableName, faults));
     const options = { tableName, phoneHashKey: 'faults-phone-key', eventHashKey: 'faults-event-key' };
     deps = makeDeps({
       store: new DynamoDbCustomerStore({ client: createDocumentClient(faulty), ...options }) as unknown as TestDeps['store'],

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DYNAMODB_CALL } from '#shared/adapters/aws/clients';
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
-import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
-import { localDynamoClient } from '#shared/adapters/local/dynamodb-local';
 import { emptyRecord } from '#shared/domain/journey/record';
 import { ConcurrentUpdateError } from '#shared/domain/errors';
-import { FaultLayer, noWaitRetry, scriptedFaults, type Fault, type FaultCall } from '../support/faults.ts';
+import { FaultLayer, scriptedFaults, type Fault, type FaultCall } from '../support/faults.ts';
+import { faultyDynamoDb } from '../support/faulty-dynamodb.ts';
 
 /**
  * The store's writes under faults injected into the real DynamoDB client, against DynamoDB Local:
@@ -29,13 +28,7 @@ describe('DynamoDbCustomerStore with answers lost and calls failed', () => {
   let truth: DynamoDbCustomerStore;
 
   beforeAll(async () => {
-    plain = localDynamoClient(inject('dynamodbEndpoint'));
-    await ensureTable(plain, tableName);
-    faulty = localDynamoClient(inject('dynamodbEndpoint'), {
-      maxAttempts: DYNAMODB_CALL.maxAttempts,
-      retryStrategy: noWaitRetry(DYNAMODB_CALL.maxAttempts),
-    });
-    faults.attach(faulty, 'dynamodb');
+    ({ plain, faulty } = await faultyDynamoDb(tableName, faults));
     store = new DynamoDbCustomerStore({ client: createDocumentClient(faulty), tableName, phoneHashKey: 'faults-phone-key' });
     truth = new DynamoDbCustomerStore({ client: createDocumentClient(plain), tableName, phoneHashKey: 'faults-phone-key' });
   });

@@ -7,18 +7,16 @@ import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SNSEvent } from 'aws-lambda';
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createSchedulerClient, DYNAMODB_CALL, MESSAGE_CALL, RetryOnlyUnsentStrategy, SCHEDULER_CALL } from '#shared/adapters/aws/clients';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSchedulerClient, MESSAGE_CALL, RetryOnlyUnsentStrategy, SCHEDULER_CALL } from '#shared/adapters/aws/clients';
 import { createSesClient, createSmsClient } from '#shared/adapters/aws/message-clients';
 import { replayDeadLetters, type QueueReport } from '#shared/adapters/aws/dead-letter-replay';
 import type { DeadLetterQueueName, DeadLetterRoute } from '#shared/adapters/aws/dead-letter-routes';
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
-import { ensureTable } from '#shared/adapters/aws/dynamodb-table';
 import { ingestNotifications } from '#shared/adapters/aws/engagement-notifications';
 import { EventBridgeTouchScheduler } from '#shared/adapters/aws/eventbridge-touch-scheduler';
 import { encodeCustomerTag, SesEmailChannel } from '#shared/adapters/aws/ses-email-channel';
 import { EumSmsChannel } from '#shared/adapters/aws/sms-channel';
-import { localDynamoClient } from '#shared/adapters/local/dynamodb-local';
 import type { CustomerRecord } from '#shared/domain/journey/record';
 import type { TouchDue } from '#shared/domain/journey/timers';
 import { parsePolicy } from '#shared/domain/policy';
@@ -36,6 +34,7 @@ import { churnInput } from '../fixtures/events.ts';
 import { startSchedulerStub, startSmsStub, type ReceivedSchedule, type SchedulerStub, type SmsStub } from '../support/aws-service-stubs.ts';
 import { FakeClock } from '../support/fakes.ts';
 import { FaultLayer, noWaitRetry, seededFaults, type Fault, type FaultCall, type FaultKind } from '../support/faults.ts';
+import { faultyDynamoDb } from '../support/faulty-dynamodb.ts';
 import { AsyncLambda, MemoryQueue, mockDeadLetterAws, schedulerDeadLetter, snsEnvelope, snsEvent } from '../support/faults-lambda.ts';
 import { fakeAwsConfig } from '../unit/adapters/fake-aws-endpoint.ts';
 import { sesLocalClientConfig, startSesLocal, type SesLocal } from './ses-local.ts';
@@ -217,13 +216,7 @@ describe('journeys under injected faults, with dead letters replayed', () => {
   };
 
   beforeAll(async () => {
-    plainDynamo = localDynamoClient(inject('dynamodbEndpoint'));
-    await ensureTable(plainDynamo, tableName);
-    dynamo = localDynamoClient(inject('dynamodbEndpoint'), {
-      maxAttempts: DYNAMODB_CALL.maxAttempts,
-      retryStrategy: noWaitRetry(DYNAMODB_CALL.maxAttempts),
-    });
-    faults.attach(dynamo, 'dynamodb');
+    ({ plain: plainDynamo, faulty: dynamo } = await faultyDynamoDb(tableName, faults));
     [schedulerStub, smsStub, sesLocal] = await Promise.all([startSchedulerStub(), startSmsStub(), startSesLocal()]);
     const scheduler = createSchedulerClient({
       ...fakeAwsConfig,
