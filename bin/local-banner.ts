@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { coverageWarnings, describeScope, planningScopes } from '#shared/domain/policy-coverage';
 import { LATEST_REPORT_KEY } from '#shared/report/keys';
-import type { ClockOrigin, LocalConfig, LocalRunner } from './local-runner.ts';
+import type { LocalConfig } from './local-config.ts';
+import type { ClockOrigin } from './local-data.ts';
+import type { LocalRunner } from './local-runner.ts';
 
 /**
  * What `npm start` prints once the runner listens: where it is, how to call it, which clock it

@@ -2,7 +2,8 @@ import './sdk-warning.ts';
 import { DomainError } from '#shared/domain/errors';
 import { CommandError, readCommandLine, type CommandSpec } from './cli.ts';
 import { bannerLines, startupWarnings } from './local-banner.ts';
-import { localEnvironment, readLocalConfig, startLocalRunner, type LocalRunner } from './local-runner.ts';
+import { localEnvironment, readLocalConfig } from './local-config.ts';
+import { startLocalRunner, type LocalRunner } from './local-runner.ts';
 
 /** `npm start`: the local runner, on embedded defaults, no AWS account needed. */
 const START_COMMAND = {

@@ -10,7 +10,7 @@ import { deploymentPolicies } from '#shared/domain/policy-registry';
 import { type PriceTable, priceMessage } from '#shared/domain/pricing';
 import { CommandError, type CommandSpec, helpText, parseCommandLine, UsageError, usageText } from './cli.ts';
 import { type PriceList, renderExplanation } from './explain-text.ts';
-import { loadPriceTable } from './local-runner.ts';
+import { loadPriceTable } from './local-config.ts';
 
 /**
  * `npm run policy -- check FILE…` and `npm run policy -- explain FILE [--json] [--prices FILE]`.

@@ -14,7 +14,7 @@ import { renderSimulationReport } from '#shared/simulator/report-html';
 import { simulate } from '#shared/simulator/simulate';
 import { buildSummary, type SimulationSummary } from '#shared/simulator/summary-file';
 import { CommandError, type CommandSpec, helpText, parseCommandLine, UsageError, usageText } from './cli.ts';
-import { loadPriceTable } from './local-runner.ts';
+import { loadPriceTable } from './local-config.ts';
 import { readPolicyFiles } from './policy-file.ts';
 import { renderSummaryText } from './simulate-text.ts';
 

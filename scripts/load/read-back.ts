@@ -1,6 +1,6 @@
 import { createDocumentClient, DynamoDbCustomerStore } from '#shared/adapters/aws/dynamodb-customer-store';
 import { localDynamoClient } from '#shared/adapters/local/dynamodb-local';
-import { TABLE_NAME } from '../../bin/local-runner.ts';
+import { TABLE_NAME } from '../../bin/local-config.ts';
 
 /** Parallel scan segments: DynamoDB Local serves them side by side, and the scan is then I/O-light. */
 const SCAN_SEGMENTS = 4;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { telecomPortOut } from '#shared/domain/policies/telecom-port-out';
-import { LocalConfigSchema } from '../../bin/local-runner.ts';
+import { LocalConfigSchema } from '../../bin/local-config.ts';
 import { churnInput } from '../fixtures/events.ts';
 import { startRunnerProcess, type RunnerProcess } from '../support/local-runner-process.ts';
 

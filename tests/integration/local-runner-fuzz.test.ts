@@ -14,7 +14,8 @@ import { deriveKey } from '#shared/domain/keys';
 import { signUnsubscribeToken } from '#shared/domain/unsubscribe';
 import type { Route } from '#shared/http/http-types';
 import { MAX_BODY_BYTES } from '#shared/http/router';
-import { readLocalConfig, startLocalRunner, TABLE_NAME, type LocalRunner } from '../../bin/local-runner.ts';
+import { readLocalConfig, TABLE_NAME } from '../../bin/local-config.ts';
+import { startLocalRunner, type LocalRunner } from '../../bin/local-runner.ts';
 import { churnInput } from '../fixtures/events.ts';
 import {
   concretePath,

@@ -6,7 +6,8 @@ import type { OutboxMessage } from '#shared/adapters/local/outbox-channel';
 import { SqliteCustomerStore } from '#shared/adapters/local/sqlite-customer-store';
 import { openSqliteDatabase } from '#shared/adapters/local/sqlite-database';
 import { deriveKey } from '#shared/domain/keys';
-import { type LocalRunner, readLocalConfig, startLocalRunner } from '../../bin/local-runner.ts';
+import { readLocalConfig } from '../../bin/local-config.ts';
+import { type LocalRunner, startLocalRunner } from '../../bin/local-runner.ts';
 import { churnInput } from '../fixtures/events.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startTimeConflict } from '../../../bin/local-runner.ts';
+import { startTimeConflict } from '../../../bin/local-data.ts';
 
 const START = '2026-01-05T08:00:00Z';
 const LATER = Date.parse('2026-03-01T10:00:00Z');

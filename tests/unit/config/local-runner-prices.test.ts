@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRICE_TABLE } from '#shared/domain/default-prices';
 import { ValidationError } from '#shared/domain/errors';
 import { deploymentPolicies } from '#shared/domain/policy-registry';
-import { loadPriceTable } from '../../../bin/local-runner.ts';
+import { loadPriceTable } from '../../../bin/local-config.ts';
 
 const policies = deploymentPolicies([]);
 const fileWith = (content: string): string => {
